@@ -1,0 +1,7 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from './src/config/app-config.js';
+import { dataSourceOptions } from './src/database/data-source-options.js';
+
+// The TypeORM CLI's data source (npm run migration:run / migration:generate): the app's own
+// options, from the same environment variables.
+export default new DataSource(dataSourceOptions(loadConfig()));

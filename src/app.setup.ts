@@ -1,0 +1,50 @@
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { createValidationPipe } from './common/validation.js';
+import { type AppConfig } from './config/app-config.js';
+
+/** JSON bodies up to 4 MB: a 2 MB image as base64 fits (the limit). */
+export const JSON_BODY_LIMIT = '4mb';
+
+/** Builds the application with everything main.ts and the tests share. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      // Avatars are embedded by apps on other origins.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+  app.enableCors({
+    origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+    exposedHeaders: ['Retry-After', 'ETag', 'X-Request-Id'],
+    maxAge: 600,
+  });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'demo', 'demo/{*path}'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Unichat accounts')
+      .setDescription('Accounts, sessions, profiles, presence, blocking, devices and the live event stream.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

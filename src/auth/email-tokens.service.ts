@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { AppError } from '../common/errors.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { MailService } from '../mail/mail.service.js';
+import { linkMail } from '../mail/templates.js';
+import { hashToken, newSecretToken } from '../tokens/secret-token.js';
+import { EmailToken, type EmailTokenPurpose } from './email-token.entity.js';
+
+const LIFETIME_MS: Record<EmailTokenPurpose, number> = {
+  confirm_email: 48 * 3600_000,
+  password_reset: 3600_000,
+};
+
+/** Seconds a user must wait between two mails of one kind (DESIGN §5: resend and reset). */
+export const MAIL_INTERVAL_SECONDS = 60;
+
+/**
+ * Tokens sent by mail: confirmation links (registration, email change) and password-reset links.
+ * Exported so the profile module can send the confirmation of a new address.
+ */
+@Injectable()
+export class EmailTokensService {
+  constructor(
+    @InjectRepository(EmailToken) private readonly tokens: Repository<EmailToken>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a confirmation token for `email` and queues its mail, in the caller's transaction. */
+  async sendConfirmation(manager: EntityManager, userId: number, email: string): Promise<void> {
+    const token = await this.create(manager, userId, 'confirm_email', email);
+    const link = `${this.config.publicUrl}/api/v1/auth/confirm?token=${token}`;
+    await this.mail.enqueue(
+      manager,
+      linkMail({
+        to: email,
+        subject: 'Confirm your email address for Unichat',
+        intro: `Please confirm that ${email} is your address on Unichat.`,
+        action: 'Confirm my email address',
+        link,
+        outro: 'The link works for 48 hours. If you did not ask for this, ignore this mail.',
+      }),
+    );
+  }
+
+  async sendPasswordReset(manager: EntityManager, userId: number, email: string): Promise<void> {
+    const token = await this.create(manager, userId, 'password_reset', email);
+    const link = `${this.config.passwordResetCallbackUrl}?password_reset_token=${token}`;
+    await this.mail.enqueue(
+      manager,
+      linkMail({
+        to: email,
+        subject: 'Reset your Unichat password',
+        intro: 'Somebody (we hope you) asked to reset the password of your Unichat account.',
+        action: 'Choose a new password',
+        link,
+        outro: 'The link works once, for one hour. If you did not ask for this, ignore this mail: nothing changes.',
+      }),
+    );
+  }
+
+  /** Seconds until another mail of this kind may be sent to the user (0: now). */
+  async secondsUntilNext(userId: number, purpose: EmailTokenPurpose): Promise<number> {
+    const last = await this.tokens.findOne({ where: { userId, purpose }, order: { createdAt: 'DESC' } });
+    if (!last) return 0;
+    const waitMs = last.createdAt.getTime() + MAIL_INTERVAL_SECONDS * 1000 - this.clock.nowMs();
+    return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
+  }
+
+  /**
+   * Marks a live token used and returns it, in the caller's transaction; `invalid_token` when it
+   * is unknown, used or expired. The update is conditional, so a token works exactly once.
+   */
+  async consume(manager: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
+    const row = await manager.findOneBy(EmailToken, { tokenHash: hashToken(token), purpose, usedAt: IsNull() });
+    const now = this.clock.now();
+    if (!row || row.expiresAt.getTime() <= now.getTime()) throw new AppError('invalid_token');
+    const result = await manager.update(EmailToken, { id: row.id, usedAt: IsNull() }, { usedAt: now });
+    if (!result.affected) throw new AppError('invalid_token');
+    return row;
+  }
+
+  /** Ends every other live token of this kind (after a reset, older reset links stop working). */
+  async consumeAll(manager: EntityManager, userId: number, purpose: EmailTokenPurpose): Promise<void> {
+    await manager.update(EmailToken, { userId, purpose, usedAt: IsNull() }, { usedAt: this.clock.now() });
+  }
+
+  private async create(
+    manager: EntityManager,
+    userId: number,
+    purpose: EmailTokenPurpose,
+    email: string,
+  ): Promise<string> {
+    const token = newSecretToken();
+    const now = this.clock.now();
+    await manager.insert(EmailToken, {
+      userId,
+      purpose,
+      tokenHash: hashToken(token),
+      email,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + LIFETIME_MS[purpose]),
+      usedAt: null,
+    });
+    return token;
+  }
+}

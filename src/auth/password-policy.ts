@@ -1,0 +1,25 @@
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 200;
+
+const CLASSES = [/\p{Ll}/u, /\p{Lu}/u, /\p{Nd}/u, /[^\p{Ll}\p{Lu}\p{Nd}]/u];
+
+/**
+ * Why a password is refused, or null when it is acceptable: at least 10 characters, at most 200
+ * (hashing cost), more than one class of character (lower, upper, digit, other), and not the
+ * email address or its local part.
+ */
+export function passwordProblem(password: string, email: string | null): string | null {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH) return `password must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (length > PASSWORD_MAX_LENGTH) return `password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  const classes = CLASSES.filter((pattern) => pattern.test(password)).length;
+  if (classes < 2) {
+    return 'password must mix at least two kinds of characters (lower case, upper case, digits, others)';
+  }
+  if (email) {
+    const lowered = password.trim().toLowerCase();
+    const address = email.trim().toLowerCase();
+    if (lowered === address || lowered === address.split('@')[0]) return 'password must not be your email address';
+  }
+  return null;
+}

@@ -1,0 +1,22 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/auth.decorators.js';
+import { Client } from '../common/client-info.decorator.js';
+import { AuthService, type ClientInfo } from './auth.service.js';
+import { credentialsFrom } from './credentials.js';
+import { CredentialsDto } from './dto/auth.dto.js';
+
+/** POST /tokens lives here, not in tokens/, because it checks credentials (auth's job). */
+@ApiTags('tokens')
+@Controller('tokens')
+export class AccessTokensController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'An access token for email+password (a new session) or for an auth_token' })
+  issue(@Body() dto: CredentialsDto, @Client() client: ClientInfo) {
+    return this.auth.issueToken(credentialsFrom(dto), client);
+  }
+}

@@ -1,0 +1,85 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError, ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
+
+// Errors of the database or Redis connection that mean "try again later", not "bug".
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08003',
+  '08006',
+  'SQLITE_BUSY',
+]);
+
+/** Writes every failure as `{error: {code, text}}` (DESIGN §3); never a stack trace in a body. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request & { id?: string }>();
+    const error = this.toAppError(exception);
+
+    if (error.status >= 500) {
+      this.logger.error(
+        { err: exception, requestId: request?.id, path: request?.path },
+        `${error.code} on ${request?.method} ${request?.path}`,
+      );
+    }
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    const body: ErrorBody = { error: { code: error.code, text: error.message } };
+    if (error.retryAfter !== undefined) {
+      body.error.retry_after = error.retryAfter;
+      response.setHeader('Retry-After', String(error.retryAfter));
+    }
+    if (error.status >= 500 && request?.id !== undefined) body.error.request_id = String(request.id);
+    response.status(error.status).json(body);
+  }
+
+  private toAppError(exception: unknown): AppError {
+    if (exception instanceof AppError) return exception;
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    const err = exception as { type?: string; status?: number; code?: string; driverError?: { code?: string } };
+    // body-parser and multer errors arrive as plain errors with a type or code.
+    if (err?.type === 'entity.too.large' || err?.status === 413) return new AppError('payload_too_large');
+    if (err?.type === 'entity.parse.failed') return new AppError('invalid_params', 'request body is not valid JSON');
+    if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
+      return new AppError('invalid_params', 'unsupported request body encoding');
+    }
+    const code = err?.code ?? err?.driverError?.code;
+    if (code !== undefined && UNAVAILABLE_CODES.has(code)) return new AppError('unavailable');
+    if (isConnectionError(exception)) return new AppError('unavailable');
+    return new AppError('internal_error');
+  }
+}
+
+function isConnectionError(exception: unknown): boolean {
+  const message = exception instanceof Error ? exception.message : '';
+  return /Connection is closed|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest/i.test(message);
+}
+
+function fromHttpException(exception: HttpException): AppError {
+  const status = exception.getStatus();
+  if (status === 404) return new AppError('not_found', 'no such route');
+  if (status === 413) return new AppError('payload_too_large');
+  if (status === 401 || status === 403) return new AppError('unauthorized');
+  if (status >= 400 && status < 500) {
+    const response = exception.getResponse() as { message?: string | string[] } | string;
+    const message = typeof response === 'string' ? response : response.message;
+    return new AppError('invalid_params', Array.isArray(message) ? message.join('; ') : message, { status: 400 });
+  }
+  const code: ErrorCode = status === 503 ? 'unavailable' : 'internal_error';
+  return new AppError(code, ERROR_CODES[code].text);
+}

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/** Everything the service reads from its environment, validated once at start-up (DESIGN §9). */
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
+  appRootUrl: string;
+  publicUrl: string;
+  passwordResetCallbackUrl: string;
+  jwtSecret: string;
+  jwtSecretGenerated: boolean;
+  accessTokenTtl: number;
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** First retry delay of an undeliverable mail; doubles on each attempt, capped at one hour. */
+  mailRetryBaseMs: number;
+  apns: ApnsConfig | null;
+  corsOrigins: '*' | string[];
+  trustProxy: boolean;
+  logLevel: string;
+  /** Seconds after which a crashed instance's streams stop counting as online. */
+  presenceTtlSeconds: number;
+  /** Seconds between a user's last stream closing and the offline event (a page reload does not flicker). */
+  presenceGraceSeconds: number;
+  /** Seconds between the keep-alive comment lines of an SSE stream. */
+  sseHeartbeatSeconds: number;
+}
+
+export interface ApnsConfig {
+  keyFile: string;
+  keyId: string;
+  teamId: string;
+  topic: string;
+  production: boolean;
+  host: string | null;
+  port: number | null;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    }
+    return Number(raw);
+  };
+  const url = (name: string, fallback: string, protocols: string[]): string => {
+    const raw = read(name) ?? fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name} must be a URL, got "${raw}"`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}, got "${raw}"`);
+    }
+    return raw;
+  };
+  const flag = (name: string): boolean => {
+    const raw = read(name);
+    if (raw === undefined) return false;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+  const dataDir = resolve(read('DATA_DIR') ?? './data');
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined) url('DATABASE_URL', '', ['postgres:', 'postgresql:']);
+  const redisUrl = read('REDIS_URL') === undefined ? null : url('REDIS_URL', '', ['redis:', 'rediss:']);
+
+  const appRootUrl = url('APP_ROOT_URL', `http://localhost:${port}/`, ['http:', 'https:']);
+  const publicUrl = url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, '');
+  const passwordResetCallbackUrl = url('PASSWORD_RESET_CALLBACK_URL', appRootUrl, ['http:', 'https:']);
+  if (new URL(passwordResetCallbackUrl).search !== '') {
+    throw new ConfigError(
+      `PASSWORD_RESET_CALLBACK_URL must not have a query part (the token is appended as ?password_reset_token=), got "${passwordResetCallbackUrl}"`,
+    );
+  }
+
+  const secret = read('JWT_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  }
+
+  const logLevel = read('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const cors = read('CORS_ORIGINS') ?? '*';
+  const corsOrigins =
+    cors === '*'
+      ? '*'
+      : cors.split(',').map((origin) => {
+          const trimmed = origin.trim();
+          if (!/^https?:\/\/[^/\s]+$/.test(trimmed)) {
+            throw new ConfigError(`CORS_ORIGINS must be * or a comma list of origins, got "${trimmed}"`);
+          }
+          return trimmed;
+        });
+
+  return {
+    port,
+    host: read('HOST') ?? '0.0.0.0',
+    dataDir,
+    database:
+      databaseUrl === undefined
+        ? { kind: 'sqlite', file: resolve(dataDir, 'unichat.sqlite') }
+        : { kind: 'postgres', url: databaseUrl },
+    redisUrl,
+    redisPrefix: read('REDIS_PREFIX') ?? 'unichat:',
+    appRootUrl,
+    publicUrl,
+    passwordResetCallbackUrl,
+    jwtSecret: secret ?? randomBytes(48).toString('base64url'),
+    jwtSecretGenerated: secret === undefined,
+    accessTokenTtl: integer('ACCESS_TOKEN_TTL', 900, 30, 86400),
+    smtpUrl: read('SMTP_URL') === undefined ? null : url('SMTP_URL', '', ['smtp:', 'smtps:']),
+    mailFrom: read('MAIL_FROM') ?? 'Unichat <no-reply@unichat.local>',
+    mailRetryBaseMs: integer('MAIL_RETRY_BASE_MS', 5000, 10, 3_600_000),
+    apns: readApns(read, flag, integer),
+    corsOrigins,
+    trustProxy: flag('TRUST_PROXY'),
+    logLevel,
+    presenceTtlSeconds: integer('PRESENCE_TTL_SECONDS', 60, 2, 3600),
+    presenceGraceSeconds: integer('PRESENCE_GRACE_SECONDS', 5, 0, 300),
+    sseHeartbeatSeconds: integer('SSE_HEARTBEAT_SECONDS', 25, 1, 300),
+  };
+}
+
+function readApns(
+  read: (name: string) => string | undefined,
+  flag: (name: string) => boolean,
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+): ApnsConfig | null {
+  const names = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'];
+  const given = names.filter((name) => read(name) !== undefined);
+  if (given.length === 0) return null;
+  const missing = names.filter((name) => read(name) === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(`${missing[0]} must be set when ${given[0]} is (push needs all of ${names.join(', ')})`);
+  }
+  const port = integer('APNS_PORT', 0, 0, 65535);
+  return {
+    keyFile: resolve(read('APNS_KEY_FILE') as string),
+    keyId: read('APNS_KEY_ID') as string,
+    teamId: read('APNS_TEAM_ID') as string,
+    topic: read('APNS_TOPIC') as string,
+    production: flag('APNS_PRODUCTION'),
+    host: read('APNS_HOST') ?? null,
+    port: port === 0 ? null : port,
+  };
+}

@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { type DataSourceOptions } from 'typeorm';
+import { type AppConfig } from '../config/app-config.js';
+import { ENTITIES } from './entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { SnakeNamingStrategy } from './naming.strategy.js';
+
+/** One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. */
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    logging: ['error', 'warn', 'migration'] as ('error' | 'warn' | 'migration')[],
+  };
+  if (config.database.kind === 'postgres') {
+    return { ...common, type: 'postgres', url: config.database.url, extra: { max: 20, connectionTimeoutMillis: 5000 } };
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: config.database.file,
+    // WAL lets readers go on while a transaction writes; busy_timeout waits instead of failing.
+    prepareDatabase: (db: { pragma(source: string): unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * Events that modules publish when something happened, and anyone may react to (STYLE: a typed
+ * map of event names to payloads). Raised after the change is committed, on the instance where it
+ * happened; reactions that must reach other instances go through ClusterBus.
+ */
+export interface DomainEvents {
+  /** A new session was opened (login by password or QR; not a token refresh). */
+  'auth.session_created': { userId: number; sessionId: number; userAgent: string | null; ip: string | null; at: Date };
+  /** A session was ended by logout; `deviceToken` is the push token the device gave up, if any. */
+  'auth.logged_out': { userId: number; sessionId: number; deviceToken: string | null };
+  /** The password was changed (profile) or reset (mail link). */
+  'auth.password_changed': { userId: number; via: 'update' | 'reset' };
+  /** Some field of the user's record changed; listeners send the fresh records. */
+  'user.updated': { userId: number };
+}
+
+export type DomainEventName = keyof DomainEvents;

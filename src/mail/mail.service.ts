@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, LessThanOrEqual, Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { createMailTransport, type MailMessage, type MailTransport } from './mail.transport.js';
+import { OutboxMail } from './outbox-mail.entity.js';
+
+/** How long an instance may hold a mail it is sending before another instance may retry it. */
+const LEASE_MS = 60_000;
+const MAX_DELAY_MS = 3_600_000;
+/** With the one-hour cap this keeps trying for about two days before giving up. */
+const MAX_ATTEMPTS = 60;
+const BATCH = 20;
+
+/**
+ * The mail outbox: `enqueue` writes a mail in the caller's transaction (so a rolled-back change
+ * sends nothing); a scheduled job delivers due mails and retries failures with back-off.
+ */
+@Injectable()
+export class MailService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Mail');
+  private transport: MailTransport;
+  private delivering: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @InjectRepository(OutboxMail) private readonly outbox: Repository<OutboxMail>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.transport = createMailTransport(this.config);
+    this.logger.log(`mail goes to ${this.transport.description}`);
+  }
+
+  async enqueue(manager: EntityManager, message: MailMessage): Promise<void> {
+    const now = this.clock.now();
+    await manager.insert(OutboxMail, {
+      toAddress: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      attempts: 0,
+      nextAttemptAt: now,
+      sentAt: null,
+      failedAt: null,
+      lastError: null,
+      createdAt: now,
+    });
+  }
+
+  @Interval('mail-delivery', 500)
+  tick(): void {
+    void this.deliverDue();
+  }
+
+  /** Delivers every due mail; overlapping calls share one run. */
+  deliverDue(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.delivering ??= this.deliverBatches()
+      .catch((error: unknown) => this.logger.warn(`outbox run failed: ${(error as Error).message}`))
+      .finally(() => (this.delivering = null));
+    return this.delivering;
+  }
+
+  private async deliverBatches(): Promise<void> {
+    for (;;) {
+      const due = await this.outbox.find({
+        where: { sentAt: IsNull(), failedAt: IsNull(), nextAttemptAt: LessThanOrEqual(this.clock.now()) },
+        order: { nextAttemptAt: 'ASC' },
+        take: BATCH,
+      });
+      if (due.length === 0 || this.stopped) return;
+      await Promise.all(due.map((mail) => this.deliver(mail)));
+      if (due.length < BATCH) return;
+    }
+  }
+
+  private async deliver(mail: OutboxMail): Promise<void> {
+    const now = this.clock.now();
+    // Claim the mail by moving its due time: only one instance's update matches the old value.
+    const claim = await this.outbox.update(
+      { id: mail.id, nextAttemptAt: mail.nextAttemptAt, sentAt: IsNull() },
+      { nextAttemptAt: new Date(now.getTime() + LEASE_MS), attempts: mail.attempts + 1 },
+    );
+    if (claim.affected === 0) return;
+    const attempts = mail.attempts + 1;
+    try {
+      await this.transport.send({ to: mail.toAddress, subject: mail.subject, text: mail.text, html: mail.html }, now);
+      await this.outbox.update({ id: mail.id }, { sentAt: this.clock.now(), lastError: null });
+      this.logger.log({ mailId: mail.id, attempts }, `mail ${mail.id} "${mail.subject}" delivered`);
+    } catch (error) {
+      const message = (error as Error).message.slice(0, 500);
+      if (attempts >= MAX_ATTEMPTS) {
+        await this.outbox.update({ id: mail.id }, { failedAt: this.clock.now(), lastError: message });
+        this.logger.error({ mailId: mail.id, attempts }, `mail ${mail.id} given up: ${message}`);
+        return;
+      }
+      const delay = Math.min(this.config.mailRetryBaseMs * 2 ** (attempts - 1), MAX_DELAY_MS);
+      await this.outbox.update(
+        { id: mail.id },
+        { nextAttemptAt: new Date(this.clock.nowMs() + delay), lastError: message },
+      );
+      this.logger.warn({ mailId: mail.id, attempts }, `mail ${mail.id} not delivered (${message}); retry in ${delay} ms`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.delivering;
+    this.transport?.close();
+  }
+}

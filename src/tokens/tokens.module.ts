@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokenGuard } from './access-token.guard.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { Session } from './session.entity.js';
+import { SessionsController } from './sessions.controller.js';
+import { SessionsService } from './sessions.service.js';
+
+// Owns sessions (the sessions table), access tokens (JWT) and the global access-token guard.
+// A revoked session's access tokens are refused at once on every instance.
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([Session]),
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } }),
+    }),
+    UsersModule,
+  ],
+  controllers: [SessionsController],
+  providers: [SessionsService, JwtStrategy, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  exports: [SessionsService],
+})
+export class TokensModule {}

@@ -1,0 +1,37 @@
+import { AppError } from '../common/errors.js';
+
+export const NICK_MIN_LENGTH = 5;
+export const NICK_MAX_LENGTH = 64;
+
+export interface Nick {
+  /** As the user wrote it, without leading and trailing spaces. */
+  nick: string;
+  /** Case-folded form: what uniqueness is checked on. */
+  key: string;
+}
+
+/**
+ * The nick rules of DESIGN §5: starts with a letter (of any script), leading and trailing spaces
+ * stripped, at least 5 and at most 64 characters, no two spaces in a row.
+ */
+export function parseNick(raw: string): Nick {
+  const nick = raw.normalize('NFC').trim();
+  const length = [...nick].length;
+  if (length < NICK_MIN_LENGTH) {
+    throw new AppError('invalid_nick', `nick must be at least ${NICK_MIN_LENGTH} characters`);
+  }
+  if (length > NICK_MAX_LENGTH) {
+    throw new AppError('invalid_nick', `nick must be at most ${NICK_MAX_LENGTH} characters`);
+  }
+  if (!/^\p{L}/u.test(nick)) throw new AppError('invalid_nick', 'nick must start with a letter');
+  if (/\s\s/u.test(nick)) throw new AppError('invalid_nick', 'nick must not have two spaces in a row');
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(nick)) {
+    throw new AppError('invalid_nick', 'nick must not contain control characters');
+  }
+  return { nick, key: nickKey(nick) };
+}
+
+/** Case-insensitive form of a nick or a nick prefix. */
+export function nickKey(nick: string): string {
+  return nick.normalize('NFKC').toLowerCase();
+}

@@ -1,0 +1,100 @@
+import { User, type UserStatus } from './user.entity.js';
+
+export interface AvatarRecord {
+  full: string;
+  small: string;
+}
+
+/** What only the user sees (DESIGN §4). */
+export interface OwnRecord {
+  id: number;
+  nick: string | null;
+  email: string;
+  pending_email: string | null;
+  searchable_nick: boolean;
+  confirmed_at: string | null;
+  auth_token: string | null;
+  avatar: AvatarRecord | null;
+  status: UserStatus | null;
+  status_message: string | null;
+  mobile_number: string | null;
+  is_online: boolean;
+  last_seen_at: string | null;
+  created_at: string;
+}
+
+/** What anybody may see, after blocking and invisibility are applied (DESIGN §4). */
+export interface PublicRecord {
+  id: number;
+  nick: string | null;
+  avatar: AvatarRecord | null;
+  status: Exclude<UserStatus, 'invisible'> | null;
+  status_message: string | null;
+  is_online: boolean;
+  last_seen_at: string | null;
+}
+
+export interface OwnRecordContext {
+  publicUrl: string;
+  isOnline: boolean;
+  /** The calling session's auth token: known only in the response that created the session. */
+  authToken: string | null;
+}
+
+export interface PublicRecordContext {
+  publicUrl: string;
+  isOnline: boolean;
+  /** The owner blocked the viewer: presence, avatar and status are hidden (polite blocking). */
+  viewerBlockedByOwner: boolean;
+}
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function avatarRecord(user: Pick<User, 'avatarKey' | 'avatarSmallKey'>, publicUrl: string): AvatarRecord | null {
+  if (!user.avatarKey) return null;
+  const url = (key: string) => `${publicUrl}/api/v1/avatars/${key}`;
+  return { full: url(user.avatarKey), small: url(user.avatarSmallKey ?? user.avatarKey) };
+}
+
+export function toOwnRecord(user: User, context: OwnRecordContext): OwnRecord {
+  return {
+    id: user.id,
+    nick: user.nick,
+    email: user.email,
+    pending_email: user.pendingEmail,
+    searchable_nick: user.searchableNick,
+    confirmed_at: iso(user.confirmedAt),
+    auth_token: context.authToken,
+    avatar: avatarRecord(user, context.publicUrl),
+    status: user.status,
+    status_message: user.statusMessage,
+    mobile_number: user.mobileNumber,
+    is_online: context.isOnline,
+    last_seen_at: iso(user.lastSeenAt),
+    created_at: user.createdAt.toISOString(),
+  };
+}
+
+export function toPublicRecord(user: User, context: PublicRecordContext): PublicRecord {
+  if (context.viewerBlockedByOwner) {
+    return {
+      id: user.id,
+      nick: user.nick,
+      avatar: null,
+      status: null,
+      status_message: null,
+      is_online: false,
+      last_seen_at: null,
+    };
+  }
+  return {
+    id: user.id,
+    nick: user.nick,
+    avatar: avatarRecord(user, context.publicUrl),
+    status: user.status === 'invisible' ? null : user.status,
+    status_message: user.statusMessage,
+    is_online: user.status === 'invisible' ? false : context.isOnline,
+    // Frozen at the moment the user went invisible: the presence module stops updating it.
+    last_seen_at: iso(user.lastSeenAt),
+  };
+}

@@ -1,0 +1,69 @@
+import { startApp, type TestApp } from './support/harness.js';
+
+describe('the application shell', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers liveness and readiness (database, and Redis when configured)', async () => {
+    await t.http().get('/health').expect(200, { status: 'ok' });
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body.details.database.status).toBe('up');
+    expect(ready.body.details.redis.status).toBe('up');
+    expect(ready.body.details.redis.mode).toBe(process.env.REDIS_URL ? undefined : 'in-process');
+  });
+
+  it('answers an unknown route with 404 not_found in the error envelope', async () => {
+    const response = await t.http().get('/api/v1/no/such/route').expect(404);
+    expect(response.body).toEqual({ error: { code: 'not_found', text: 'no such route' } });
+  });
+
+  it('answers malformed JSON with 400 invalid_params', async () => {
+    const response = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email": ')
+      .expect(400);
+    expect(response.body.error.code).toBe('invalid_params');
+  });
+
+  it('answers a body over 4 MB with 413 payload_too_large', async () => {
+    const response = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ email: 'x'.repeat(4.5 * 1024 * 1024) }))
+      .expect(413);
+    expect(response.body.error.code).toBe('payload_too_large');
+  });
+
+  it('accepts a body of 3 MB (a 2 MB image as base64 fits)', async () => {
+    const response = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ email: 'x'.repeat(3 * 1024 * 1024), password: 'whatever-1' }));
+    expect(response.status).not.toBe(413);
+  });
+
+  it('serves the OpenAPI document and the Swagger UI', async () => {
+    const document = await t.http().get('/api/docs-json').expect(200);
+    expect(document.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/tokens/sessions']),
+    );
+    const ui = await t.http().get('/api/docs').expect(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('sets security headers and a request id, and allows cross-origin calls', async () => {
+    const response = await t.http().get('/health').set('Origin', 'https://web.example');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-request-id']).toMatch(/^[\w-]+$/);
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+});
