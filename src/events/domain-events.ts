@@ -12,6 +12,14 @@ export interface DomainEvents {
   'auth.password_changed': { userId: number; via: 'update' | 'reset' };
   /** Some field of the user's record changed; listeners send the fresh records. */
   'user.updated': { userId: number };
+  /** `userId` added `contactId` to their contacts (profile). */
+  'contact.added': { userId: number; contactId: number };
+  /** `userId` removed `contactId` from their contacts (profile). */
+  'contact.removed': { userId: number; contactId: number };
+  /** `blockerId` blocked `blockedId` (blocking). */
+  'blocking.blocked': { blockerId: number; blockedId: number };
+  /** `blockerId` lifted the block on `blockedId` (blocking). */
+  'blocking.unblocked': { blockerId: number; blockedId: number };
 }
 
 export type DomainEventName = keyof DomainEvents;
