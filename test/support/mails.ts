@@ -21,10 +21,11 @@ export async function readMailFiles(mailDir: string): Promise<ReceivedMail[]> {
   return Promise.all(names.map(async (name) => parseMail(name, await readFile(join(mailDir, name), 'utf8'))));
 }
 
-export function parseMail(file: string, raw: string): ReceivedMail {
+export function parseMail(file: string, original: string): ReceivedMail {
+  const raw = original.replace(/\r\n/g, '\n');
   const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw)?.[1]?.trim() ?? '';
   const textPart = /Content-Type: text\/plain[^\n]*\n(?:[^\n]+\n)*\n([\s\S]*?)\n-{2,}/.exec(raw)?.[1] ?? '';
-  return { file, to: header('To'), subject: header('Subject'), raw, text: textPart.replace(/\r\n/g, '\n') };
+  return { file, to: header('To'), subject: header('Subject'), raw, text: textPart };
 }
 
 /** The first link in a mail's text that contains `pathPart`. */
