@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -18,7 +18,7 @@ import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
-export class AppModule {
+export class AppModule implements OnApplicationShutdown {
   /** The whole application for one validated configuration (tests start several side by side). */
   static forRoot(config: AppConfig): DynamicModule {
     return {
@@ -39,5 +39,10 @@ export class AppModule {
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };
+  }
+
+  onApplicationShutdown(signal?: string): void {
+    // Runs after every module closed its streams, jobs and connections.
+    new Logger('Main').log(`stopped${signal ? ` on ${signal}` : ''}`);
   }
 }

@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
+import { MAIN, startServiceProcess, type ServiceProcess } from './support/process.js';
+
+describe('the service as `npm start` runs it', () => {
+  let environment: TestEnvironment;
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment({ LOG_LEVEL: 'info' });
+    service = await startServiceProcess(environment.vars);
+  });
+  afterAll(async () => {
+    if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    await environment.dispose();
+  });
+
+  it('runs its migrations, serves requests and never logs a token or a password', async () => {
+    const email = uniqueEmail('logs');
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${service.url}/api/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    expect((await post('/auth/register', { email, password: PASSWORD, auto_login: true })).status).toBe(201);
+    const login = await (await post('/auth/login', { email, password: PASSWORD })).json();
+    const accessToken: string = login.access_token;
+    const authToken: string = login.user.auth_token;
+    await fetch(`${service.url}/api/v1/tokens/sessions`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    await fetch(`${service.url}/api/v1/auth/confirm?token=secret-confirmation-token`, { redirect: 'manual' });
+    await fetch(`${service.url}/api/v1/events?code=secret-sse-code`);
+    await post('/auth/login', { auth_token: authToken });
+
+    const output = service.output();
+    expect(output).toContain('"url":"/api/v1/auth/confirm?token=[REDACTED]"');
+    expect(output).toContain('"url":"/api/v1/events?code=[REDACTED]"');
+    for (const secret of [PASSWORD, accessToken, authToken, 'secret-confirmation-token', 'secret-sse-code']) {
+      expect(output).not.toContain(secret);
+    }
+    // Each request line carries its id.
+    expect(output).toMatch(/"req":\{"id":"[\w-]+"/);
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    service.child.kill('SIGTERM');
+    // Nest closes every module, then re-raises the signal so supervisors see why it ended.
+    expect(await service.exited).toBe('SIGTERM');
+    expect(service.output()).toContain('"msg":"stopped on SIGTERM"');
+  });
+
+  it('refuses to start with a bad variable, naming it in one line', () => {
+    const result = spawnSync(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', PASSWORD_RESET_CALLBACK_URL: 'https://app.example/reset?x=1' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'configuration error: PASSWORD_RESET_CALLBACK_URL must not have a query part (the token is appended as ?password_reset_token=), got "https://app.example/reset?x=1"',
+    );
+  });
+});
