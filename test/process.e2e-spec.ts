@@ -24,7 +24,10 @@ describe('the service as `npm start` runs it', () => {
         body: JSON.stringify(body),
       });
     expect((await post('/auth/register', { email, password: PASSWORD, auto_login: true })).status).toBe(201);
-    const login = await (await post('/auth/login', { email, password: PASSWORD })).json();
+    const login = (await (await post('/auth/login', { email, password: PASSWORD })).json()) as {
+      access_token: string;
+      user: { auth_token: string };
+    };
     const accessToken: string = login.access_token;
     const authToken: string = login.user.auth_token;
     await fetch(`${service.url}/api/v1/tokens/sessions`, { headers: { Authorization: `Bearer ${accessToken}` } });

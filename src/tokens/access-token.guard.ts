@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ALLOW_UNCONFIRMED, IS_PUBLIC } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
-import { UsersService } from '../users/users.service.js';
+import { ConfirmationGate } from './confirmation-gate.js';
 import { type AuthenticatedUser } from './jwt.strategy.js';
 
 /**
@@ -12,12 +12,9 @@ import { type AuthenticatedUser } from './jwt.strategy.js';
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('jwt') {
-  /** Users known to have confirmed since their token was issued; confirmation is never undone. */
-  private readonly confirmedSince = new Set<number>();
-
   constructor(
     private readonly reflector: Reflector,
-    private readonly users: UsersService,
+    private readonly confirmation: ConfirmationGate,
   ) {
     super();
   }
@@ -32,11 +29,8 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
     }
     await super.canActivate(context);
     const user = context.switchToHttp().getRequest<{ user: AuthenticatedUser }>().user;
-    if (!user.emailConfirmedAtIssue && !this.reflector.getAllAndOverride<boolean>(ALLOW_UNCONFIRMED, targets)) {
-      if (!this.confirmedSince.has(user.userId)) {
-        if (!(await this.users.isConfirmed(user.userId))) throw new AppError('email_not_confirmed');
-        this.confirmedSince.add(user.userId);
-      }
+    if (!this.reflector.getAllAndOverride<boolean>(ALLOW_UNCONFIRMED, targets)) {
+      await this.confirmation.assertConfirmed(user);
     }
     return true;
   }

@@ -7,6 +7,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
+import { ConfirmationGate } from './confirmation-gate.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { Session } from './session.entity.js';
 import { SessionsController } from './sessions.controller.js';
@@ -25,7 +26,7 @@ import { SessionsService } from './sessions.service.js';
     UsersModule,
   ],
   controllers: [SessionsController],
-  providers: [SessionsService, JwtStrategy, { provide: APP_GUARD, useClass: AccessTokenGuard }],
-  exports: [SessionsService],
+  providers: [SessionsService, JwtStrategy, ConfirmationGate, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  exports: [SessionsService, ConfirmationGate],
 })
 export class TokensModule {}
