@@ -35,8 +35,11 @@ export class UsersService {
     return user;
   }
 
-  findByIds(ids: number[]): Promise<User[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
+  /** The users with these ids, in the order of `ids` (unknown ids are left out). */
+  async findByIds(ids: number[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const byId = new Map((await this.users.findBy({ id: In(ids) })).map((user) => [user.id, user]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   findByEmail(email: string): Promise<User | null> {
@@ -47,6 +50,27 @@ export class UsersService {
   async passwordHash(userId: number): Promise<string | null> {
     const row = await this.users.findOne({ where: { id: userId }, select: { id: true, passwordHash: true } });
     return row?.passwordHash ?? null;
+  }
+
+  /**
+   * Confirmed, searchable users whose folded nick starts with `prefix`, by nick, without `exceptId`.
+   * A range on the unique nick_key index on SQLite; LIKE on a pattern-ops index on PostgreSQL
+   * (its collations do not order by code point, so a range would be wrong there).
+   */
+  async searchByNickPrefix(prefix: string, limit: number, exceptId: number): Promise<User[]> {
+    const query = this.users
+      .createQueryBuilder('user')
+      .where('user.searchable_nick = :searchable', { searchable: true })
+      .andWhere('user.confirmed_at IS NOT NULL')
+      .andWhere('user.id != :exceptId', { exceptId })
+      .orderBy('user.nick_key', 'ASC')
+      .limit(limit);
+    if (this.users.manager.connection.options.type === 'postgres') {
+      query.andWhere("user.nick_key LIKE :pattern ESCAPE '\\'", { pattern: `${prefix.replace(/[\\%_]/g, '\\$&')}%` });
+    } else {
+      query.andWhere('user.nick_key >= :low AND user.nick_key < :high', { low: prefix, high: `${prefix}\u{10FFFF}` });
+    }
+    return query.getMany();
   }
 
   async isConfirmed(userId: number): Promise<boolean> {

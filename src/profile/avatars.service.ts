@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { type EntityManager, Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { AppError } from '../common/errors.js';
+import { AvatarImage } from './avatar.entity.js';
+import type { EncodedImage, ProcessedAvatar } from './avatar-image.js';
+
+export interface StoredAvatarKeys {
+  avatarKey: string;
+  avatarSmallKey: string;
+}
+
+export interface ServedImage {
+  data: Buffer;
+  contentType: string;
+  etag: string;
+}
+
+/** Avatar images in the database, so any instance can serve any avatar. */
+@Injectable()
+export class AvatarsService {
+  /** Recently served images: avatars are immutable under their key, so caching needs no invalidation. */
+  private readonly cache = new Map<string, ServedImage>();
+
+  constructor(
+    @InjectRepository(AvatarImage) private readonly images: Repository<AvatarImage>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stores a processed avatar under new keys, in the caller's transaction, and drops the user's old images. */
+  async replace(manager: EntityManager, userId: number, avatar: ProcessedAvatar): Promise<StoredAvatarKeys> {
+    await manager.delete(AvatarImage, { userId });
+    const avatarKey = await this.insert(manager, userId, avatar.full);
+    const avatarSmallKey = avatar.small ? await this.insert(manager, userId, avatar.small) : avatarKey;
+    return { avatarKey, avatarSmallKey };
+  }
+
+  async remove(manager: EntityManager, userId: number): Promise<void> {
+    await manager.delete(AvatarImage, { userId });
+  }
+
+  async get(key: string): Promise<ServedImage> {
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    if (!/^[\w-]{1,80}$/.test(key)) throw new AppError('not_found', 'no such avatar');
+    const row = await this.images.findOneBy({ key });
+    if (!row) throw new AppError('not_found', 'no such avatar');
+    const image = { data: Buffer.from(row.data, 'base64'), contentType: row.contentType, etag: row.etag };
+    if (this.cache.size >= 500) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, image);
+    return image;
+  }
+
+  private async insert(manager: EntityManager, userId: number, image: EncodedImage): Promise<string> {
+    const key = randomBytes(16).toString('base64url');
+    await manager.insert(AvatarImage, {
+      key,
+      userId,
+      contentType: image.contentType,
+      etag: image.etag,
+      width: image.width,
+      height: image.height,
+      data: image.data.toString('base64'),
+      createdAt: this.clock.now(),
+    });
+    return key;
+  }
+}

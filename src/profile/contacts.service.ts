@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { BlockingService } from '../blocking/blocking.service.js';
+import { Clock } from '../common/clock.js';
+import { AppError } from '../common/errors.js';
+import { uniqueViolation } from '../database/errors.js';
+import { EventBus } from '../events/event-bus.js';
+import type { PublicRecord } from '../users/user-records.js';
+import { UserRecordsService } from '../users/user-records.service.js';
+import { UsersService } from '../users/users.service.js';
+import { Contact } from './contact.entity.js';
+
+export interface ContactRecord extends PublicRecord {
+  /** Both added each other, and no block stands between them. */
+  is_friend: boolean;
+}
+
+/** Contacts (one-way) and friends (mutual contacts with no block between them). */
+@Injectable()
+export class ContactsService {
+  constructor(
+    @InjectRepository(Contact) private readonly contacts: Repository<Contact>,
+    private readonly users: UsersService,
+    private readonly records: UserRecordsService,
+    private readonly blocking: BlockingService,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  async add(userId: number, contactId: number): Promise<ContactRecord> {
+    if (userId === contactId) throw new AppError('invalid_params', 'you cannot add yourself as a contact');
+    const contact = await this.users.getById(contactId);
+    if ((await this.blocking.relation(userId, contactId)).bBlockedA) {
+      throw new AppError('blocked', 'this user has blocked you');
+    }
+    let added = true;
+    try {
+      await this.contacts.insert({ userId, contactId, createdAt: this.clock.now() });
+    } catch (error) {
+      if (!uniqueViolation(error)) throw error;
+      added = false; // already a contact: adding again changes nothing
+    }
+    if (added) this.events.emit('contact.added', { userId, contactId });
+    const [record] = await this.withFriendship(userId, [contact]);
+    return record;
+  }
+
+  async remove(userId: number, contactId: number): Promise<void> {
+    const result = await this.contacts.delete({ userId, contactId });
+    if (!result.affected) throw new AppError('not_found', `user ${contactId} is not among your contacts`);
+    this.events.emit('contact.removed', { userId, contactId });
+  }
+
+  async list(userId: number): Promise<ContactRecord[]> {
+    const rows = await this.contacts.find({ where: { userId }, order: { createdAt: 'ASC' } });
+    return this.withFriendship(userId, await this.users.findByIds(rows.map((row) => row.contactId)));
+  }
+
+  async contactIdsOf(userId: number): Promise<number[]> {
+    return (await this.contacts.find({ where: { userId }, select: { contactId: true } })).map((row) => row.contactId);
+  }
+
+  /** Mutual contacts of the user with no block either way: who hears about them. */
+  async friendIdsOf(userId: number): Promise<number[]> {
+    const mine = await this.contactIdsOf(userId);
+    if (mine.length === 0) return [];
+    const mutual = await this.mutualAmong(userId, mine);
+    const blocked = await this.blocking.blockedEitherWayAmong(userId, [...mutual]);
+    return [...mutual].filter((id) => !blocked.has(id));
+  }
+
+  async isFriend(a: number, b: number): Promise<boolean> {
+    return (await this.friendIdsOf(a)).includes(b);
+  }
+
+  private async mutualAmong(userId: number, ids: number[]): Promise<Set<number>> {
+    const result = new Set<number>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const back = await this.contacts.find({
+        where: { contactId: userId, userId: In(ids.slice(start, start + 500)) },
+        select: { userId: true },
+      });
+      for (const row of back) result.add(row.userId);
+    }
+    return result;
+  }
+
+  private async withFriendship(userId: number, users: Awaited<ReturnType<UsersService['findByIds']>>) {
+    const ids = users.map((user) => user.id);
+    const [records, mutual, blocked] = await Promise.all([
+      this.records.publicMany(users, userId),
+      this.mutualAmong(userId, ids),
+      this.blocking.blockedEitherWayAmong(userId, ids),
+    ]);
+    return records.map((record) => ({ ...record, is_friend: mutual.has(record.id) && !blocked.has(record.id) }));
+  }
+}

@@ -1,0 +1,58 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** PATCH /me: a field that is missing or null is left unchanged (DESIGN §3). */
+export class UpdateMeDto {
+  @ApiPropertyOptional({ description: 'Starts with a letter, 5 to 64 characters, no two spaces in a row, unique.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  nick?: string | null;
+
+  @ApiPropertyOptional({ description: 'New password; needs current_password.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  password?: string | null;
+
+  @ApiPropertyOptional({ description: 'Needed to change password or email.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  current_password?: string | null;
+
+  @ApiPropertyOptional({ description: 'A data URL (data:image/<type>;base64,…) of at most 2 MB.' })
+  @IsOptional()
+  @IsString()
+  avatar?: string | null;
+
+  @ApiPropertyOptional({ description: 'false hides the user from nick search.' })
+  @IsOptional()
+  @IsBoolean()
+  searchable_nick?: boolean | null;
+
+  @ApiPropertyOptional({ description: 'Up to 256 characters; an empty string clears it.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  status_message?: string | null;
+
+  @ApiPropertyOptional({ description: 'Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  mobile_number?: string | null;
+
+  @ApiPropertyOptional({ description: 'New address: takes effect once confirmed from the mailed link; needs current_password.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  email?: string | null;
+}
+
+export class SearchUsersQuery {
+  @ApiPropertyOptional({ description: 'Nick prefix, at least 2 characters, case-insensitive.' })
+  @IsString()
+  @MaxLength(64)
+  nick: string;
+}
