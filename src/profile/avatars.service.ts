@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
+import { ClusterBus } from '../events/cluster-bus.js';
 import { AvatarImage } from './avatar.entity.js';
 import type { EncodedImage, ProcessedAvatar } from './avatar-image.js';
 
@@ -18,16 +19,35 @@ export interface ServedImage {
   etag: string;
 }
 
+const REMOVED_CHANNEL = 'avatars.removed';
+
 /** Avatar images in the database, so any instance can serve any avatar. */
 @Injectable()
-export class AvatarsService {
+export class AvatarsService implements OnModuleInit {
   /** Recently served images: avatars are immutable under their key, so caching needs no invalidation. */
   private readonly cache = new Map<string, ServedImage>();
 
   constructor(
     @InjectRepository(AvatarImage) private readonly images: Repository<AvatarImage>,
+    private readonly bus: ClusterBus,
     private readonly clock: Clock,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    // A removed avatar stops being served by every instance, not only the one that removed it.
+    await this.bus.subscribe<{ keys: string[] }>(REMOVED_CHANNEL, ({ keys }) => keys.forEach((key) => this.cache.delete(key)));
+  }
+
+  /** Keys of the user's current images, to forget once a change that drops them has committed. */
+  async keysOf(userId: number): Promise<string[]> {
+    return (await this.images.find({ where: { userId }, select: { key: true } })).map((row) => row.key);
+  }
+
+  async forget(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    keys.forEach((key) => this.cache.delete(key));
+    await this.bus.publish(REMOVED_CHANNEL, { keys });
+  }
 
   /** Stores a processed avatar under new keys, in the caller's transaction, and drops the user's old images. */
   async replace(manager: EntityManager, userId: number, avatar: ProcessedAvatar): Promise<StoredAvatarKeys> {

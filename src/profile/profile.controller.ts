@@ -1,4 +1,9 @@
 import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpException,
+  Injectable,
+  type NestInterceptor,
   Body,
   Controller,
   Delete,
@@ -15,6 +20,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { catchError, type Observable } from 'rxjs';
 import { AllowUnconfirmed, type AuthUser, CurrentUser, OptionalUser, Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
@@ -22,6 +28,24 @@ import { AVATAR_MAX_BYTES } from './avatar-image.js';
 import { AvatarsService } from './avatars.service.js';
 import { SearchUsersQuery, UpdateMeDto } from './dto/update-me.dto.js';
 import { ProfileService } from './profile.service.js';
+
+/** Multer's own limit errors, in the words of DESIGN §3: an avatar over 2 MB is `413 invalid_avatar`. */
+@Injectable()
+class AvatarUploadErrors implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(
+      catchError((error: unknown) => {
+        if (error instanceof HttpException && error.getStatus() === 413) {
+          throw new AppError('invalid_avatar', 'avatar must be at most 2 MB', { status: 413 });
+        }
+        if (error instanceof HttpException && error.getStatus() === 400) {
+          throw new AppError('invalid_avatar', 'send one image as multipart/form-data in a field named "file"');
+        }
+        throw error;
+      }),
+    );
+  }
+}
 
 @ApiTags('profile')
 @ApiBearerAuth()
@@ -48,7 +72,10 @@ export class MeController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOperation({ summary: 'Upload my avatar as a file (field "file", at most 2 MB)' })
-  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 0 } }))
+  @UseInterceptors(
+    AvatarUploadErrors,
+    FileInterceptor('file', { limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 0 } }),
+  )
   async uploadAvatar(@CurrentUser() user: AuthUser, @UploadedFile() file: { buffer: Buffer } | undefined) {
     if (!file) throw new AppError('invalid_avatar', 'send the image as multipart/form-data in a field named "file"');
     return { user: await this.profile.setAvatarFile(user.userId, file.buffer) };

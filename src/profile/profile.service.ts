@@ -82,6 +82,7 @@ export class ProfileService {
       changes.pendingEmail = newEmail;
     }
     const avatar: ProcessedAvatar | null = dto.avatar == null ? null : await processAvatar(decodeAvatarDataUrl(dto.avatar));
+    const oldImages = avatar ? await this.avatars.keysOf(userId) : [];
 
     const ended = await this.dataSource.transaction(async (manager) => {
       if (avatar) Object.assign(changes, await this.avatars.replace(manager, userId, avatar));
@@ -101,6 +102,7 @@ export class ProfileService {
     });
 
     await this.sessions.announce(ended);
+    await this.avatars.forget(oldImages);
     if (changes.passwordHash) this.events.emit('auth.password_changed', { userId, via: 'update' });
     if (Object.keys(changes).length > 0) this.events.emit('user.updated', { userId });
     return this.me(userId);
@@ -108,9 +110,11 @@ export class ProfileService {
 
   async setAvatarFile(userId: number, file: Buffer): Promise<OwnRecord> {
     const avatar = await processAvatar(file);
+    const oldImages = await this.avatars.keysOf(userId);
     await this.dataSource.transaction(async (manager) => {
       await this.users.update(manager, userId, await this.avatars.replace(manager, userId, avatar));
     });
+    await this.avatars.forget(oldImages);
     this.events.emit('user.updated', { userId });
     return this.me(userId);
   }
@@ -118,10 +122,12 @@ export class ProfileService {
   async removeAvatar(userId: number): Promise<OwnRecord> {
     const user = await this.users.getById(userId);
     if (user.avatarKey !== null) {
+      const oldImages = await this.avatars.keysOf(userId);
       await this.dataSource.transaction(async (manager) => {
         await this.avatars.remove(manager, userId);
         await this.users.update(manager, userId, { avatarKey: null, avatarSmallKey: null });
       });
+      await this.avatars.forget(oldImages);
       this.events.emit('user.updated', { userId });
     }
     return this.me(userId);

@@ -1,0 +1,215 @@
+import { createUser, mails, PASSWORD, startApp, uniqueEmail, waitForMail, type TestApp, type TestUser } from './support/harness.js';
+import { linkIn } from './support/mails.js';
+
+describe('profile', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.close());
+
+  const me = async (user: TestUser) => (await t.http().get('/api/v1/me').set(user.auth).expect(200)).body.user;
+  const patch = (user: TestUser, body: Record<string, unknown>) => t.http().patch('/api/v1/me').set(user.auth).send(body);
+  const uniqueNick = (base = 'Nick') => `${base}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
+
+  it('GET /me answers the own record', async () => {
+    const user = await createUser(t, { nick: uniqueNick() });
+    const record = await me(user);
+    expect(Object.keys(record).sort()).toEqual(
+      [
+        'auth_token', 'avatar', 'confirmed_at', 'created_at', 'email', 'id', 'is_online', 'last_seen_at',
+        'mobile_number', 'nick', 'pending_email', 'searchable_nick', 'status', 'status_message',
+      ].sort(),
+    );
+    expect(record).toMatchObject({ id: user.id, email: user.email, nick: user.nick });
+    expect(record.confirmed_at).not.toBeNull();
+  });
+
+  it('updates nick, status message, mobile number and searchable_nick together; null and missing change nothing', async () => {
+    const user = await createUser(t, { nick: uniqueNick() });
+    const nick = uniqueNick('Ünïcode ');
+    const response = await patch(user, {
+      nick: `  ${nick}  `,
+      status_message: 'At the beach',
+      mobile_number: '+48 600 100 200',
+      searchable_nick: false,
+    }).expect(200);
+    expect(response.body.user).toMatchObject({
+      nick,
+      status_message: 'At the beach',
+      mobile_number: '+48 600 100 200',
+      searchable_nick: false,
+    });
+    await patch(user, { nick: null, status_message: null, mobile_number: null, searchable_nick: null }).expect(200);
+    expect(await me(user)).toMatchObject({ nick, status_message: 'At the beach', mobile_number: '+48 600 100 200' });
+    await patch(user, { status_message: '', mobile_number: '' }).expect(200);
+    expect(await me(user)).toMatchObject({ status_message: null, mobile_number: null });
+  });
+
+  it.each([
+    ['too short', '  Abcd  ', 'nick must be at least 5 characters'],
+    ['starting with a digit', '1abcdef', 'nick must start with a letter'],
+    ['with two spaces in a row', 'Abc  def', 'nick must not have two spaces in a row'],
+    ['too long', `A${'b'.repeat(64)}`, 'nick must be at most 64 characters'],
+  ])('refuses a nick %s with invalid_nick naming the rule, and changes nothing', async (_case, nick, text) => {
+    const user = await createUser(t, { nick: uniqueNick() });
+    const before = await me(user);
+    const response = await patch(user, { nick, status_message: 'changed?' }).expect(400);
+    expect(response.body.error).toEqual({ code: 'invalid_nick', text });
+    expect(await me(user)).toEqual(before);
+  });
+
+  it('accepts a nick that starts with a letter of another script', async () => {
+    const user = await createUser(t);
+    const nick = uniqueNick('Żółw');
+    expect((await patch(user, { nick }).expect(200)).body.user.nick).toBe(nick);
+    const greek = uniqueNick('Ωmega');
+    expect((await patch(user, { nick: greek }).expect(200)).body.user.nick).toBe(greek);
+  });
+
+  it("refuses another user's nick without regard to case with 409 invalid_nick, and changes nothing", async () => {
+    const nick = uniqueNick();
+    await createUser(t, { nick });
+    const user = await createUser(t);
+    const before = await me(user);
+    const response = await patch(user, { nick: nick.toLowerCase(), status_message: 'x' }).expect(409);
+    expect(response.body.error.code).toBe('invalid_nick');
+    expect(await me(user)).toEqual(before);
+  });
+
+  it('lets exactly one of two concurrent requests take a nick', async () => {
+    const [a, b] = await Promise.all([createUser(t), createUser(t)]);
+    const nick = uniqueNick('Race');
+    const answers = await Promise.all([patch(a, { nick }), patch(b, { nick: nick.toUpperCase() })]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    const holders = [await me(a), await me(b)].filter((record) => record.nick?.toLowerCase() === nick.toLowerCase());
+    expect(holders).toHaveLength(1);
+  });
+
+  it('refuses an unknown field or a wrong type with invalid_params, and changes nothing', async () => {
+    const user = await createUser(t);
+    const before = await me(user);
+    for (const body of [{ nick: uniqueNick(), role: 'admin' }, { searchable_nick: 'yes' }, { mobile_number: 'call me' }]) {
+      const response = await patch(user, body).expect(400);
+      expect(response.body.error.code).toBe('invalid_params');
+    }
+    expect(await me(user)).toEqual(before);
+  });
+
+  describe('password change', () => {
+    it('needs the right current_password, refuses weak ones, and changes nothing on failure', async () => {
+      const user = await createUser(t);
+      const nick = uniqueNick();
+      for (const [body, code] of [
+        [{ password: 'New-password-42', nick }, 'invalid_password'],
+        [{ password: 'New-password-42', current_password: 'Wrong-pass-99', nick }, 'invalid_password'],
+        [{ password: 'weak', current_password: PASSWORD, nick }, 'weak_password'],
+      ] as const) {
+        const response = await patch(user, body).expect(400);
+        expect(response.body.error.code).toBe(code);
+      }
+      expect((await me(user)).nick).toBeNull();
+      await t.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    });
+
+    it('sets the new password and ends every other session, keeping this one', async () => {
+      const user = await createUser(t);
+      const other = await t.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+      await patch(user, { password: 'New-password-42', current_password: PASSWORD }).expect(200);
+      await t.http().get('/api/v1/me').set(user.auth).expect(200);
+      await t.http().get('/api/v1/me').set('Authorization', `Bearer ${other.body.access_token}`).expect(401);
+      await t.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(401);
+      await t.http().post('/api/v1/auth/login').send({ email: user.email, password: 'New-password-42' }).expect(200);
+    });
+  });
+
+  describe('email change', () => {
+    it('keeps the old address until the new one is confirmed, and tells the old address', async () => {
+      const user = await createUser(t);
+      const newEmail = uniqueEmail('moved');
+      const response = await patch(user, { email: newEmail, current_password: PASSWORD }).expect(200);
+      expect(response.body.user).toMatchObject({ email: user.email, pending_email: newEmail });
+      await waitForMail(t, user.email, /address is changing/);
+      // The old address still logs in; the new one not yet.
+      await t.http().post('/api/v1/auth/login').send({ email: newEmail, password: PASSWORD }).expect(401);
+
+      const link = new URL(linkIn(await waitForMail(t, newEmail, /Confirm/), '/auth/confirm'));
+      await t.http().get(link.pathname + link.search).expect(302);
+      expect(await me(user)).toMatchObject({ email: newEmail, pending_email: null });
+      await t.http().post('/api/v1/auth/login').send({ email: newEmail, password: PASSWORD }).expect(200);
+      await t.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(401);
+    });
+
+    it('needs current_password, refuses a malformed or taken address, and changes nothing', async () => {
+      const user = await createUser(t);
+      const taken = await createUser(t);
+      const cases = [
+        [{ email: uniqueEmail('x') }, 400, 'invalid_password'],
+        [{ email: 'nope', current_password: PASSWORD }, 400, 'invalid_email'],
+        [{ email: taken.email.toUpperCase(), current_password: PASSWORD }, 409, 'invalid_email'],
+      ] as const;
+      for (const [body, status, code] of cases) {
+        const response = await patch(user, body).expect(status);
+        expect(response.body.error.code).toBe(code);
+      }
+      expect((await me(user)).pending_email).toBeNull();
+      expect((await mails(t)).filter((mail) => mail.to === user.email && /changing/.test(mail.subject))).toHaveLength(0);
+    });
+  });
+
+  describe('public records', () => {
+    it('GET /users/:id answers the public record without authentication', async () => {
+      const user = await createUser(t, { nick: uniqueNick() });
+      await patch(user, { status_message: 'Hello' }).expect(200);
+      const response = await t.http().get(`/api/v1/users/${user.id}`).expect(200);
+      expect(response.body.user).toEqual({
+        id: user.id,
+        nick: user.nick,
+        avatar: null,
+        status: null,
+        status_message: 'Hello',
+        is_online: false,
+        last_seen_at: null,
+      });
+    });
+
+    it('answers 404 not_found for nobody and 400 invalid_params for a malformed id', async () => {
+      expect((await t.http().get('/api/v1/users/999999999').expect(404)).body.error.code).toBe('not_found');
+      for (const id of ['abc', '0', '-3', '1.5']) {
+        expect((await t.http().get(`/api/v1/users/${id}`).expect(400)).body.error.code).toBe('invalid_params');
+      }
+    });
+  });
+
+  describe('search', () => {
+    it('finds searchable confirmed users by nick prefix without regard to case, at most 20', async () => {
+      const stem = `Srch${Date.now().toString(36)}`;
+      const [viewer, found, hidden] = await Promise.all([
+        createUser(t),
+        createUser(t, { nick: `${stem}Alpha` }),
+        createUser(t, { nick: `${stem}Beta` }),
+      ]);
+      await patch(hidden, { searchable_nick: false }).expect(200);
+      await createUser(t, { nick: `${stem}Gamma`, confirmed: false });
+      const response = await t.http().get('/api/v1/users').query({ nick: stem.toLowerCase() }).set(viewer.auth).expect(200);
+      expect(response.body.users.map((user: { id: number }) => user.id)).toEqual([found.id]);
+      expect(response.body.users[0]).toMatchObject({ nick: `${stem}Alpha`, is_online: false });
+    });
+
+    it('limits the answer to 20 users', async () => {
+      const stem = `Many${Date.now().toString(36)}`;
+      const viewer = await createUser(t);
+      await Promise.all(Array.from({ length: 22 }, (_, i) => createUser(t, { nick: `${stem}${String(i).padStart(2, '0')}` })));
+      const response = await t.http().get('/api/v1/users').query({ nick: stem }).set(viewer.auth).expect(200);
+      expect(response.body.users).toHaveLength(20);
+      expect(response.body.users[0].nick).toBe(`${stem}00`);
+    });
+
+    it('needs at least 2 characters and a token', async () => {
+      const viewer = await createUser(t);
+      expect((await t.http().get('/api/v1/users?nick=a').set(viewer.auth).expect(400)).body.error.code).toBe('invalid_params');
+      expect((await t.http().get('/api/v1/users').set(viewer.auth).expect(400)).body.error.code).toBe('invalid_params');
+      await t.http().get('/api/v1/users?nick=ab').expect(401);
+    });
+  });
+});
