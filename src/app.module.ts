@@ -14,8 +14,10 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
+import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { SseModule } from './sse/sse.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -39,6 +41,8 @@ export class AppModule implements OnApplicationShutdown {
         AuthModule,
         BlockingModule,
         ProfileModule,
+        PresenceModule,
+        SseModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -7,6 +7,7 @@ import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { EventBus } from '../events/event-bus.js';
 import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
+import { SseCodesService } from '../tokens/sse-codes.service.js';
 import { parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -41,6 +42,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
     private readonly sessions: SessionsService,
+    private readonly sseCodes: SseCodesService,
     private readonly emailTokens: EmailTokensService,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
@@ -152,6 +154,8 @@ export class AuthService {
       return { userId: user.id, ended };
     });
     await this.sessions.announce(ended);
+    // Whoever had the password may have opened streams: they close with the old code.
+    await this.sseCodes.revoke(userId);
     this.events.emit('auth.password_changed', { userId, via: 'reset' });
   }
 

@@ -16,6 +16,8 @@ export interface DomainEvents {
   'contact.added': { userId: number; contactId: number };
   /** `userId` removed `contactId` from their contacts (profile). */
   'contact.removed': { userId: number; contactId: number };
+  /** The user came online, went offline or changed status (presence); `becameInvisible` on that transition. */
+  'presence.changed': { userId: number; becameInvisible: boolean };
   /** `blockerId` blocked `blockedId` (blocking). */
   'blocking.blocked': { blockerId: number; blockedId: number };
   /** `blockerId` lifted the block on `blockedId` (blocking). */

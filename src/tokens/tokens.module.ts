@@ -12,12 +12,15 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { Session } from './session.entity.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
+import { SseCodeController } from './sse-code.controller.js';
+import { SseCode } from './sse-code.entity.js';
+import { SseCodesService } from './sse-codes.service.js';
 
-// Owns sessions (the sessions table), access tokens (JWT) and the global access-token guard.
-// A revoked session's access tokens are refused at once on every instance.
+// Owns sessions, access tokens (JWT), SSE codes and the global access-token guard. A revoked
+// session's access tokens, and a revoked SSE code's streams, stop working at once on every instance.
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Session]),
+    TypeOrmModule.forFeature([Session, SseCode]),
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
@@ -25,8 +28,8 @@ import { SessionsService } from './sessions.service.js';
     }),
     UsersModule,
   ],
-  controllers: [SessionsController],
-  providers: [SessionsService, JwtStrategy, ConfirmationGate, { provide: APP_GUARD, useClass: AccessTokenGuard }],
-  exports: [SessionsService, ConfirmationGate],
+  controllers: [SessionsController, SseCodeController],
+  providers: [SessionsService, SseCodesService, JwtStrategy, ConfirmationGate, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  exports: [SessionsService, SseCodesService, ConfirmationGate],
 })
 export class TokensModule {}

@@ -34,6 +34,11 @@ export class UserRecordsService {
     return record;
   }
 
+  /** Whether the owner's presence and profile details are hidden from the viewer (the owner blocked them). */
+  async isHiddenFrom(ownerId: number, viewerId: number): Promise<boolean> {
+    return (await this.blocks.ownersBlockingViewer([ownerId], viewerId)).has(ownerId);
+  }
+
   /** Records of many users as one viewer sees them: one presence and one block query for all. */
   async publicMany(users: User[], viewerId: number | null): Promise<PublicRecord[]> {
     if (users.length === 0) return [];

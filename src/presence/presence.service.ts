@@ -1,0 +1,140 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { AppError } from '../common/errors.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { EventBus } from '../events/event-bus.js';
+import { RedisService } from '../redis/redis.service.js';
+import type { OwnRecord } from '../users/user-records.js';
+import { UserRecordsService } from '../users/user-records.service.js';
+import { USER_STATUSES, type UserStatus } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { PresenceSource } from '../users/view-sources.js';
+import { MemoryPresenceStore, type PresenceStore, RedisPresenceStore } from './presence.store.js';
+
+export interface LastSeen {
+  user_id: number;
+  is_online: boolean;
+  last_seen_at: string | null;
+  seconds_ago: number | null;
+}
+
+/**
+ * Online/offline from open streams on any instance, status, and last seen. Changes are published
+ * as 'presence.changed'; the event gateway tells friends.
+ */
+@Injectable()
+export class PresenceService implements PresenceSource, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Presence');
+  private readonly store: PresenceStore;
+  private readonly pendingOffline = new Map<number, NodeJS.Timeout>();
+  private ticker: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly records: UserRecordsService,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+    redis: RedisService,
+  ) {
+    this.store = redis.client
+      ? new RedisPresenceStore(redis.client, (...parts) => redis.key(...parts), config.presenceTtlSeconds * 1000, () =>
+          clock.nowMs(),
+        )
+      : new MemoryPresenceStore();
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.records.usePresence(this);
+    await this.tick();
+    const every = Math.max(500, (this.config.presenceTtlSeconds * 1000) / 3);
+    this.ticker = setInterval(() => void this.tick(), every).unref();
+  }
+
+  onlineAmong(userIds: number[]): Promise<Set<number>> {
+    return this.store.onlineAmong(userIds);
+  }
+
+  async streamOpened(userId: number): Promise<void> {
+    clearTimeout(this.pendingOffline.get(userId));
+    this.pendingOffline.delete(userId);
+    if (await this.store.add(userId)) this.events.emit('presence.changed', { userId, becameInvisible: false });
+  }
+
+  /** Offline is decided after the grace period, so a page reload does not flicker. */
+  async streamClosed(userId: number): Promise<void> {
+    await this.store.remove(userId);
+    clearTimeout(this.pendingOffline.get(userId));
+    const timer = setTimeout(() => {
+      this.pendingOffline.delete(userId);
+      void this.settle(userId);
+    }, this.config.presenceGraceSeconds * 1000);
+    this.pendingOffline.set(userId, timer);
+  }
+
+  async setStatus(userId: number, status: unknown): Promise<OwnRecord> {
+    if (status !== null && !USER_STATUSES.includes(status as UserStatus)) {
+      throw new AppError('invalid_user_status');
+    }
+    const user = await this.users.getById(userId);
+    const next = status as UserStatus | null;
+    if (user.status !== next) {
+      const becameInvisible = next === 'invisible';
+      const changes: { status: UserStatus | null; lastSeenAt?: Date } = { status: next };
+      // Invisible: others see last_seen_at frozen at this moment.
+      if (becameInvisible && (await this.store.onlineAmong([userId])).has(userId)) changes.lastSeenAt = this.clock.now();
+      await this.dataSource.transaction((manager) => this.users.update(manager, userId, changes));
+      this.events.emit('presence.changed', { userId, becameInvisible });
+      this.events.emit('user.updated', { userId });
+    }
+    return this.records.own(await this.users.getById(userId));
+  }
+
+  async lastSeen(userId: number, viewerId: number | null): Promise<LastSeen> {
+    const user = await this.users.getById(userId);
+    const own = viewerId === userId;
+    const hidden = !own && (user.status === 'invisible' || (viewerId !== null && (await this.records.isHiddenFrom(userId, viewerId))));
+    if (hidden) return { user_id: userId, is_online: false, last_seen_at: null, seconds_ago: null };
+    const online = (await this.store.onlineAmong([userId])).has(userId);
+    const seen = online ? this.clock.now() : user.lastSeenAt;
+    return {
+      user_id: userId,
+      is_online: online,
+      last_seen_at: seen?.toISOString() ?? null,
+      seconds_ago: seen ? Math.max(0, Math.floor((this.clock.nowMs() - seen.getTime()) / 1000)) : null,
+    };
+  }
+
+  private async settle(userId: number): Promise<void> {
+    try {
+      if (!(await this.store.settle(userId))) return;
+      const user = await this.users.findById(userId);
+      if (!user) return;
+      // An invisible user's last seen stays frozen at the moment they went invisible.
+      if (user.status !== 'invisible') {
+        await this.dataSource.transaction((manager) => this.users.update(manager, userId, { lastSeenAt: this.clock.now() }));
+      }
+      this.events.emit('presence.changed', { userId, becameInvisible: false });
+    } catch (error) {
+      this.logger.warn(`could not settle presence of user ${userId}: ${(error as Error).message}`);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      for (const userId of await this.store.tick()) await this.settle(userId);
+    } catch (error) {
+      this.logger.warn(`presence heartbeat failed: ${(error as Error).message}`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    for (const timer of this.pendingOffline.values()) clearTimeout(timer);
+    await this.store.leave().catch(() => undefined);
+  }
+}

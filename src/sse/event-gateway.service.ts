@@ -1,0 +1,103 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { ClusterBus } from '../events/cluster-bus.js';
+import { PresenceService } from '../presence/presence.service.js';
+import { SSE_CODE_REVOKED, type SseCodeOwner } from '../tokens/sse-codes.service.js';
+import { EventLog, type NewEvent } from './event-log.js';
+import { Heartbeat } from './heartbeat.js';
+import { SseStream } from './sse-stream.js';
+
+const DELIVER_CHANNEL = 'sse.deliver';
+
+/** A batch of events for users' streams, as sent between instances: [userId, id, event, data]. */
+interface DeliveryBatch {
+  items: [number, number, string, string][];
+}
+
+interface Connection {
+  stream: SseStream;
+  nonce: string;
+  /** Events that arrived while the replay was being written; sent right after it. */
+  pending: [number, string, string][] | null;
+}
+
+/**
+ * The event streams of this instance, and delivery to them from any instance: an event is logged
+ * once (id + replay buffer) where it is raised, then published once over ClusterBus; each instance
+ * writes it to the streams it holds.
+ */
+@Injectable()
+export class EventGateway implements OnModuleInit {
+  private readonly logger = new Logger('EventGateway');
+  private readonly connections = new Map<number, Set<Connection>>();
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly bus: ClusterBus,
+    private readonly heartbeat: Heartbeat,
+    private readonly presence: PresenceService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
+    await this.bus.subscribe<{ userId: number }>(SSE_CODE_REVOKED, ({ userId }) => this.closeUser(userId));
+  }
+
+  /** Sends events to users' streams on every instance. */
+  async deliver(events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const ids = await this.log.append(events);
+    const items = events.map((event, index): DeliveryBatch['items'][number] => [event.userId, ids[index], event.event, event.data]);
+    await this.bus.publish(DELIVER_CHANNEL, { items });
+  }
+
+  /** Opens a stream for a verified code; replays what the client missed after `lastEventId`. */
+  async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
+    const stream = new SseStream(response);
+    const connection: Connection = { stream, nonce: owner.nonce, pending: lastEventId === null ? null : [] };
+    const set = this.connections.get(owner.userId) ?? new Set();
+    set.add(connection);
+    this.connections.set(owner.userId, set);
+    this.heartbeat.add(stream);
+    stream.onClose(() => {
+      set.delete(connection);
+      if (set.size === 0 && this.connections.get(owner.userId) === set) this.connections.delete(owner.userId);
+      void this.presence.streamClosed(owner.userId).catch((error: Error) => this.logger.warn(error.message));
+    });
+    await this.presence.streamOpened(owner.userId).catch((error: Error) => this.logger.warn(error.message));
+
+    if (lastEventId === null) return;
+    const replay = await this.log.since(owner.userId, lastEventId);
+    let last = lastEventId;
+    if (replay === 'resync') {
+      stream.send('resync', '{}');
+    } else {
+      for (const event of replay.events) stream.send(event.event, event.data, event.id);
+      last = replay.events.at(-1)?.id ?? lastEventId;
+    }
+    for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
+    connection.pending = null;
+  }
+
+  /** Number of streams this instance holds. */
+  get streamCount(): number {
+    let count = 0;
+    for (const set of this.connections.values()) count += set.size;
+    return count;
+  }
+
+  private writeLocal(batch: DeliveryBatch): void {
+    for (const [userId, id, event, data] of batch.items) {
+      const set = this.connections.get(userId);
+      if (!set) continue;
+      for (const connection of set) {
+        if (connection.pending) connection.pending.push([id, event, data]);
+        else connection.stream.send(event, data, id);
+      }
+    }
+  }
+
+  private closeUser(userId: number): void {
+    for (const connection of [...(this.connections.get(userId) ?? [])]) connection.stream.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { BlockingService } from '../blocking/blocking.service.js';
+import { EventBus } from '../events/event-bus.js';
+import { ContactsService } from '../profile/contacts.service.js';
+import { UserRecordsService } from '../users/user-records.service.js';
+import { UsersService } from '../users/users.service.js';
+import type { NewEvent } from './event-log.js';
+import { EventGateway } from './event-gateway.service.js';
+
+/**
+ * Turns domain events into stream events (DESIGN §6). Recipients are computed once, here, where
+ * the event is raised: the user and their friends (friends already exclude blocked pairs); each
+ * distinct payload is serialised once.
+ */
+@Injectable()
+export class FanoutService implements OnModuleInit {
+  constructor(
+    private readonly events: EventBus,
+    private readonly gateway: EventGateway,
+    private readonly users: UsersService,
+    private readonly records: UserRecordsService,
+    private readonly contacts: ContactsService,
+    private readonly blocking: BlockingService,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.on('user.updated', ({ userId }) => this.userUpdated(userId));
+    this.events.on('presence.changed', ({ userId, becameInvisible }) => this.presenceChanged(userId, becameInvisible));
+    this.events.on('contact.added', ({ userId, contactId }) => this.contactAdded(userId, contactId));
+    this.events.on('blocking.blocked', ({ blockerId, blockedId }) => this.blockChanged('blocked', blockerId, blockedId));
+    this.events.on('blocking.unblocked', ({ blockerId, blockedId }) => this.blockChanged('unblocked', blockerId, blockedId));
+  }
+
+  /** The user gets the own record; friends the public record. */
+  async userUpdated(userId: number): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user) return;
+    const [own, friends] = await Promise.all([this.records.own(user), this.contacts.friendIdsOf(userId)]);
+    const events: NewEvent[] = [{ userId, event: 'user_updated', data: JSON.stringify({ user: own }) }];
+    if (friends.length > 0) {
+      // No friend is blocked by the user (friendIdsOf excludes blocked pairs): one view serves all.
+      const data = JSON.stringify({ user: await this.records.public(user, null) });
+      for (const friendId of friends) events.push({ userId: friendId, event: 'user_updated', data });
+    }
+    await this.gateway.deliver(events);
+  }
+
+  /** Friends learn online/offline/status; nothing about an invisible user but the moment they vanish. */
+  async presenceChanged(userId: number, becameInvisible: boolean): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user || (user.status === 'invisible' && !becameInvisible)) return;
+    const friends = await this.contacts.friendIdsOf(userId);
+    if (friends.length === 0) return;
+    const record = await this.records.public(user, null);
+    const data = JSON.stringify({
+      user_id: userId,
+      is_online: record.is_online,
+      status: record.status,
+      last_seen_at: record.last_seen_at,
+    });
+    await this.gateway.deliver(friends.map((friendId) => ({ userId: friendId, event: 'presence', data })));
+  }
+
+  /** The user who was added hears of it, unless a block stands between the two. */
+  async contactAdded(userId: number, contactId: number): Promise<void> {
+    if (await this.blocking.isBlockedEitherWay(userId, contactId)) return;
+    const user = await this.users.findById(userId);
+    if (!user) return;
+    const data = JSON.stringify({ user: await this.records.public(user, contactId) });
+    await this.gateway.deliver([{ userId: contactId, event: 'contact_added', data }]);
+  }
+
+  /** Both sides learn of a block or unblock, each with the other's id. */
+  async blockChanged(event: 'blocked' | 'unblocked', blockerId: number, blockedId: number): Promise<void> {
+    await this.gateway.deliver([
+      { userId: blockerId, event, data: JSON.stringify({ user_id: blockedId }) },
+      { userId: blockedId, event, data: JSON.stringify({ user_id: blockerId }) },
+    ]);
+  }
+}

@@ -1,0 +1,36 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { SseStream } from './sse-stream.js';
+
+/**
+ * One timer for every open stream of this instance: a comment line every SSE_HEARTBEAT_SECONDS
+ * keeps proxies from closing idle streams (one timer, not one per stream).
+ */
+@Injectable()
+export class Heartbeat implements OnApplicationShutdown {
+  private readonly streams = new Set<SseStream>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  add(stream: SseStream): void {
+    this.streams.add(stream);
+    stream.onClose(() => this.streams.delete(stream));
+    this.timer ??= setInterval(() => this.beat(), this.config.sseHeartbeatSeconds * 1000).unref();
+  }
+
+  /** Streams of this instance, for shutdown. */
+  all(): SseStream[] {
+    return [...this.streams];
+  }
+
+  private beat(): void {
+    for (const stream of this.streams) stream.comment('keep-alive');
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const stream of this.streams) stream.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../common/auth.decorators.js';
+import { AppError } from '../common/errors.js';
+import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { EventGateway } from './event-gateway.service.js';
+
+@ApiTags('sse')
+@Controller('events')
+export class SseController {
+  constructor(
+    private readonly codes: SseCodesService,
+    private readonly gateway: EventGateway,
+  ) {}
+
+  @Public()
+  @Get()
+  @ApiProduces('text/event-stream')
+  @ApiQuery({ name: 'code', description: 'The SSE code from POST /tokens/sse-code (an EventSource cannot send headers).' })
+  @ApiQuery({ name: 'last_event_id', required: false, description: 'For clients that cannot send Last-Event-ID.' })
+  @ApiOperation({ summary: 'The live event stream: user_updated, presence, contact_added, blocked, unblocked' })
+  async stream(
+    @Query('code') code: unknown,
+    @Query('last_event_id') lastEventIdQuery: unknown,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    const owner = typeof code === 'string' ? await this.codes.verify(code) : null;
+    if (!owner) throw new AppError('unauthorized', 'unknown or revoked SSE code');
+    const raw = lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined);
+    // An id we cannot read is treated like one we no longer have: the client is told to resync.
+    const lastEventId = raw === undefined || raw === '' ? null : /^\d{1,15}$/.test(raw) ? Number(raw) : Number.MAX_SAFE_INTEGER;
+    await this.gateway.open(owner, response, lastEventId);
+  }
+}

@@ -1,0 +1,69 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ClusterBus } from '../events/cluster-bus.js';
+import { uniqueViolation } from '../database/errors.js';
+import { sameHash } from './secret-token.js';
+import { SseCode } from './sse-code.entity.js';
+
+/** Published when a user's code is revoked: every instance closes the streams opened with it. */
+export const SSE_CODE_REVOKED = 'sse_code.revoked';
+
+export interface SseCodeOwner {
+  userId: number;
+  /** Identifies this issue of the code: streams opened with an older one are closed. */
+  nonce: string;
+}
+
+/** Per-user SSE codes: the only credential of an EventSource (it cannot send headers). */
+@Injectable()
+export class SseCodesService {
+  private readonly key: Buffer;
+
+  constructor(
+    @InjectRepository(SseCode) private readonly codes: Repository<SseCode>,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly bus: ClusterBus,
+    private readonly clock: Clock,
+  ) {
+    this.key = createHmac('sha256', config.jwtSecret).update('unichat sse code key').digest();
+  }
+
+  /** The user's code: the existing one, or a new one. */
+  async codeFor(userId: number): Promise<string> {
+    const existing = await this.codes.findOneBy({ userId });
+    if (existing) return this.code(existing);
+    const row = { userId, nonce: randomBytes(24).toString('base64url'), createdAt: this.clock.now() };
+    try {
+      await this.codes.insert(row);
+      return this.code(row);
+    } catch (error) {
+      // A concurrent request created it first: hand out that one.
+      if (!uniqueViolation(error)) throw error;
+      return this.code(await this.codes.findOneByOrFail({ userId }));
+    }
+  }
+
+  /** Whose code this is, or null when it is unknown or revoked. */
+  async verify(code: string): Promise<SseCodeOwner | null> {
+    const match = /^(\d{1,15})\.([\w-]{43})$/.exec(code);
+    if (!match) return null;
+    const row = await this.codes.findOneBy({ userId: Number(match[1]) });
+    if (!row || !sameHash(this.code(row), code)) return null;
+    return { userId: row.userId, nonce: row.nonce };
+  }
+
+  /** Revokes the user's code and closes its open streams on every instance. */
+  async revoke(userId: number): Promise<void> {
+    await this.codes.delete({ userId });
+    await this.bus.publish(SSE_CODE_REVOKED, { userId });
+  }
+
+  private code(row: Pick<SseCode, 'userId' | 'nonce'>): string {
+    return `${row.userId}.${createHmac('sha256', this.key).update(row.nonce).digest('base64url')}`;
+  }
+}
