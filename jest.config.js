@@ -8,6 +8,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.spec.json' }],
   },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/browser/**/*.spec.ts'],
+  // Several instances need Redis between them: the cluster tests run in the PostgreSQL + Redis run.
+  testPathIgnorePatterns: process.env.REDIS_URL && process.env.DATABASE_URL ? ['/node_modules/'] : ['/node_modules/', 'cluster'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

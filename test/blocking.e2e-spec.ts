@@ -1,4 +1,6 @@
+import { befriend, openStream } from './support/friends.js';
 import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
+import type { SseClient } from './support/sse-client.js';
 
 describe('blocking', () => {
   let t: TestApp;
@@ -68,6 +70,8 @@ describe('blocking', () => {
       is_online: false,
       last_seen_at: null,
     });
+    const lastSeen = await t.http().get(`/api/v1/users/${blocker.id}/last-seen`).set(victim.auth).expect(200);
+    expect(lastSeen.body).toEqual({ user_id: blocker.id, is_online: false, last_seen_at: null, seconds_ago: null });
     const seenByOthers = (await t.http().get(`/api/v1/users/${blocker.id}`).set(bystander.auth).expect(200)).body.user;
     expect(seenByOthers.status_message).toBe('Out fishing');
     // The blocker still sees the blocked user as before.
@@ -102,5 +106,75 @@ describe('blocking', () => {
     expect((await t.http().get('/api/v1/contacts').set(ann.auth)).body.users).toEqual([
       expect.objectContaining({ id: carl.id, is_friend: true }),
     ]);
+  });
+});
+
+describe('blocking on the event stream', () => {
+  let t: TestApp;
+  const streams: SseClient[] = [];
+  const track = (stream: SseClient) => (streams.push(stream), stream);
+  beforeAll(async () => {
+    t = await startApp(undefined, { PRESENCE_GRACE_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    await t.close();
+  });
+
+  /** Sends a marker update from a third friend and waits for it: everything before it has arrived. */
+  async function drain(stream: SseClient, viewer: TestUser): Promise<void> {
+    const marker = await createUser(t);
+    await befriend(t, marker, viewer);
+    const text = `marker ${marker.id}`;
+    await t.http().patch('/api/v1/me').set(marker.auth).send({ status_message: text }).expect(200);
+    await stream.next('user_updated', (d: { user: { status_message: string } }) => d.user.status_message === text);
+  }
+  const about = (stream: SseClient, kind: string, userId: number) =>
+    stream.of(kind).filter((e) => {
+      const data = e.data as { user?: { id: number }; user_id?: number };
+      return (data.user?.id ?? data.user_id) === userId;
+    });
+
+  it('tells both sides blocked and unblocked, each with the other’s id', async () => {
+    const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
+    const annStream = track(await openStream(t, ann));
+    const bobStream = track(await openStream(t, bob));
+    await t.http().post('/api/v1/blocks').set(ann.auth).send({ user_id: bob.id }).expect(200);
+    await annStream.next('blocked', (d: { user_id: number }) => d.user_id === bob.id);
+    await bobStream.next('blocked', (d: { user_id: number }) => d.user_id === ann.id);
+    await t.http().delete(`/api/v1/blocks/${bob.id}`).set(ann.auth).expect(200);
+    await annStream.next('unblocked', (d: { user_id: number }) => d.user_id === bob.id);
+    await bobStream.next('unblocked', (d: { user_id: number }) => d.user_id === ann.id);
+  });
+
+  it('sends no user_updated or presence about either side of a block to the other', async () => {
+    const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
+    await befriend(t, ann, bob);
+    const bobStream = track(await openStream(t, bob));
+    const annStream = track(await openStream(t, ann));
+    await bobStream.next('presence', (d: { user_id: number }) => d.user_id === ann.id);
+    await t.http().post('/api/v1/blocks').set(bob.auth).send({ user_id: ann.id }).expect(200);
+    await bobStream.next('blocked');
+    const before = { updates: about(bobStream, 'user_updated', ann.id).length, presence: about(bobStream, 'presence', ann.id).length };
+
+    await t.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'hidden' }).expect(200);
+    await t.http().put('/api/v1/me/status').set(ann.auth).send({ status: 'busy' }).expect(200);
+    annStream.close();
+    await drain(bobStream, bob);
+    expect(about(bobStream, 'user_updated', ann.id)).toHaveLength(before.updates);
+    expect(about(bobStream, 'presence', ann.id)).toHaveLength(before.presence);
+  });
+
+  it('sends no contact_added from a user the recipient blocked', async () => {
+    const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
+    const annStream = track(await openStream(t, ann));
+    await t.http().post('/api/v1/blocks').set(ann.auth).send({ user_id: bob.id }).expect(200);
+    // Bob blocked by ann may not add her (403); ann adding bob (she blocked him) tells him nothing either.
+    await t.http().post('/api/v1/contacts').set(bob.auth).send({ user_id: ann.id }).expect(403);
+    const bobStream = track(await openStream(t, bob));
+    await t.http().post('/api/v1/contacts').set(ann.auth).send({ user_id: bob.id }).expect(200);
+    await drain(bobStream, bob);
+    expect(about(bobStream, 'contact_added', ann.id)).toEqual([]);
+    expect(about(annStream, 'contact_added', bob.id)).toEqual([]);
   });
 });

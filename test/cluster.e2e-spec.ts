@@ -1,0 +1,124 @@
+import { createTestEnvironment, createUser, startApp, type TestApp, type TestEnvironment } from './support/harness.js';
+import { befriend, openStream } from './support/friends.js';
+import { startServiceProcess, type ServiceProcess } from './support/process.js';
+import type { SseClient } from './support/sse-client.js';
+import { SseClient as Client } from './support/sse-client.js';
+import { waitFor } from './support/wait.js';
+
+// Several instances of one deployment share PostgreSQL and Redis. This file runs only in the
+// PostgreSQL + Redis run (jest.config.js); without Redis there is no second instance to reach.
+describe('several instances', () => {
+  let environment: TestEnvironment;
+  let a: TestApp;
+  let b: TestApp;
+  const streams: SseClient[] = [];
+  const track = (stream: SseClient) => (streams.push(stream), stream);
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment({ PRESENCE_TTL_SECONDS: '2', PRESENCE_GRACE_SECONDS: '0' });
+    a = await startApp(environment);
+    b = await startApp(environment);
+  });
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    await a.close();
+    await b.close();
+    await environment.dispose();
+  });
+
+  it('delivers an event raised on one instance to a stream held by the other', async () => {
+    const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+    await befriend(a, ann, bob);
+    const bobOnB = track(await openStream(b, bob));
+    await a.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'from A' }).expect(200);
+    const event = await bobOnB.next<{ user: { id: number; status_message: string } }>('user_updated', (d) => d.user.id === ann.id);
+    expect(event.data.user.status_message).toBe('from A');
+  });
+
+  it('refuses a session revoked on one instance at once on the other', async () => {
+    const user = await createUser(a);
+    await b.http().get('/api/v1/me').set(user.auth).expect(200);
+    await a.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
+    await waitFor(async () => (await b.http().get('/api/v1/me').set(user.auth)).status === 401, 'B to refuse the token', 2000);
+  });
+
+  it('counts failed logins across instances', async () => {
+    const user = await createUser(a);
+    for (let i = 0; i < 5; i += 1) {
+      const app = i % 2 === 0 ? a : b;
+      await app.http().post('/api/v1/auth/login').send({ email: user.email, password: 'Wrong-pass-123' }).expect(401);
+    }
+    const response = await b.http().post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(429);
+    expect(response.body.error.code).toBe('please_wait');
+  });
+
+  it('keeps a user online while any instance holds one of their streams', async () => {
+    const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+    await befriend(a, ann, bob);
+    const bobStream = track(await openStream(a, bob));
+    const onA = track(await openStream(a, ann));
+    const onB = track(await openStream(b, ann));
+    await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online);
+    onA.close();
+    // Still online through B, on both instances' views, for a while after A's stream closed.
+    const watchUntil = Date.now() + 600;
+    while (Date.now() < watchUntil) {
+      expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
+      expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
+    }
+    expect(bobStream.of('presence').filter((e) => (e.data as { is_online: boolean }).is_online === false)).toEqual([]);
+    onB.close();
+    await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online);
+    expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
+  });
+
+  it('closes streams on every instance when the SSE code is revoked on one', async () => {
+    const user = await createUser(a);
+    const onB = track(await openStream(b, user));
+    await a.http().delete('/api/v1/tokens/sse-code').set(user.auth).expect(200);
+    await waitFor(() => onB.ended, 'the stream on B to close');
+  });
+
+  it('stops events to a stream on the other instance as soon as a block is raised', async () => {
+    const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+    await befriend(a, ann, bob);
+    const bobOnB = track(await openStream(b, bob));
+    await a.http().post('/api/v1/blocks').set(ann.auth).send({ user_id: bob.id }).expect(200);
+    await bobOnB.next('blocked', (d: { user_id: number }) => d.user_id === ann.id);
+    await a.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'not for bob' }).expect(200);
+    // A marker from someone else proves bob's stream is live and ann's update never came.
+    const carl = await createUser(a);
+    await befriend(a, carl, bob);
+    await a.http().patch('/api/v1/me').set(carl.auth).send({ status_message: 'marker' }).expect(200);
+    await bobOnB.next('user_updated', (d: { user: { id: number } }) => d.user.id === carl.id);
+    expect(bobOnB.of('user_updated').filter((e) => (e.data as { user: { id: number } }).user.id === ann.id)).toEqual([]);
+  });
+
+  describe('a crashed instance', () => {
+    let crashed: ServiceProcess;
+    afterAll(() => {
+      if (crashed?.child.exitCode === null) crashed.child.kill('SIGKILL');
+    });
+
+    it('takes its users offline within the presence TTL when its process is killed', async () => {
+      const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+      await befriend(a, ann, bob);
+      const bobStream = track(await openStream(a, bob));
+      crashed = await startServiceProcess(environment.vars);
+      const code = (await a.http().post('/api/v1/tokens/sse-code').set(ann.auth).expect(200)).body.code;
+      const annOnCrashed = track(await Client.open(crashed.url, `/api/v1/events?code=${code}`));
+      expect(annOnCrashed.status).toBe(200);
+      await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online);
+
+      const killedAt = Date.now();
+      crashed.child.kill('SIGKILL'); // no clean shutdown: nothing is told
+      await bobStream.next(
+        'presence',
+        (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
+        10_000,
+      );
+      expect(Date.now() - killedAt).toBeLessThan(2000 + 2000); // TTL 2 s plus one heartbeat round
+      expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
+    });
+  });
+});
