@@ -10,8 +10,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config only.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration in src/config only.' },
+      ],
     },
   },
-  { files: ['src/config/**', 'test/**', 'bench/**', '*.config.js'], rules: { 'no-restricted-properties': 'off' } },
+  {
+    files: ['src/config/**', 'test/**', 'bench/**', '*.config.js'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
 );

@@ -7,9 +7,16 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.spec.json' }],
   },
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/browser/**/*.spec.ts'],
-  // Several instances need Redis between them: the cluster tests run in the PostgreSQL + Redis run.
-  testPathIgnorePatterns: process.env.REDIS_URL && process.env.DATABASE_URL ? ['/node_modules/'] : ['/node_modules/', 'cluster'],
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/test/**/*.e2e-spec.ts',
+    '<rootDir>/test/browser/**/*.spec.ts',
+  ],
+  // Blocking across instances needs Redis between them: that file runs in the PostgreSQL + Redis run.
+  testPathIgnorePatterns:
+    process.env.REDIS_URL && process.env.DATABASE_URL
+      ? ['/node_modules/']
+      : ['/node_modules/', 'cluster-blocking'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

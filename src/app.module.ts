@@ -10,13 +10,17 @@ import { ErrorFilter } from './common/error.filter.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { DemoModule } from './demo/demo.module.js';
+import { DevicesModule } from './devices/devices.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
+import { QrLoginModule } from './qr-login/qr-login.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { RpcModule } from './rpc/rpc.module.js';
 import { SseModule } from './sse/sse.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -40,9 +44,13 @@ export class AppModule implements OnApplicationShutdown {
         TokensModule,
         AuthModule,
         BlockingModule,
+        DevicesModule,
         ProfileModule,
         PresenceModule,
         SseModule,
+        QrLoginModule,
+        DemoModule,
+        RpcModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -7,6 +7,7 @@ describe('log redaction', () => {
     ['/api/v1/auth/confirm?token=t0k', '/api/v1/auth/confirm?token=[REDACTED]'],
     ['/reset?a=1&password_reset_token=zz', '/reset?a=1&password_reset_token=[REDACTED]'],
     ['/api/v1/users?nick=ann', '/api/v1/users?nick=ann'],
+    [`/api/v1/devices/${'ab'.repeat(32)}`, '/api/v1/devices/abababab…'],
   ])('redacts secrets from %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });

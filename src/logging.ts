@@ -6,8 +6,11 @@ import { type AppConfig } from './config/app-config.js';
 // Query parameters that carry secrets (SSE code, QR key, mail tokens): never logged (DESIGN §3).
 const SECRET_QUERY = /([?&](?:code|key|token|password_reset_token|auth_token)=)[^&#]*/gi;
 
+// Device tokens travel in the path of DELETE /devices/:token: only a prefix is logged.
+const DEVICE_TOKEN_PATH = /(\/devices\/[0-9a-fA-F]{8})[0-9a-fA-F]+/g;
+
 export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(SECRET_QUERY, '$1[REDACTED]');
+  return url?.replace(SECRET_QUERY, '$1[REDACTED]').replace(DEVICE_TOKEN_PATH, '$1…');
 }
 
 /** JSON logs with a request id; secrets redacted from every line. */
@@ -22,7 +25,12 @@ export function loggerParams(config: AppConfig): Params {
         return id;
       },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["last-event-id"]', 'res.headers["set-cookie"]'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["last-event-id"]',
+          'res.headers["set-cookie"]',
+        ],
         censor: '[REDACTED]',
       },
       serializers: {

@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   const logger = new Logger('Main');
   if (config.jwtSecretGenerated) {
-    logger.warn('JWT_SECRET is not set: using a random one; access tokens end at restart and work on this instance only');
+    logger.warn(
+      'JWT_SECRET is not set: using a random one; access tokens end at restart and work on this instance only',
+    );
   }
   await app.listen(config.port, config.host);
   logger.log(

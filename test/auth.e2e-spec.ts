@@ -1,4 +1,12 @@
-import { createUser, mails, PASSWORD, startApp, uniqueEmail, waitForMail, type TestApp } from './support/harness.js';
+import {
+  createUser,
+  mails,
+  PASSWORD,
+  startApp,
+  uniqueEmail,
+  waitForMail,
+  type TestApp,
+} from './support/harness.js';
 import { linkIn } from './support/mails.js';
 
 describe('auth', () => {
@@ -42,7 +50,11 @@ describe('auth', () => {
       expect(response.body.token_type).toBe('Bearer');
       expect(response.body.expires_in).toBe(900);
       expect(response.body.user.auth_token).toMatch(/^[\w-]{43}$/);
-      await t.http().get('/api/v1/tokens/sessions').set('Authorization', `Bearer ${response.body.access_token}`).expect(200);
+      await t
+        .http()
+        .get('/api/v1/tokens/sessions')
+        .set('Authorization', `Bearer ${response.body.access_token}`)
+        .expect(200);
     });
 
     it.each([
@@ -59,13 +71,18 @@ describe('auth', () => {
       expect(response.body.error.code).toBe(code);
       expect(response.body.error.text).toEqual(expect.any(String));
       // Nothing was created: the address is still free.
-      await register({ email: 'email' in body ? uniqueEmail('free') : email, password: PASSWORD }).expect(201);
+      await register({ email: 'email' in body ? uniqueEmail('free') : email, password: PASSWORD }).expect(
+        201,
+      );
     });
 
     it('refuses the email address itself as password', async () => {
       const email = uniqueEmail('Same');
       const response = await register({ email, password: email.toUpperCase() }).expect(400);
-      expect(response.body.error).toEqual({ code: 'registration_error', text: 'password must not be your email address' });
+      expect(response.body.error).toEqual({
+        code: 'registration_error',
+        text: 'password must not be your email address',
+      });
     });
 
     it('refuses a taken address without regard to case with 409 invalid_email', async () => {
@@ -78,7 +95,11 @@ describe('auth', () => {
     it('refuses a taken nick without regard to case with 409 invalid_nick', async () => {
       const nick = `Nick${Date.now().toString(36)}`;
       await register({ email: uniqueEmail(), password: PASSWORD, nick }).expect(201);
-      const response = await register({ email: uniqueEmail(), password: PASSWORD, nick: nick.toUpperCase() }).expect(409);
+      const response = await register({
+        email: uniqueEmail(),
+        password: PASSWORD,
+        nick: nick.toUpperCase(),
+      }).expect(409);
       expect(response.body.error.code).toBe('invalid_nick');
     });
   });
@@ -88,7 +109,10 @@ describe('auth', () => {
       const email = uniqueEmail('confirm');
       await register({ email, password: PASSWORD }).expect(201);
       const link = new URL(linkIn(await waitForMail(t, email, /Confirm/), '/auth/confirm'));
-      const response = await t.http().get(link.pathname + link.search).expect(302);
+      const response = await t
+        .http()
+        .get(link.pathname + link.search)
+        .expect(302);
       expect(response.headers.location).toBe('http://app.test/?email_confirmed=1');
       const me = await login({ email, password: PASSWORD }).expect(200);
       expect(me.body.user.confirmed_at).not.toBeNull();
@@ -98,8 +122,14 @@ describe('auth', () => {
       const email = uniqueEmail('reuse');
       await register({ email, password: PASSWORD }).expect(201);
       const link = new URL(linkIn(await waitForMail(t, email, /Confirm/), '/auth/confirm'));
-      await t.http().get(link.pathname + link.search).expect(302);
-      const again = await t.http().get(link.pathname + link.search).expect(302);
+      await t
+        .http()
+        .get(link.pathname + link.search)
+        .expect(302);
+      const again = await t
+        .http()
+        .get(link.pathname + link.search)
+        .expect(302);
       expect(again.headers.location).toBe('http://app.test/?error=invalid_token');
       const unknown = await t.http().get('/api/v1/auth/confirm?token=nope').expect(302);
       expect(unknown.headers.location).toBe('http://app.test/?error=invalid_token');
@@ -115,7 +145,10 @@ describe('auth', () => {
 
       // Once confirmed, the same access token is let through (no new login needed).
       const link = new URL(linkIn(await waitForMail(t, user.email, /Confirm/), '/auth/confirm'));
-      await t.http().get(link.pathname + link.search).expect(302);
+      await t
+        .http()
+        .get(link.pathname + link.search)
+        .expect(302);
       await t.http().get('/api/v1/contacts').set(user.auth).expect(200);
     });
 
@@ -146,14 +179,21 @@ describe('auth', () => {
       expect(link).toMatch(/^http:\/\/app\.test\/\?password_reset_token=[\w-]{43}$/);
       const token = new URL(link).searchParams.get('password_reset_token');
 
-      await t.http().post('/api/v1/auth/password-reset').send({ token, password: 'Brand-new-pass-7' }).expect(200, {});
+      await t
+        .http()
+        .post('/api/v1/auth/password-reset')
+        .send({ token, password: 'Brand-new-pass-7' })
+        .expect(200, {});
       // The old session's access token and auth token stop working at once.
       await t.http().get('/api/v1/tokens/sessions').set(user.auth).expect(401);
       await login({ auth_token: user.authToken }).expect(401);
       expect(await loginStatus(user.email)).toBe(401);
       expect(await loginStatus(user.email, 'Brand-new-pass-7')).toBe(200);
       // Single use.
-      const again = await t.http().post('/api/v1/auth/password-reset').send({ token, password: 'Other-pass-123' });
+      const again = await t
+        .http()
+        .post('/api/v1/auth/password-reset')
+        .send({ token, password: 'Other-pass-123' });
       expect(again.status).toBe(400);
       expect(again.body.error.code).toBe('invalid_token');
       expect(await loginStatus(user.email, 'Brand-new-pass-7')).toBe(200);
@@ -164,11 +204,19 @@ describe('auth', () => {
       await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
       const mail = await waitForMail(t, user.email, /Reset/);
       const token = new URL(linkIn(mail, 'password_reset_token=')).searchParams.get('password_reset_token');
-      const response = await t.http().post('/api/v1/auth/password-reset').send({ token, password: 'weak' }).expect(400);
+      const response = await t
+        .http()
+        .post('/api/v1/auth/password-reset')
+        .send({ token, password: 'weak' })
+        .expect(400);
       expect(response.body.error.code).toBe('weak_password');
       expect(await loginStatus(user.email)).toBe(200);
       await t.http().get('/api/v1/tokens/sessions').set(user.auth).expect(200);
-      await t.http().post('/api/v1/auth/password-reset').send({ token, password: 'Strong-enough-9' }).expect(200);
+      await t
+        .http()
+        .post('/api/v1/auth/password-reset')
+        .send({ token, password: 'Strong-enough-9' })
+        .expect(200);
     });
 
     it('answers invalid_email for an unknown address', async () => {
@@ -183,12 +231,18 @@ describe('auth', () => {
     it('answers rate_exceeded naming the next allowed time when asked again within 60 s', async () => {
       const user = await createUser(t);
       await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
-      const response = await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(429);
+      const response = await t
+        .http()
+        .post('/api/v1/auth/password-reset/request')
+        .send({ email: user.email })
+        .expect(429);
       expect(response.body.error.code).toBe('rate_exceeded');
       expect(response.body.error.text).toMatch(/next allowed at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
       expect(response.headers['retry-after']).toBeDefined();
       await waitForMail(t, user.email, /Reset/);
-      expect((await mails(t)).filter((mail) => mail.to === user.email && /Reset/.test(mail.subject))).toHaveLength(1);
+      expect(
+        (await mails(t)).filter((mail) => mail.to === user.email && /Reset/.test(mail.subject)),
+      ).toHaveLength(1);
     });
 
     it('answers invalid_token for an unknown token', async () => {
@@ -237,7 +291,11 @@ describe('auth', () => {
 
     it('answers invalid_params for a mix of both ways or neither', async () => {
       const user = await createUser(t);
-      for (const body of [{ email: user.email, password: PASSWORD, auth_token: user.authToken }, {}, { email: user.email }]) {
+      for (const body of [
+        { email: user.email, password: PASSWORD, auth_token: user.authToken },
+        {},
+        { email: user.email },
+      ]) {
         const response = await login(body).expect(400);
         expect(response.body.error.code).toBe('invalid_params');
       }
@@ -297,7 +355,11 @@ describe('auth', () => {
       const owner = await createUser(t);
       const other = await createUser(t);
       const [session] = (await t.http().get('/api/v1/tokens/sessions').set(owner.auth)).body.sessions;
-      const response = await t.http().delete(`/api/v1/tokens/sessions/${session.id}`).set(other.auth).expect(404);
+      const response = await t
+        .http()
+        .delete(`/api/v1/tokens/sessions/${session.id}`)
+        .set(other.auth)
+        .expect(404);
       expect(response.body.error.code).toBe('not_found');
       await t.http().get('/api/v1/tokens/sessions').set(owner.auth).expect(200);
       const malformed = await t.http().delete('/api/v1/tokens/sessions/abc').set(other.auth).expect(400);
@@ -320,12 +382,28 @@ describe('auth', () => {
   describe('POST /tokens', () => {
     it('gives an access token for email and password, and for an auth token', async () => {
       const user = await createUser(t);
-      const byPassword = await t.http().post('/api/v1/tokens').send({ email: user.email, password: PASSWORD }).expect(200);
+      const byPassword = await t
+        .http()
+        .post('/api/v1/tokens')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(200);
       expect(Object.keys(byPassword.body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
-      await t.http().get('/api/v1/tokens/sessions').set('Authorization', `Bearer ${byPassword.body.access_token}`).expect(200);
+      await t
+        .http()
+        .get('/api/v1/tokens/sessions')
+        .set('Authorization', `Bearer ${byPassword.body.access_token}`)
+        .expect(200);
       const byToken = await t.http().post('/api/v1/tokens').send({ auth_token: user.authToken }).expect(200);
-      await t.http().get('/api/v1/tokens/sessions').set('Authorization', `Bearer ${byToken.body.access_token}`).expect(200);
-      const wrong = await t.http().post('/api/v1/tokens').send({ email: user.email, password: 'Nope-nope-12' }).expect(401);
+      await t
+        .http()
+        .get('/api/v1/tokens/sessions')
+        .set('Authorization', `Bearer ${byToken.body.access_token}`)
+        .expect(200);
+      const wrong = await t
+        .http()
+        .post('/api/v1/tokens')
+        .send({ email: user.email, password: 'Nope-nope-12' })
+        .expect(401);
       expect(wrong.body.error.code).toBe('auth_failed');
     });
   });

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { dataUrl, makeImage, makeNoisePng } from './support/images.js';
+import { waitFor } from './support/wait.js';
 
 describe('avatars', () => {
   let t: TestApp;
@@ -9,8 +10,10 @@ describe('avatars', () => {
   });
   afterAll(() => t.close());
 
-  const me = async (user: TestUser) => (await t.http().get('/api/v1/me').set(user.auth).expect(200)).body.user;
-  const setAvatar = (user: TestUser, avatar: string) => t.http().patch('/api/v1/me').set(user.auth).send({ avatar });
+  const me = async (user: TestUser) =>
+    (await t.http().get('/api/v1/me').set(user.auth).expect(200)).body.user;
+  const setAvatar = (user: TestUser, avatar: string) =>
+    t.http().patch('/api/v1/me').set(user.auth).send({ avatar });
   const fetchImage = async (url: string) => {
     const response = await t.http().get(new URL(url).pathname).buffer(true).expect(200);
     return { response, body: response.body as Buffer, meta: await sharp(response.body as Buffer).metadata() };
@@ -32,9 +35,14 @@ describe('avatars', () => {
 
   it('keeps a tiny JPEG as one image: full and small are the same URL', async () => {
     const user = await createUser(t);
-    const record = (await setAvatar(user, dataUrl(await makeImage(100, 80, 'jpeg'), 'jpeg')).expect(200)).body.user;
+    const record = (await setAvatar(user, dataUrl(await makeImage(100, 80, 'jpeg'), 'jpeg')).expect(200)).body
+      .user;
     expect(record.avatar.small).toBe(record.avatar.full);
-    expect((await fetchImage(record.avatar.full)).meta).toMatchObject({ format: 'webp', width: 100, height: 80 });
+    expect((await fetchImage(record.avatar.full)).meta).toMatchObject({
+      format: 'webp',
+      width: 100,
+      height: 80,
+    });
   });
 
   it('strips metadata such as EXIF from the stored image', async () => {
@@ -49,12 +57,14 @@ describe('avatars', () => {
 
   it('answers 304 to If-None-Match with the ETag, and gives a new avatar a new key', async () => {
     const user = await createUser(t);
-    const first = (await setAvatar(user, dataUrl(await makeImage(64, 64, 'png'))).expect(200)).body.user.avatar.full;
+    const first = (await setAvatar(user, dataUrl(await makeImage(64, 64, 'png'))).expect(200)).body.user
+      .avatar.full;
     const { response } = await fetchImage(first);
     const etag = response.headers.etag;
     expect(etag).toMatch(/^"[\w-]+"$/);
     await t.http().get(new URL(first).pathname).set('If-None-Match', etag).expect(304);
-    const second = (await setAvatar(user, dataUrl(await makeImage(65, 65, 'png'))).expect(200)).body.user.avatar.full;
+    const second = (await setAvatar(user, dataUrl(await makeImage(65, 65, 'png'))).expect(200)).body.user
+      .avatar.full;
     expect(second).not.toBe(first);
     // The old image is gone with the old avatar.
     await t.http().get(new URL(first).pathname).expect(404);
@@ -68,7 +78,10 @@ describe('avatars', () => {
       .set(user.auth)
       .attach('file', await makeImage(400, 300, 'jpeg'), { filename: 'me.jpg', contentType: 'image/jpeg' })
       .expect(200);
-    expect((await fetchImage(uploaded.body.user.avatar.full)).meta).toMatchObject({ width: 400, height: 300 });
+    expect((await fetchImage(uploaded.body.user.avatar.full)).meta).toMatchObject({
+      width: 400,
+      height: 300,
+    });
     const removed = await t.http().delete('/api/v1/me/avatar').set(user.auth).expect(200);
     expect(removed.body.user.avatar).toBeNull();
     await t.http().get(new URL(uploaded.body.user.avatar.full).pathname).expect(404);
@@ -78,8 +91,16 @@ describe('avatars', () => {
   it.each([
     ['not a data URL', () => 'hello', 400],
     ['an https URL (not fetched)', () => 'https://example.com/me.png', 400],
-    ['a data URL without its type', async () => `data:;base64,${(await makeImage(10, 10, 'png')).toString('base64')}`, 400],
-    ['text that is not an image', () => `data:image/png;base64,${Buffer.from('just text, no pixels').toString('base64')}`, 400],
+    [
+      'a data URL without its type',
+      async () => `data:;base64,${(await makeImage(10, 10, 'png')).toString('base64')}`,
+      400,
+    ],
+    [
+      'text that is not an image',
+      () => `data:image/png;base64,${Buffer.from('just text, no pixels').toString('base64')}`,
+      400,
+    ],
     [
       'a truncated JPEG',
       async () => {
@@ -109,7 +130,10 @@ describe('avatars', () => {
       .http()
       .put('/api/v1/me/avatar')
       .set(user.auth)
-      .attach('file', await makeNoisePng(2.1 * 1024 * 1024), { filename: 'big.png', contentType: 'image/png' })
+      .attach('file', await makeNoisePng(2.1 * 1024 * 1024), {
+        filename: 'big.png',
+        contentType: 'image/png',
+      })
       .expect(413);
     expect(response.body.error.code).toBe('invalid_avatar');
     expect((await me(user)).avatar).toBeNull();
@@ -117,5 +141,43 @@ describe('avatars', () => {
 
   it('answers 404 not_found for an unknown avatar key', async () => {
     expect((await t.http().get('/api/v1/avatars/no-such-key').expect(404)).body.error.code).toBe('not_found');
+  });
+
+  it('also answers 304 to a weak or a * If-None-Match, and 200 with the image to another tag', async () => {
+    const user = await createUser(t);
+    const url = (await setAvatar(user, dataUrl(await makeImage(200, 200, 'png'))).expect(200)).body.user
+      .avatar.small;
+    const path = new URL(url).pathname;
+    const etag = (await fetchImage(url)).response.headers.etag;
+    await t.http().get(path).set('If-None-Match', `W/${etag}`).expect(304);
+    await t.http().get(path).set('If-None-Match', `"other", ${etag}`).expect(304);
+    await t.http().get(path).set('If-None-Match', '*').expect(304);
+    const other = await t.http().get(path).set('If-None-Match', '"other"').buffer(true).expect(200);
+    expect((await sharp(other.body as Buffer).metadata()).width).toBe(128);
+  });
+
+  it('serves an avatar stored through one instance from another instance of the deployment', async () => {
+    const second = await startApp(t.environment);
+    try {
+      const user = await createUser(t);
+      const url = (await setAvatar(user, dataUrl(await makeImage(300, 300, 'jpeg'), 'jpeg')).expect(200)).body
+        .user.avatar.full;
+      const path = new URL(url).pathname;
+      const fromFirst = await t.http().get(path).buffer(true).expect(200);
+      const fromSecond = await second.http().get(path).buffer(true).expect(200);
+      expect(fromSecond.headers.etag).toBe(fromFirst.headers.etag);
+      expect((fromSecond.body as Buffer).equals(fromFirst.body as Buffer)).toBe(true);
+      await t.http().delete('/api/v1/me/avatar').set(user.auth).expect(200);
+      // Instances hear of a removal over Redis; without it a deployment is one instance.
+      if (process.env.REDIS_URL) {
+        await waitFor(
+          async () => (await second.http().get(path)).status === 404,
+          'the other instance to drop the image',
+        );
+      }
+      await t.http().get(path).expect(404);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -1,13 +1,23 @@
-import { createTestEnvironment, createUser, startApp, type TestApp, type TestEnvironment } from './support/harness.js';
+import {
+  createTestEnvironment,
+  createUser,
+  startApp,
+  type TestApp,
+  type TestEnvironment,
+} from './support/harness.js';
 import { befriend, openStream } from './support/friends.js';
 import { startServiceProcess, type ServiceProcess } from './support/process.js';
 import type { SseClient } from './support/sse-client.js';
 import { SseClient as Client } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
-// Several instances of one deployment share PostgreSQL and Redis. This file runs only in the
-// PostgreSQL + Redis run (jest.config.js); without Redis there is no second instance to reach.
-describe('several instances', () => {
+// Several instances of one deployment share PostgreSQL and Redis (CI's second run). Without Redis
+// an instance's bus and presence live in its own process, so on SQLite "A" and "B" are one
+// instance: the same behaviours run single-instance, and the crash test needs two processes.
+const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
+const TTL_MS = 2000;
+
+describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and REDIS_URL for several)', () => {
   let environment: TestEnvironment;
   let a: TestApp;
   let b: TestApp;
@@ -15,9 +25,12 @@ describe('several instances', () => {
   const track = (stream: SseClient) => (streams.push(stream), stream);
 
   beforeAll(async () => {
-    environment = await createTestEnvironment({ PRESENCE_TTL_SECONDS: '2', PRESENCE_GRACE_SECONDS: '0' });
+    environment = await createTestEnvironment({
+      PRESENCE_TTL_SECONDS: String(TTL_MS / 1000),
+      PRESENCE_GRACE_SECONDS: '0',
+    });
     a = await startApp(environment);
-    b = await startApp(environment);
+    b = SEVERAL ? await startApp(environment) : a;
   });
   afterAll(async () => {
     streams.forEach((stream) => stream.close());
@@ -31,7 +44,10 @@ describe('several instances', () => {
     await befriend(a, ann, bob);
     const bobOnB = track(await openStream(b, bob));
     await a.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'from A' }).expect(200);
-    const event = await bobOnB.next<{ user: { id: number; status_message: string } }>('user_updated', (d) => d.user.id === ann.id);
+    const event = await bobOnB.next<{ user: { id: number; status_message: string } }>(
+      'user_updated',
+      (d) => d.user.id === ann.id,
+    );
     expect(event.data.user.status_message).toBe('from A');
   });
 
@@ -39,16 +55,28 @@ describe('several instances', () => {
     const user = await createUser(a);
     await b.http().get('/api/v1/me').set(user.auth).expect(200);
     await a.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
-    await waitFor(async () => (await b.http().get('/api/v1/me').set(user.auth)).status === 401, 'B to refuse the token', 2000);
+    await waitFor(
+      async () => (await b.http().get('/api/v1/me').set(user.auth)).status === 401,
+      'B to refuse the token',
+      2000,
+    );
   });
 
   it('counts failed logins across instances', async () => {
     const user = await createUser(a);
     for (let i = 0; i < 5; i += 1) {
       const app = i % 2 === 0 ? a : b;
-      await app.http().post('/api/v1/auth/login').send({ email: user.email, password: 'Wrong-pass-123' }).expect(401);
+      await app
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: user.email, password: 'Wrong-pass-123' })
+        .expect(401);
     }
-    const response = await b.http().post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(429);
+    const response = await b
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(429);
     expect(response.body.error.code).toBe('please_wait');
   });
 
@@ -58,7 +86,10 @@ describe('several instances', () => {
     const bobStream = track(await openStream(a, bob));
     const onA = track(await openStream(a, ann));
     const onB = track(await openStream(b, ann));
-    await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online);
+    await bobStream.next(
+      'presence',
+      (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
+    );
     onA.close();
     // Still online through B, on both instances' views, for a while after A's stream closed.
     const watchUntil = Date.now() + 600;
@@ -66,9 +97,14 @@ describe('several instances', () => {
       expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
       expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
     }
-    expect(bobStream.of('presence').filter((e) => (e.data as { is_online: boolean }).is_online === false)).toEqual([]);
+    expect(
+      bobStream.of('presence').filter((e) => (e.data as { is_online: boolean }).is_online === false),
+    ).toEqual([]);
     onB.close();
-    await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online);
+    await bobStream.next(
+      'presence',
+      (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
+    );
     expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
   });
 
@@ -91,34 +127,100 @@ describe('several instances', () => {
     await befriend(a, carl, bob);
     await a.http().patch('/api/v1/me').set(carl.auth).send({ status_message: 'marker' }).expect(200);
     await bobOnB.next('user_updated', (d: { user: { id: number } }) => d.user.id === carl.id);
-    expect(bobOnB.of('user_updated').filter((e) => (e.data as { user: { id: number } }).user.id === ann.id)).toEqual([]);
+    expect(
+      bobOnB.of('user_updated').filter((e) => (e.data as { user: { id: number } }).user.id === ann.id),
+    ).toEqual([]);
   });
 
-  describe('a crashed instance', () => {
-    let crashed: ServiceProcess;
-    afterAll(() => {
-      if (crashed?.child.exitCode === null) crashed.child.kill('SIGKILL');
-    });
-
-    it('takes its users offline within the presence TTL when its process is killed', async () => {
-      const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+  describe('a cleanly stopped instance', () => {
+    it('ends its streams at once, and its users go offline unless they reconnected elsewhere', async () => {
+      const [ann, bob, carl] = await Promise.all([createUser(a), createUser(a), createUser(a)]);
       await befriend(a, ann, bob);
+      await befriend(a, carl, bob);
       const bobStream = track(await openStream(a, bob));
-      crashed = await startServiceProcess(environment.vars);
-      const code = (await a.http().post('/api/v1/tokens/sse-code').set(ann.auth).expect(200)).body.code;
-      const annOnCrashed = track(await Client.open(crashed.url, `/api/v1/events?code=${code}`));
-      expect(annOnCrashed.status).toBe(200);
-      await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online);
+      const stopping = await startApp(environment);
+      const annThere = track(await openStream(stopping, ann));
+      const carlThere = track(await openStream(stopping, carl));
+      if (SEVERAL) {
+        await bobStream.next(
+          'presence',
+          (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
+        );
+        await bobStream.next(
+          'presence',
+          (d: { user_id: number; is_online: boolean }) => d.user_id === carl.id && d.is_online,
+        );
+      }
 
-      const killedAt = Date.now();
-      crashed.child.kill('SIGKILL'); // no clean shutdown: nothing is told
-      await bobStream.next(
-        'presence',
-        (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
-        10_000,
+      const stoppedAt = Date.now();
+      await stopping.close(); // a stream never ends by itself: the shutdown must end it
+      expect(Date.now() - stoppedAt).toBeLessThan(3000);
+      await waitFor(() => annThere.ended && carlThere.ended, 'the streams to end', 1000);
+      // Ann's EventSource reconnects to another instance; Carl's does not.
+      track(await openStream(a, ann));
+
+      if (SEVERAL) {
+        await bobStream.next(
+          'presence',
+          (d: { user_id: number; is_online: boolean }) => d.user_id === carl.id && !d.is_online,
+          TTL_MS * 3,
+        );
+        await a.http().put('/api/v1/me/status').set(ann.auth).send({ status: 'away' }).expect(200);
+        await bobStream.next(
+          'presence',
+          (d: { user_id: number; status: string }) => d.user_id === ann.id && d.status === 'away',
+        );
+        const annOffline = bobStream
+          .of('presence')
+          .filter(
+            (e) =>
+              (e.data as { user_id: number; is_online: boolean }).user_id === ann.id &&
+              !(e.data as { is_online: boolean }).is_online,
+          );
+        expect(annOffline).toEqual([]);
+      }
+      // Carl's last seen was recorded: by the stopping instance itself, or by the one that took over.
+      await waitFor(
+        async () => (await a.http().get(`/api/v1/users/${carl.id}`)).body.user.last_seen_at !== null,
+        "carl's last seen",
+        TTL_MS * 3,
       );
-      expect(Date.now() - killedAt).toBeLessThan(2000 + 2000); // TTL 2 s plus one heartbeat round
-      expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
+      expect((await a.http().get(`/api/v1/users/${carl.id}`)).body.user.is_online).toBe(false);
+      expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
     });
   });
+
+  // A crash needs a second process that shares the bus: only with Redis.
+  if (SEVERAL) {
+    describe('a crashed instance', () => {
+      let crashed: ServiceProcess;
+      afterAll(() => {
+        if (crashed?.child.exitCode === null) crashed.child.kill('SIGKILL');
+      });
+
+      it('takes its users offline within the presence TTL when its process is killed', async () => {
+        const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+        await befriend(a, ann, bob);
+        const bobStream = track(await openStream(a, bob));
+        crashed = await startServiceProcess(environment.vars);
+        const code = (await a.http().post('/api/v1/tokens/sse-code').set(ann.auth).expect(200)).body.code;
+        const annOnCrashed = track(await Client.open(crashed.url, `/api/v1/events?code=${code}`));
+        expect(annOnCrashed.status).toBe(200);
+        await bobStream.next(
+          'presence',
+          (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
+        );
+
+        const killedAt = Date.now();
+        crashed.child.kill('SIGKILL'); // no clean shutdown: nothing is told
+        await bobStream.next(
+          'presence',
+          (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
+          10_000,
+        );
+        expect(Date.now() - killedAt).toBeLessThan(TTL_MS + 2000); // the TTL plus one heartbeat round
+        expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
+      });
+    });
+  }
 });

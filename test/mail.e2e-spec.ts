@@ -44,7 +44,10 @@ describe('mail delivery over SMTP', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    t = await startApp(undefined, { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Unichat <hello@unichat.test>' });
+    t = await startApp(undefined, {
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      MAIL_FROM: 'Unichat <hello@unichat.test>',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -69,7 +72,10 @@ describe('mail delivery over SMTP', () => {
     expect(mail.raw).toMatch(/^From: Unichat <hello@unichat\.test>/m);
     // The whole link survives the trip, and it works.
     const link = new URL(linkIn(mail, '/api/v1/auth/confirm?token='));
-    const confirm = await t.http().get(link.pathname + link.search).expect(302);
+    const confirm = await t
+      .http()
+      .get(link.pathname + link.search)
+      .expect(302);
     expect(confirm.headers.location).toContain('email_confirmed=1');
   });
 
@@ -79,7 +85,11 @@ describe('mail delivery over SMTP', () => {
     await t.http().post('/api/v1/auth/register').send({ email, password: PASSWORD }).expect(201);
     await waitFor(() => received.find((m) => m.to === email), 'the mail over SMTP', 10_000);
     // Another delivery round must not send it again.
-    await t.http().post('/api/v1/auth/register').send({ email: uniqueEmail('marker'), password: PASSWORD }).expect(201);
+    await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email: uniqueEmail('marker'), password: PASSWORD })
+      .expect(201);
     await waitFor(() => received.length >= 3, 'the marker mail', 10_000);
     const copies = received.filter((m) => m.to === email);
     expect(copies).toHaveLength(1);

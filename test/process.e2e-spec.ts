@@ -30,7 +30,9 @@ describe('the service as `npm start` runs it', () => {
     };
     const accessToken: string = login.access_token;
     const authToken: string = login.user.auth_token;
-    await fetch(`${service.url}/api/v1/tokens/sessions`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    await fetch(`${service.url}/api/v1/tokens/sessions`, {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
     await fetch(`${service.url}/api/v1/auth/confirm?token=secret-confirmation-token`, { redirect: 'manual' });
     await fetch(`${service.url}/api/v1/events?code=secret-sse-code`);
     await post('/auth/login', { auth_token: authToken });

@@ -42,15 +42,23 @@ describe('event stream', () => {
       const { waitForMail } = await import('./support/harness.js');
       const { linkIn } = await import('./support/mails.js');
       await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
-      const token = new URL(linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token=')).searchParams.get(
-        'password_reset_token',
-      );
-      await t.http().post('/api/v1/auth/password-reset').send({ token, password: 'Another-pass-77' }).expect(200);
+      const token = new URL(
+        linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token='),
+      ).searchParams.get('password_reset_token');
+      await t
+        .http()
+        .post('/api/v1/auth/password-reset')
+        .send({ token, password: 'Another-pass-77' })
+        .expect(200);
       await waitFor(() => stream.ended, 'the stream to close');
     });
 
     it('answers 401 unauthorized in JSON for a missing or wrong code', async () => {
-      for (const path of ['/api/v1/events', '/api/v1/events?code=1.nope', `/api/v1/events?code=1.${'a'.repeat(43)}`]) {
+      for (const path of [
+        '/api/v1/events',
+        '/api/v1/events?code=1.nope',
+        `/api/v1/events?code=1.${'a'.repeat(43)}`,
+      ]) {
         const response = await t.http().get(path).expect(401);
         expect(response.headers['content-type']).toMatch(/application\/json/);
         expect(response.body.error.code).toBe('unauthorized');
@@ -75,10 +83,16 @@ describe('event stream', () => {
     const annStream = track(await openStream(t, ann));
     const bobStream = track(await openStream(t, bob));
     await t.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'Live!' }).expect(200);
-    const own = await annStream.next<{ user: Record<string, unknown> }>('user_updated', (d) => d.user.status_message === 'Live!');
+    const own = await annStream.next<{ user: Record<string, unknown> }>(
+      'user_updated',
+      (d) => d.user.status_message === 'Live!',
+    );
     expect(own.data.user.email).toBe(ann.email);
     expect(own.id).toMatch(/^\d+$/);
-    const seen = await bobStream.next<{ user: Record<string, unknown> }>('user_updated', (d) => d.user.id === ann.id);
+    const seen = await bobStream.next<{ user: Record<string, unknown> }>(
+      'user_updated',
+      (d) => d.user.id === ann.id,
+    );
     expect(seen.data.user.status_message).toBe('Live!');
     expect(seen.data.user.email).toBeUndefined();
   });
@@ -93,7 +107,11 @@ describe('event stream', () => {
 
   it('delivers every event to each of a user’s streams', async () => {
     const user = await createUser(t);
-    const tabs = [track(await openStream(t, user)), track(await openStream(t, user)), track(await openStream(t, user))];
+    const tabs = [
+      track(await openStream(t, user)),
+      track(await openStream(t, user)),
+      track(await openStream(t, user)),
+    ];
     await t.http().patch('/api/v1/me').set(user.auth).send({ status_message: 'tabs' }).expect(200);
     for (const tab of tabs) await tab.next('user_updated');
   });
@@ -109,7 +127,9 @@ describe('event stream', () => {
 
     const resumed = track(await openStream(t, user, { 'Last-Event-ID': String(seen.id) }));
     await waitFor(() => resumed.of('user_updated').length >= 2, 'two replayed events');
-    const replayed = resumed.of('user_updated').map((e) => (e.data as { user: { status_message: string } }).user.status_message);
+    const replayed = resumed
+      .of('user_updated')
+      .map((e) => (e.data as { user: { status_message: string } }).user.status_message);
     expect(replayed).toEqual(['two', 'three']);
     expect(Number(resumed.events[1].id)).toBe(Number(resumed.events[0].id) + 1);
 
@@ -120,6 +140,35 @@ describe('event stream', () => {
     await lost.next('resync');
   });
 
+  it('lets a stream that dropped before its first event resume, and a resync start from the latest id', async () => {
+    const user = await createUser(t);
+    const patch = (message: string) =>
+      t.http().patch('/api/v1/me').set(user.auth).send({ status_message: message }).expect(200);
+    await patch('before');
+    await patch('still before');
+    const quiet = track(await openStream(t, user));
+    const start = Number(await waitFor(() => quiet.lastEventId ?? undefined, 'the starting id'));
+    expect(start).toBeGreaterThanOrEqual(2);
+    quiet.close();
+    await patch('missed');
+
+    const resumed = track(await openStream(t, user, { 'Last-Event-ID': quiet.lastEventId as string }));
+    const replayed = await resumed.next<{ user: { status_message: string } }>('user_updated');
+    expect(replayed.data.user.status_message).toBe('missed');
+    expect(replayed.id).toBe(String(start + 1));
+    expect(resumed.of('user_updated')).toHaveLength(1);
+
+    const lost = track(await openStream(t, user, { 'Last-Event-ID': '999999' }));
+    expect((await lost.next('resync')).id).toBe(String(start + 1));
+    const afterResync = track(await openStream(t, user, { 'Last-Event-ID': lost.lastEventId as string }));
+    await patch('fresh');
+    await afterResync.next(
+      'user_updated',
+      (d: { user: { status_message: string } }) => d.user.status_message === 'fresh',
+    );
+    expect(afterResync.of('resync')).toEqual([]);
+  });
+
   it('asks to resync when the missed events fell out of the buffer (256 kept)', async () => {
     const user = await createUser(t);
     const first = track(await openStream(t, user));
@@ -127,7 +176,12 @@ describe('event stream', () => {
     const seen = await first.next('user_updated');
     first.close();
     for (let i = 0; i < 260; i += 1) {
-      await t.http().patch('/api/v1/me').set(user.auth).send({ status_message: `m${i}` }).expect(200);
+      await t
+        .http()
+        .patch('/api/v1/me')
+        .set(user.auth)
+        .send({ status_message: `m${i}` })
+        .expect(200);
     }
     const resumed = track(await openStream(t, user, { 'Last-Event-ID': String(seen.id) }));
     await resumed.next('resync');
@@ -139,29 +193,55 @@ describe('event stream', () => {
       await befriend(t, ann, bob);
       const bobStream = track(await openStream(t, bob));
       const annStream = track(await openStream(t, ann));
-      await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online);
+      await bobStream.next(
+        'presence',
+        (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
+      );
       expect((await t.http().get(`/api/v1/users/${ann.id}`).expect(200)).body.user.is_online).toBe(true);
 
       await t.http().put('/api/v1/me/status').set(ann.auth).send({ status: 'busy' }).expect(200);
-      await bobStream.next('presence', (d: { user_id: number; status: string }) => d.user_id === ann.id && d.status === 'busy');
+      await bobStream.next(
+        'presence',
+        (d: { user_id: number; status: string }) => d.user_id === ann.id && d.status === 'busy',
+      );
 
       annStream.close();
-      const offline = await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online);
+      const offline = await bobStream.next(
+        'presence',
+        (d: { user_id: number; is_online: boolean; last_seen_at: string }) =>
+          d.user_id === ann.id && !d.is_online,
+      );
       expect(offline.data).toMatchObject({ status: 'busy', last_seen_at: expect.any(String) });
       const lastSeen = await t.http().get(`/api/v1/users/${ann.id}/last-seen`).expect(200);
-      expect(lastSeen.body).toMatchObject({ user_id: ann.id, is_online: false, seconds_ago: expect.any(Number) });
+      expect(lastSeen.body).toMatchObject({
+        user_id: ann.id,
+        is_online: false,
+        seconds_ago: expect.any(Number),
+      });
       expect(lastSeen.body.last_seen_at).toBe(offline.data.last_seen_at);
     });
 
     it('refuses a status outside the list with invalid_user_status, and changes nothing', async () => {
       const user = await createUser(t);
       await t.http().put('/api/v1/me/status').set(user.auth).send({ status: 'away' }).expect(200);
-      const response = await t.http().put('/api/v1/me/status').set(user.auth).send({ status: 'sleeping' }).expect(400);
+      const response = await t
+        .http()
+        .put('/api/v1/me/status')
+        .set(user.auth)
+        .send({ status: 'sleeping' })
+        .expect(400);
       expect(response.body.error.code).toBe('invalid_user_status');
       expect((await t.http().get('/api/v1/me').set(user.auth)).body.user.status).toBe('away');
-      const cleared = await t.http().put('/api/v1/me/status').set(user.auth).send({ status: null }).expect(200);
+      const cleared = await t
+        .http()
+        .put('/api/v1/me/status')
+        .set(user.auth)
+        .send({ status: null })
+        .expect(200);
       expect(cleared.body.user.status).toBeNull();
-      expect((await t.http().put('/api/v1/me/status').set(user.auth).send({}).expect(400)).body.error.code).toBe('invalid_params');
+      expect(
+        (await t.http().put('/api/v1/me/status').set(user.auth).send({}).expect(400)).body.error.code,
+      ).toBe('invalid_params');
     });
 
     it('shows an invisible user offline to others, with last seen hidden, and sends no presence about them', async () => {
@@ -169,14 +249,27 @@ describe('event stream', () => {
       await befriend(t, ann, bob);
       const bobStream = track(await openStream(t, bob));
       const annStream = track(await openStream(t, ann));
-      await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online);
+      await bobStream.next(
+        'presence',
+        (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
+      );
 
-      const own = await t.http().put('/api/v1/me/status').set(ann.auth).send({ status: 'invisible' }).expect(200);
+      const own = await t
+        .http()
+        .put('/api/v1/me/status')
+        .set(ann.auth)
+        .send({ status: 'invisible' })
+        .expect(200);
       expect(own.body.user).toMatchObject({ status: 'invisible', is_online: true });
-      await bobStream.next('presence', (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online);
+      await bobStream.next(
+        'presence',
+        (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
+      );
       const publicView = (await t.http().get(`/api/v1/users/${ann.id}`).set(bob.auth).expect(200)).body.user;
       expect(publicView).toMatchObject({ is_online: false, status: null });
-      expect((await t.http().get(`/api/v1/users/${ann.id}/last-seen`).set(bob.auth).expect(200)).body).toEqual({
+      expect(
+        (await t.http().get(`/api/v1/users/${ann.id}/last-seen`).set(bob.auth).expect(200)).body,
+      ).toEqual({
         user_id: ann.id,
         is_online: false,
         last_seen_at: null,
@@ -188,7 +281,10 @@ describe('event stream', () => {
       track(await openStream(t, ann)).close();
       // A marker event proves the stream is live and nothing about ann came before it.
       await t.http().patch('/api/v1/me').set(bob.auth).send({ status_message: 'marker' }).expect(200);
-      await bobStream.next('user_updated', (d: { user: { status_message: string } }) => d.user.status_message === 'marker');
+      await bobStream.next(
+        'user_updated',
+        (d: { user: { status_message: string } }) => d.user.status_message === 'marker',
+      );
       expect(bobStream.of('presence').slice(before)).toEqual([]);
     });
 
@@ -201,7 +297,9 @@ describe('event stream', () => {
       );
       const seen = (await t.http().get(`/api/v1/users/${user.id}/last-seen`).expect(200)).body;
       expect(seen.seconds_ago).toBe(0);
-      expect((await t.http().get('/api/v1/users/999999999/last-seen').expect(404)).body.error.code).toBe('not_found');
+      expect((await t.http().get('/api/v1/users/999999999/last-seen').expect(404)).body.error.code).toBe(
+        'not_found',
+      );
     });
   });
 });

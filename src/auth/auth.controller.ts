@@ -65,7 +65,9 @@ export class AuthController {
   @Public()
   @Post('password-reset')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Set a new password with the mailed token; ends every session (seed: reset_password)' })
+  @ApiOperation({
+    summary: 'Set a new password with the mailed token; ends every session (seed: reset_password)',
+  })
   async resetPassword(@Body() dto: ResetPasswordDto) {
     await this.auth.resetPassword(dto.token, dto.password);
     return {};

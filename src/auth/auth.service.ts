@@ -55,7 +55,8 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<{ user: OwnRecord } | LoginResult> {
     const email = input.email.trim();
-    if (!isEmail(email) || email.length > 254) throw new AppError('invalid_email', 'email address is malformed');
+    if (!isEmail(email) || email.length > 254)
+      throw new AppError('invalid_email', 'email address is malformed');
     const problem = passwordProblem(input.password, email);
     if (problem) throw new AppError('registration_error', problem);
     const nick = input.nick === undefined ? null : parseNick(input.nick);
@@ -72,7 +73,9 @@ export class AuthService {
         nickKey: nick?.key ?? null,
       });
       await this.emailTokens.sendConfirmation(manager, user.id, user.email);
-      const opened = input.autoLogin ? await this.sessions.create(manager, { userId: user.id, ...client }) : null;
+      const opened = input.autoLogin
+        ? await this.sessions.create(manager, { userId: user.id, ...client })
+        : null;
       return { user, opened };
     });
     if (!opened) return { user: await this.records.own(user) };
@@ -90,7 +93,10 @@ export class AuthService {
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
       const now = this.clock.now();
-      if (user.pendingEmail !== null && UsersService.emailKey(user.pendingEmail) === UsersService.emailKey(row.email)) {
+      if (
+        user.pendingEmail !== null &&
+        UsersService.emailKey(user.pendingEmail) === UsersService.emailKey(row.email)
+      ) {
         await this.users.update(manager, user.id, {
           email: user.pendingEmail,
           emailKey: UsersService.emailKey(user.pendingEmail),
@@ -116,11 +122,17 @@ export class AuthService {
     if (target === null) return;
     const wait = await this.emailTokens.secondsUntilNext(user.id, 'confirm_email');
     if (wait > 0) {
-      throw new AppError('please_wait', `a confirmation was sent less than a minute ago; try again in ${wait} s`, {
-        retryAfter: wait,
-      });
+      throw new AppError(
+        'please_wait',
+        `a confirmation was sent less than a minute ago; try again in ${wait} s`,
+        {
+          retryAfter: wait,
+        },
+      );
     }
-    await this.dataSource.transaction((manager) => this.emailTokens.sendConfirmation(manager, user.id, target));
+    await this.dataSource.transaction((manager) =>
+      this.emailTokens.sendConfirmation(manager, user.id, target),
+    );
   }
 
   async requestPasswordReset(emailAddress: string): Promise<void> {
@@ -129,11 +141,17 @@ export class AuthService {
     const wait = await this.emailTokens.secondsUntilNext(user.id, 'password_reset');
     if (wait > 0) {
       const next = new Date(this.clock.nowMs() + wait * 1000).toISOString();
-      throw new AppError('rate_exceeded', `a reset was requested less than a minute ago; next allowed at ${next}`, {
-        retryAfter: wait,
-      });
+      throw new AppError(
+        'rate_exceeded',
+        `a reset was requested less than a minute ago; next allowed at ${next}`,
+        {
+          retryAfter: wait,
+        },
+      );
     }
-    await this.dataSource.transaction((manager) => this.emailTokens.sendPasswordReset(manager, user.id, user.email));
+    await this.dataSource.transaction((manager) =>
+      this.emailTokens.sendPasswordReset(manager, user.id, user.email),
+    );
   }
 
   /** Sets a new password from a reset link; ends every session (and so every stream). */
@@ -195,7 +213,9 @@ export class AuthService {
   /** Opens a session for a user proven some other way (QR login approved from a logged-in phone). */
   async openSession(userId: number, client: ClientInfo): Promise<LoginResult> {
     const user = await this.users.getById(userId);
-    const opened = await this.dataSource.transaction((manager) => this.sessions.create(manager, { userId, ...client }));
+    const opened = await this.dataSource.transaction((manager) =>
+      this.sessions.create(manager, { userId, ...client }),
+    );
     this.announceLogin(userId, opened.session.id, client);
     return {
       user: await this.records.own(user, opened.authToken),

@@ -59,7 +59,8 @@ export class EmailTokensService {
         intro: 'Somebody (we hope you) asked to reset the password of your Unichat account.',
         action: 'Choose a new password',
         link,
-        outro: 'The link works once, for one hour. If you did not ask for this, ignore this mail: nothing changes.',
+        outro:
+          'The link works once, for one hour. If you did not ask for this, ignore this mail: nothing changes.',
       }),
     );
   }
@@ -77,7 +78,11 @@ export class EmailTokensService {
    * is unknown, used or expired. The update is conditional, so a token works exactly once.
    */
   async consume(manager: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
-    const row = await manager.findOneBy(EmailToken, { tokenHash: hashToken(token), purpose, usedAt: IsNull() });
+    const row = await manager.findOneBy(EmailToken, {
+      tokenHash: hashToken(token),
+      purpose,
+      usedAt: IsNull(),
+    });
     const now = this.clock.now();
     if (!row || row.expiresAt.getTime() <= now.getTime()) throw new AppError('invalid_token');
     const result = await manager.update(EmailToken, { id: row.id, usedAt: IsNull() }, { usedAt: now });

@@ -19,7 +19,8 @@ export function passwordProblem(password: string, email: string | null): string 
   if (email) {
     const lowered = password.trim().toLowerCase();
     const address = email.trim().toLowerCase();
-    if (lowered === address || lowered === address.split('@')[0]) return 'password must not be your email address';
+    if (lowered === address || lowered === address.split('@')[0])
+      return 'password must not be your email address';
   }
   return null;
 }

@@ -1,9 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { timeColumn } from '../database/columns.js';
 
-/** `blockerId` blocked `blockedId`. */
+/** `blockerId` blocked `blockedId`; one row a pair and direction (the primary key). */
 @Entity('blocks')
-@Index(['blockedId'])
+@Index('blocks_blocked_blocker', ['blockedId', 'blockerId'])
 export class Block {
   @PrimaryColumn({ type: 'integer' })
   blockerId: number;

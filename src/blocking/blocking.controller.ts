@@ -13,7 +13,11 @@ export class BlockingController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Block a user (idempotent)' })
+  @ApiOperation({
+    summary: 'Block a user (idempotent)',
+    description:
+      'The blocked user then sees you as offline, with no avatar or status, hears nothing about you and cannot add you.',
+  })
   async block(@CurrentUser() user: AuthUser, @Body() dto: UserIdDto) {
     await this.blocking.block(user.userId, dto.user_id);
     return {};
@@ -21,7 +25,10 @@ export class BlockingController {
 
   @Delete(':user_id')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Lift a block (idempotent)' })
+  @ApiOperation({
+    summary: 'Lift a block (idempotent)',
+    description: 'Answers {} also when there was no block; 404 not_found only when the user does not exist.',
+  })
   async unblock(@CurrentUser() user: AuthUser, @Param('user_id', PositiveIntPipe) userId: number) {
     await this.blocking.unblock(user.userId, userId);
     return {};

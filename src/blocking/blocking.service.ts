@@ -1,9 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
-import { uniqueViolation } from '../database/errors.js';
 import { EventBus } from '../events/event-bus.js';
 import type { PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -11,12 +10,15 @@ import { UsersService } from '../users/users.service.js';
 import type { BlockSource } from '../users/view-sources.js';
 import { Block } from './block.entity.js';
 
-/** SQLite allows 32,766 parameters a statement; chunks keep every IN list well below. */
-const CHUNK = 500;
+export interface BlockRelation {
+  aBlockedB: boolean;
+  bBlockedA: boolean;
+}
 
 /**
  * Blocks between users (XEP-0191 "polite" blocking: the blocked user sees the blocker as if
- * offline). Answers "is there a block, which way" for one pair or a whole recipient list.
+ * offline). Answers "is there a block, which way" for one pair, or for a whole recipient list in
+ * one query: the list travels as one bound array, so its size never meets a parameter limit.
  */
 @Injectable()
 export class BlockingService implements BlockSource, OnModuleInit {
@@ -32,25 +34,30 @@ export class BlockingService implements BlockSource, OnModuleInit {
     this.records.useBlocks(this);
   }
 
+  /** Idempotent: blocking again changes nothing and announces nothing. */
   async block(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    try {
-      await this.blocks.insert({ blockerId, blockedId, createdAt: this.clock.now() });
-    } catch (error) {
-      if (uniqueViolation(error)) return; // already blocked: idempotent, nothing to announce
-      throw error;
-    }
-    this.events.emit('blocking.blocked', { blockerId, blockedId });
+    const [p1, p2, p3] = this.placeholders(3);
+    // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is not
+    // an error, and RETURNING tells whether this call is the one that made it.
+    const inserted: unknown[] = await this.blocks.query(
+      `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (${p1}, ${p2}, ${p3})
+       ON CONFLICT DO NOTHING RETURNING blocker_id`,
+      [blockerId, blockedId, this.clock.nowMs()],
+    );
+    if (inserted.length > 0) this.events.emit('blocking.blocked', { blockerId, blockedId });
   }
 
+  /** Idempotent: lifting a block that does not exist answers the same and announces nothing. */
   async unblock(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
     const result = await this.blocks.delete({ blockerId, blockedId });
     if (result.affected) this.events.emit('blocking.unblocked', { blockerId, blockedId });
   }
 
-  async relation(a: number, b: number): Promise<{ aBlockedB: boolean; bBlockedA: boolean }> {
+  async relation(a: number, b: number): Promise<BlockRelation> {
     const rows = await this.blocks.find({
+      select: { blockerId: true, blockedId: true },
       where: [
         { blockerId: a, blockedId: b },
         { blockerId: b, blockedId: a },
@@ -67,48 +74,74 @@ export class BlockingService implements BlockSource, OnModuleInit {
     return aBlockedB || bBlockedA;
   }
 
-  /** Of `otherIds`, those with a block in either direction with `userId`. */
+  /** Of `otherIds`, those with a block in either direction with `userId`: one query for any number. */
   async blockedEitherWayAmong(userId: number, otherIds: number[]): Promise<Set<number>> {
-    const result = new Set<number>();
-    for (let start = 0; start < otherIds.length; start += CHUNK) {
-      const chunk = otherIds.slice(start, start + CHUNK);
-      const rows = await this.blocks.find({
-        where: [
-          { blockerId: userId, blockedId: In(chunk) },
-          { blockedId: userId, blockerId: In(chunk) },
-        ],
-      });
-      for (const row of rows) result.add(row.blockerId === userId ? row.blockedId : row.blockerId);
-    }
-    return result;
+    if (otherIds.length === 0) return new Set();
+    const [p1, p2, p3, p4] = this.placeholders(4);
+    const ids = this.idList(otherIds);
+    const rows: { other_id: number }[] = await this.blocks.query(
+      `SELECT blocked_id AS other_id FROM blocks WHERE blocker_id = ${p1} AND blocked_id ${this.inList(p2)}
+       UNION
+       SELECT blocker_id AS other_id FROM blocks WHERE blocked_id = ${p3} AND blocker_id ${this.inList(p4)}`,
+      [userId, ids, userId, ids],
+    );
+    return new Set(rows.map((row) => Number(row.other_id)));
   }
 
-  /** Of these owners, the ones who blocked the viewer (for the public record views). */
+  /** Of these owners, the ones who blocked the viewer (BlockSource, for the public record views). */
   async ownersBlockingViewer(ownerIds: number[], viewerId: number): Promise<Set<number>> {
-    const result = new Set<number>();
-    for (let start = 0; start < ownerIds.length; start += CHUNK) {
-      const rows = await this.blocks.find({
-        where: { blockedId: viewerId, blockerId: In(ownerIds.slice(start, start + CHUNK)) },
-      });
-      for (const row of rows) result.add(row.blockerId);
-    }
-    return result;
+    if (ownerIds.length === 0) return new Set();
+    const [p1, p2] = this.placeholders(2);
+    const rows: { blocker_id: number }[] = await this.blocks.query(
+      `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1} AND blocker_id ${this.inList(p2)}`,
+      [viewerId, this.idList(ownerIds)],
+    );
+    return new Set(rows.map((row) => Number(row.blocker_id)));
   }
 
-  /** Whom the user blocked, as public records (as the user sees them). */
+  /** Whom the user blocked, oldest block first, as public records seen by the user. */
   async blockedBy(userId: number): Promise<PublicRecord[]> {
-    const rows = await this.blocks.find({ where: { blockerId: userId }, order: { createdAt: 'ASC' } });
+    const rows = await this.blocks.find({
+      select: { blockedId: true },
+      where: { blockerId: userId },
+      order: { createdAt: 'ASC', blockedId: 'ASC' },
+    });
     return this.records.publicMany(await this.users.findByIds(rows.map((row) => row.blockedId)), userId);
   }
 
-  /** Who blocked the user, as public records (hidden fields stay hidden: they blocked the user). */
+  /** Who blocked the user, oldest block first, as the user sees them (their presence stays hidden). */
   async blockersOf(userId: number): Promise<PublicRecord[]> {
-    const rows = await this.blocks.find({ where: { blockedId: userId }, order: { createdAt: 'ASC' } });
+    const rows = await this.blocks.find({
+      select: { blockerId: true },
+      where: { blockedId: userId },
+      order: { createdAt: 'ASC', blockerId: 'ASC' },
+    });
     return this.records.publicMany(await this.users.findByIds(rows.map((row) => row.blockerId)), userId);
   }
 
   private async assertOther(userId: number, otherId: number): Promise<void> {
-    if (userId === otherId) throw new AppError('invalid_params', 'you cannot block yourself');
+    if (userId === otherId) throw new AppError('invalid_params', 'you cannot block or unblock yourself');
     await this.users.getById(otherId);
+  }
+
+  private get postgres(): boolean {
+    return this.blocks.manager.connection.options.type === 'postgres';
+  }
+
+  /** `$1…$n` on PostgreSQL, `?` on SQLite, in the order they appear in the statement. */
+  private placeholders(count: number): string[] {
+    return Array.from({ length: count }, (_, index) => (this.postgres ? `$${index + 1}` : '?'));
+  }
+
+  /** "IN this list", bound as one parameter: an int[] on PostgreSQL, a JSON array on SQLite. */
+  private inList(placeholder: string): string {
+    return this.postgres
+      ? `= ANY(${placeholder}::int[])`
+      : `IN (SELECT value FROM json_each(${placeholder}))`;
+  }
+
+  private idList(ids: number[]): number[] | string {
+    const unique = [...new Set(ids)];
+    return this.postgres ? unique : JSON.stringify(unique);
   }
 }

@@ -34,7 +34,9 @@ describe('the error filter', () => {
     const { host, sent } = fakeHost();
     filter.catch(new AppError('please_wait', undefined, { retryAfter: 42 }), host);
     expect(sent.status).toBe(429);
-    expect(sent.body).toEqual({ error: { code: 'please_wait', text: 'too many attempts, please wait', retry_after: 42 } });
+    expect(sent.body).toEqual({
+      error: { code: 'please_wait', text: 'too many attempts, please wait', retry_after: 42 },
+    });
     expect(sent.headers['Retry-After']).toBe('42');
   });
 
@@ -43,7 +45,9 @@ describe('the error filter', () => {
     const error = new Error('secret detail at /srv/app.js:12');
     filter.catch(error, host);
     expect(sent.status).toBe(500);
-    expect(sent.body).toEqual({ error: { code: 'internal_error', text: 'internal error', request_id: 'req-42' } });
+    expect(sent.body).toEqual({
+      error: { code: 'internal_error', text: 'internal error', request_id: 'req-42' },
+    });
     expect(JSON.stringify(sent.body)).not.toContain('secret detail');
   });
 
@@ -62,8 +66,16 @@ describe('the error filter', () => {
 
   it('maps body-parser and Nest errors into the envelope', () => {
     const cases: [unknown, number, string][] = [
-      [Object.assign(new Error('too large'), { type: 'entity.too.large', status: 413 }), 413, 'payload_too_large'],
-      [Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed' }), 400, 'invalid_params'],
+      [
+        Object.assign(new Error('too large'), { type: 'entity.too.large', status: 413 }),
+        413,
+        'payload_too_large',
+      ],
+      [
+        Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed' }),
+        400,
+        'invalid_params',
+      ],
       [new NotFoundException(), 404, 'not_found'],
       [new BadRequestException('bad'), 400, 'invalid_params'],
     ];

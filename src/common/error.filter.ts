@@ -31,7 +31,7 @@ export class ErrorFilter implements ExceptionFilter {
 
     if (error.status >= 500) {
       this.logger.error(
-        { err: exception, requestId: request?.id, path: request?.path },
+        { err: loggable(exception), requestId: request?.id, path: request?.path },
         `${error.code} on ${request?.method} ${request?.path}`,
       );
     }
@@ -51,10 +51,16 @@ export class ErrorFilter implements ExceptionFilter {
   private toAppError(exception: unknown): AppError {
     if (exception instanceof AppError) return exception;
     if (exception instanceof HttpException) return fromHttpException(exception);
-    const err = exception as { type?: string; status?: number; code?: string; driverError?: { code?: string } };
+    const err = exception as {
+      type?: string;
+      status?: number;
+      code?: string;
+      driverError?: { code?: string };
+    };
     // body-parser and multer errors arrive as plain errors with a type or code.
     if (err?.type === 'entity.too.large' || err?.status === 413) return new AppError('payload_too_large');
-    if (err?.type === 'entity.parse.failed') return new AppError('invalid_params', 'request body is not valid JSON');
+    if (err?.type === 'entity.parse.failed')
+      return new AppError('invalid_params', 'request body is not valid JSON');
     if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
       return new AppError('invalid_params', 'unsupported request body encoding');
     }
@@ -65,9 +71,24 @@ export class ErrorFilter implements ExceptionFilter {
   }
 }
 
+/** An error as it may be logged: a failed query keeps its message and code, never its parameters. */
+function loggable(exception: unknown): unknown {
+  if (!(exception instanceof Error) || !('parameters' in exception || 'driverError' in exception))
+    return exception;
+  const { driverError } = exception as { driverError?: { code?: string } };
+  return {
+    type: exception.name,
+    message: exception.message,
+    code: driverError?.code,
+    stack: exception.stack,
+  };
+}
+
 function isConnectionError(exception: unknown): boolean {
   const message = exception instanceof Error ? exception.message : '';
-  return /Connection is closed|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest/i.test(message);
+  return /Connection is closed|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest/i.test(
+    message,
+  );
 }
 
 function fromHttpException(exception: HttpException): AppError {
@@ -78,7 +99,9 @@ function fromHttpException(exception: HttpException): AppError {
   if (status >= 400 && status < 500) {
     const response = exception.getResponse() as { message?: string | string[] } | string;
     const message = typeof response === 'string' ? response : response.message;
-    return new AppError('invalid_params', Array.isArray(message) ? message.join('; ') : message, { status: 400 });
+    return new AppError('invalid_params', Array.isArray(message) ? message.join('; ') : message, {
+      status: 400,
+    });
   }
   const code: ErrorCode = status === 503 ? 'unavailable' : 'internal_error';
   return new AppError(code, ERROR_CODES[code].text);

@@ -24,7 +24,10 @@ export class RateLimiter {
   async peek(key: string): Promise<WindowCount> {
     if (this.redis.client) {
       const redisKey = this.redis.key('limit', key);
-      const [count, ttl] = await Promise.all([this.redis.client.get(redisKey), this.redis.client.pttl(redisKey)]);
+      const [count, ttl] = await Promise.all([
+        this.redis.client.get(redisKey),
+        this.redis.client.pttl(redisKey),
+      ]);
       return { count: Number(count ?? 0), retryAfter: ttl > 0 ? Math.ceil(ttl / 1000) : 0 };
     }
     const window = this.current(key);

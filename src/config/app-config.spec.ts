@@ -25,7 +25,10 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, /PORT/],
     [{ ACCESS_TOKEN_TTL: '5' }, /ACCESS_TOKEN_TTL/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
-    [{ PASSWORD_RESET_CALLBACK_URL: 'https://app.example/reset?from=mail' }, /PASSWORD_RESET_CALLBACK_URL must not have a query/],
+    [
+      { PASSWORD_RESET_CALLBACK_URL: 'https://app.example/reset?from=mail' },
+      /PASSWORD_RESET_CALLBACK_URL must not have a query/,
+    ],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ CORS_ORIGINS: 'https://a.example,not a url' }, /CORS_ORIGINS/],

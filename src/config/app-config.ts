@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Everything the service reads from its environment, validated once at start-up (DESIGN §9). */
@@ -30,6 +31,8 @@ export interface AppConfig {
   presenceGraceSeconds: number;
   /** Seconds between the keep-alive comment lines of an SSE stream. */
   sseHeartbeatSeconds: number;
+  /** Seconds a QR login code can be approved (DESIGN §7: two minutes). */
+  qrTtlSeconds: number;
 }
 
 export interface ApnsConfig {
@@ -40,6 +43,10 @@ export interface ApnsConfig {
   production: boolean;
   host: string | null;
   port: number | null;
+  /** PEM CA certificate(s) trusted for the APNs connection instead of the default ones (a test server). */
+  caFile: string | null;
+  /** First retry delay of a push APNs could not take now (429, 5xx); doubles on each of the 3 retries. */
+  retryBaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -71,7 +78,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       throw new ConfigError(`${name} must be a URL, got "${raw}"`);
     }
     if (!protocols.includes(parsed.protocol)) {
-      throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}, got "${raw}"`);
+      throw new ConfigError(
+        `${name} must start with ${protocols.map((p) => p + '//').join(' or ')}, got "${raw}"`,
+      );
     }
     return raw;
   };
@@ -146,6 +155,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     presenceTtlSeconds: integer('PRESENCE_TTL_SECONDS', 60, 2, 3600),
     presenceGraceSeconds: integer('PRESENCE_GRACE_SECONDS', 5, 0, 300),
     sseHeartbeatSeconds: integer('SSE_HEARTBEAT_SECONDS', 25, 1, 300),
+    qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
   };
 }
 
@@ -159,16 +169,49 @@ function readApns(
   if (given.length === 0) return null;
   const missing = names.filter((name) => read(name) === undefined);
   if (missing.length > 0) {
-    throw new ConfigError(`${missing[0]} must be set when ${given[0]} is (push needs all of ${names.join(', ')})`);
+    throw new ConfigError(
+      `${missing[0]} must be set when ${given[0]} is (push needs all of ${names.join(', ')})`,
+    );
   }
   const port = integer('APNS_PORT', 0, 0, 65535);
+  const host = read('APNS_HOST') ?? null;
+  if (host !== null && !/^[\w.-]+$/.test(host)) {
+    throw new ConfigError(
+      `APNS_HOST must be a host name or IPv4 address (no scheme, no port), got "${host}"`,
+    );
+  }
+  const keyFile = resolve(read('APNS_KEY_FILE') as string);
+  const caFile = read('APNS_CA_FILE') === undefined ? null : resolve(read('APNS_CA_FILE') as string);
+  checkPemFile(
+    'APNS_KEY_FILE',
+    keyFile,
+    (pem) => createPrivateKey(pem).asymmetricKeyType === 'ec',
+    'an EC private key (.p8)',
+  );
+  if (caFile !== null) {
+    checkPemFile('APNS_CA_FILE', caFile, (pem) => !!new X509Certificate(pem), 'a PEM certificate');
+  }
   return {
-    keyFile: resolve(read('APNS_KEY_FILE') as string),
+    keyFile,
     keyId: read('APNS_KEY_ID') as string,
     teamId: read('APNS_TEAM_ID') as string,
     topic: read('APNS_TOPIC') as string,
     production: flag('APNS_PRODUCTION'),
-    host: read('APNS_HOST') ?? null,
+    host,
     port: port === 0 ? null : port,
+    caFile,
+    retryBaseMs: integer('APNS_RETRY_BASE_MS', 1000, 10, 600_000),
   };
+}
+
+/** A key or certificate file that cannot be used stops the start here, not at the first push. */
+function checkPemFile(name: string, file: string, usable: (pem: string) => boolean, what: string): void {
+  let ok: boolean;
+  try {
+    ok = usable(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(`${name} must be ${what}, got "${file}" (${reason})`);
+  }
+  if (!ok) throw new ConfigError(`${name} must be ${what}, got "${file}"`);
 }

@@ -13,10 +13,17 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     migrationsRun: true,
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
-    logging: ['error', 'warn', 'migration'] as ('error' | 'warn' | 'migration')[],
+    // Not 'error': TypeORM would print a failed query with its parameters (a password hash, a
+    // token hash) outside the log redaction. Failures reach the error filter, which logs them safely.
+    logging: ['warn', 'migration'] as ('warn' | 'migration')[],
   };
   if (config.database.kind === 'postgres') {
-    return { ...common, type: 'postgres', url: config.database.url, extra: { max: 20, connectionTimeoutMillis: 5000 } };
+    return {
+      ...common,
+      type: 'postgres',
+      url: config.database.url,
+      extra: { max: 20, connectionTimeoutMillis: 5000 },
+    };
   }
   mkdirSync(config.dataDir, { recursive: true });
   return {

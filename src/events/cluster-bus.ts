@@ -21,7 +21,8 @@ export class ClusterBus implements OnApplicationShutdown {
     const list = this.handlers.get(channel) ?? [];
     list.push(handler as Handler);
     this.handlers.set(channel, list);
-    if (this.redis.enabled && list.length === 1) await this.redisSubscriber().subscribe(this.redis.key('bus', channel));
+    if (this.redis.enabled && list.length === 1)
+      await this.redisSubscriber().subscribe(this.redis.key('bus', channel));
   }
 
   /** Called after the subscriber reconnects: messages may have been missed while it was away. */

@@ -5,7 +5,13 @@
  */
 export interface DomainEvents {
   /** A new session was opened (login by password or QR; not a token refresh). */
-  'auth.session_created': { userId: number; sessionId: number; userAgent: string | null; ip: string | null; at: Date };
+  'auth.session_created': {
+    userId: number;
+    sessionId: number;
+    userAgent: string | null;
+    ip: string | null;
+    at: Date;
+  };
   /** A session was ended by logout; `deviceToken` is the push token the device gave up, if any. */
   'auth.logged_out': { userId: number; sessionId: number; deviceToken: string | null };
   /** The password was changed (profile) or reset (mail link). */

@@ -90,7 +90,10 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
     if (claim.affected === 0) return;
     const attempts = mail.attempts + 1;
     try {
-      await this.transport.send({ to: mail.toAddress, subject: mail.subject, text: mail.text, html: mail.html }, now);
+      await this.transport.send(
+        { to: mail.toAddress, subject: mail.subject, text: mail.text, html: mail.html },
+        now,
+      );
       await this.outbox.update({ id: mail.id }, { sentAt: this.clock.now(), lastError: null });
       this.logger.log({ mailId: mail.id, attempts }, `mail ${mail.id} "${mail.subject}" delivered`);
     } catch (error) {
@@ -105,7 +108,10 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
         { id: mail.id },
         { nextAttemptAt: new Date(this.clock.nowMs() + delay), lastError: message },
       );
-      this.logger.warn({ mailId: mail.id, attempts }, `mail ${mail.id} not delivered (${message}); retry in ${delay} ms`);
+      this.logger.warn(
+        { mailId: mail.id, attempts },
+        `mail ${mail.id} not delivered (${message}); retry in ${delay} ms`,
+      );
     }
   }
 

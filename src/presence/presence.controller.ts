@@ -21,7 +21,9 @@ export class PresenceController {
 
   @Public()
   @Get('users/:id/last-seen')
-  @ApiOperation({ summary: "A user's online state and last seen time; hidden when invisible or when they blocked me" })
+  @ApiOperation({
+    summary: "A user's online state and last seen time; hidden when invisible or when they blocked me",
+  })
   lastSeen(@Param('id', PositiveIntPipe) id: number, @OptionalUser() viewer: AuthUser | null) {
     return this.presence.lastSeen(id, viewer?.userId ?? null);
   }

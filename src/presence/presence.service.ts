@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -26,11 +33,13 @@ export interface LastSeen {
  * as 'presence.changed'; the event gateway tells friends.
  */
 @Injectable()
-export class PresenceService implements PresenceSource, OnModuleInit, OnApplicationShutdown {
+export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('Presence');
   private readonly store: PresenceStore;
-  private readonly pendingOffline = new Map<number, NodeJS.Timeout>();
+  /** Users whose last stream here closed, waiting out the grace period; `closedAt` becomes last_seen_at. */
+  private readonly pendingOffline = new Map<number, { timer: NodeJS.Timeout; closedAt: Date }>();
   private ticker: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -42,8 +51,11 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnApplicat
     redis: RedisService,
   ) {
     this.store = redis.client
-      ? new RedisPresenceStore(redis.client, (...parts) => redis.key(...parts), config.presenceTtlSeconds * 1000, () =>
-          clock.nowMs(),
+      ? new RedisPresenceStore(
+          redis.client,
+          (...parts) => redis.key(...parts),
+          config.presenceTtlSeconds * 1000,
+          () => clock.nowMs(),
         )
       : new MemoryPresenceStore();
   }
@@ -60,20 +72,25 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnApplicat
   }
 
   async streamOpened(userId: number): Promise<void> {
-    clearTimeout(this.pendingOffline.get(userId));
+    clearTimeout(this.pendingOffline.get(userId)?.timer);
     this.pendingOffline.delete(userId);
-    if (await this.store.add(userId)) this.events.emit('presence.changed', { userId, becameInvisible: false });
+    if (await this.store.add(userId))
+      this.events.emit('presence.changed', { userId, becameInvisible: false });
   }
 
   /** Offline is decided after the grace period, so a page reload does not flicker. */
   async streamClosed(userId: number): Promise<void> {
+    // With Redis, streams closed by our own shutdown stay counted: leave() hands them to the other
+    // instances, which settle them (offline, unless the client has reconnected to one of them).
+    if (this.stopping && this.store instanceof RedisPresenceStore) return;
+    const closedAt = this.clock.now();
     await this.store.remove(userId);
-    clearTimeout(this.pendingOffline.get(userId));
+    clearTimeout(this.pendingOffline.get(userId)?.timer);
     const timer = setTimeout(() => {
       this.pendingOffline.delete(userId);
-      void this.settle(userId);
+      void this.settle(userId, closedAt);
     }, this.config.presenceGraceSeconds * 1000);
-    this.pendingOffline.set(userId, timer);
+    this.pendingOffline.set(userId, { timer, closedAt });
   }
 
   async setStatus(userId: number, status: unknown): Promise<OwnRecord> {
@@ -86,8 +103,10 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnApplicat
       const becameInvisible = next === 'invisible';
       const changes: { status: UserStatus | null; lastSeenAt?: Date } = { status: next };
       // Invisible: others see last_seen_at frozen at this moment.
-      if (becameInvisible && (await this.store.onlineAmong([userId])).has(userId)) changes.lastSeenAt = this.clock.now();
-      await this.dataSource.transaction((manager) => this.users.update(manager, userId, changes));
+      if (becameInvisible && (await this.store.onlineAmong([userId])).has(userId))
+        changes.lastSeenAt = this.clock.now();
+      // One statement needs no transaction (and on SQLite two concurrent ones collide).
+      await this.users.update(this.dataSource.manager, userId, changes);
       this.events.emit('presence.changed', { userId, becameInvisible });
       this.events.emit('user.updated', { userId });
     }
@@ -97,7 +116,10 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnApplicat
   async lastSeen(userId: number, viewerId: number | null): Promise<LastSeen> {
     const user = await this.users.getById(userId);
     const own = viewerId === userId;
-    const hidden = !own && (user.status === 'invisible' || (viewerId !== null && (await this.records.isHiddenFrom(userId, viewerId))));
+    const hidden =
+      !own &&
+      (user.status === 'invisible' ||
+        (viewerId !== null && (await this.records.isHiddenFrom(userId, viewerId))));
     if (hidden) return { user_id: userId, is_online: false, last_seen_at: null, seconds_ago: null };
     const online = (await this.store.onlineAmong([userId])).has(userId);
     const seen = online ? this.clock.now() : user.lastSeenAt;
@@ -109,14 +131,15 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnApplicat
     };
   }
 
-  private async settle(userId: number): Promise<void> {
+  /** `at`: when the last stream closed (last_seen_at), else now (an instance found dead). */
+  private async settle(userId: number, at?: Date): Promise<void> {
     try {
       if (!(await this.store.settle(userId))) return;
       const user = await this.users.findById(userId);
       if (!user) return;
       // An invisible user's last seen stays frozen at the moment they went invisible.
       if (user.status !== 'invisible') {
-        await this.dataSource.transaction((manager) => this.users.update(manager, userId, { lastSeenAt: this.clock.now() }));
+        await this.users.update(this.dataSource.manager, userId, { lastSeenAt: at ?? this.clock.now() });
       }
       this.events.emit('presence.changed', { userId, becameInvisible: false });
     } catch (error) {
@@ -132,9 +155,19 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnApplicat
     }
   }
 
+  /** Runs before the gateway closes its streams at shutdown (see streamClosed). */
+  onModuleDestroy(): void {
+    this.stopping = true;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
-    for (const timer of this.pendingOffline.values()) clearTimeout(timer);
+    // Nobody would settle these later: do it now, while the database and Redis are still open.
+    const pending = [...this.pendingOffline];
+    this.pendingOffline.clear();
+    for (const [, { timer }] of pending) clearTimeout(timer);
+    for (const [userId, { closedAt }] of pending) await this.settle(userId, closedAt);
     await this.store.leave().catch(() => undefined);
+    await this.events.drain();
   }
 }

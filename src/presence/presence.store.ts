@@ -105,7 +105,8 @@ export class RedisPresenceStore implements PresenceStore {
     const online = new Set<number>();
     userIds.forEach((id, index) => {
       const counts = (holders[index]?.[1] ?? {}) as Record<string, string>;
-      if (Object.entries(counts).some(([instance, count]) => live.has(instance) && Number(count) > 0)) online.add(id);
+      if (Object.entries(counts).some(([instance, count]) => live.has(instance) && Number(count) > 0))
+        online.add(id);
     });
     return online;
   }

@@ -27,7 +27,10 @@ export interface ProcessedAvatar {
  */
 export function decodeAvatarDataUrl(value: string): Buffer {
   if (/^https?:\/\//i.test(value)) {
-    throw new AppError('invalid_avatar', 'avatar URLs are not fetched; send a data URL or upload the file to PUT /me/avatar');
+    throw new AppError(
+      'invalid_avatar',
+      'avatar URLs are not fetched; send a data URL or upload the file to PUT /me/avatar',
+    );
   }
   const match = /^data:image\/([a-z0-9.+-]+);base64,([A-Za-z0-9+/\r\n]+={0,2})$/i.exec(value);
   if (!match) {
@@ -45,21 +48,23 @@ export function decodeAvatarDataUrl(value: string): Buffer {
  * image at most 1024 px on its longer side, a 128 px square copy for lists, both WebP.
  */
 export async function processAvatar(input: Buffer): Promise<ProcessedAvatar> {
-  if (input.length > AVATAR_MAX_BYTES) throw new AppError('invalid_avatar', 'avatar must be at most 2 MB', { status: 413 });
-  if (input.length === 0) throw new AppError('invalid_avatar', 'avatar is empty');
-  let format: string | undefined;
-  let width = 0;
-  let height = 0;
-  try {
-    const metadata = await sharp(input, { limitInputPixels: 40_000_000 }).metadata();
-    format = metadata.format;
-    width = metadata.autoOrient?.width ?? metadata.width ?? 0;
-    height = metadata.autoOrient?.height ?? metadata.height ?? 0;
-  } catch {
-    throw new AppError('invalid_avatar', 'avatar is not an image');
+  if (input.length > AVATAR_MAX_BYTES) {
+    throw new AppError('invalid_avatar', 'avatar must be at most 2 MB', { status: 413 });
   }
+  if (input.length === 0) throw new AppError('invalid_avatar', 'avatar is empty');
+  const metadata = await sharp(input, { limitInputPixels: 40_000_000 })
+    .metadata()
+    .catch(() => {
+      throw new AppError('invalid_avatar', 'avatar is not an image');
+    });
+  const format: string | undefined = metadata.format;
+  const width = metadata.autoOrient?.width ?? metadata.width ?? 0;
+  const height = metadata.autoOrient?.height ?? metadata.height ?? 0;
   if (!format || !ACCEPTED_FORMATS.has(format)) {
-    throw new AppError('invalid_avatar', `avatar must be a JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF image, not ${format ?? 'unknown'}`);
+    throw new AppError(
+      'invalid_avatar',
+      `avatar must be a JPEG, PNG, WebP, GIF, AVIF, HEIF or TIFF image, not ${format ?? 'unknown'}`,
+    );
   }
   try {
     const pipeline = () => sharp(input, { limitInputPixels: 40_000_000, failOn: 'error' }).rotate();

@@ -20,12 +20,18 @@ export interface ServedImage {
 }
 
 const REMOVED_CHANNEL = 'avatars.removed';
+/** Memory for recently served images; a full avatar can weigh a few hundred kB. */
+const CACHE_BYTES = 32 * 1024 * 1024;
 
 /** Avatar images in the database, so any instance can serve any avatar. */
 @Injectable()
 export class AvatarsService implements OnModuleInit {
-  /** Recently served images: avatars are immutable under their key, so caching needs no invalidation. */
+  /**
+   * Recently served images, least recently used first: an image never changes under its key, so
+   * the cache only has to forget removed ones.
+   */
   private readonly cache = new Map<string, ServedImage>();
+  private cachedBytes = 0;
 
   constructor(
     @InjectRepository(AvatarImage) private readonly images: Repository<AvatarImage>,
@@ -35,7 +41,9 @@ export class AvatarsService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     // A removed avatar stops being served by every instance, not only the one that removed it.
-    await this.bus.subscribe<{ keys: string[] }>(REMOVED_CHANNEL, ({ keys }) => keys.forEach((key) => this.cache.delete(key)));
+    await this.bus.subscribe<{ keys: string[] }>(REMOVED_CHANNEL, ({ keys }) =>
+      keys.forEach((key) => this.uncache(key)),
+    );
   }
 
   /** Keys of the user's current images, to forget once a change that drops them has committed. */
@@ -45,7 +53,7 @@ export class AvatarsService implements OnModuleInit {
 
   async forget(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    keys.forEach((key) => this.cache.delete(key));
+    keys.forEach((key) => this.uncache(key));
     await this.bus.publish(REMOVED_CHANNEL, { keys });
   }
 
@@ -63,14 +71,31 @@ export class AvatarsService implements OnModuleInit {
 
   async get(key: string): Promise<ServedImage> {
     const cached = this.cache.get(key);
-    if (cached) return cached;
+    if (cached) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
     if (!/^[\w-]{1,80}$/.test(key)) throw new AppError('not_found', 'no such avatar');
     const row = await this.images.findOneBy({ key });
     if (!row) throw new AppError('not_found', 'no such avatar');
     const image = { data: Buffer.from(row.data, 'base64'), contentType: row.contentType, etag: row.etag };
-    if (this.cache.size >= 500) this.cache.delete(this.cache.keys().next().value as string);
+    this.uncache(key);
     this.cache.set(key, image);
+    this.cachedBytes += image.data.length;
+    for (const [oldest, old] of this.cache) {
+      if (this.cachedBytes <= CACHE_BYTES) break;
+      this.cache.delete(oldest);
+      this.cachedBytes -= old.data.length;
+    }
     return image;
+  }
+
+  private uncache(key: string): void {
+    const image = this.cache.get(key);
+    if (!image) return;
+    this.cache.delete(key);
+    this.cachedBytes -= image.data.length;
   }
 
   private async insert(manager: EntityManager, userId: number, image: EncodedImage): Promise<string> {

@@ -58,7 +58,9 @@ export class ContactsService {
   }
 
   async contactIdsOf(userId: number): Promise<number[]> {
-    return (await this.contacts.find({ where: { userId }, select: { contactId: true } })).map((row) => row.contactId);
+    return (await this.contacts.find({ where: { userId }, select: { contactId: true } })).map(
+      (row) => row.contactId,
+    );
   }
 
   /** Mutual contacts of the user with no block either way: who hears about them. */
@@ -93,6 +95,9 @@ export class ContactsService {
       this.mutualAmong(userId, ids),
       this.blocking.blockedEitherWayAmong(userId, ids),
     ]);
-    return records.map((record) => ({ ...record, is_friend: mutual.has(record.id) && !blocked.has(record.id) }));
+    return records.map((record) => ({
+      ...record,
+      is_friend: mutual.has(record.id) && !blocked.has(record.id),
+    }));
   }
 }

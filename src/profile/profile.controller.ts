@@ -21,7 +21,13 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { catchError, type Observable } from 'rxjs';
-import { AllowUnconfirmed, type AuthUser, CurrentUser, OptionalUser, Public } from '../common/auth.decorators.js';
+import {
+  AllowUnconfirmed,
+  type AuthUser,
+  CurrentUser,
+  OptionalUser,
+  Public,
+} from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
 import { AVATAR_MAX_BYTES } from './avatar-image.js';
@@ -39,7 +45,10 @@ class AvatarUploadErrors implements NestInterceptor {
           throw new AppError('invalid_avatar', 'avatar must be at most 2 MB', { status: 413 });
         }
         if (error instanceof HttpException && error.getStatus() === 400) {
-          throw new AppError('invalid_avatar', 'send one image as multipart/form-data in a field named "file"');
+          throw new AppError(
+            'invalid_avatar',
+            'send one image as multipart/form-data in a field named "file"',
+          );
         }
         throw error;
       }),
@@ -77,7 +86,9 @@ export class MeController {
     FileInterceptor('file', { limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 0 } }),
   )
   async uploadAvatar(@CurrentUser() user: AuthUser, @UploadedFile() file: { buffer: Buffer } | undefined) {
-    if (!file) throw new AppError('invalid_avatar', 'send the image as multipart/form-data in a field named "file"');
+    if (!file) {
+      throw new AppError('invalid_avatar', 'send the image as multipart/form-data in a field named "file"');
+    }
     return { user: await this.profile.setAvatarFile(user.userId, file.buffer) };
   }
 
@@ -122,7 +133,10 @@ export class AvatarsController {
     response.setHeader('ETag', image.etag);
     response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
     response.setHeader('Content-Type', image.contentType);
-    if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(image.etag)) {
+    // RFC 9110 §13.1.2: If-None-Match compares weakly and `*` matches any current image.
+    const tags =
+      request.headers['if-none-match']?.split(/\s*,\s*/).map((tag) => tag.replace(/^W\//, '')) ?? [];
+    if (tags.includes(image.etag) || tags.includes('*')) {
       response.status(304).end();
       return;
     }

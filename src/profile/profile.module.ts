@@ -16,9 +16,16 @@ import { ProfileService } from './profile.service.js';
 // Owns avatars (images) and contacts: the own record and its atomic update, public records,
 // nick search, contacts and friends. User fields themselves are written through UsersService.
 @Module({
-  imports: [TypeOrmModule.forFeature([AvatarImage, Contact]), UsersModule, AuthModule, TokensModule, MailModule, BlockingModule],
+  imports: [
+    TypeOrmModule.forFeature([AvatarImage, Contact]),
+    UsersModule,
+    AuthModule,
+    TokensModule,
+    MailModule,
+    BlockingModule,
+  ],
   controllers: [MeController, UsersController, AvatarsController, ContactsController],
   providers: [ProfileService, AvatarsService, ContactsService],
-  exports: [ContactsService],
+  exports: [ContactsService, ProfileService],
 })
 export class ProfileModule {}

@@ -66,9 +66,11 @@ export class ProfileService {
 
     const newEmail = dto.email == null ? null : dto.email.trim();
     const emailChanges = newEmail !== null && UsersService.emailKey(newEmail) !== user.emailKey;
-    if (newEmail !== null && emailChanges) {
-      if (!isEmail(newEmail) || newEmail.length > 254) throw new AppError('invalid_email', 'email address is malformed');
+    if (newEmail !== null && emailChanges && (!isEmail(newEmail) || newEmail.length > 254)) {
+      throw new AppError('invalid_email', 'email address is malformed');
     }
+    // Sending the address in force again calls a pending change off (its link stops working).
+    if (newEmail !== null && !emailChanges && user.pendingEmail !== null) changes.pendingEmail = null;
     if (dto.password != null || emailChanges) await this.checkCurrentPassword(userId, dto.current_password);
     if (dto.password != null) {
       const problem = passwordProblem(dto.password, user.email);
@@ -81,7 +83,8 @@ export class ProfileService {
       }
       changes.pendingEmail = newEmail;
     }
-    const avatar: ProcessedAvatar | null = dto.avatar == null ? null : await processAvatar(decodeAvatarDataUrl(dto.avatar));
+    const avatar: ProcessedAvatar | null =
+      dto.avatar == null ? null : await processAvatar(decodeAvatarDataUrl(dto.avatar));
     const oldImages = avatar ? await this.avatars.keysOf(userId) : [];
 
     const ended = await this.dataSource.transaction(async (manager) => {
@@ -140,13 +143,17 @@ export class ProfileService {
   /** Confirmed users who allow it, whose nick starts with the prefix (case-insensitive). */
   async search(prefix: string, viewerId: number): Promise<PublicRecord[]> {
     const key = nickKey(prefix.trim());
-    if ([...key].length < 2) throw new AppError('invalid_params', 'nick must be at least 2 characters to search');
+    if ([...key].length < 2) {
+      throw new AppError('invalid_params', 'nick must be at least 2 characters to search');
+    }
     const found = await this.users.searchByNickPrefix(key, SEARCH_LIMIT, viewerId);
     return this.records.publicMany(found, viewerId);
   }
 
   private async checkCurrentPassword(userId: number, given: string | null | undefined): Promise<void> {
-    if (given == null) throw new AppError('invalid_password', 'current_password is needed to change password or email');
+    if (given == null) {
+      throw new AppError('invalid_password', 'current_password is needed to change password or email');
+    }
     if (!(await this.hasher.verify(await this.users.passwordHash(userId), given))) {
       throw new AppError('invalid_password');
     }

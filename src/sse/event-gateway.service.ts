@@ -9,15 +9,20 @@ import { SseStream } from './sse-stream.js';
 
 const DELIVER_CHANNEL = 'sse.deliver';
 
-/** A batch of events for users' streams, as sent between instances: [userId, id, event, data]. */
+/**
+ * A batch of events for users' streams, as sent between instances. Each distinct payload travels
+ * once (a fan-out to 10,000 friends is one payload and 10,000 small items): items are
+ * [userId, id, index in payloads], payloads are [event, data].
+ */
 interface DeliveryBatch {
-  items: [number, number, string, string][];
+  payloads: [string, string][];
+  items: [number, number, number][];
 }
 
 interface Connection {
   stream: SseStream;
   nonce: string;
-  /** Events that arrived while the replay was being written; sent right after it. */
+  /** Events that arrived while the starting id or the replay was being read; sent right after it. */
   pending: [number, string, string][] | null;
 }
 
@@ -47,14 +52,26 @@ export class EventGateway implements OnModuleInit {
   async deliver(events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
     const ids = await this.log.append(events);
-    const items = events.map((event, index): DeliveryBatch['items'][number] => [event.userId, ids[index], event.event, event.data]);
-    await this.bus.publish(DELIVER_CHANNEL, { items });
+    const payloads: DeliveryBatch['payloads'] = [];
+    // Keyed by the strings themselves: one serialised payload is one string object, hashed once.
+    const indexOf = new Map<string, Map<string, number>>();
+    const items = events.map((event, n): DeliveryBatch['items'][number] => {
+      let byData = indexOf.get(event.event);
+      if (!byData) indexOf.set(event.event, (byData = new Map()));
+      let index = byData.get(event.data);
+      if (index === undefined) {
+        index = payloads.push([event.event, event.data]) - 1;
+        byData.set(event.data, index);
+      }
+      return [event.userId, ids[n], index];
+    });
+    await this.bus.publish(DELIVER_CHANNEL, { payloads, items } satisfies DeliveryBatch);
   }
 
   /** Opens a stream for a verified code; replays what the client missed after `lastEventId`. */
   async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
     const stream = new SseStream(response);
-    const connection: Connection = { stream, nonce: owner.nonce, pending: lastEventId === null ? null : [] };
+    const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
     const set = this.connections.get(owner.userId) ?? new Set();
     set.add(connection);
     this.connections.set(owner.userId, set);
@@ -66,14 +83,19 @@ export class EventGateway implements OnModuleInit {
     });
     await this.presence.streamOpened(owner.userId).catch((error: Error) => this.logger.warn(error.message));
 
-    if (lastEventId === null) return;
-    const replay = await this.log.since(owner.userId, lastEventId);
-    let last = lastEventId;
-    if (replay === 'resync') {
-      stream.send('resync', '{}');
+    const replay = lastEventId === null ? null : await this.log.since(owner.userId, lastEventId);
+    let last: number;
+    if (replay === null) {
+      // A new stream starts at the latest id: if it drops before its first event, it still resumes.
+      last = await this.log.lastId(owner.userId);
+      stream.setLastEventId(last);
+    } else if (replay === 'resync') {
+      // With the latest id, so the next reconnect resumes from here instead of asking again.
+      last = await this.log.lastId(owner.userId);
+      stream.send('resync', '{}', last);
     } else {
       for (const event of replay.events) stream.send(event.event, event.data, event.id);
-      last = replay.events.at(-1)?.id ?? lastEventId;
+      last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
     connection.pending = null;
@@ -87,9 +109,10 @@ export class EventGateway implements OnModuleInit {
   }
 
   private writeLocal(batch: DeliveryBatch): void {
-    for (const [userId, id, event, data] of batch.items) {
+    for (const [userId, id, index] of batch.items) {
       const set = this.connections.get(userId);
       if (!set) continue;
+      const [event, data] = batch.payloads[index];
       for (const connection of set) {
         if (connection.pending) connection.pending.push([id, event, data]);
         else connection.stream.send(event, data, id);

@@ -49,7 +49,12 @@ return id`,
       unichatAppendEvent(idKey: string, logKey: string, event: string, data: string): unknown;
     };
     for (const event of events) {
-      pipeline.unichatAppendEvent(this.idKey(event.userId), this.logKey(event.userId), event.event, event.data);
+      pipeline.unichatAppendEvent(
+        this.idKey(event.userId),
+        this.logKey(event.userId),
+        event.event,
+        event.data,
+      );
     }
     const results = (await pipeline.exec()) ?? [];
     return results.map(([error, id]) => {
@@ -58,12 +63,22 @@ return id`,
     });
   }
 
+  /** The id of the user's latest event; 0 before the first. */
+  async lastId(userId: number): Promise<number> {
+    const client = this.redis.client;
+    if (client) return Number((await client.get(this.idKey(userId))) ?? 0);
+    return this.memory.get(userId)?.last ?? 0;
+  }
+
   async since(userId: number, lastId: number): Promise<Replay> {
     const client = this.redis.client;
     let last: number;
     let events: LoggedEvent[];
     if (client) {
-      const [counter, entries] = await Promise.all([client.get(this.idKey(userId)), client.lrange(this.logKey(userId), 0, -1)]);
+      const [counter, entries] = await Promise.all([
+        client.get(this.idKey(userId)),
+        client.lrange(this.logKey(userId), 0, -1),
+      ]);
       last = Number(counter ?? 0);
       events = entries.map(parseEntry);
     } else {
@@ -98,5 +113,9 @@ return id`,
 function parseEntry(entry: string): LoggedEvent {
   const first = entry.indexOf('\n');
   const second = entry.indexOf('\n', first + 1);
-  return { id: Number(entry.slice(0, first)), event: entry.slice(first + 1, second), data: entry.slice(second + 1) };
+  return {
+    id: Number(entry.slice(0, first)),
+    event: entry.slice(first + 1, second),
+    data: entry.slice(second + 1),
+  };
 }

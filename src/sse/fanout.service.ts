@@ -25,10 +25,16 @@ export class FanoutService implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.on('user.updated', ({ userId }) => this.userUpdated(userId));
-    this.events.on('presence.changed', ({ userId, becameInvisible }) => this.presenceChanged(userId, becameInvisible));
+    this.events.on('presence.changed', ({ userId, becameInvisible }) =>
+      this.presenceChanged(userId, becameInvisible),
+    );
     this.events.on('contact.added', ({ userId, contactId }) => this.contactAdded(userId, contactId));
-    this.events.on('blocking.blocked', ({ blockerId, blockedId }) => this.blockChanged('blocked', blockerId, blockedId));
-    this.events.on('blocking.unblocked', ({ blockerId, blockedId }) => this.blockChanged('unblocked', blockerId, blockedId));
+    this.events.on('blocking.blocked', ({ blockerId, blockedId }) =>
+      this.blockChanged('blocked', blockerId, blockedId),
+    );
+    this.events.on('blocking.unblocked', ({ blockerId, blockedId }) =>
+      this.blockChanged('unblocked', blockerId, blockedId),
+    );
   }
 
   /** The user gets the own record; friends the public record. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SseStream } from './sse-stream.js';
@@ -8,7 +8,7 @@ import type { SseStream } from './sse-stream.js';
  * keeps proxies from closing idle streams (one timer, not one per stream).
  */
 @Injectable()
-export class Heartbeat implements OnApplicationShutdown {
+export class Heartbeat implements BeforeApplicationShutdown {
   private readonly streams = new Set<SseStream>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -29,7 +29,8 @@ export class Heartbeat implements OnApplicationShutdown {
     for (const stream of this.streams) stream.comment('keep-alive');
   }
 
-  onApplicationShutdown(): void {
+  /** Before the HTTP server closes: it waits for every open response, and a stream never ends by itself. */
+  beforeApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
     for (const stream of this.streams) stream.close();
   }

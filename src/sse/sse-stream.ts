@@ -2,6 +2,11 @@ import type { ServerResponse } from 'node:http';
 
 /** Reconnection delay the browser is told once, at the start of a stream. */
 export const SSE_RETRY_MS = 3000;
+/**
+ * Bytes a stream may have queued for a client that does not read. Beyond it the connection is
+ * dropped rather than held in memory: the client reconnects and resumes with Last-Event-ID.
+ */
+export const SSE_MAX_QUEUED_BYTES = 1 << 20;
 
 /**
  * One open `text/event-stream` response: writes the headers and `retry:` at once, then messages
@@ -33,10 +38,28 @@ export class SseStream {
   send(event: string, data: string, id?: number | string): void {
     if (this.closed) return;
     this.response.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
+    this.dropIfStalled();
+  }
+
+  /**
+   * Sets the client's last event id without an event (an `id:` line alone: EventSource keeps the
+   * id and dispatches nothing), so a stream that saw no event yet still resumes from here.
+   */
+  setLastEventId(id: number | string): void {
+    if (this.closed) return;
+    this.response.write(`id: ${id}\n\n`);
   }
 
   comment(text: string): void {
-    if (!this.closed) this.response.write(`: ${text}\n\n`);
+    if (this.closed) return;
+    this.response.write(`: ${text}\n\n`);
+    this.dropIfStalled();
+  }
+
+  private dropIfStalled(): void {
+    if (this.response.writableLength <= SSE_MAX_QUEUED_BYTES) return;
+    this.response.destroy();
+    this.markClosed();
   }
 
   onClose(handler: () => void): void {

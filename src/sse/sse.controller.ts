@@ -17,9 +17,18 @@ export class SseController {
   @Public()
   @Get()
   @ApiProduces('text/event-stream')
-  @ApiQuery({ name: 'code', description: 'The SSE code from POST /tokens/sse-code (an EventSource cannot send headers).' })
-  @ApiQuery({ name: 'last_event_id', required: false, description: 'For clients that cannot send Last-Event-ID.' })
-  @ApiOperation({ summary: 'The live event stream: user_updated, presence, contact_added, blocked, unblocked' })
+  @ApiQuery({
+    name: 'code',
+    description: 'The SSE code from POST /tokens/sse-code (an EventSource cannot send headers).',
+  })
+  @ApiQuery({
+    name: 'last_event_id',
+    required: false,
+    description: 'For clients that cannot send Last-Event-ID.',
+  })
+  @ApiOperation({
+    summary: 'The live event stream: user_updated, presence, contact_added, blocked, unblocked',
+  })
   async stream(
     @Query('code') code: unknown,
     @Query('last_event_id') lastEventIdQuery: unknown,
@@ -30,7 +39,8 @@ export class SseController {
     if (!owner) throw new AppError('unauthorized', 'unknown or revoked SSE code');
     const raw = lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined);
     // An id we cannot read is treated like one we no longer have: the client is told to resync.
-    const lastEventId = raw === undefined || raw === '' ? null : /^\d{1,15}$/.test(raw) ? Number(raw) : Number.MAX_SAFE_INTEGER;
+    const lastEventId =
+      raw === undefined || raw === '' ? null : /^\d{1,15}$/.test(raw) ? Number(raw) : Number.MAX_SAFE_INTEGER;
     await this.gateway.open(owner, response, lastEventId);
   }
 }

@@ -28,7 +28,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: AccessClaims): AuthenticatedUser {
-    if (!Number.isInteger(claims.sub) || !Number.isInteger(claims.sid) || this.sessions.isRevoked(claims.sid)) {
+    if (
+      !Number.isInteger(claims.sub) ||
+      !Number.isInteger(claims.sid) ||
+      this.sessions.isRevoked(claims.sid)
+    ) {
       throw new AppError('unauthorized', 'the session of this access token has ended');
     }
     this.sessions.touch(claims.sid);

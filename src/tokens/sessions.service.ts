@@ -117,7 +117,10 @@ export class SessionsService implements OnModuleInit {
   }
 
   async list(userId: number, currentSessionId: number): Promise<SessionRecord[]> {
-    const rows = await this.sessions.find({ where: { userId, revokedAt: IsNull() }, order: { createdAt: 'DESC' } });
+    const rows = await this.sessions.find({
+      where: { userId, revokedAt: IsNull() },
+      order: { createdAt: 'DESC' },
+    });
     return rows.map((row) => ({
       id: row.id,
       created_at: row.createdAt.toISOString(),
@@ -165,7 +168,10 @@ export class SessionsService implements OnModuleInit {
 
   private async loadRecentRevocations(): Promise<void> {
     const since = new Date(this.clock.nowMs() - this.config.accessTokenTtl * 1000 - 60_000);
-    const rows = await this.sessions.find({ where: { revokedAt: MoreThanOrEqual(since) }, select: { id: true } });
+    const rows = await this.sessions.find({
+      where: { revokedAt: MoreThanOrEqual(since) },
+      select: { id: true },
+    });
     this.remember(rows.map((row) => row.id));
   }
 }

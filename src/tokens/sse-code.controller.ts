@@ -11,14 +11,19 @@ export class SseCodeController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'My SSE code for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)' })
+  @ApiOperation({
+    summary:
+      'My SSE code for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)',
+  })
   async create(@CurrentUser() user: AuthUser) {
     return { code: await this.codes.codeFor(user.userId) };
   }
 
   @Delete()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revoke my SSE code; streams opened with it close (seed: api_delete_sse_auth_code)' })
+  @ApiOperation({
+    summary: 'Revoke my SSE code; streams opened with it close (seed: api_delete_sse_auth_code)',
+  })
   async revoke(@CurrentUser() user: AuthUser) {
     await this.codes.revoke(user.userId);
     return {};

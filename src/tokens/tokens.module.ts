@@ -29,7 +29,13 @@ import { SseCodesService } from './sse-codes.service.js';
     UsersModule,
   ],
   controllers: [SessionsController, SseCodeController],
-  providers: [SessionsService, SseCodesService, JwtStrategy, ConfirmationGate, { provide: APP_GUARD, useClass: AccessTokenGuard }],
+  providers: [
+    SessionsService,
+    SseCodesService,
+    JwtStrategy,
+    ConfirmationGate,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
   exports: [SessionsService, SseCodesService, ConfirmationGate],
 })
 export class TokensModule {}

@@ -31,7 +31,11 @@ export function parseNick(raw: string): Nick {
   return { nick, key: nickKey(nick) };
 }
 
-/** Case-insensitive form of a nick or a nick prefix. */
+/**
+ * Case-insensitive form of a nick or a nick prefix. Upper then lower case folds what lower case
+ * alone keeps apart (ß and SS, final and medial sigma); NFKC folds full-width and other
+ * compatibility forms.
+ */
 export function nickKey(nick: string): string {
-  return nick.normalize('NFKC').toLowerCase();
+  return nick.normalize('NFKC').toUpperCase().toLowerCase();
 }

@@ -45,7 +45,9 @@ export class UserRecordsService {
     const ids = users.map((user) => user.id);
     const [online, blocking] = await Promise.all([
       this.presence.onlineAmong(ids),
-      viewerId === null ? Promise.resolve(new Set<number>()) : this.blocks.ownersBlockingViewer(ids, viewerId),
+      viewerId === null
+        ? Promise.resolve(new Set<number>())
+        : this.blocks.ownersBlockingViewer(ids, viewerId),
     ]);
     return users.map((user) =>
       toPublicRecord(user, {

@@ -50,7 +50,10 @@ export interface PublicRecordContext {
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function avatarRecord(user: Pick<User, 'avatarKey' | 'avatarSmallKey'>, publicUrl: string): AvatarRecord | null {
+export function avatarRecord(
+  user: Pick<User, 'avatarKey' | 'avatarSmallKey'>,
+  publicUrl: string,
+): AvatarRecord | null {
   if (!user.avatarKey) return null;
   const url = (key: string) => `${publicUrl}/api/v1/avatars/${key}`;
   return { full: url(user.avatarKey), small: url(user.avatarSmallKey ?? user.avatarKey) };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { EntityManager, In, Repository, type SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { uniqueViolation } from '../database/errors.js';
@@ -57,7 +57,12 @@ export class UsersService {
    * A range on the unique nick_key index on SQLite; LIKE on a pattern-ops index on PostgreSQL
    * (its collations do not order by code point, so a range would be wrong there).
    */
-  async searchByNickPrefix(prefix: string, limit: number, exceptId: number): Promise<User[]> {
+  searchByNickPrefix(prefix: string, limit: number, exceptId: number): Promise<User[]> {
+    return this.nickPrefixQuery(prefix, limit, exceptId).getMany();
+  }
+
+  /** The query of `searchByNickPrefix`, apart so a test can ask the database for its plan. */
+  nickPrefixQuery(prefix: string, limit: number, exceptId: number): SelectQueryBuilder<User> {
     const query = this.users
       .createQueryBuilder('user')
       .where('user.searchable_nick = :searchable', { searchable: true })
@@ -66,11 +71,16 @@ export class UsersService {
       .orderBy('user.nick_key', 'ASC')
       .limit(limit);
     if (this.users.manager.connection.options.type === 'postgres') {
-      query.andWhere("user.nick_key LIKE :pattern ESCAPE '\\'", { pattern: `${prefix.replace(/[\\%_]/g, '\\$&')}%` });
+      query.andWhere("user.nick_key LIKE :pattern ESCAPE '\\'", {
+        pattern: `${prefix.replace(/[\\%_]/g, '\\$&')}%`,
+      });
     } else {
-      query.andWhere('user.nick_key >= :low AND user.nick_key < :high', { low: prefix, high: `${prefix}\u{10FFFF}` });
+      query.andWhere('user.nick_key >= :low AND user.nick_key < :high', {
+        low: prefix,
+        high: `${prefix}\u{10FFFF}`,
+      });
     }
-    return query.getMany();
+    return query;
   }
 
   async isConfirmed(userId: number): Promise<boolean> {
@@ -123,7 +133,8 @@ export class UsersService {
 function conflictError(error: unknown): AppError | null {
   const column = uniqueViolation(error);
   if (column === null) return null;
-  if (column.includes('email')) return new AppError('invalid_email', 'email address is already taken', { status: 409 });
+  if (column.includes('email'))
+    return new AppError('invalid_email', 'email address is already taken', { status: 409 });
   if (column.includes('nick')) return new AppError('invalid_nick', 'nick is already taken', { status: 409 });
   return null;
 }

@@ -12,9 +12,18 @@ export async function sseCode(t: TestApp, user: TestUser): Promise<string> {
 }
 
 /** Opens the user's event stream on `app` (any instance of the deployment). */
-export async function openStream(t: TestApp, user: TestUser, headers: Record<string, string> = {}, query = ''): Promise<SseClient> {
+export async function openStream(
+  t: TestApp,
+  user: TestUser,
+  headers: Record<string, string> = {},
+  query = '',
+): Promise<SseClient> {
   const code = await sseCode(t, user);
-  const stream = await SseClient.open(t.url, `/api/v1/events?code=${encodeURIComponent(code)}${query}`, headers);
+  const stream = await SseClient.open(
+    t.url,
+    `/api/v1/events?code=${encodeURIComponent(code)}${query}`,
+    headers,
+  );
   if (stream.status !== 200) throw new Error(`stream refused: ${stream.status}`);
   return stream;
 }

@@ -157,7 +157,8 @@ export async function createUser(
     .http()
     .post('/api/v1/auth/register')
     .send({ email, password: PASSWORD, ...(options.nick ? { nick: options.nick } : {}) });
-  if (register.status !== 201) throw new Error(`register failed: ${register.status} ${JSON.stringify(register.body)}`);
+  if (register.status !== 201)
+    throw new Error(`register failed: ${register.status} ${JSON.stringify(register.body)}`);
   if (options.confirmed !== false) {
     const mail = await waitForMail(t, email, /Confirm/);
     const link = new URL(linkIn(mail, '/auth/confirm'));

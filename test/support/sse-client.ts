@@ -12,6 +12,8 @@ export class SseClient {
   readonly events: StreamEvent[] = [];
   readonly comments: string[] = [];
   retry: number | null = null;
+  /** What an EventSource would send as Last-Event-ID on reconnecting (set by any `id:`, with or without data). */
+  lastEventId: string | null = null;
   status = 0;
   headers: http.IncomingHttpHeaders = {};
   ended = false;
@@ -62,6 +64,7 @@ export class SseClient {
       else if (line.startsWith('event: ')) event = line.slice(7);
       else if (line.startsWith('data: ')) data.push(line.slice(6));
     }
+    if (id !== null) this.lastEventId = id;
     if (data.length > 0) this.events.push({ id, event, data: JSON.parse(data.join('\n')) });
   }
 
@@ -72,7 +75,9 @@ export class SseClient {
     timeoutMs = 5000,
   ): Promise<StreamEvent & { data: T }> {
     return waitFor(
-      () => this.events.find((e) => e.event === event && where(e.data as T)) as (StreamEvent & { data: T }) | undefined,
+      () =>
+        this.events.find((e) => e.event === event && where(e.data as T)) as
+          (StreamEvent & { data: T }) | undefined,
       `a "${event}" event`,
       timeoutMs,
     );

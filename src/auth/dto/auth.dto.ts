@@ -12,7 +12,9 @@ export class RegisterDto {
   @MaxLength(1000)
   password: string;
 
-  @ApiPropertyOptional({ description: 'Starts with a letter, 5 to 64 characters, unique without regard to case.' })
+  @ApiPropertyOptional({
+    description: 'Starts with a letter, 5 to 64 characters, unique without regard to case.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -57,7 +59,9 @@ export class CredentialsDto {
   @MaxLength(1000)
   password?: string;
 
-  @ApiPropertyOptional({ description: 'Long-lived token from an earlier login, instead of email and password.' })
+  @ApiPropertyOptional({
+    description: 'Long-lived token from an earlier login, instead of email and password.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)

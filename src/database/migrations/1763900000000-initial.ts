@@ -2,10 +2,22 @@ import { type MigrationInterface, type QueryRunner, Table, type TableColumnOptio
 
 // Written with TypeORM's Table API so the one migration builds the same schema on SQLite and
 // PostgreSQL. Instants are bigint epoch milliseconds (see database/columns.ts).
-const id: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
-const time = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable: nullable });
+const id: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
+const time = (name: string, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'bigint',
+  isNullable: nullable,
+});
 const text = (name: string, length: number | null, nullable = false): TableColumnOptions =>
-  length === null ? { name, type: 'text', isNullable: nullable } : { name, type: 'varchar', length: String(length), isNullable: nullable };
+  length === null
+    ? { name, type: 'text', isNullable: nullable }
+    : { name, type: 'varchar', length: String(length), isNullable: nullable };
 
 export class Initial1763900000000 implements MigrationInterface {
   name = 'Initial1763900000000';
@@ -57,7 +69,14 @@ export class Initial1763900000000 implements MigrationInterface {
           { name: 'sessions_user_revoked', columnNames: ['user_id', 'revoked_at'] },
           { name: 'sessions_revoked', columnNames: ['revoked_at'] },
         ],
-        foreignKeys: [{ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
+        foreignKeys: [
+          {
+            columnNames: ['user_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
+        ],
       }),
     );
     await queryRunner.createTable(
@@ -77,7 +96,14 @@ export class Initial1763900000000 implements MigrationInterface {
           { name: 'email_tokens_token_hash', columnNames: ['token_hash'], isUnique: true },
           { name: 'email_tokens_user_purpose_created', columnNames: ['user_id', 'purpose', 'created_at'] },
         ],
-        foreignKeys: [{ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
+        foreignKeys: [
+          {
+            columnNames: ['user_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
+        ],
       }),
     );
     await queryRunner.createTable(
@@ -102,6 +128,7 @@ export class Initial1763900000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['mail_outbox', 'email_tokens', 'sessions', 'users']) await queryRunner.dropTable(table);
+    for (const table of ['mail_outbox', 'email_tokens', 'sessions', 'users'])
+      await queryRunner.dropTable(table);
   }
 }

@@ -18,7 +18,14 @@ export class Profile1763900001000 implements MigrationInterface {
           { name: 'created_at', type: 'bigint' },
         ],
         indices: [{ name: 'avatars_user', columnNames: ['user_id'] }],
-        foreignKeys: [{ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
+        foreignKeys: [
+          {
+            columnNames: ['user_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
+        ],
       }),
     );
     await queryRunner.createTable(
@@ -31,8 +38,18 @@ export class Profile1763900001000 implements MigrationInterface {
         ],
         indices: [{ name: 'contacts_contact', columnNames: ['contact_id'] }],
         foreignKeys: [
-          { columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
-          { columnNames: ['contact_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['user_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
+          {
+            columnNames: ['contact_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
       }),
     );
@@ -44,7 +61,8 @@ export class Profile1763900001000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    if (queryRunner.connection.options.type === 'postgres') await queryRunner.query('DROP INDEX users_nick_key_prefix');
+    if (queryRunner.connection.options.type === 'postgres')
+      await queryRunner.query('DROP INDEX users_nick_key_prefix');
     await queryRunner.dropTable('contacts');
     await queryRunner.dropTable('avatars');
   }

@@ -12,7 +12,14 @@ export class SseCodes1763900002000 implements MigrationInterface {
           { name: 'nonce', type: 'varchar', length: '64' },
           { name: 'created_at', type: 'bigint' },
         ],
-        foreignKeys: [{ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
+        foreignKeys: [
+          {
+            columnNames: ['user_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
+        ],
       }),
     );
   }

@@ -8,14 +8,26 @@ export class Blocking1763900003000 implements MigrationInterface {
       new Table({
         name: 'blocks',
         columns: [
+          // The primary key (blocker_id, blocked_id) is the unique index of "whom did A block".
           { name: 'blocker_id', type: 'integer', isPrimary: true },
           { name: 'blocked_id', type: 'integer', isPrimary: true },
           { name: 'created_at', type: 'bigint' },
         ],
-        indices: [{ name: 'blocks_blocked', columnNames: ['blocked_id'] }],
+        // "Who blocked B": covering, so the recipient-list query never reads the table itself.
+        indices: [{ name: 'blocks_blocked_blocker', columnNames: ['blocked_id', 'blocker_id'] }],
         foreignKeys: [
-          { columnNames: ['blocker_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
-          { columnNames: ['blocked_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['blocker_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
+          {
+            columnNames: ['blocked_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
       }),
     );

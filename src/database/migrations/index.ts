@@ -2,6 +2,15 @@ import { Initial1763900000000 } from './1763900000000-initial.js';
 import { Profile1763900001000 } from './1763900001000-profile.js';
 import { SseCodes1763900002000 } from './1763900002000-sse-codes.js';
 import { Blocking1763900003000 } from './1763900003000-blocking.js';
+import { Devices1763900004000 } from './1763900004000-devices.js';
+import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
-export const MIGRATIONS = [Initial1763900000000, Profile1763900001000, SseCodes1763900002000, Blocking1763900003000];
+export const MIGRATIONS = [
+  Initial1763900000000,
+  Profile1763900001000,
+  SseCodes1763900002000,
+  Blocking1763900003000,
+  Devices1763900004000,
+  QrLogin1763900005000,
+];

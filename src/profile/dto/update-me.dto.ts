@@ -3,7 +3,9 @@ import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** PATCH /me: a field that is missing or null is left unchanged (DESIGN §3). */
 export class UpdateMeDto {
-  @ApiPropertyOptional({ description: 'Starts with a letter, 5 to 64 characters, no two spaces in a row, unique.' })
+  @ApiPropertyOptional({
+    description: 'Starts with a letter, 5 to 64 characters, no two spaces in a row, unique.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -37,13 +39,17 @@ export class UpdateMeDto {
   @MaxLength(256)
   status_message?: string | null;
 
-  @ApiPropertyOptional({ description: 'Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.' })
+  @ApiPropertyOptional({
+    description: 'Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(32)
   mobile_number?: string | null;
 
-  @ApiPropertyOptional({ description: 'New address: takes effect once confirmed from the mailed link; needs current_password.' })
+  @ApiPropertyOptional({
+    description: 'New address: takes effect once confirmed from the mailed link; needs current_password.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)

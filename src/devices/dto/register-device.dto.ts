@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
+
+export class RegisterDeviceDto {
+  @ApiProperty({
+    example: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    description:
+      'The APNs device token as hex: 64 characters today, up to 200 accepted for longer future tokens.',
+  })
+  @IsString()
+  @MaxLength(1000)
+  token: string;
+
+  @ApiProperty({ example: 'ios_app', description: 'Only `ios_app` for now.' })
+  @IsString()
+  @MaxLength(100)
+  notification_service: string;
+}

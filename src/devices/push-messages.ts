@@ -1,0 +1,106 @@
+/** Why a push was sent; the app receives it as `unichat.event`. */
+export type PushEvent = 'contact_added' | 'new_login' | 'password_changed' | 'password_reset' | 'test_push';
+
+/** One push, ready to send: the alert and the custom payload's `{event, user_id}`. */
+export interface PushMessage {
+  event: PushEvent;
+  /** The user the push is about: who added you (contact_added), else the account itself. */
+  userId: number;
+  title: string;
+  body: string;
+}
+
+interface MessageArgs {
+  contact_added: { name: string };
+  new_login: { device: string; time: string };
+  password_changed: Record<string, never>;
+  password_reset: Record<string, never>;
+  test_push: Record<string, never>;
+}
+
+type Catalogue = { [E in PushEvent]: (args: MessageArgs[E]) => { title: string; body: string } };
+
+/**
+ * Every alert text, keyed by event with named arguments: a translation is one more catalogue,
+ * not a code change. English is the only one today (devices do not report a language yet).
+ */
+const EN: Catalogue = {
+  contact_added: ({ name }) => ({ title: 'New contact', body: `${name} added you as a contact.` }),
+  new_login: ({ device, time }) => ({
+    title: 'New login to your account',
+    body: `${device}, ${time}. If this wasn't you, change your password.`,
+  }),
+  password_changed: () => ({
+    title: 'Password changed',
+    body: "Your Unichat password was changed. If this wasn't you, reset it now.",
+  }),
+  password_reset: () => ({
+    title: 'Password reset',
+    body: "Your Unichat password was reset and every session ended. If this wasn't you, reset it again now.",
+  }),
+  test_push: () => ({ title: 'Unichat', body: 'Test notification: push works on this device.' }),
+};
+
+const CATALOGUES: Record<string, Catalogue> = { en: EN };
+
+function message<E extends PushEvent>(
+  event: E,
+  userId: number,
+  args: MessageArgs[E],
+  locale = 'en',
+): PushMessage {
+  const catalogue = CATALOGUES[locale] ?? EN;
+  return { event, userId, ...catalogue[event](args) };
+}
+
+export const pushMessages = {
+  contactAdded(adder: { id: number; nick: string | null }): PushMessage {
+    return message('contact_added', adder.id, { name: adder.nick ?? 'Someone' });
+  },
+  newLogin(userId: number, userAgent: string | null, at: Date): PushMessage {
+    return message('new_login', userId, { device: describeUserAgent(userAgent), time: formatTime(at) });
+  },
+  passwordChanged(userId: number, via: 'update' | 'reset'): PushMessage {
+    return via === 'reset' ? message('password_reset', userId, {}) : message('password_changed', userId, {});
+  },
+  test(userId: number): PushMessage {
+    return message('test_push', userId, {});
+  },
+};
+
+/** "2025-11-23 10:14 UTC": the server does not know the phone's time zone. */
+export function formatTime(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const BROWSERS: [RegExp, string][] = [
+  [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
+  [/\bOPR\/|\bOpera\b/, 'Opera'],
+  [/\bFirefox\/|\bFxiOS\//, 'Firefox'],
+  [/\bCriOS\/|\bChrome\//, 'Chrome'],
+  [/\bVersion\/[\d.]+.*\bSafari\//, 'Safari'],
+  [/\bUnichat\b/i, 'Unichat app'],
+  [/\bcurl\//, 'curl'],
+];
+
+const SYSTEMS: [RegExp, string][] = [
+  [/\biPhone\b/, 'iPhone'],
+  [/\biPad\b/, 'iPad'],
+  [/\bAndroid\b/, 'Android'],
+  [/\bCrOS\b/, 'ChromeOS'],
+  [/\bMac OS X\b|\bMacintosh\b/, 'macOS'],
+  [/\bWindows\b/, 'Windows'],
+  [/\bLinux\b/, 'Linux'],
+];
+
+/**
+ * "Chrome on macOS" from a User-Agent header. Only names from these lists reach the push: the
+ * header is chosen by whoever logged in, and must not put words of their own on the owner's phone.
+ */
+export function describeUserAgent(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown device';
+  const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  if (browser && system) return `${browser} on ${system}`;
+  return browser ?? system ?? 'Unknown device';
+}

@@ -1,0 +1,35 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { timeColumn } from '../database/columns.js';
+
+/**
+ * One QR login code. It lives in the database, not in one instance's memory, because the browser's
+ * stream and the phone's approval may reach different instances.
+ */
+@Entity('qr_logins')
+@Index(['expiresAt'])
+export class QrLogin {
+  /** Random and public (it is in the QR code); the key is the secret. */
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  id: string;
+
+  /** SHA-256 of the key. */
+  @Column({ type: 'varchar', length: 64, select: false })
+  keyHash: string;
+
+  @Column(timeColumn)
+  createdAt: Date;
+
+  @Column(timeColumn)
+  expiresAt: Date;
+
+  /** The logged-in user who approved it: the browser is logged in as this user. */
+  @Column({ type: 'integer', nullable: true })
+  approvedBy: number | null;
+
+  @Column({ ...timeColumn, nullable: true })
+  approvedAt: Date | null;
+
+  /** When the browser's stream received its session: a code gives at most one. */
+  @Column({ ...timeColumn, nullable: true })
+  deliveredAt: Date | null;
+}

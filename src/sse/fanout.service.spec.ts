@@ -1,0 +1,163 @@
+import type { BlockingService } from '../blocking/blocking.service.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { DomainEventName, DomainEvents } from '../events/domain-events.js';
+import { EventBus } from '../events/event-bus.js';
+import type { ContactsService } from '../profile/contacts.service.js';
+import type { User } from '../users/user.entity.js';
+import { UserRecordsService } from '../users/user-records.service.js';
+import type { UsersService } from '../users/users.service.js';
+import type { NewEvent } from './event-log.js';
+import type { EventGateway } from './event-gateway.service.js';
+import { FanoutService } from './fanout.service.js';
+
+const SEEN = new Date('2026-01-01T10:00:00.000Z');
+
+function user(id: number, fields: Partial<User> = {}): User {
+  return {
+    id,
+    email: `u${id}@example.com`,
+    nick: `User${id}`,
+    status: null,
+    statusMessage: null,
+    avatarKey: null,
+    avatarSmallKey: null,
+    lastSeenAt: SEEN,
+    createdAt: SEEN,
+    ...fields,
+  } as User;
+}
+
+/** The fan-out with fakes for storage: friends and blocks as given, real record views, a real bus. */
+function setUp(options: {
+  users: User[];
+  friends?: Record<number, number[]>;
+  blocked?: [number, number][];
+  online?: number[];
+}) {
+  const byId = new Map(options.users.map((u) => [u.id, u]));
+  const blocked = (a: number, b: number) =>
+    (options.blocked ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  const delivered: NewEvent[][] = [];
+  const bus = new EventBus();
+  const records = new UserRecordsService({ publicUrl: 'https://chat.example' } as AppConfig);
+  records.usePresence({
+    onlineAmong: async (ids) => new Set(ids.filter((id) => options.online?.includes(id))),
+  });
+  /** [owner, viewer] of every public record built. */
+  const publicViews: [number, number | null][] = [];
+  const publicRecord = records.public.bind(records);
+  records.public = (owner, viewerId) => (
+    publicViews.push([owner.id, viewerId]),
+    publicRecord(owner, viewerId)
+  );
+  const fanout = new FanoutService(
+    bus,
+    { deliver: async (events: NewEvent[]) => void delivered.push(events) } as unknown as EventGateway,
+    { findById: async (id: number) => byId.get(id) ?? null } as unknown as UsersService,
+    records,
+    { friendIdsOf: async (id: number) => options.friends?.[id] ?? [] } as unknown as ContactsService,
+    { isBlockedEitherWay: async (a: number, b: number) => blocked(a, b) } as unknown as BlockingService,
+  );
+  fanout.onModuleInit();
+  return {
+    publicViews,
+    /** Emits, waits for the listeners, and returns what was handed to the gateway: [recipient, event, data]. */
+    async raise<K extends DomainEventName>(name: K, payload: DomainEvents[K]) {
+      const before = delivered.length;
+      bus.emit(name, payload);
+      await bus.drain();
+      return delivered
+        .slice(before)
+        .flat()
+        .map((e) => [e.userId, e.event, JSON.parse(e.data)] as [number, string, Record<string, unknown>]);
+    },
+    delivered,
+  };
+}
+
+describe('event fan-out: who hears what', () => {
+  it('user_updated: the own record to the user, one public record to every friend', async () => {
+    const ann = user(1, { statusMessage: 'hi', mobileNumber: '+48 600' });
+    const { raise, publicViews, delivered } = setUp({
+      users: [ann, user(2), user(3)],
+      friends: { 1: [2, 3] },
+    });
+    const sent = await raise('user.updated', { userId: 1 });
+
+    expect(sent.map(([to, event]) => [to, event])).toEqual([
+      [1, 'user_updated'],
+      [2, 'user_updated'],
+      [3, 'user_updated'],
+    ]);
+    const own = sent[0][2].user as Record<string, unknown>;
+    expect(own).toMatchObject({ id: 1, email: 'u1@example.com', mobile_number: '+48 600' });
+    for (const [, , data] of sent.slice(1)) {
+      expect(data.user).toMatchObject({ id: 1, status_message: 'hi' });
+      expect(data.user).not.toHaveProperty('email');
+      expect(data.user).not.toHaveProperty('mobile_number');
+    }
+    // Built and serialised once for all friends: the very same string.
+    expect(publicViews).toHaveLength(1);
+    expect(
+      new Set(
+        delivered
+          .flat()
+          .slice(1)
+          .map((e) => e.data),
+      ).size,
+    ).toBe(1);
+  });
+
+  it('user_updated of a user without friends reaches only the user', async () => {
+    const { raise } = setUp({ users: [user(1)] });
+    expect((await raise('user.updated', { userId: 1 })).map(([to]) => to)).toEqual([1]);
+  });
+
+  it('presence goes to friends only, never to the user, as {user_id, is_online, status, last_seen_at}', async () => {
+    const { raise } = setUp({ users: [user(1, { status: 'busy' })], friends: { 1: [2, 3] }, online: [1] });
+    const sent = await raise('presence.changed', { userId: 1, becameInvisible: false });
+    expect(sent).toEqual([
+      [2, 'presence', { user_id: 1, is_online: true, status: 'busy', last_seen_at: SEEN.toISOString() }],
+      [3, 'presence', { user_id: 1, is_online: true, status: 'busy', last_seen_at: SEEN.toISOString() }],
+    ]);
+  });
+
+  it('says nothing about an invisible user’s presence, except that they vanished when they went invisible', async () => {
+    const { raise } = setUp({ users: [user(1, { status: 'invisible' })], friends: { 1: [2] }, online: [1] });
+    expect(await raise('presence.changed', { userId: 1, becameInvisible: false })).toEqual([]);
+    expect(await raise('presence.changed', { userId: 1, becameInvisible: true })).toEqual([
+      [2, 'presence', { user_id: 1, is_online: false, status: null, last_seen_at: SEEN.toISOString() }],
+    ]);
+  });
+
+  it('contact_added goes to the added user only, with the adder as they see them', async () => {
+    const { raise, publicViews } = setUp({ users: [user(1), user(2)] });
+    const sent = await raise('contact.added', { userId: 1, contactId: 2 });
+    expect(sent.map(([to, event, data]) => [to, event, (data.user as { id: number }).id])).toEqual([
+      [2, 'contact_added', 1],
+    ]);
+    expect(publicViews).toEqual([[1, 2]]);
+  });
+
+  it('contact_added is not sent when a block stands between the two, either way', async () => {
+    for (const pair of [
+      [1, 2],
+      [2, 1],
+    ] as [number, number][]) {
+      const { raise } = setUp({ users: [user(1), user(2)], blocked: [pair] });
+      expect(await raise('contact.added', { userId: 1, contactId: 2 })).toEqual([]);
+    }
+  });
+
+  it('blocked and unblocked go to both sides, each with the other’s id', async () => {
+    const { raise } = setUp({ users: [user(1), user(2)] });
+    expect(await raise('blocking.blocked', { blockerId: 1, blockedId: 2 })).toEqual([
+      [1, 'blocked', { user_id: 2 }],
+      [2, 'blocked', { user_id: 1 }],
+    ]);
+    expect(await raise('blocking.unblocked', { blockerId: 2, blockedId: 1 })).toEqual([
+      [2, 'unblocked', { user_id: 1 }],
+      [1, 'unblocked', { user_id: 2 }],
+    ]);
+  });
+});
