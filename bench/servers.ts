@@ -1,0 +1,183 @@
+// Bench-only servers, one per process (`node dist/bench/servers.js <kind>`): the baselines and the
+// hello route inside our application, each answering GET HELLO_PATH with the same small JSON.
+// Nothing here is part of the service; src/ has no hello route.
+import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createServer, type ServerResponse } from 'node:http';
+import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import cors from 'cors';
+import express from 'express';
+import helmet from 'helmet';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { AppModule } from '../src/app.module.js';
+import { createApp, JSON_BODY_LIMIT } from '../src/app.setup.js';
+import { Public } from '../src/common/auth.decorators.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { loggerParams } from '../src/logging.js';
+import { HELLO_PATH } from './processes.js';
+const HELLO = { hello: 'world', id: 1 };
+
+const SERVER_KINDS = [
+  'node-http',
+  'express',
+  'express-layers',
+  'nest',
+  'nest-als',
+  'nest-pino',
+  'app',
+  'sse',
+] as const;
+type ServerKind = (typeof SERVER_KINDS)[number];
+
+@Controller('bench')
+class HelloController {
+  @Public()
+  @Get('hello')
+  hello() {
+    return HELLO;
+  }
+}
+
+@Module({ controllers: [HelloController] })
+class HelloModule {}
+
+/** Baseline A: bare node:http. */
+function nodeHttp(port: number): void {
+  createServer((_request, response) => {
+    const body = JSON.stringify(HELLO);
+    response.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': body.length,
+    });
+    response.end(body);
+  }).listen(port, '127.0.0.1');
+}
+
+/**
+ * Baseline of the stream scenarios: bare node:http holding event streams (the same headers and
+ * framing as src/sse/sse-stream.ts); `POST /fanout` with a marker writes one user_updated event
+ * of the size of a public record to every stream, serialised once.
+ */
+function nodeSse(port: number): void {
+  const streams = new Set<ServerResponse>();
+  let id = 0;
+  createServer((request, response) => {
+    if (request.method === 'GET' && request.url?.startsWith('/api/v1/events')) {
+      response.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      response.socket?.setNoDelay(true);
+      response.write('retry: 3000\n\n');
+      streams.add(response);
+      response.on('close', () => streams.delete(response));
+      return;
+    }
+    if (request.method === 'POST' && request.url === '/fanout') {
+      let marker = '';
+      request.on('data', (chunk: Buffer) => (marker += chunk.toString()));
+      request.on('end', () => {
+        response.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+        const user = {
+          id: 1,
+          nick: null,
+          avatar: null,
+          status: null,
+          status_message: marker,
+          is_online: true,
+        };
+        const data = JSON.stringify({ user: { ...user, last_seen_at: new Date().toISOString() } });
+        id += 1;
+        for (const stream of streams) stream.write(`id: ${id}\nevent: user_updated\ndata: ${data}\n\n`);
+      });
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': 'application/json' }).end('{"streams":' + streams.size + '}');
+  }).listen(port, '127.0.0.1');
+}
+
+/** Baseline B: bare Express 5 with its defaults; `layers` adds the app-level middleware of src/app.setup.ts. */
+function expressApp(port: number, layers: boolean): void {
+  const app = express();
+  if (layers) {
+    app.set('etag', false);
+    app.disable('x-powered-by');
+    app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+    app.use(cors({ origin: '*', exposedHeaders: ['Retry-After', 'ETag', 'X-Request-Id'], maxAge: 600 }));
+    app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  }
+  app.get(HELLO_PATH, (_request, response) => {
+    response.json(HELLO);
+  });
+  app.listen(port, '127.0.0.1');
+}
+
+/**
+ * Nest on Express with nothing global; `pino`: plus the request logger of src/logging.ts; `als`:
+ * plus only what that logger costs every promise, a request context in an AsyncLocalStorage
+ * (nestjs-pino keeps one per request).
+ */
+async function nestApp(port: number, pino: boolean, als = false): Promise<void> {
+  const config = loadConfig(process.env);
+  const root: DynamicModule = {
+    module: HelloModule,
+    imports: pino ? [LoggerModule.forRoot(loggerParams(config))] : [],
+  };
+  const app = await NestFactory.create<NestExpressApplication>(root, {
+    bufferLogs: pino,
+    logger: ['warn', 'error'],
+  });
+  if (pino) app.useLogger(app.get(Logger));
+  if (als) {
+    const storage = new AsyncLocalStorage<object>();
+    app.use((_request: unknown, _response: unknown, next: () => void) => storage.run({}, next));
+  }
+  app.setGlobalPrefix('api/v1');
+  await app.listen(port, '127.0.0.1');
+}
+
+/**
+ * Baseline C: the hello route inside the real application, built by the real createApp, so every
+ * global layer (helmet, CORS, body parser, request logger, guard, pipes, filter) is the service's.
+ */
+async function appWithHello(port: number): Promise<void> {
+  const config = loadConfig(process.env);
+  const forRoot = AppModule.forRoot.bind(AppModule);
+  AppModule.forRoot = (appConfig) => ({
+    module: HelloModule,
+    imports: [forRoot(appConfig)],
+  });
+  const app = await createApp(config);
+  await app.listen(port, '127.0.0.1');
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] as ServerKind;
+  const port = Number(process.env.PORT);
+  switch (kind) {
+    case 'node-http':
+      return nodeHttp(port);
+    case 'express':
+      return expressApp(port, false);
+    case 'express-layers':
+      return expressApp(port, true);
+    case 'nest':
+      return nestApp(port, false);
+    case 'nest-als':
+      return nestApp(port, false, true);
+    case 'nest-pino':
+      return nestApp(port, true);
+    case 'app':
+      return appWithHello(port);
+    case 'sse':
+      return nodeSse(port);
+    default:
+      throw new Error(`unknown server kind "${kind}"; one of ${SERVER_KINDS.join(', ')}`);
+  }
+}
+
+if (process.argv[1]?.endsWith('servers.js')) void main();
