@@ -3,7 +3,7 @@
 // Nothing here is part of the service; src/ has no hello route.
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
@@ -15,7 +15,8 @@ import { AppModule } from '../src/app.module.js';
 import { createApp, JSON_BODY_LIMIT } from '../src/app.setup.js';
 import { Public } from '../src/common/auth.decorators.js';
 import { loadConfig } from '../src/config/app-config.js';
-import { loggerParams } from '../src/logging.js';
+import { sseMessage, SseStream } from '../src/sse/sse-stream.js';
+import { createRootLogger, loggerParams, requestLogger } from '../src/logging.js';
 import { HELLO_PATH } from './processes.js';
 const HELLO = { hello: 'world', id: 1 };
 
@@ -56,25 +57,19 @@ function nodeHttp(port: number): void {
 }
 
 /**
- * Baseline of the stream scenarios: bare node:http holding event streams (the same headers and
- * framing as src/sse/sse-stream.ts); `POST /fanout` with a marker writes one user_updated event
- * of the size of a public record to every stream, serialised once.
+ * Baseline of the stream scenarios: bare node:http holding event streams through the service's own
+ * SseStream (the same headers, framing and socket writes), without Express, Nest or any lookup;
+ * `POST /fanout` with a marker writes one user_updated event of the size of a public record to
+ * every stream, serialised once.
  */
 function nodeSse(port: number): void {
-  const streams = new Set<ServerResponse>();
+  const streams = new Set<SseStream>();
   let id = 0;
   createServer((request, response) => {
     if (request.method === 'GET' && request.url?.startsWith('/api/v1/events')) {
-      response.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      response.socket?.setNoDelay(true);
-      response.write('retry: 3000\n\n');
-      streams.add(response);
-      response.on('close', () => streams.delete(response));
+      const stream = new SseStream(response);
+      streams.add(stream);
+      stream.onClose(() => streams.delete(stream));
       return;
     }
     if (request.method === 'POST' && request.url === '/fanout') {
@@ -92,7 +87,8 @@ function nodeSse(port: number): void {
         };
         const data = JSON.stringify({ user: { ...user, last_seen_at: new Date().toISOString() } });
         id += 1;
-        for (const stream of streams) stream.write(`id: ${id}\nevent: user_updated\ndata: ${data}\n\n`);
+        const message = sseMessage('user_updated', data, id);
+        for (const stream of streams) stream.write(message);
       });
       return;
     }
@@ -122,16 +118,19 @@ function expressApp(port: number, layers: boolean): void {
  * (nestjs-pino keeps one per request).
  */
 async function nestApp(port: number, pino: boolean, als = false): Promise<void> {
-  const config = loadConfig(process.env);
+  const logger = createRootLogger(loadConfig(process.env));
   const root: DynamicModule = {
     module: HelloModule,
-    imports: pino ? [LoggerModule.forRoot(loggerParams(config))] : [],
+    imports: pino ? [LoggerModule.forRoot(loggerParams(logger))] : [],
   };
   const app = await NestFactory.create<NestExpressApplication>(root, {
     bufferLogs: pino,
     logger: ['warn', 'error'],
   });
-  if (pino) app.useLogger(app.get(Logger));
+  if (pino) {
+    app.useLogger(app.get(Logger));
+    app.use(requestLogger(logger));
+  }
   if (als) {
     const storage = new AsyncLocalStorage<object>();
     app.use((_request: unknown, _response: unknown, next: () => void) => storage.run({}, next));
@@ -147,9 +146,9 @@ async function nestApp(port: number, pino: boolean, als = false): Promise<void> 
 async function appWithHello(port: number): Promise<void> {
   const config = loadConfig(process.env);
   const forRoot = AppModule.forRoot.bind(AppModule);
-  AppModule.forRoot = (appConfig) => ({
+  AppModule.forRoot = (appConfig, logger) => ({
     module: HelloModule,
-    imports: [forRoot(appConfig)],
+    imports: [forRoot(appConfig, logger)],
   });
   const app = await createApp(config);
   await app.listen(port, '127.0.0.1');

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type BenchUser, call, createUsers, expectStatus, inBatches, routeExists } from './api.js';
@@ -65,9 +67,37 @@ export async function befriend(
 async function saveProfile(context: BenchContext, server: ServerProcess, label: string): Promise<void> {
   const file = join(context.resultsDir, 'profiles', `${label}.cpuprofile`);
   await server.stopProfile(file);
+  summarize(context, file);
+}
+
+function summarize(context: BenchContext, file: string): void {
   const summary = summarizeProfile(file);
   context.profiles.push(summary);
   context.log(formatSummary(summary));
+}
+
+/**
+ * Profiles this process, the stream client, which shares the two cores with the server: a
+ * delivery is late either because the server wrote it late or because the client read it late.
+ * The function returned stops the profile and saves it as `<label>.cpuprofile`.
+ */
+async function profileClient(context: BenchContext, label: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((done, fail) =>
+      session.post(method, params, (error, result) => (error ? fail(error) : done(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    session.disconnect();
+    const file = join(context.resultsDir, 'profiles', `${label}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    summarize(context, file);
+  };
 }
 
 interface Round {
@@ -206,7 +236,12 @@ async function fanOut(
   let missing = 0;
   const endLag = await lagWindow(context, servers);
   const clientCpu = process.cpuUsage();
-  if (context.options.profile) await servers[0].startProfile();
+  const profileLabel = `${servers[0].name}-fanout-${friendStreams.length}`;
+  let stopClientProfile: (() => Promise<void>) | null = null;
+  if (context.options.profile) {
+    await servers[0].startProfile();
+    stopClientProfile = await profileClient(context, `${profileLabel}-client`);
+  }
   for (let index = 0; index < context.options.rounds; index += 1) {
     const round: Round = {
       marker: `fanout-${index}-${randomBytes(4).toString('hex')}`,
@@ -231,8 +266,8 @@ async function fanOut(
   }
   const { lags, control } = await endLag();
   const clientCpuUsed = process.cpuUsage(clientCpu);
-  if (context.options.profile)
-    await saveProfile(context, servers[0], `${servers[0].name}-fanout-${friendStreams.length}`);
+  if (context.options.profile) await saveProfile(context, servers[0], profileLabel);
+  await stopClientProfile?.();
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
   const latencies = sorted(all);
   const result: FanOut = {
@@ -380,8 +415,9 @@ export async function measureStreams(context: BenchContext, server: ServerProces
     );
 
     // More streams (tabs of the same friends) up to the wanted number, then memory and lag at rest.
+    const open = board.openCount;
     const extra: number[] = [];
-    for (let index = 0; board.openCount - 1 + extra.length < wanted; index += 1) {
+    for (let index = 0; open - 1 + extra.length < wanted; index += 1) {
       extra.push(friends[index % friends.length].id);
     }
     if (extra.length > 0) {

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -14,7 +15,7 @@ import { DemoModule } from './demo/demo.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
-import { loggerParams } from './logging.js';
+import { createRootLogger, loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
@@ -28,12 +29,12 @@ import { UsersModule } from './users/users.module.js';
 @Module({})
 export class AppModule implements OnApplicationShutdown {
   /** The whole application for one validated configuration (tests start several side by side). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: PinoLogger = createRootLogger(config)): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
+        LoggerModule.forRoot(loggerParams(logger)),
         TypeOrmModule.forRoot(dataSourceOptions(config)),
         ScheduleModule.forRoot(),
         CommonModule,

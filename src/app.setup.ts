@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,17 +7,22 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
+import { createRootLogger, requestLogger } from './logging.js';
 
 /** JSON bodies up to 4 MB: a 2 MB image as base64 fits (the issue's limit). */
 export const JSON_BODY_LIMIT = '4mb';
 
 /** Builds the application with everything main.ts and the tests share. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const logger = createRootLogger(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bufferLogs: true,
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  configureServer(app.getHttpServer() as Server, config);
+  // First, so the request's id and logger are there for everything after it.
+  app.use(requestLogger(logger));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
@@ -47,4 +53,16 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   return app;
+}
+
+/**
+ * Node's limits, set for a service behind a load balancer that holds long event streams. Node
+ * raises its open-file limit to the hard `ulimit -n` itself; each connection takes one.
+ * `requestTimeout` and `headersTimeout` end once a request is read, so they never cut a stream.
+ */
+function configureServer(server: Server, config: AppConfig): void {
+  server.keepAliveTimeout = config.keepAliveSeconds * 1000;
+  // Must outlast keepAliveTimeout, or a request arriving on a reused connection can be cut.
+  server.headersTimeout = server.keepAliveTimeout + 1000;
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 }

@@ -1,4 +1,5 @@
-import { startApp, type TestApp } from './support/harness.js';
+import { connect, type Socket } from 'node:net';
+import { createTestEnvironment, startApp, type TestApp } from './support/harness.js';
 
 describe('the application shell', () => {
   let t: TestApp;
@@ -65,5 +66,39 @@ describe('the application shell', () => {
     expect(response.headers['x-request-id']).toMatch(/^[\w-]+$/);
     expect(response.headers['access-control-allow-origin']).toBe('*');
     expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('keeps idle connections open longer than a load balancer does (65 s), and says so', async () => {
+    const response = await fetch(`${t.url}/health`);
+    expect(response.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
+  it('refuses connections beyond MAX_CONNECTIONS and serves again once one closes', async () => {
+    const environment = await createTestEnvironment({ MAX_CONNECTIONS: '2' });
+    const small = await startApp(environment);
+    const { port } = new URL(small.url);
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => resolve(socket)).on('error', reject);
+      });
+    const held: Socket[] = [];
+    try {
+      held.push(await open(), await open());
+      // The server takes the third connection and closes it at once, without an answer.
+      await expect(fetch(`${small.url}/health`)).rejects.toThrow();
+      held.pop()?.destroy();
+      let status = 0;
+      for (let tries = 0; tries < 50 && status !== 200; tries += 1) {
+        status = await fetch(`${small.url}/health`).then(
+          (answer) => answer.status,
+          () => new Promise<number>((resolve) => setTimeout(() => resolve(0), 20)),
+        );
+      }
+      expect(status).toBe(200);
+    } finally {
+      held.forEach((socket) => socket.destroy());
+      await small.close();
+      await environment.dispose();
+    }
   });
 });

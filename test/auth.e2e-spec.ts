@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import {
   createUser,
   mails,
@@ -376,6 +377,29 @@ describe('auth', () => {
         expect(response.body.error.code).toBe('unauthorized');
       }
       expect(payload).toBeDefined();
+    });
+
+    it('refuses an access token once it expires, though it was accepted before', async () => {
+      const user = await createUser(t);
+      const claims = JSON.parse(
+        Buffer.from(user.accessToken.split('.')[1], 'base64url').toString(),
+      ) as object;
+      // The same session and claims, signed by the service with a life of two seconds.
+      const { exp: _exp, iat: _iat, ...rest } = claims as { exp: number; iat: number };
+      const shortLived = t.app.get(JwtService).sign(rest, { expiresIn: 2 });
+      const expiresAt = JSON.parse(Buffer.from(shortLived.split('.')[1], 'base64url').toString()).exp * 1000;
+      const me = () => t.http().get('/api/v1/me').set('Authorization', `Bearer ${shortLived}`);
+
+      expect((await me()).status).toBe(200);
+      expect((await me()).status).toBe(200);
+      let response = await me();
+      while (response.status === 200 && Date.now() < expiresAt + 3000) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        response = await me();
+      }
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('unauthorized');
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     });
   });
 

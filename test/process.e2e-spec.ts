@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
 import { MAIN, startServiceProcess, type ServiceProcess } from './support/process.js';
+import { waitFor } from './support/wait.js';
 
 describe('the service as `npm start` runs it', () => {
   let environment: TestEnvironment;
@@ -37,7 +38,11 @@ describe('the service as `npm start` runs it', () => {
     await fetch(`${service.url}/api/v1/events?code=secret-sse-code`);
     await post('/auth/login', { auth_token: authToken });
 
-    const output = service.output();
+    // A request's line is written when its response closes, which can be just after the client has it.
+    const output = await waitFor(() => {
+      const lines = service.output().match(/"msg":"request (?:completed|closed by the client)"/g) ?? [];
+      return lines.length >= 6 && service.output();
+    }, 'a log line for each of the 6 requests');
     expect(output).toContain('"url":"/api/v1/auth/confirm?token=[REDACTED]"');
     expect(output).toContain('"url":"/api/v1/events?code=[REDACTED]"');
     for (const secret of [PASSWORD, accessToken, authToken, 'secret-confirmation-token', 'secret-sse-code']) {

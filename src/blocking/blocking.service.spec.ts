@@ -6,7 +6,9 @@ import { AppError } from '../common/errors.js';
 import { loadConfig } from '../config/app-config.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { type DomainEvents } from '../events/domain-events.js';
+import { ClusterBus } from '../events/cluster-bus.js';
 import { EventBus } from '../events/event-bus.js';
+import { RedisService } from '../redis/redis.service.js';
 import { User } from '../users/user.entity.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -46,7 +48,10 @@ describe('BlockingService', () => {
     environment = await createTestEnvironment();
     const config = loadConfig(environment.vars);
     dataSource = await new DataSource({ ...dataSourceOptions(config), logger: recordingLogger }).initialize();
-    users = new UsersService(dataSource.getRepository(User), clock);
+    // In-process bus: the cache of UsersService is dropped within this process only.
+    const clusterBus = new ClusterBus(new RedisService({ ...config, redisUrl: null }));
+    users = new UsersService(dataSource.getRepository(User), clock, clusterBus);
+    await users.onModuleInit();
     bus = new EventBus();
     blocking = new BlockingService(
       dataSource.getRepository(Block),

@@ -13,6 +13,8 @@ describe('configuration', () => {
     expect(config.accessTokenTtl).toBe(900);
     expect(config.apns).toBeNull();
     expect(config.corsOrigins).toBe('*');
+    expect(config.maxConnections).toBe(0);
+    expect(config.keepAliveSeconds).toBe(65);
   });
 
   it('selects PostgreSQL and Redis by their URLs', () => {
@@ -34,6 +36,8 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: 'https://a.example,not a url' }, /CORS_ORIGINS/],
     [{ APNS_KEY_ID: 'ABC' }, /APNS_KEY_FILE must be set/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ KEEP_ALIVE_SECONDS: '600' }, /KEEP_ALIVE_SECONDS must be a whole number from 1 to 290/],
+    [{ MAX_CONNECTIONS: '-1' }, /MAX_CONNECTIONS/],
   ])('stops the start with one line naming the bad variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

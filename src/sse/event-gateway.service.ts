@@ -2,10 +2,10 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { PresenceService } from '../presence/presence.service.js';
-import { SSE_CODE_REVOKED, type SseCodeOwner } from '../tokens/sse-codes.service.js';
+import { SSE_CODE_REVOKED } from '../tokens/sse-codes.service.js';
 import { EventLog, type NewEvent } from './event-log.js';
 import { Heartbeat } from './heartbeat.js';
-import { SseStream } from './sse-stream.js';
+import { sseMessage, SseStream } from './sse-stream.js';
 
 const DELIVER_CHANNEL = 'sse.deliver';
 
@@ -21,7 +21,6 @@ interface DeliveryBatch {
 
 interface Connection {
   stream: SseStream;
-  nonce: string;
   /** Events that arrived while the starting id or the replay was being read; sent right after it. */
   pending: [number, string, string][] | null;
 }
@@ -68,30 +67,30 @@ export class EventGateway implements OnModuleInit {
     await this.bus.publish(DELIVER_CHANNEL, { payloads, items } satisfies DeliveryBatch);
   }
 
-  /** Opens a stream for a verified code; replays what the client missed after `lastEventId`. */
-  async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
+  /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
+  async open(userId: number, response: ServerResponse, lastEventId: number | null): Promise<void> {
     const stream = new SseStream(response);
-    const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
-    const set = this.connections.get(owner.userId) ?? new Set();
+    const connection: Connection = { stream, pending: [] };
+    const set = this.connections.get(userId) ?? new Set();
     set.add(connection);
-    this.connections.set(owner.userId, set);
+    this.connections.set(userId, set);
     this.heartbeat.add(stream);
     stream.onClose(() => {
       set.delete(connection);
-      if (set.size === 0 && this.connections.get(owner.userId) === set) this.connections.delete(owner.userId);
-      void this.presence.streamClosed(owner.userId).catch((error: Error) => this.logger.warn(error.message));
+      if (set.size === 0 && this.connections.get(userId) === set) this.connections.delete(userId);
+      void this.presence.streamClosed(userId).catch((error: Error) => this.logger.warn(error.message));
     });
-    await this.presence.streamOpened(owner.userId).catch((error: Error) => this.logger.warn(error.message));
+    await this.presence.streamOpened(userId).catch((error: Error) => this.logger.warn(error.message));
 
-    const replay = lastEventId === null ? null : await this.log.since(owner.userId, lastEventId);
+    const replay = lastEventId === null ? null : await this.log.since(userId, lastEventId);
     let last: number;
     if (replay === null) {
       // A new stream starts at the latest id: if it drops before its first event, it still resumes.
-      last = await this.log.lastId(owner.userId);
+      last = await this.log.lastId(userId);
       stream.setLastEventId(last);
     } else if (replay === 'resync') {
       // With the latest id, so the next reconnect resumes from here instead of asking again.
-      last = await this.log.lastId(owner.userId);
+      last = await this.log.lastId(userId);
       stream.send('resync', '{}', last);
     } else {
       for (const event of replay.events) stream.send(event.event, event.data, event.id);
@@ -113,9 +112,10 @@ export class EventGateway implements OnModuleInit {
       const set = this.connections.get(userId);
       if (!set) continue;
       const [event, data] = batch.payloads[index];
+      const message = sseMessage(event, data, id);
       for (const connection of set) {
         if (connection.pending) connection.pending.push([id, event, data]);
-        else connection.stream.send(event, data, id);
+        else connection.stream.write(message);
       }
     }
   }

@@ -11,7 +11,12 @@ import { type AccessClaims, SessionsService } from './sessions.service.js';
 export interface AuthenticatedUser extends AuthUser {
   /** Whether the email was confirmed when the token was issued (false may be out of date). */
   emailConfirmedAtIssue: boolean;
+  /** When the access token ends (its `exp`). */
+  expiresAtMs: number;
 }
+
+/** The access token of a request, as passport-jwt reads it (`Authorization: Bearer <JWT>`). */
+export const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /** Checks `Authorization: Bearer <JWT>`: signature, expiry, and that its session is not revoked. */
 @Injectable()
@@ -21,7 +26,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly sessions: SessionsService,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
       // A KeyObject, not a string: jsonwebtoken first tries a string as a public key, ~1 ms a call.
       secretOrKey: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')) as unknown as string,
       algorithms: ['HS256'],
@@ -29,15 +34,23 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(claims: AccessClaims): AuthenticatedUser {
-    if (
-      !Number.isInteger(claims.sub) ||
-      !Number.isInteger(claims.sid) ||
-      this.sessions.isRevoked(claims.sid)
-    ) {
+  /** Called by passport-jwt with the claims of a token whose signature and expiry it checked. */
+  validate(claims: AccessClaims & { exp: number }): AuthenticatedUser {
+    if (!Number.isInteger(claims.sub) || !Number.isInteger(claims.sid)) throw new AppError('unauthorized');
+    return this.admit({
+      userId: claims.sub,
+      sessionId: claims.sid,
+      emailConfirmedAtIssue: claims.ec === true,
+      expiresAtMs: claims.exp * 1000,
+    });
+  }
+
+  /** What holds at every request, also for a token verified before: its session has not ended. */
+  admit(user: AuthenticatedUser): AuthenticatedUser {
+    if (this.sessions.isRevoked(user.sessionId)) {
       throw new AppError('unauthorized', 'the session of this access token has ended');
     }
-    this.sessions.touch(claims.sid);
-    return { userId: claims.sub, sessionId: claims.sid, emailConfirmedAtIssue: claims.ec === true };
+    this.sessions.touch(user.sessionId);
+    return user;
   }
 }

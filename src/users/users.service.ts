@@ -1,10 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository, type SelectQueryBuilder } from 'typeorm';
+import {
+  EntityManager,
+  type EntitySubscriberInterface,
+  In,
+  Repository,
+  type SelectQueryBuilder,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+} from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { uniqueViolation } from '../database/errors.js';
+import { ClusterBus } from '../events/cluster-bus.js';
+import { UserCache } from './user-cache.js';
 import { User } from './user.entity.js';
+
+/** Ids of changed users, published to every instance so each drops its cached copies. */
+const CHANGED_CHANNEL = 'users.changed';
+/** Where a transaction collects the users it changed until it commits or rolls back. */
+const CHANGED_IN_TRANSACTION = 'changedUserIds';
 
 export interface NewUser {
   email: string;
@@ -13,20 +28,35 @@ export interface NewUser {
   nickKey: string | null;
 }
 
-/** The only writer of the users table; feature modules call it, inside their own transactions. */
+/**
+ * The only writer of the users table; feature modules call it, inside their own transactions.
+ * Being the only writer, it keeps users cached by id and drops them, on every instance, once a
+ * change commits.
+ */
 @Injectable()
-export class UsersService {
+export class UsersService implements OnModuleInit, EntitySubscriberInterface {
+  private readonly logger = new Logger('UsersService');
+  private readonly cache = new UserCache();
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly clock: Clock,
+    private readonly bus: ClusterBus,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.users.manager.connection.subscribers.push(this);
+    await this.bus.subscribe<{ ids: number[] }>(CHANGED_CHANNEL, ({ ids }) => this.cache.invalidate(ids));
+    // Changes announced while the subscriber was away were missed.
+    this.bus.onReconnect(() => this.cache.clear());
+  }
 
   static emailKey(email: string): string {
     return email.trim().toLowerCase();
   }
 
   findById(id: number): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.cache.get(id, (key) => this.users.findOneBy({ id: key }));
   }
 
   async getById(id: number): Promise<User> {
@@ -84,8 +114,7 @@ export class UsersService {
   }
 
   async isConfirmed(userId: number): Promise<boolean> {
-    const row = await this.users.findOne({ where: { id: userId }, select: { id: true, confirmedAt: true } });
-    return row?.confirmedAt != null;
+    return (await this.findById(userId))?.confirmedAt != null;
   }
 
   async create(manager: EntityManager, input: NewUser): Promise<User> {
@@ -115,7 +144,9 @@ export class UsersService {
   async save(manager: EntityManager, user: User): Promise<User> {
     user.updatedAt = this.clock.now();
     try {
-      return await manager.save(User, user);
+      const saved = await manager.save(User, user);
+      this.changed(manager, saved.id);
+      return saved;
     } catch (error) {
       throw conflictError(error) ?? error;
     }
@@ -124,9 +155,46 @@ export class UsersService {
   async update(manager: EntityManager, userId: number, changes: Partial<User>): Promise<void> {
     try {
       await manager.update(User, { id: userId }, { ...changes, updatedAt: this.clock.now() });
+      this.changed(manager, userId);
     } catch (error) {
       throw conflictError(error) ?? error;
     }
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    this.transactionEnded(event);
+  }
+
+  /** A rolled-back change may still have been read on SQLite's one shared connection. */
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    this.transactionEnded(event);
+  }
+
+  /**
+   * Drops the user from this instance's cache now, and everywhere once the change is visible:
+   * after the transaction commits, or at once outside one.
+   */
+  private changed(manager: EntityManager, userId: number): void {
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive) return this.announce([userId]);
+    this.cache.invalidate([userId]);
+    const ids = (runner.data[CHANGED_IN_TRANSACTION] ??= new Set<number>()) as Set<number>;
+    ids.add(userId);
+  }
+
+  private transactionEnded({ queryRunner }: TransactionCommitEvent | TransactionRollbackEvent): void {
+    const ids = queryRunner.data[CHANGED_IN_TRANSACTION] as Set<number> | undefined;
+    // A savepoint released inside an outer transaction is not the end: wait for the outer one.
+    if (!ids || queryRunner.isTransactionActive) return;
+    delete queryRunner.data[CHANGED_IN_TRANSACTION];
+    this.announce([...ids]);
+  }
+
+  private announce(ids: number[]): void {
+    this.cache.invalidate(ids);
+    this.bus
+      .publish(CHANGED_CHANNEL, { ids })
+      .catch((error: Error) => this.logger.error(`could not announce changed users: ${error.message}`));
   }
 }
 
