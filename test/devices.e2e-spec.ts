@@ -552,8 +552,7 @@ describe('devices and push', () => {
   });
 });
 
-// Apps started one after another: passport keeps one 'jwt' strategy per process, so two apps
-// alive at once would check each other's tokens.
+// Each test starts its own application, with its own APNs settings.
 describe('push at start-up and shutdown', () => {
   let apns: ApnsEmulator;
   let logs: ReturnType<typeof captureLogs>;

@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { OutboxMail } from '../src/mail/outbox-mail.entity.js';
 import { PASSWORD, startApp, uniqueEmail, type TestApp } from './support/harness.js';
 import { parseMail, linkIn, type ReceivedMail } from './support/mails.js';
+import { freePort } from './support/process.js';
 import { waitFor } from './support/wait.js';
 
 /** A real SMTP server on loopback that keeps what it receives. */
@@ -26,14 +26,6 @@ async function startSmtp(port: number, received: ReceivedMail[]): Promise<SMTPSe
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe('mail delivery over SMTP', () => {

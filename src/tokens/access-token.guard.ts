@@ -55,14 +55,13 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
 
   private async authenticate(context: ExecutionContext, request: TokenRequest): Promise<AuthenticatedUser> {
     const token = bearerToken(request);
-    const known = token === null ? undefined : this.verified.get(token);
-    if (known && known.expiresAtMs > this.clock.nowMs()) {
-      request.user = this.strategy.admit(known);
-      return known;
+    let user = token === null ? undefined : this.verified.get(token);
+    if (!user || user.expiresAtMs <= this.clock.nowMs()) {
+      await super.canActivate(context);
+      user = request.user as AuthenticatedUser;
+      if (token !== null) this.verified.set(token, user);
     }
-    await super.canActivate(context);
-    const user = request.user as AuthenticatedUser;
-    if (token !== null) this.verified.set(token, user);
+    request.user = this.strategy.admit(user);
     return user;
   }
 

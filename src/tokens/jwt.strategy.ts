@@ -34,18 +34,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  /** Called by passport-jwt with the claims of a token whose signature and expiry it checked. */
+  /**
+   * Called by passport-jwt with the claims of a token whose signature and expiry it checked.
+   * Passport keeps one 'jwt' strategy per process (the last application built), so this reads
+   * only the token; `admit`, called by each application's own guard, asks its own sessions.
+   */
   validate(claims: AccessClaims & { exp: number }): AuthenticatedUser {
     if (!Number.isInteger(claims.sub) || !Number.isInteger(claims.sid)) throw new AppError('unauthorized');
-    return this.admit({
+    return {
       userId: claims.sub,
       sessionId: claims.sid,
       emailConfirmedAtIssue: claims.ec === true,
       expiresAtMs: claims.exp * 1000,
-    });
+    };
   }
 
-  /** What holds at every request, also for a token verified before: its session has not ended. */
+  /** What holds at every request, for a token verified now or before: its session has not ended. */
   admit(user: AuthenticatedUser): AuthenticatedUser {
     if (this.sessions.isRevoked(user.sessionId)) {
       throw new AppError('unauthorized', 'the session of this access token has ended');
