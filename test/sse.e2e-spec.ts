@@ -1,3 +1,7 @@
+import { DataSource } from 'typeorm';
+import { ClusterBus } from '../src/events/cluster-bus.js';
+import { SseCode } from '../src/tokens/sse-code.entity.js';
+import { SSE_CODE_REVOKED } from '../src/tokens/sse-codes.service.js';
 import { createUser, startApp, type TestApp } from './support/harness.js';
 import { befriend, openStream, sseCode } from './support/friends.js';
 import { SseClient } from './support/sse-client.js';
@@ -34,6 +38,26 @@ describe('event stream', () => {
       expect(refused.body.error.code).toBe('unauthorized');
       const next = await sseCode(t, user);
       expect(next).not.toBe(code);
+    });
+
+    it('a revocation that reaches an instance late leaves streams of the next code open', async () => {
+      const user = await createUser(t);
+      const first = track(await openStream(t, user));
+      const { nonce } = await t.app
+        .get(DataSource)
+        .getRepository(SseCode)
+        .findOneByOrFail({ userId: user.id });
+      await t.http().delete('/api/v1/tokens/sse-code').set(user.auth).expect(200);
+      await waitFor(() => first.ended, 'the stream of the revoked code to close');
+      const second = track(await openStream(t, user));
+      // What another instance does when the revocation reaches it after the new stream opened.
+      await t.app.get(ClusterBus).publish(SSE_CODE_REVOKED, { userId: user.id, nonce });
+      await t.http().patch('/api/v1/me').set(user.auth).send({ status_message: 'still here' }).expect(200);
+      await second.next(
+        'user_updated',
+        (data: { user: { status_message: string } }) => data.user.status_message === 'still here',
+      );
+      expect(second.ended).toBe(false);
     });
 
     it('a password reset revokes the code and closes its streams', async () => {

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { PresenceService } from '../presence/presence.service.js';
-import { SSE_CODE_REVOKED } from '../tokens/sse-codes.service.js';
+import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
 import { EventLog, type NewEvent } from './event-log.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
@@ -21,6 +21,8 @@ interface DeliveryBatch {
 
 interface Connection {
   stream: SseStream;
+  /** The issue of the SSE code the stream was opened with: its revocation closes the stream. */
+  nonce: string;
   /** Events that arrived while the starting id or the replay was being read; sent right after it. */
   pending: [number, string, string][] | null;
 }
@@ -44,7 +46,7 @@ export class EventGateway implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
-    await this.bus.subscribe<{ userId: number }>(SSE_CODE_REVOKED, ({ userId }) => this.closeUser(userId));
+    await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
   }
 
   /** Sends events to users' streams on every instance. */
@@ -68,9 +70,10 @@ export class EventGateway implements OnModuleInit {
   }
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
-  async open(userId: number, response: ServerResponse, lastEventId: number | null): Promise<void> {
+  async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
+    const { userId } = owner;
     const stream = new SseStream(response);
-    const connection: Connection = { stream, pending: [] };
+    const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
     const set = this.connections.get(userId) ?? new Set();
     set.add(connection);
     this.connections.set(userId, set);
@@ -120,7 +123,9 @@ export class EventGateway implements OnModuleInit {
     }
   }
 
-  private closeUser(userId: number): void {
-    for (const connection of [...(this.connections.get(userId) ?? [])]) connection.stream.close();
+  private closeRevoked({ userId, nonce }: SseCodeRevoked): void {
+    for (const connection of [...(this.connections.get(userId) ?? [])]) {
+      if (nonce === undefined || connection.nonce === nonce) connection.stream.close();
+    }
   }
 }

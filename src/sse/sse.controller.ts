@@ -41,6 +41,6 @@ export class SseController {
     // An id we cannot read is treated like one we no longer have: the client is told to resync.
     const lastEventId =
       raw === undefined || raw === '' ? null : /^\d{1,15}$/.test(raw) ? Number(raw) : Number.MAX_SAFE_INTEGER;
-    await this.gateway.open(owner.userId, response, lastEventId);
+    await this.gateway.open(owner, response, lastEventId);
   }
 }

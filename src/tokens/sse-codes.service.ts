@@ -13,6 +13,12 @@ import { SseCode } from './sse-code.entity.js';
 /** Published when a user's code is revoked: every instance closes the streams opened with it. */
 export const SSE_CODE_REVOKED = 'sse_code.revoked';
 
+/** The message of SSE_CODE_REVOKED. Without a nonce (an older instance), every stream of the user. */
+export interface SseCodeRevoked {
+  userId: number;
+  nonce?: string;
+}
+
 export interface SseCodeOwner {
   userId: number;
   /** Identifies this issue of the code: streams opened with an older one are closed. */
@@ -57,10 +63,16 @@ export class SseCodesService {
     return { userId: row.userId, nonce: row.nonce };
   }
 
-  /** Revokes the user's code and closes its open streams on every instance. */
+  /**
+   * Revokes the user's code and closes its open streams on every instance. Only the streams of
+   * that issue of the code: one opened with a code created just after may be on an instance the
+   * message reaches late, and stays open.
+   */
   async revoke(userId: number): Promise<void> {
-    await this.codes.delete({ userId });
-    await this.bus.publish(SSE_CODE_REVOKED, { userId });
+    const row = await this.codes.findOneBy({ userId });
+    if (!row) return;
+    await this.codes.delete({ userId, nonce: row.nonce });
+    await this.bus.publish(SSE_CODE_REVOKED, { userId, nonce: row.nonce } satisfies SseCodeRevoked);
   }
 
   private code(row: Pick<SseCode, 'userId' | 'nonce'>): string {
