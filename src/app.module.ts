@@ -4,13 +4,14 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
+import type { DataSourceOptions } from 'typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
 import { CommonModule } from './common/common.module.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
-import { dataSourceOptions } from './database/data-source-options.js';
+import { dataSourceOptions, openDataSource } from './database/data-source-options.js';
 import { DemoModule } from './demo/demo.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -35,7 +36,10 @@ export class AppModule implements OnApplicationShutdown {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(logger)),
-        TypeOrmModule.forRoot(dataSourceOptions(config)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(config),
+          dataSourceFactory: (options) => openDataSource(options as DataSourceOptions),
+        }),
         ScheduleModule.forRoot(),
         CommonModule,
         RedisModule,

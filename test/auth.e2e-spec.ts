@@ -93,6 +93,31 @@ describe('auth', () => {
       expect(response.body.error.code).toBe('invalid_email');
     });
 
+    it('registers many at once, each on its own, when some race for one address', async () => {
+      const raced = uniqueEmail('raced');
+      const distinct = Array.from({ length: 8 }, () => uniqueEmail('together'));
+      const answers = await Promise.all(
+        [...distinct, raced, raced, raced, raced].map((email) =>
+          register({ email, password: PASSWORD, auto_login: true }),
+        ),
+      );
+      expect(answers.slice(0, 8).map((answer) => answer.status)).toEqual(Array(8).fill(201));
+      expect(
+        answers
+          .slice(8)
+          .map((answer) => answer.status)
+          .sort(),
+      ).toEqual([201, 409, 409, 409]);
+      // Every account answered 201 is really there, with a session that works.
+      for (const answer of answers.filter((one) => one.status === 201)) {
+        const me = await t
+          .http()
+          .get('/api/v1/me')
+          .set('Authorization', `Bearer ${answer.body.access_token}`);
+        expect([me.status, me.body.user?.email]).toEqual([200, answer.body.user.email]);
+      }
+    });
+
     it('refuses a taken nick without regard to case with 409 invalid_nick', async () => {
       const nick = `Nick${Date.now().toString(36)}`;
       await register({ email: uniqueEmail(), password: PASSWORD, nick }).expect(201);

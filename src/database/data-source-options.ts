@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
+import { takeTurnsOnSqlite } from './sqlite-transactions.js';
 
 /** One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
@@ -38,4 +39,11 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       db.pragma('foreign_keys = ON');
     },
   };
+}
+
+/** Connects (running the migrations); on SQLite, transactions then take turns on its one connection. */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const dataSource = await new DataSource(options).initialize();
+  if (options.type === 'better-sqlite3') takeTurnsOnSqlite(dataSource);
+  return dataSource;
 }
