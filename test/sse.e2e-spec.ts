@@ -60,6 +60,24 @@ describe('event stream', () => {
       expect(second.ended).toBe(false);
     });
 
+    it('refuses a stream whose code was revoked while it was being checked', async () => {
+      const user = await createUser(t);
+      const code = await sseCode(t, user);
+      const { nonce } = await t.app
+        .get(DataSource)
+        .getRepository(SseCode)
+        .findOneByOrFail({ userId: user.id });
+      // The revocation reaches this instance after the stream's code was read, still valid, from
+      // the database: here the row is still there when the message arrives.
+      await t.app.get(ClusterBus).publish(SSE_CODE_REVOKED, { userId: user.id, nonce });
+      const refused = await waitFor(async () => {
+        const stream = track(await SseClient.open(t.url, `/api/v1/events?code=${code}`));
+        stream.close();
+        return stream.status === 401 && stream;
+      }, 'the stream to be refused');
+      await waitFor(() => refused.body.includes('"unauthorized"'), 'the error envelope');
+    });
+
     it('a password reset revokes the code and closes its streams', async () => {
       const user = await createUser(t);
       const stream = track(await openStream(t, user));

@@ -1,5 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import { AppError } from '../common/errors.js';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
@@ -36,6 +38,12 @@ interface Connection {
 export class EventGateway implements OnModuleInit {
   private readonly logger = new Logger('EventGateway');
   private readonly connections = new Map<number, Set<Connection>>();
+  /**
+   * Codes revoked within the last minute (by nonce). A stream whose code was read from the
+   * database just before its revocation reached this instance is refused here instead of staying
+   * open: the revocation found no stream of it to close.
+   */
+  private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
 
   constructor(
     private readonly log: EventLog,
@@ -71,6 +79,8 @@ export class EventGateway implements OnModuleInit {
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
   async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
+    if (this.revokedNonces.has(owner.nonce))
+      throw new AppError('unauthorized', 'unknown or revoked SSE code');
     const { userId } = owner;
     const stream = new SseStream(response);
     const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
@@ -124,6 +134,7 @@ export class EventGateway implements OnModuleInit {
   }
 
   private closeRevoked({ userId, nonce }: SseCodeRevoked): void {
+    if (nonce !== undefined) this.revokedNonces.set(nonce, true);
     for (const connection of [...(this.connections.get(userId) ?? [])]) {
       if (nonce === undefined || connection.nonce === nonce) connection.stream.close();
     }

@@ -43,7 +43,9 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
     const request = context.switchToHttp().getRequest<TokenRequest>();
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
       // A public route still knows its caller when a valid token comes along; a bad one is ignored.
-      if (request.headers.authorization) await this.authenticate(context, request).catch(() => undefined);
+      if (request.headers.authorization) {
+        await this.authenticate(context, request).catch(() => (request.user = undefined));
+      }
       return true;
     }
     const user = await this.authenticate(context, request);
@@ -59,6 +61,8 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
     if (!user || user.expiresAtMs <= this.clock.nowMs()) {
       await super.canActivate(context);
       user = request.user as AuthenticatedUser;
+      // The caller is known only once its session is known to be live.
+      request.user = undefined;
       if (token !== null) this.verified.set(token, user);
     }
     request.user = this.strategy.admit(user);
