@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { createTestEnvironment, startApp, type TestApp } from './support/harness.js';
+import { createTestEnvironment, createUser, PASSWORD, startApp, type TestApp } from './support/harness.js';
 
 describe('the application shell', () => {
   let t: TestApp;
@@ -29,6 +29,29 @@ describe('the application shell', () => {
       .send('{"email": ')
       .expect(400);
     expect(response.body.error.code).toBe('invalid_params');
+  });
+
+  it('refuses any field sent to a route that takes no body, and changes nothing', async () => {
+    const qr = await t.http().post('/api/v1/auth/qr').send({ user_id: 1 }).expect(400);
+    expect(qr.body.error).toEqual({ code: 'invalid_params', text: 'unknown field user_id' });
+    await t.http().post('/api/v1/auth/qr').send([1]).expect(400);
+
+    const user = await createUser(t);
+    const other = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
+    const ending = await t
+      .http()
+      .delete('/api/v1/tokens/sessions')
+      .set(user.auth)
+      .send({ all: true })
+      .expect(400);
+    expect(ending.body.error).toEqual({ code: 'invalid_params', text: 'unknown field all' });
+    // The other session was not ended; an empty body is no body.
+    await t.http().get('/api/v1/me').set('Authorization', `Bearer ${other.body.access_token}`).expect(200);
+    await t.http().post('/api/v1/tokens/sse-code').set(user.auth).send({}).expect(200);
   });
 
   it('answers a body over 4 MB with 413 payload_too_large', async () => {
