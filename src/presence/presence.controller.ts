@@ -1,6 +1,12 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type AuthUser, CurrentUser, OptionalUser, Public } from '../common/auth.decorators.js';
+import {
+  AllowUnconfirmed,
+  type AuthUser,
+  CurrentUser,
+  OptionalUser,
+  Public,
+} from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
 import { SetStatusDto } from './dto/status.dto.js';
@@ -12,6 +18,8 @@ export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 
   @ApiBearerAuth()
+  // The status is part of the own record, which an unconfirmed user may update (DESIGN §3).
+  @AllowUnconfirmed()
   @Put('me/status')
   @ApiOperation({ summary: 'Set my status: null, away, busy, do_not_disturb or invisible' })
   async setStatus(@CurrentUser() user: AuthUser, @Body() dto: SetStatusDto) {

@@ -58,7 +58,7 @@ export const RPC_METHODS = {
   update_me: { rest: 'PATCH /me', access: 'user', dto: UpdateMeDto, result: '{user}' },
   me: { rest: 'GET /me', access: 'user', dto: NoArgumentsDto, result: '{user}' },
   get_user: { rest: 'GET /users/:id', access: 'public', dto: UserIdDto, result: '{user}' },
-  set_status: { rest: 'PUT /me/status', access: 'confirmed', dto: SetStatusDto, result: '{user}' },
+  set_status: { rest: 'PUT /me/status', access: 'user', dto: SetStatusDto, result: '{user}' },
   api_create_sse_auth_code: {
     rest: 'POST /tokens/sse-code',
     access: 'confirmed',
