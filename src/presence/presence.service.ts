@@ -19,7 +19,12 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { USER_STATUSES, type UserStatus } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { PresenceSource } from '../users/view-sources.js';
-import { MemoryPresenceStore, type PresenceStore, RedisPresenceStore } from './presence.store.js';
+import {
+  MemoryPresenceStore,
+  type PresenceStore,
+  presenceTimings,
+  RedisPresenceStore,
+} from './presence.store.js';
 
 export interface LastSeen {
   user_id: number;
@@ -54,7 +59,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
       ? new RedisPresenceStore(
           redis.client,
           (...parts) => redis.key(...parts),
-          config.presenceTtlSeconds * 1000,
+          presenceTimings(config.presenceTtlSeconds * 1000).deadAfterMs,
           () => clock.nowMs(),
         )
       : new MemoryPresenceStore();
@@ -63,8 +68,8 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
   async onModuleInit(): Promise<void> {
     this.records.usePresence(this);
     await this.tick();
-    const every = Math.max(500, (this.config.presenceTtlSeconds * 1000) / 3);
-    this.ticker = setInterval(() => void this.tick(), every).unref();
+    const { beatMs } = presenceTimings(this.config.presenceTtlSeconds * 1000);
+    this.ticker = setInterval(() => void this.tick(), beatMs).unref();
   }
 
   onlineAmong(userIds: number[]): Promise<Set<number>> {

@@ -53,10 +53,21 @@ export class MemoryPresenceStore implements PresenceStore {
 }
 
 /**
+ * How often each instance heartbeats and checks the others, and after how long without a
+ * heartbeat an instance is dead, for a crashed instance's users to be offline within `ttlMs`
+ * (DESIGN §2): found dead at most one check after `deadAfterMs`. A live instance misses three
+ * heartbeats before it is taken for dead.
+ */
+export function presenceTimings(ttlMs: number): { beatMs: number; deadAfterMs: number } {
+  const beatMs = Math.max(500, Math.floor(ttlMs / 4));
+  return { beatMs, deadAfterMs: ttlMs - beatMs };
+}
+
+/**
  * Presence across instances. Keys: `presence:instances` (sorted set: instance → last heartbeat),
  * `presence:user:<id>` (hash: instance → its stream count), `presence:held:<instance>` (set of
- * user ids it holds) and `presence:announced:<id>`. An instance whose heartbeat is older than the
- * TTL is dead: the first instance to remove it from the sorted set settles its users.
+ * user ids it holds) and `presence:announced:<id>`. An instance whose heartbeat is older than
+ * `deadAfterMs` is dead: the first instance to remove it from the sorted set settles its users.
  */
 export class RedisPresenceStore implements PresenceStore {
   readonly instanceId = randomBytes(8).toString('hex');
@@ -64,7 +75,7 @@ export class RedisPresenceStore implements PresenceStore {
   constructor(
     private readonly redis: Redis,
     private readonly key: (...parts: (string | number)[]) => string,
-    private readonly ttlMs: number,
+    private readonly deadAfterMs: number,
     private readonly now: () => number,
   ) {}
 
@@ -98,7 +109,7 @@ export class RedisPresenceStore implements PresenceStore {
   async onlineAmong(userIds: number[]): Promise<Set<number>> {
     if (userIds.length === 0) return new Set();
     const pipeline = this.redis.pipeline();
-    pipeline.zrangebyscore(this.key('presence', 'instances'), this.now() - this.ttlMs, '+inf');
+    pipeline.zrangebyscore(this.key('presence', 'instances'), this.now() - this.deadAfterMs, '+inf');
     for (const id of userIds) pipeline.hgetall(this.key('presence', 'user', id));
     const [[, liveReply], ...holders] = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
     const live = new Set(liveReply as string[]);
@@ -114,7 +125,7 @@ export class RedisPresenceStore implements PresenceStore {
   async tick(): Promise<number[]> {
     const instances = this.key('presence', 'instances');
     await this.redis.zadd(instances, this.now(), this.instanceId);
-    const dead = await this.redis.zrangebyscore(instances, '-inf', this.now() - this.ttlMs);
+    const dead = await this.redis.zrangebyscore(instances, '-inf', this.now() - this.deadAfterMs);
     const orphans: number[] = [];
     for (const instance of dead) {
       if ((await this.redis.zrem(instances, instance)) !== 1) continue; // another instance took it
