@@ -15,6 +15,7 @@ describe('configuration', () => {
     expect(config.corsOrigins).toBe('*');
     expect(config.maxConnections).toBe(0);
     expect(config.keepAliveSeconds).toBe(65);
+    expect(config.avatarFetch).toEqual({ allowHosts: [], caFile: null });
   });
 
   it('selects PostgreSQL and Redis by their URLs', () => {
@@ -38,9 +39,17 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
     [{ KEEP_ALIVE_SECONDS: '600' }, /KEEP_ALIVE_SECONDS must be a whole number from 1 to 290/],
     [{ MAX_CONNECTIONS: '-1' }, /MAX_CONNECTIONS/],
+    [{ AVATAR_FETCH_ALLOW_HOSTS: 'images.example, http://x/' }, /AVATAR_FETCH_ALLOW_HOSTS .*"http:\/\/x\/"/],
+    [{ AVATAR_FETCH_CA_FILE: '/nonexistent/ca.pem' }, /AVATAR_FETCH_CA_FILE must be a PEM certificate/],
   ])('stops the start with one line naming the bad variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads a comma list of hosts allowed to lead avatar fetches to private addresses', () => {
+    expect(
+      loadConfig({ AVATAR_FETCH_ALLOW_HOSTS: ' images.intranet, 10.0.0.8 ,' }).avatarFetch.allowHosts,
+    ).toEqual(['images.intranet', '10.0.0.8']);
   });
 
   it('reads a comma list of CORS origins', () => {

@@ -37,6 +37,13 @@ export interface AppConfig {
   maxConnections: number;
   /** Seconds an idle keep-alive connection stays open; above a load balancer's idle timeout. */
   keepAliveSeconds: number;
+  /** Fetching the `https://` avatar URLs given to PATCH /me. */
+  avatarFetch: {
+    /** Hosts that may resolve to private addresses (refused otherwise). */
+    allowHosts: string[];
+    /** PEM CA certificate(s) trusted besides Node's own. */
+    caFile: string | null;
+  };
 }
 
 export interface ApnsConfig {
@@ -162,7 +169,28 @@ export function loadConfig(env: Env = process.env): AppConfig {
     qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
     maxConnections: integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
     keepAliveSeconds: integer('KEEP_ALIVE_SECONDS', 65, 1, 290),
+    avatarFetch: readAvatarFetch(read),
   };
+}
+
+function readAvatarFetch(read: (name: string) => string | undefined): AppConfig['avatarFetch'] {
+  const allowHosts = (read('AVATAR_FETCH_ALLOW_HOSTS') ?? '')
+    .split(',')
+    .map((host) => host.trim())
+    .filter((host) => host !== '');
+  for (const host of allowHosts) {
+    if (!/^[\w.:-]+$/.test(host)) {
+      throw new ConfigError(
+        `AVATAR_FETCH_ALLOW_HOSTS must be host names or addresses separated by commas, got "${host}"`,
+      );
+    }
+  }
+  const given = read('AVATAR_FETCH_CA_FILE');
+  const caFile = given === undefined ? null : resolve(given);
+  if (caFile !== null) {
+    checkPemFile('AVATAR_FETCH_CA_FILE', caFile, (pem) => !!new X509Certificate(pem), 'a PEM certificate');
+  }
+  return { allowHosts, caFile };
 }
 
 function readApns(

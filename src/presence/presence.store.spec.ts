@@ -36,56 +36,58 @@ describe('presence store rules (in process)', () => {
   });
 });
 
-// The Redis store needs a Redis: it runs in the PostgreSQL + Redis pass of `npm test`.
+// The Redis store needs a Redis: these run in the PostgreSQL + Redis pass of `npm test` (as the
+// two-process tests of test/cluster.e2e-spec.ts do).
 const { redisUrl } = loadConfig();
-const withRedis = redisUrl ? describe : describe.skip;
 
-withRedis('presence across instances (Redis)', () => {
-  const TTL_MS = 60_000;
-  const { beatMs, deadAfterMs } = presenceTimings(TTL_MS);
-  const prefix = `unichat-test:${randomBytes(4).toString('hex')}`;
-  const key = (...parts: (string | number)[]) => [prefix, ...parts].join(':');
-  let redis: Redis;
-  let now = 0;
-  const store = () => new RedisPresenceStore(redis, key, deadAfterMs, () => now);
+if (redisUrl) {
+  describe('presence across instances (Redis)', () => {
+    const TTL_MS = 60_000;
+    const { beatMs, deadAfterMs } = presenceTimings(TTL_MS);
+    const prefix = `unichat-test:${randomBytes(4).toString('hex')}`;
+    const key = (...parts: (string | number)[]) => [prefix, ...parts].join(':');
+    let redis: Redis;
+    let now = 0;
+    const store = () => new RedisPresenceStore(redis, key, deadAfterMs, () => now);
 
-  beforeAll(() => {
-    redis = new Redis(redisUrl as string);
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+    beforeAll(() => {
+      redis = new Redis(redisUrl as string);
+    });
+    afterAll(async () => {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    });
 
-  it.each([1, beatMs / 2, beatMs - 1])(
-    "settles a crashed instance's users within the TTL, whatever the phase of the others' checks (%i ms)",
-    async (phase) => {
-      const start = 1_000_000 * phase;
-      now = start;
-      const crashed = store();
-      const survivor = store();
-      const userId = 7 + phase;
-      await crashed.add(userId); // its last heartbeat: it crashes right after
-      let settledAfter: number | null = null;
-      for (now = start + phase; settledAfter === null && now <= start + 2 * TTL_MS; now += beatMs) {
-        if ((await survivor.tick()).includes(userId)) settledAfter = now - start;
+    it.each([1, beatMs / 2, beatMs - 1])(
+      "settles a crashed instance's users within the TTL, whatever the phase of the others' checks (%i ms)",
+      async (phase) => {
+        const start = 1_000_000 * phase;
+        now = start;
+        const crashed = store();
+        const survivor = store();
+        const userId = 7 + phase;
+        await crashed.add(userId); // its last heartbeat: it crashes right after
+        let settledAfter: number | null = null;
+        for (now = start + phase; settledAfter === null && now <= start + 2 * TTL_MS; now += beatMs) {
+          if ((await survivor.tick()).includes(userId)) settledAfter = now - start;
+        }
+        expect(settledAfter).not.toBeNull();
+        expect(settledAfter).toBeLessThanOrEqual(TTL_MS);
+        expect(await survivor.onlineAmong([userId])).toEqual(new Set());
+      },
+    );
+
+    it('never takes a live instance, heartbeating on time, for dead', async () => {
+      now = 5_000_000_000;
+      const [first, second] = [store(), store()];
+      await first.add(1);
+      await second.add(2);
+      for (let beat = 0; beat < 12; beat += 1) {
+        now += beatMs;
+        expect([...(await first.tick()), ...(await second.tick())]).toEqual([]);
       }
-      expect(settledAfter).not.toBeNull();
-      expect(settledAfter).toBeLessThanOrEqual(TTL_MS);
-      expect(await survivor.onlineAmong([userId])).toEqual(new Set());
-    },
-  );
-
-  it('never takes a live instance, heartbeating on time, for dead', async () => {
-    now = 5_000_000_000;
-    const [first, second] = [store(), store()];
-    await first.add(1);
-    await second.add(2);
-    for (let beat = 0; beat < 12; beat += 1) {
-      now += beatMs;
-      expect([...(await first.tick()), ...(await second.tick())]).toEqual([]);
-    }
-    expect(await first.onlineAmong([1, 2])).toEqual(new Set([1, 2]));
+      expect(await first.onlineAmong([1, 2])).toEqual(new Set([1, 2]));
+    });
   });
-});
+}

@@ -21,17 +21,8 @@ export interface ProcessedAvatar {
   small: EncodedImage | null;
 }
 
-/**
- * The bytes of a `data:image/<type>;base64,<data>` URL. Any other URL is refused: the service does
- * not fetch images from the network (no server-side request forgery, no slow third parties).
- */
+/** The bytes of a `data:image/<type>;base64,<data>` URL. */
 export function decodeAvatarDataUrl(value: string): Buffer {
-  if (/^https?:\/\//i.test(value)) {
-    throw new AppError(
-      'invalid_avatar',
-      'avatar URLs are not fetched; send a data URL or upload the file to PUT /me/avatar',
-    );
-  }
   const match = /^data:image\/([a-z0-9.+-]+);base64,([A-Za-z0-9+/\r\n]+={0,2})$/i.exec(value);
   if (!match) {
     throw new AppError('invalid_avatar', 'avatar must be a data URL: data:image/<type>;base64,<data>');

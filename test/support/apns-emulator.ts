@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, randomUUID, verify } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { selfSignedCertificate } from './tls.js';
 import { waitFor } from './wait.js';
 
 /** What the emulator answers for a token: a status; the reason body is APNs' own for that status. */
@@ -63,8 +62,6 @@ export interface ApnsEmulator {
   waitForPushes(token: string, count?: number, timeoutMs?: number): Promise<ReceivedPush[]>;
   close(): Promise<void>;
 }
-
-const run = promisify(execFile);
 
 /**
  * A stand-in for api.push.apple.com: an HTTP/2 TLS server on loopback with a self-signed
@@ -245,30 +242,4 @@ function validJwt(jwt: string, publicKey: KeyObject, keyId: string, teamId: stri
   } catch {
     return false;
   }
-}
-
-/** A throw-away certificate for 127.0.0.1, made by the openssl command line tool. */
-async function selfSignedCertificate(dir: string): Promise<{ key: string; cert: string; certFile: string }> {
-  const keyFile = join(dir, 'tls-key.pem');
-  const certFile = join(dir, 'tls-cert.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ]);
-  return { key: await readFile(keyFile, 'utf8'), cert: await readFile(certFile, 'utf8'), certFile };
 }

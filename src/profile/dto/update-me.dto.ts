@@ -23,7 +23,9 @@ export class UpdateMeDto {
   @MaxLength(1000)
   current_password?: string | null;
 
-  @ApiPropertyOptional({ description: 'A data URL (data:image/<type>;base64,…) of at most 2 MB.' })
+  @ApiPropertyOptional({
+    description: 'A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB.',
+  })
   @IsOptional()
   @IsString()
   avatar?: string | null;
