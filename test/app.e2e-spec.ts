@@ -1,5 +1,11 @@
 import { connect, type Socket } from 'node:net';
-import { createTestEnvironment, createUser, PASSWORD, startApp, type TestApp } from './support/harness.js';
+import {
+  anotherSession,
+  createTestEnvironment,
+  createUser,
+  startApp,
+  type TestApp,
+} from './support/harness.js';
 
 describe('the application shell', () => {
   let t: TestApp;
@@ -37,11 +43,7 @@ describe('the application shell', () => {
     await t.http().post('/api/v1/auth/qr').send([1]).expect(400);
 
     const user = await createUser(t);
-    const other = await t
-      .http()
-      .post('/api/v1/auth/login')
-      .send({ email: user.email, password: PASSWORD })
-      .expect(200);
+    const other = await anotherSession(t, user);
     const ending = await t
       .http()
       .delete('/api/v1/tokens/sessions')
@@ -50,7 +52,7 @@ describe('the application shell', () => {
       .expect(400);
     expect(ending.body.error).toEqual({ code: 'invalid_params', text: 'unknown field all' });
     // The other session was not ended; an empty body is no body.
-    await t.http().get('/api/v1/me').set('Authorization', `Bearer ${other.body.access_token}`).expect(200);
+    await t.http().get('/api/v1/me').set(other.auth).expect(200);
     await t.http().post('/api/v1/tokens/sse-code').set(user.auth).send({}).expect(200);
   });
 

@@ -8,6 +8,7 @@ import { PushService } from '../src/devices/push.service.js';
 import { EventBus } from '../src/events/event-bus.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
 import {
+  anotherSession,
   createUser,
   PASSWORD,
   startApp,
@@ -233,28 +234,24 @@ describe('devices and push', () => {
       await register(ann, annsTablet).expect(201);
       await register(bob, bobsPhone).expect(201);
       // A second session of Ann's logs out, giving up her phone's token and (wrongly) Bob's.
-      const login = await t
+      const login = await anotherSession(t, ann);
+      await t
         .http()
-        .post('/api/v1/auth/login')
-        .send({ email: ann.email, password: PASSWORD })
+        .post('/api/v1/auth/logout')
+        .set(login.auth)
+        .send({ device_token: annsPhone })
         .expect(200);
-      const session = { Authorization: `Bearer ${login.body.access_token}` };
-      await t.http().post('/api/v1/auth/logout').set(session).send({ device_token: annsPhone }).expect(200);
       await waitFor(
         async () => !(await tokensOf(ann)).includes(annsPhone),
         'the logged-out device to be removed',
       );
       expect(await tokensOf(ann)).toEqual([annsTablet]);
 
-      const again = await t
-        .http()
-        .post('/api/v1/auth/login')
-        .send({ email: ann.email, password: PASSWORD })
-        .expect(200);
+      const again = await anotherSession(t, ann);
       await t
         .http()
         .post('/api/v1/auth/logout')
-        .set({ Authorization: `Bearer ${again.body.access_token}` })
+        .set(again.auth)
         .send({ device_token: bobsPhone })
         .expect(200);
       await settled();

@@ -3,6 +3,7 @@ import { type DomainEvents } from '../src/events/domain-events.js';
 import { EventBus } from '../src/events/event-bus.js';
 import { UsersService } from '../src/users/users.service.js';
 import {
+  anotherSession,
   createUser,
   mails,
   PASSWORD,
@@ -165,14 +166,10 @@ describe('profile', () => {
 
     it('sets the new password and ends every other session, keeping this one', async () => {
       const user = await createUser(t);
-      const other = await t
-        .http()
-        .post('/api/v1/auth/login')
-        .send({ email: user.email, password: PASSWORD })
-        .expect(200);
+      const other = await anotherSession(t, user);
       await patch(user, { password: 'New-password-42', current_password: PASSWORD }).expect(200);
       await t.http().get('/api/v1/me').set(user.auth).expect(200);
-      await t.http().get('/api/v1/me').set('Authorization', `Bearer ${other.body.access_token}`).expect(401);
+      await t.http().get('/api/v1/me').set(other.auth).expect(401);
       await t.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(401);
       await t
         .http()
@@ -306,14 +303,10 @@ describe('profile', () => {
 
     it('keeps the old password and the other sessions when another field is refused', async () => {
       const user = await createUser(t);
-      const other = await t
-        .http()
-        .post('/api/v1/auth/login')
-        .send({ email: user.email, password: PASSWORD })
-        .expect(200);
+      const other = await anotherSession(t, user);
       const body = { password: 'New-password-42', current_password: PASSWORD, nick: '1bad nick' };
       expect((await patch(user, body).expect(400)).body.error.code).toBe('invalid_nick');
-      await t.http().get('/api/v1/me').set('Authorization', `Bearer ${other.body.access_token}`).expect(200);
+      await t.http().get('/api/v1/me').set(other.auth).expect(200);
       await t.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
       await t
         .http()

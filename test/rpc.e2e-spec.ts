@@ -1,4 +1,5 @@
 import {
+  anotherSession,
   createUser,
   PASSWORD,
   startApp,
@@ -89,17 +90,12 @@ describe('seed-compatible RPC endpoint', () => {
 
   it('refuses the token of a session ended elsewhere on its very first call, and changes nothing', async () => {
     const user = await createUser(t);
-    const other = await t
-      .http()
-      .post('/api/v1/auth/login')
-      .send({ email: user.email, password: PASSWORD })
-      .expect(200);
-    const otherAuth = { Authorization: `Bearer ${other.body.access_token}` };
-    await t.http().delete('/api/v1/tokens/sessions').set(otherAuth).expect(200);
+    const other = await anotherSession(t, user);
+    await t.http().delete('/api/v1/tokens/sessions').set(other.auth).expect(200);
     // `user`'s token was never shown to the server before its session ended.
     const refused = await rpc('update_me', { nick: 'Hijacked Nick' }, user).expect(401);
     expect(refused.body.error.code).toBe('unauthorized');
-    const me = await t.http().get('/api/v1/me').set(otherAuth).expect(200);
+    const me = await t.http().get('/api/v1/me').set(other.auth).expect(200);
     expect(me.body.user.nick).toBe(user.nick);
   });
 

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Session } from '../src/tokens/session.entity.js';
-import { createUser, PASSWORD, startApp, type TestApp } from './support/harness.js';
+import { anotherSession, createUser, startApp, type TestApp } from './support/harness.js';
 import { waitFor } from './support/wait.js';
 
 // Tests and local clusters start several applications in one process. Passport keeps one 'jwt'
@@ -20,24 +20,12 @@ describe('two applications in one process', () => {
 
   it('refuses a session ended on the first, though the second was started last', async () => {
     const user = await createUser(first);
-    const other = await first
-      .http()
-      .post('/api/v1/auth/login')
-      .send({ email: user.email, password: PASSWORD })
-      .expect(200);
-    await first
-      .http()
-      .delete('/api/v1/tokens/sessions')
-      .set('Authorization', `Bearer ${other.body.access_token}`)
-      .expect(200);
+    const other = await anotherSession(first, user);
+    await first.http().delete('/api/v1/tokens/sessions').set(other.auth).expect(200);
 
     const response = await first.http().get('/api/v1/me').set(user.auth).expect(401);
     expect(response.body.error.code).toBe('unauthorized');
-    await first
-      .http()
-      .get('/api/v1/me')
-      .set('Authorization', `Bearer ${other.body.access_token}`)
-      .expect(200);
+    await first.http().get('/api/v1/me').set(other.auth).expect(200);
   });
 
   it('records the use of a session in its own database', async () => {

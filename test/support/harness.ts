@@ -179,3 +179,19 @@ export async function createUser(
     auth: { Authorization: `Bearer ${login.body.access_token}` },
   };
 }
+
+/** Logs the user in once more: another session of theirs, with its own access token. */
+export async function anotherSession(
+  t: TestApp,
+  user: TestUser,
+): Promise<{ accessToken: string; auth: { Authorization: string } }> {
+  const login = await t
+    .http()
+    .post('/api/v1/auth/login')
+    .send({ email: user.email, password: user.password });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  return {
+    accessToken: login.body.access_token,
+    auth: { Authorization: `Bearer ${login.body.access_token}` },
+  };
+}
