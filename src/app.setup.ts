@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -23,7 +24,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   configureServer(app.getHttpServer() as Server, config);
   // First, so the request's id and logger are there for everything after it.
   app.use(requestLogger(logger));
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // application/json, and its +json kinds (application/merge-patch+json for PATCH /me).
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
   app.disable('x-powered-by');
@@ -52,7 +54,23 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  await app.init();
+  app.use(outsideTheApi);
   return app;
+}
+
+/**
+ * Last in line: Nest answers unknown routes under /api/v1 only, and Express would answer the rest
+ * with an HTML page. The root leads to the demo page, as the default APP_ROOT_URL is the root:
+ * confirmation links land there with their `?email_confirmed=1`.
+ */
+function outsideTheApi(request: Request, response: Response): void {
+  if (request.path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+    const query = request.originalUrl.indexOf('?');
+    response.redirect(302, `/demo${query < 0 ? '' : request.originalUrl.slice(query)}`);
+    return;
+  }
+  response.status(404).json({ error: { code: 'not_found', text: 'no such route' } });
 }
 
 /**

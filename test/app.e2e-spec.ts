@@ -27,6 +27,16 @@ describe('the application shell', () => {
     expect(response.body).toEqual({ error: { code: 'not_found', text: 'no such route' } });
   });
 
+  it('answers unknown paths outside the API in the envelope too, and leads the root to the demo page', async () => {
+    for (const path of ['/x', '/api', '/health/x', '//api//v1//users//1']) {
+      const response = await t.http().get(path).expect(404);
+      expect(response.body).toEqual({ error: { code: 'not_found', text: 'no such route' } });
+    }
+    // Where confirmation links land with the default APP_ROOT_URL.
+    await t.http().get('/?email_confirmed=1').expect(302).expect('Location', '/demo?email_confirmed=1');
+    await t.http().get('/').expect(302).expect('Location', '/demo');
+  });
+
   it('answers malformed JSON with 400 invalid_params', async () => {
     const response = await t
       .http()
@@ -34,7 +44,51 @@ describe('the application shell', () => {
       .set('Content-Type', 'application/json')
       .send('{"email": ')
       .expect(400);
-    expect(response.body.error.code).toBe('invalid_params');
+    // Not the parser's own text, which repeats part of the body.
+    expect(response.body.error).toEqual({ code: 'invalid_params', text: 'request body is not valid JSON' });
+  });
+
+  it('refuses a body with too many fields, too deep, or with broken Unicode, before validating it', async () => {
+    const post = (raw: string) =>
+      t.http().post('/api/v1/auth/login').set('Content-Type', 'application/json').send(raw).expect(400);
+    const manyKeys = `{${Array.from({ length: 20_000 }, (_, n) => `"k${n}":0`).join(',')}}`;
+    expect((await post(manyKeys)).body.error).toEqual({
+      code: 'invalid_params',
+      text: 'the request body has more than 1000 fields',
+    });
+    expect((await post(`{"email":${'['.repeat(3000)}${']'.repeat(3000)}}`)).body.error).toEqual({
+      code: 'invalid_params',
+      text: 'the request body is nested more than 16 levels deep',
+    });
+    expect((await post('{"email":"\\ud800@example.com","password":"Correct-horse-42"}')).body.error).toEqual({
+      code: 'invalid_params',
+      text: 'the request body holds text that is not valid Unicode',
+    });
+  });
+
+  it('refuses a body that is not JSON instead of ignoring it, and takes application/merge-patch+json', async () => {
+    const user = await createUser(t);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const response = await t
+        .http()
+        .patch('/api/v1/me')
+        .set(user.auth)
+        .set('Content-Type', type)
+        .send('{"status_message":"ignored?"}')
+        .expect(400);
+      expect(response.body.error).toEqual({
+        code: 'invalid_params',
+        text: 'the request body must be application/json',
+      });
+    }
+    const patched = await t
+      .http()
+      .patch('/api/v1/me')
+      .set(user.auth)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send('{"status_message":"merged"}')
+      .expect(200);
+    expect(patched.body.user.status_message).toBe('merged');
   });
 
   it('refuses any field sent to a route that takes no body, and changes nothing', async () => {

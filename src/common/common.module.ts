@@ -1,14 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { BodylessRoutesGuard } from './bodyless-routes.guard.js';
+import { RequestBodyGuard } from './request-body.guard.js';
 import { Clock } from './clock.js';
 import { RateLimiter } from './rate-limiter.js';
 
 // Owns what every module shares and tests replace: the clock and the rate-limit counters; and
-// the guard that refuses a body on routes that take none.
+// the guard that checks every request body before validation.
 @Global()
 @Module({
-  providers: [Clock, RateLimiter, { provide: APP_GUARD, useClass: BodylessRoutesGuard }],
+  providers: [Clock, RateLimiter, { provide: APP_GUARD, useClass: RequestBodyGuard }],
   exports: [Clock, RateLimiter],
 })
 export class CommonModule {}

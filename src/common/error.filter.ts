@@ -50,6 +50,9 @@ export class ErrorFilter implements ExceptionFilter {
 
   private toAppError(exception: unknown): AppError {
     if (exception instanceof AppError) return exception;
+    // Express's adapter wraps body-parser's errors; the text of the original repeats the body.
+    const fromBodyParser = bodyParserError(exception instanceof HttpException ? exception.cause : exception);
+    if (fromBodyParser) return fromBodyParser;
     if (exception instanceof HttpException) return fromHttpException(exception);
     const err = exception as {
       type?: string;
@@ -57,18 +60,24 @@ export class ErrorFilter implements ExceptionFilter {
       code?: string;
       driverError?: { code?: string };
     };
-    // body-parser and multer errors arrive as plain errors with a type or code.
-    if (err?.type === 'entity.too.large' || err?.status === 413) return new AppError('payload_too_large');
-    if (err?.type === 'entity.parse.failed')
-      return new AppError('invalid_params', 'request body is not valid JSON');
-    if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
-      return new AppError('invalid_params', 'unsupported request body encoding');
-    }
+    // multer's errors arrive as plain errors with a status.
+    if (err?.status === 413) return new AppError('payload_too_large');
     const code = err?.code ?? err?.driverError?.code;
     if (code !== undefined && UNAVAILABLE_CODES.has(code)) return new AppError('unavailable');
     if (isConnectionError(exception)) return new AppError('unavailable');
     return new AppError('internal_error');
   }
+}
+
+/** body-parser's errors, known by their type. */
+function bodyParserError(error: unknown): AppError | null {
+  const type = (error as { type?: unknown } | undefined)?.type;
+  if (type === 'entity.too.large') return new AppError('payload_too_large');
+  if (type === 'entity.parse.failed') return new AppError('invalid_params', 'request body is not valid JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new AppError('invalid_params', 'unsupported request body encoding');
+  }
+  return null;
 }
 
 /** An error as it may be logged: a failed query keeps its message and code, never its parameters. */
