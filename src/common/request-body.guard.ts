@@ -87,7 +87,8 @@ export function problemOf(body: unknown): string | null {
   while (pending.length > 0) {
     const [value, depth] = pending.pop() as [unknown, number];
     if (typeof value === 'string') {
-      if (!(value as WellFormedCheck).isWellFormed()) return 'the request body holds text that is not valid Unicode';
+      if (!(value as WellFormedCheck).isWellFormed())
+        return 'the request body holds text that is not valid Unicode';
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
