@@ -327,6 +327,29 @@ describe('auth', () => {
       }
     });
 
+    it('answers invalid_params for null fields, without counting a failed login', async () => {
+      const user = await createUser(t);
+      for (let attempt = 0; attempt < 6; attempt += 1) {
+        for (const body of [
+          { email: user.email, password: null },
+          { email: null, password: PASSWORD },
+          { auth_token: null },
+        ]) {
+          const response = await login(body).expect(400);
+          expect(response.body.error.code).toBe('invalid_params');
+        }
+      }
+      // Six rounds of those would have locked the address out (please_wait) had they counted.
+      await login({ email: user.email, password: PASSWORD }).expect(200);
+      await t.http().post('/api/v1/tokens').send({ auth_token: null }).expect(400);
+      const register = await t
+        .http()
+        .post('/api/v1/auth/register')
+        .send({ email: uniqueEmail('null'), password: PASSWORD, nick: null })
+        .expect(400);
+      expect(register.body.error.code).toBe('invalid_params');
+    });
+
     it('answers please_wait with retry_after after 5 failures for one email, even with the right password', async () => {
       const user = await createUser(t);
       for (let attempt = 0; attempt < 5; attempt += 1) {

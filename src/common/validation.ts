@@ -1,4 +1,5 @@
 import { type ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { AppError } from './errors.js';
 
 /**
@@ -28,3 +29,10 @@ function describe(errors: ValidationError[], parent = ''): string {
   }
   return messages.join('; ') || 'invalid parameters';
 }
+
+/**
+ * The field may be left out, but not sent as `null`: class-validator's `IsOptional` lets `null`
+ * through to code that expects its type. (`PATCH /me` keeps `IsOptional`: there `null` means
+ * "unchanged", DESIGN §3.)
+ */
+export const MayBeOmitted = () => ValidateIf((_object: object, value: unknown) => value !== undefined);

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, MaxLength } from 'class-validator';
+import { MayBeOmitted } from '../../common/validation.js';
 
 export class RegisterDto {
   @ApiProperty({ example: 'ann@example.com' })
@@ -15,13 +16,13 @@ export class RegisterDto {
   @ApiPropertyOptional({
     description: 'Starts with a letter, 5 to 64 characters, unique without regard to case.',
   })
-  @IsOptional()
+  @MayBeOmitted()
   @IsString()
   @MaxLength(1000)
   nick?: string;
 
   @ApiPropertyOptional({ description: 'Also log in: the answer then carries auth_token and access_token.' })
-  @IsOptional()
+  @MayBeOmitted()
   @IsBoolean()
   auto_login?: boolean;
 }
@@ -48,13 +49,13 @@ export class ResetPasswordDto {
 /** Either email + password, or the auth_token of an earlier login. */
 export class CredentialsDto {
   @ApiPropertyOptional({ example: 'ann@example.com' })
-  @IsOptional()
+  @MayBeOmitted()
   @IsString()
   @MaxLength(1000)
   email?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @MayBeOmitted()
   @IsString()
   @MaxLength(1000)
   password?: string;
@@ -62,7 +63,7 @@ export class CredentialsDto {
   @ApiPropertyOptional({
     description: 'Long-lived token from an earlier login, instead of email and password.',
   })
-  @IsOptional()
+  @MayBeOmitted()
   @IsString()
   @MaxLength(200)
   auth_token?: string;
@@ -70,7 +71,7 @@ export class CredentialsDto {
 
 export class LogoutDto {
   @ApiPropertyOptional({ description: 'A push token this device gives up; it is removed with the session.' })
-  @IsOptional()
+  @MayBeOmitted()
   @IsString()
   @MaxLength(200)
   device_token?: string;
