@@ -161,6 +161,19 @@ describe('QR login', () => {
       await t.http().get('/api/v1/me').set(ann.auth).expect(200);
     });
 
+    it('answers HEAD on the QR stream with its headers only, and keeps the login for the real stream', async () => {
+      const ann = await createUser(t);
+      const code = await newCode();
+      await approve(ann, code.id, { key: code.key }).expect(200);
+      const head = await t
+        .http()
+        .head(`/api/v1/auth/qr/${code.id}/events?key=${encodeURIComponent(code.key)}`)
+        .expect(200);
+      expect(head.headers['content-type']).toMatch(/^text\/event-stream/);
+      const browser = await listen(code);
+      expect((await browser.next<QrLoginEvent>('qr_login')).data.user.id).toBe(ann.id);
+    });
+
     it('delivers an approval that came before the browser started listening', async () => {
       const ann = await createUser(t);
       const code = await newCode();

@@ -108,6 +108,15 @@ describe('event stream', () => {
     });
   });
 
+  it('answers HEAD with the headers only, and the user does not count as online', async () => {
+    const user = await createUser(t);
+    const code = await sseCode(t, user);
+    const head = await t.http().head(`/api/v1/events?code=${code}`).expect(200);
+    expect(head.headers['content-type']).toMatch(/^text\/event-stream/);
+    const seen = await t.http().get(`/api/v1/users/${user.id}/last-seen`).expect(200);
+    expect(seen.body.is_online).toBe(false);
+  });
+
   it('streams with the right headers, a retry hint and heartbeat comments', async () => {
     const user = await createUser(t);
     const stream = track(await openStream(t, user));

@@ -57,6 +57,7 @@ export class QrLoginStreams implements OnModuleInit, OnApplicationShutdown {
       settling: false,
       again: false,
     };
+    if (waiter.stream.isClosed) return; // a HEAD: headers only, never the login
     this.heartbeat.add(waiter.stream);
     // Listen before looking, so an approval in between is not missed.
     const set = this.waiters.get(id) ?? new Set();

@@ -83,6 +83,7 @@ export class EventGateway implements OnModuleInit {
       throw new AppError('unauthorized', 'unknown or revoked SSE code');
     const { userId } = owner;
     const stream = new SseStream(response);
+    if (stream.isClosed) return; // a HEAD: headers only, no stream, no presence
     const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
     const set = this.connections.get(userId) ?? new Set();
     set.add(connection);

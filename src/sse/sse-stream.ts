@@ -42,7 +42,7 @@ export class SseStream {
   private readonly closeHandlers: (() => void)[] = [];
   /**
    * The connection, when this response is the one it is answering (not queued behind a pipelined
-   * request, not a HEAD). Messages are written to it in one piece, framed as an HTTP chunk here:
+   * request). Messages are written to it in one piece, framed as an HTTP chunk here:
    * ServerResponse.write costs a three-part writev and a tick per message, a third of the CPU of a
    * fan-out to 10,000 streams. The headers, the first chunk and the last one still go through the
    * response, so Node decides the framing and ends it.
@@ -59,10 +59,18 @@ export class SseStream {
       // nginx: pass each message through at once instead of buffering the response.
       'X-Accel-Buffering': 'no',
     });
+    if (response.req.method === 'HEAD') {
+      // Headers only: Node sends no body to a HEAD, and would hold the headers until the end.
+      this.socket = null;
+      this.chunked = false;
+      this.closed = true;
+      response.end();
+      return;
+    }
     response.socket?.setNoDelay(true);
     response.socket?.setTimeout(0);
     response.write(`retry: ${SSE_RETRY_MS}\n\n`);
-    this.socket = response.req.method === 'HEAD' ? null : response.socket;
+    this.socket = response.socket;
     this.chunked = response.chunkedEncoding;
     response.on('close', () => this.markClosed());
   }
