@@ -112,6 +112,9 @@ describe('devices and push', () => {
       await register(user, deviceToken.toUpperCase()).expect(201);
       await register(user, deviceToken).expect(200);
       expect(await tokensOf(user)).toEqual([deviceToken]);
+      // Removing it in capitals removes it too.
+      await t.http().delete(`/api/v1/devices/${deviceToken.toUpperCase()}`).set(user.auth).expect(200);
+      expect(await tokensOf(user)).toEqual([]);
     });
 
     it('accepts longer tokens of up to 200 hex characters (future APNs formats)', async () => {
