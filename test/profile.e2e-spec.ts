@@ -236,10 +236,12 @@ describe('profile', () => {
 
     it('answers 404 not_found for nobody and 400 invalid_params for a malformed id', async () => {
       expect((await t.http().get('/api/v1/users/999999999').expect(404)).body.error.code).toBe('not_found');
-      for (const id of ['abc', '0', '-3', '1.5']) {
-        expect((await t.http().get(`/api/v1/users/${id}`).expect(400)).body.error.code).toBe(
-          'invalid_params',
-        );
+      expect((await t.http().get('/api/v1/users/2147483647').expect(404)).body.error.code).toBe('not_found');
+      // Beyond the 32-bit id space PostgreSQL would refuse the query itself (it was a 500).
+      for (const id of ['abc', '0', '-3', '1.5', '2147483648', '999999999999999', '9007199254740993']) {
+        for (const path of [`/api/v1/users/${id}`, `/api/v1/users/${id}/last-seen`]) {
+          expect((await t.http().get(path).expect(400)).body.error.code).toBe('invalid_params');
+        }
       }
     });
   });

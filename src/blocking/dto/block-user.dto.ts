@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { MAX_ID } from '../../common/positive-int.pipe.js';
 
 export class UserIdDto {
   @ApiProperty({ example: 290, description: 'The other user (their id is also their JID).' })
   @IsInt()
   @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @Max(MAX_ID)
   user_id: number;
 }
