@@ -1,12 +1,23 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { AvatarImage } from './avatar.entity.js';
-import type { EncodedImage, ProcessedAvatar } from './avatar-image.js';
+import { avatarRecord } from '../users/user-records.js';
+import type { User } from '../users/user.entity.js';
+import { AvatarFetcher } from './avatar-fetch.js';
+import {
+  decodeAvatarDataUrl,
+  type EncodedImage,
+  processAvatar,
+  type ProcessedAvatar,
+} from './avatar-image.js';
 
 export interface StoredAvatarKeys {
   avatarKey: string;
@@ -33,11 +44,37 @@ export class AvatarsService implements OnModuleInit {
   private readonly cache = new Map<string, ServedImage>();
   private cachedBytes = 0;
 
+  private readonly fetcher: AvatarFetcher;
+
   constructor(
     @InjectRepository(AvatarImage) private readonly images: Repository<AvatarImage>,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
-  ) {}
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    const { allowHosts, caFile } = config.avatarFetch;
+    this.fetcher = new AvatarFetcher({
+      allowHosts,
+      ca: caFile === null ? null : readFileSync(caFile, 'utf8'),
+    });
+  }
+
+  /**
+   * The image a PATCH /me `avatar` names: a data URL, or an https URL fetched now (DESIGN §3);
+   * null when it is the user's own current avatar URL, as a client sends its record back.
+   */
+  async fromProfileValue(value: string, user: User): Promise<ProcessedAvatar | null> {
+    if (/^data:/i.test(value)) return processAvatar(decodeAvatarDataUrl(value));
+    const current = avatarRecord(user, this.config.publicUrl);
+    if (current && (value === current.full || value === current.small)) return null;
+    if (!/^https:\/\//i.test(value)) {
+      throw new AppError(
+        'invalid_avatar',
+        'avatar must be a data URL (data:image/<type>;base64,…) or an https URL',
+      );
+    }
+    return processAvatar(await this.fetcher.fetch(value));
+  }
 
   async onModuleInit(): Promise<void> {
     // A removed avatar stops being served by every instance, not only the one that removed it.

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isEmail } from 'class-validator';
 import { DataSource } from 'typeorm';
@@ -7,19 +6,16 @@ import { EmailTokensService } from '../auth/email-tokens.service.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { AppError } from '../common/errors.js';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../events/event-bus.js';
 import { MailService } from '../mail/mail.service.js';
 import { noticeMail } from '../mail/templates.js';
 import { SessionsService } from '../tokens/sessions.service.js';
 import { nickKey, parseNick } from '../users/nick.js';
-import { avatarRecord, type OwnRecord, type PublicRecord } from '../users/user-records.js';
+import type { OwnRecord, PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { AvatarFetcher } from './avatar-fetch.js';
-import { decodeAvatarDataUrl, processAvatar, type ProcessedAvatar } from './avatar-image.js';
+import { processAvatar } from './avatar-image.js';
 import { AvatarsService } from './avatars.service.js';
 import type { UpdateMeDto } from './dto/update-me.dto.js';
 
@@ -29,8 +25,6 @@ const MOBILE_NUMBER = /^\+?[0-9][0-9 ().-]{2,30}$/;
 /** The own record and its atomic update, avatars, public records and nick search. */
 @Injectable()
 export class ProfileService {
-  private readonly fetcher: AvatarFetcher;
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
@@ -41,13 +35,7 @@ export class ProfileService {
     private readonly hasher: PasswordHasher,
     private readonly mail: MailService,
     private readonly events: EventBus,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.fetcher = new AvatarFetcher({
-      allowHosts: config.avatarFetch.allowHosts,
-      ca: config.avatarFetch.caFile === null ? null : readFileSync(config.avatarFetch.caFile, 'utf8'),
-    });
-  }
+  ) {}
 
   async me(userId: number): Promise<OwnRecord> {
     return this.records.own(await this.users.getById(userId));
@@ -95,7 +83,7 @@ export class ProfileService {
       }
       changes.pendingEmail = newEmail;
     }
-    const avatar = dto.avatar == null ? null : await this.avatarFrom(dto.avatar, user);
+    const avatar = dto.avatar == null ? null : await this.avatars.fromProfileValue(dto.avatar, user);
     const oldImages = avatar ? await this.avatars.keysOf(userId) : [];
 
     const ended = await this.dataSource.transaction(async (manager) => {
@@ -120,23 +108,6 @@ export class ProfileService {
     if (changes.passwordHash) this.events.emit('auth.password_changed', { userId, via: 'update' });
     if (Object.keys(changes).length > 0) this.events.emit('user.updated', { userId });
     return this.me(userId);
-  }
-
-  /**
-   * The image a PATCH /me `avatar` names: a data URL, or an https URL fetched now (DESIGN §3);
-   * null when it is the user's own current avatar URL, as a client sends its record back.
-   */
-  private async avatarFrom(value: string, user: User): Promise<ProcessedAvatar | null> {
-    if (/^data:/i.test(value)) return processAvatar(decodeAvatarDataUrl(value));
-    const current = avatarRecord(user, this.config.publicUrl);
-    if (current && (value === current.full || value === current.small)) return null;
-    if (!/^https:\/\//i.test(value)) {
-      throw new AppError(
-        'invalid_avatar',
-        'avatar must be a data URL (data:image/<type>;base64,…) or an https URL',
-      );
-    }
-    return processAvatar(await this.fetcher.fetch(value));
   }
 
   async setAvatarFile(userId: number, file: Buffer): Promise<OwnRecord> {
