@@ -24,8 +24,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   configureServer(app.getHttpServer() as Server, config);
   // First, so the request's id and logger are there for everything after it.
   app.use(requestLogger(logger));
-  // application/json, and its +json kinds (application/merge-patch+json for PATCH /me).
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
   app.disable('x-powered-by');
@@ -40,6 +38,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     exposedHeaders: ['Retry-After', 'ETag', 'X-Request-Id'],
     maxAge: 600,
   });
+  // After CORS and helmet, so a body the parser refuses (400, 413) still reaches a browser on
+  // another origin. application/json, and its +json kinds (application/merge-patch+json).
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'demo', 'demo/{*path}'] });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -42,8 +42,11 @@ describe('the application shell', () => {
       .http()
       .post('/api/v1/auth/login')
       .set('Content-Type', 'application/json')
+      .set('Origin', 'https://app.example')
       .send('{"email": ')
       .expect(400);
+    // A browser on another origin can read it.
+    expect(response.headers['access-control-allow-origin']).toBe('*');
     // Not the parser's own text, which repeats part of the body.
     expect(response.body.error).toEqual({ code: 'invalid_params', text: 'request body is not valid JSON' });
   });

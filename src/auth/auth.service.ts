@@ -156,14 +156,17 @@ export class AuthService {
 
   /** Sets a new password from a reset link; ends every session (and so every stream). */
   async resetPassword(token: string, password: string): Promise<void> {
+    // Checked and hashed before the transaction: on SQLite a transaction holds the one connection.
+    const link = await this.emailTokens.live(this.dataSource.manager, token, 'password_reset');
+    const problem = passwordProblem(password, link.email);
+    if (problem) throw new AppError('weak_password', problem);
+    const passwordHash = await this.hasher.hash(password);
     const { userId, ended } = await this.dataSource.transaction(async (manager) => {
       const row = await this.emailTokens.consume(manager, token, 'password_reset');
-      const problem = passwordProblem(password, row.email);
-      if (problem) throw new AppError('weak_password', problem);
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
       await this.users.update(manager, user.id, {
-        passwordHash: await this.hasher.hash(password),
+        passwordHash,
         // The mail reached its owner, so the address is proven.
         confirmedAt: user.confirmedAt ?? this.clock.now(),
       });

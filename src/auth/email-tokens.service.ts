@@ -78,15 +78,21 @@ export class EmailTokensService {
    * is unknown, used or expired. The update is conditional, so a token works exactly once.
    */
   async consume(manager: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
+    const row = await this.live(manager, token, purpose);
+    const now = this.clock.now();
+    const result = await manager.update(EmailToken, { id: row.id, usedAt: IsNull() }, { usedAt: now });
+    if (!result.affected) throw new AppError('invalid_token');
+    return row;
+  }
+
+  /** The live (unused, unexpired) token, else `invalid_token`; `consume` is what uses it up. */
+  async live(manager: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
     const row = await manager.findOneBy(EmailToken, {
       tokenHash: hashToken(token),
       purpose,
       usedAt: IsNull(),
     });
-    const now = this.clock.now();
-    if (!row || row.expiresAt.getTime() <= now.getTime()) throw new AppError('invalid_token');
-    const result = await manager.update(EmailToken, { id: row.id, usedAt: IsNull() }, { usedAt: now });
-    if (!result.affected) throw new AppError('invalid_token');
+    if (!row || row.expiresAt.getTime() <= this.clock.nowMs()) throw new AppError('invalid_token');
     return row;
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
 import { openDataSource } from './data-source-options.js';
+import { insideSqliteTransaction } from './sqlite-transactions.js';
 
 @Entity()
 class Note {
@@ -105,6 +106,24 @@ describe('transactions on SQLite, where every request shares one connection', ()
       await notes.insert({ text: 'outer, by repository' });
     });
     expect(await texts()).toEqual(['inner', 'outer', 'outer, by repository']);
+  });
+
+  it('refuses a save outside a transaction, which would start one the turns cannot see', async () => {
+    await expect(notes.save({ text: 'loose' })).rejects.toThrow(/dataSource\.transaction\(\)/);
+    await dataSource.transaction((manager) => manager.save(Note, { text: 'inside' }));
+    expect(await texts()).toEqual(['inside']);
+  });
+
+  it('tells code whether it runs inside a transaction, so it never waits for work from outside', async () => {
+    expect(insideSqliteTransaction()).toBe(false);
+    let later: Promise<boolean> = Promise.resolve(true);
+    await dataSource.transaction(async () => {
+      expect(insideSqliteTransaction()).toBe(true);
+      // Started inside, run after the end: outside by then.
+      later = new Promise((resolve) => setImmediate(() => resolve(insideSqliteTransaction())));
+    });
+    expect(insideSqliteTransaction()).toBe(false);
+    expect(await later).toBe(false);
   });
 
   it('turns unique-index conflicts into rejected transactions and goes on', async () => {

@@ -2,6 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import pLimit from 'p-limit';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
+/** The transaction the running code is part of, and on which data source. */
+const transactionScope = new AsyncLocalStorage<{ open: boolean; dataSource: DataSource }>();
+
+/**
+ * Whether the running code is inside an open SQLite transaction. Such code must not wait for work
+ * started outside it (a read shared with another request, say): that work waits for the
+ * transaction's turn, which would never end.
+ */
+export function insideSqliteTransaction(): boolean {
+  return transactionScope.getStore()?.open === true;
+}
+
 /**
  * TypeORM gives better-sqlite3 one connection, which every request shares, and a transaction
  * holds it across awaits. Left alone, another request's statements run inside an open
@@ -12,15 +24,17 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
  */
 export function takeTurnsOnSqlite(dataSource: DataSource): void {
   const turns = pLimit(1);
-  const transactionScope = new AsyncLocalStorage<{ open: boolean }>();
-  const insideTransaction = () => transactionScope.getStore()?.open === true;
+  const inside = () => {
+    const scope = transactionScope.getStore();
+    return scope?.open === true && scope.dataSource === dataSource;
+  };
 
   const manager = dataSource.manager;
   const transaction = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
   manager.transaction = ((...args: unknown[]) => {
-    if (insideTransaction()) return transaction(...args);
+    if (inside()) return transaction(...args);
     return turns(async () => {
-      const scope = { open: true };
+      const scope = { open: true, dataSource };
       try {
         return await transactionScope.run(scope, () => transaction(...args));
       } finally {
@@ -34,5 +48,14 @@ export function takeTurnsOnSqlite(dataSource: DataSource): void {
   const runner = dataSource.createQueryRunner();
   const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
   runner.query = ((...args: unknown[]) =>
-    insideTransaction() ? query(...args) : turns(() => query(...args))) as QueryRunner['query'];
+    inside() ? query(...args) : turns(() => query(...args))) as QueryRunner['query'];
+  // TypeORM's `save` outside a transaction starts one of its own on the runner, which the turns
+  // above cannot see: refuse it loudly rather than let it interleave with another request's.
+  const startTransaction = runner.startTransaction.bind(runner);
+  runner.startTransaction = ((...args: Parameters<QueryRunner['startTransaction']>) => {
+    if (inside()) return startTransaction(...args);
+    return Promise.reject(
+      new Error('on SQLite, write through dataSource.transaction() (save() outside one is not serialised)'),
+    );
+  }) as QueryRunner['startTransaction'];
 }

@@ -10,6 +10,9 @@ describe('AvatarFetcher', () => {
     'https://0.0.0.0/me.png',
     'https://100.64.0.1/me.png',
     'https://[fd00::1]/me.png',
+    'https://[::127.0.0.1]/me.png',
+    'https://2130706433/me.png',
+    'https://0x7f.1/me.png',
   ])('refuses %s, a private or reserved address, before connecting', async (url) => {
     const fetcher = new AvatarFetcher({ allowHosts: [], ca: null });
     await expect(fetcher.fetch(url)).rejects.toEqual(

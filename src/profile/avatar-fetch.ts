@@ -1,13 +1,20 @@
-import { lookup } from 'node:dns';
+import { lookup, type LookupAddress } from 'node:dns';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import ipaddr from 'ipaddr.js';
+import pLimit from 'p-limit';
 import { AppError } from '../common/errors.js';
 import { AVATAR_MAX_BYTES } from './avatar-image.js';
 
 const FETCH_TIMEOUT_MS = 10_000;
+/**
+ * Host name lookups of avatar URLs at once, in the whole process. A lookup holds a thread of
+ * libuv's pool (4, shared with argon2 and sharp) until the resolver gives up, which no abort
+ * shortens: a few URLs on a slow DNS domain must not stall every login.
+ */
+const lookupSlots = pLimit(1);
 const MAX_REDIRECTS = 3;
 
 export interface AvatarFetchOptions {
@@ -89,17 +96,26 @@ export class AvatarFetcher {
   private get(url: URL, deadline: AbortSignal): Promise<IncomingMessage> {
     const allowed = this.allowHosts.has(url.hostname.toLowerCase());
     const checkedLookup: LookupFunction = (hostname, options, done) => {
-      lookup(hostname, { ...options, all: true }, (error, addresses) => {
-        if (error) return done(error, '', 0);
-        try {
-          if (!allowed) for (const { address } of addresses) assertPublic(address);
-        } catch (refusal) {
-          return done(refusal as Error, '', 0);
-        }
-        // http calls with `all` when it wants every address (happy eyeballs), else the first.
-        if (options.all) return done(null, addresses);
-        return done(null, addresses[0].address, addresses[0].family);
-      });
+      lookupSlots(
+        () =>
+          new Promise<LookupAddress[]>((resolve, reject) =>
+            lookup(hostname, { ...options, all: true }, (error, addresses) =>
+              error ? reject(error) : resolve(addresses),
+            ),
+          ),
+      ).then(
+        (addresses) => {
+          try {
+            if (!allowed) for (const { address } of addresses) assertPublic(address);
+          } catch (refusal) {
+            return done(refusal as Error, '', 0);
+          }
+          // http calls with `all` when it wants every address (happy eyeballs), else the first.
+          if (options.all) return done(null, addresses);
+          return done(null, addresses[0].address, addresses[0].family);
+        },
+        (error: Error) => done(error, '', 0),
+      );
     };
     return new Promise((resolve, reject) => {
       const request = https.get(
@@ -124,8 +140,12 @@ export class AvatarFetcher {
   }
 }
 
+/** ::a.b.c.d, the deprecated IPv4-compatible form, which ipaddr.js counts as unicast. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
 function assertPublic(address: string): void {
-  if (ipaddr.process(address).range() !== 'unicast') {
+  const parsed = ipaddr.process(address);
+  if (parsed.range() !== 'unicast' || (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE))) {
     throw new AppError('invalid_avatar', 'avatar URL leads to a private or reserved address');
   }
 }

@@ -11,6 +11,7 @@ import {
 } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
+import { insideSqliteTransaction } from '../database/sqlite-transactions.js';
 import { uniqueViolation } from '../database/errors.js';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { UserCache } from './user-cache.js';
@@ -56,6 +57,9 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
   }
 
   findById(id: number): Promise<User | null> {
+    // Inside a SQLite transaction a read shared with another request would wait for this very
+    // transaction to end: read on its own, uncached.
+    if (insideSqliteTransaction()) return this.users.findOneBy({ id });
     return this.cache.get(id, (key) => this.users.findOneBy({ id: key }));
   }
 
