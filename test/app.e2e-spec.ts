@@ -67,6 +67,16 @@ describe('the application shell', () => {
       code: 'invalid_params',
       text: 'the request body holds text that is not valid Unicode',
     });
+    // PostgreSQL's text columns cannot hold a NUL, in a body or a query.
+    expect((await post('{"email":"a\\u0000@example.com","password":"Correct-horse-42"}')).body.error).toEqual(
+      {
+        code: 'invalid_params',
+        text: 'the request body holds a NUL character',
+      },
+    );
+    const user = await createUser(t);
+    const search = await t.http().get('/api/v1/users?nick=ab%00').set(user.auth).expect(400);
+    expect(search.body.error).toEqual({ code: 'invalid_params', text: 'the query holds a NUL character' });
   });
 
   it('refuses a body that is not JSON instead of ignoring it, and takes application/merge-patch+json', async () => {

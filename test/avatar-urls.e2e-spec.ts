@@ -52,6 +52,7 @@ describe('avatars given as https URLs (PATCH /me)', () => {
       '/moved': (respond) => respond(302, { location: '/me.jpg' }),
       '/loop': (respond) => respond(302, { location: '/loop' }),
       '/downgrade': (respond) => respond(301, { location: 'http://127.0.0.1/me.jpg' }),
+      '/broken': (respond) => respond(302, { location: 'https://[::1' }),
       '/text': (respond) => respond(200, { 'content-type': 'text/plain' }, Buffer.from('no pixels here')),
       '/huge.png': (respond) => respond(200, { 'content-type': 'image/png' }, huge),
     });
@@ -109,6 +110,7 @@ describe('avatars given as https URLs (PATCH /me)', () => {
     ['an image over 2 MB', () => host.url('/huge.png'), 413, /at most 2 MB/],
     ['endless redirects', () => host.url('/loop'), 400, /redirects/],
     ['a redirect to plain http', () => host.url('/downgrade'), 400, /must be https/],
+    ['a redirect to no URL at all', () => host.url('/broken'), 400, /not a URL/],
     ['a host nobody answers for', () => 'https://unichat-test.invalid/me.jpg', 400, /could not be fetched/],
     [
       'credentials in the URL',

@@ -148,6 +148,37 @@ describe('profile', () => {
     expect(await me(user)).toEqual(before);
   });
 
+  it.each([
+    // Each would not fit its column on PostgreSQL (it was a 500 there).
+    ['a NUL character', { status_message: 'a\u0000b' }, 'invalid_params'],
+    [
+      'a status message of 400 characters counted as 200',
+      { status_message: 'a\ufe0f'.repeat(200) },
+      'invalid_params',
+    ],
+    ['a nick that folds into more than 256 characters', { nick: '\ufdfa'.repeat(15) }, 'invalid_nick'],
+  ])('refuses %s, and changes nothing', async (_case, body, code) => {
+    const user = await createUser(t);
+    const before = await me(user);
+    expect((await patch(user, body).expect(400)).body.error.code).toBe(code);
+    expect(await me(user)).toEqual(before);
+  });
+
+  it('refuses an email address that grows past 254 characters in lower case', async () => {
+    const user = await createUser(t);
+    const before = await me(user);
+    const email = `${'\u0130'.repeat(32)}@${'\u0130'.repeat(60)}.${'\u0130'.repeat(60)}.com`;
+    const response = await patch(user, { email, current_password: PASSWORD }).expect(400);
+    expect(response.body.error.code).toBe('invalid_email');
+    const registered = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({ email, password: PASSWORD })
+      .expect(400);
+    expect(registered.body.error.code).toBe('invalid_email');
+    expect(await me(user)).toEqual(before);
+  });
+
   describe('password change', () => {
     it('needs the right current_password, refuses weak ones, and changes nothing on failure', async () => {
       const user = await createUser(t);

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isEmail } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
@@ -55,8 +54,7 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<{ user: OwnRecord } | LoginResult> {
     const email = input.email.trim();
-    if (!isEmail(email) || email.length > 254)
-      throw new AppError('invalid_email', 'email address is malformed');
+    if (!UsersService.isUsableEmail(email)) throw new AppError('invalid_email', 'email address is malformed');
     const problem = passwordProblem(input.password, email);
     if (problem) throw new AppError('registration_error', problem);
     const nick = input.nick === undefined ? null : parseNick(input.nick);

@@ -29,7 +29,10 @@ export class ErrorFilter implements ExceptionFilter {
     const request = http.getRequest<Request & { id?: string }>();
     const error = this.toAppError(exception);
 
-    if (error.status >= 500) {
+    if (exception instanceof AppError && error.status >= 500) {
+      // Said on purpose by our code (push is off, the database is down): a line, not a trace.
+      this.logger.warn(`${error.code} on ${request?.method} ${request?.path}: ${error.message}`);
+    } else if (error.status >= 500) {
       this.logger.error(
         { err: loggable(exception), requestId: request?.id, path: request?.path },
         `${error.code} on ${request?.method} ${request?.path}`,

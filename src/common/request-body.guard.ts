@@ -12,7 +12,7 @@ import { AppError } from './errors.js';
 export const MAX_BODY_FIELDS = 1000;
 export const MAX_BODY_DEPTH = 16;
 
-type BodyRequest = IncomingMessage & { body?: unknown };
+type BodyRequest = IncomingMessage & { body?: unknown; params?: unknown; query?: unknown };
 /** String.prototype.isWellFormed (Node 20; TypeScript types it from lib es2024 on). */
 type WellFormedCheck = string & { isWellFormed(): boolean };
 
@@ -41,8 +41,15 @@ export class RequestBodyGuard implements CanActivate {
     if (hasBody(request) && body === undefined && !(route.file && isMultipart(request))) {
       throw new AppError('invalid_params', 'the request body must be application/json');
     }
+    for (const [part, value] of [
+      ['path', request.params],
+      ['query', request.query],
+    ] as const) {
+      const problem = problemOf(value, `the ${part}`);
+      if (problem) throw new AppError('invalid_params', problem);
+    }
     if (body === undefined || body === null) return true;
-    const problem = problemOf(body);
+    const problem = problemOf(body, 'the request body');
     if (problem) throw new AppError('invalid_params', problem);
     if (route.body || (typeof body === 'object' && Object.keys(body).length === 0)) return true;
     const fields = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : [];
@@ -80,22 +87,25 @@ function isMultipart(request: IncomingMessage): boolean {
   return /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '');
 }
 
-/** Why a parsed JSON body is refused, or null. Walks it without recursion. */
-export function problemOf(body: unknown): string | null {
+/**
+ * Why a parsed body (or the query, or the path parameters) is refused, or null. Walks it without
+ * recursion. A NUL character is refused too: PostgreSQL's text columns cannot hold one.
+ */
+export function problemOf(body: unknown, what: string): string | null {
   const pending: [unknown, number][] = [[body, 0]];
   let fields = 0;
   while (pending.length > 0) {
     const [value, depth] = pending.pop() as [unknown, number];
     if (typeof value === 'string') {
-      if (!(value as WellFormedCheck).isWellFormed())
-        return 'the request body holds text that is not valid Unicode';
+      if (!(value as WellFormedCheck).isWellFormed()) return `${what} holds text that is not valid Unicode`;
+      if (value.includes('\u0000')) return `${what} holds a NUL character`;
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_BODY_DEPTH) return `the request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
+    if (depth >= MAX_BODY_DEPTH) return `${what} is nested more than ${MAX_BODY_DEPTH} levels deep`;
     const entries = Array.isArray(value) ? value : Object.entries(value).flat();
     fields += Array.isArray(value) ? value.length : entries.length / 2;
-    if (fields > MAX_BODY_FIELDS) return `the request body has more than ${MAX_BODY_FIELDS} fields`;
+    if (fields > MAX_BODY_FIELDS) return `${what} has more than ${MAX_BODY_FIELDS} fields`;
     for (const entry of entries) pending.push([entry, depth + 1]);
   }
   return null;

@@ -1,5 +1,5 @@
 import { type ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidateIf } from 'class-validator';
+import { buildMessage, ValidateBy, ValidateIf } from 'class-validator';
 import { AppError } from './errors.js';
 
 /**
@@ -36,3 +36,19 @@ function describe(errors: ValidationError[], parent = ''): string {
  * "unchanged", DESIGN §3.)
  */
 export const MayBeOmitted = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
+/**
+ * At most `max` UTF-16 code units, so at most `max` characters in a varchar column. class-validator's
+ * MaxLength does not count variation selectors (validator.js), so 400 characters of `a\uFE0F` got
+ * past a limit of 256 and overflowed the column on PostgreSQL.
+ */
+export function MaxTextLength(max: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'maxTextLength',
+    constraints: [max],
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || value.length <= max,
+      defaultMessage: buildMessage((each) => `${each}$property must be at most $constraint1 characters`),
+    },
+  });
+}

@@ -66,6 +66,9 @@ export class AvatarFetcher {
         if (!location || redirects === MAX_REDIRECTS) {
           throw new AppError('invalid_avatar', `avatar URL redirects too often or nowhere`);
         }
+        if (!URL.canParse(location, target.href)) {
+          throw new AppError('invalid_avatar', 'avatar URL redirects to an address that is not a URL');
+        }
         target = this.parse(new URL(location, target).href);
         continue;
       }

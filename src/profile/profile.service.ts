@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isEmail } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { EmailTokensService } from '../auth/email-tokens.service.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
@@ -66,7 +65,7 @@ export class ProfileService {
 
     const newEmail = dto.email == null ? null : dto.email.trim();
     const emailChanges = newEmail !== null && UsersService.emailKey(newEmail) !== user.emailKey;
-    if (newEmail !== null && emailChanges && (!isEmail(newEmail) || newEmail.length > 254)) {
+    if (newEmail !== null && emailChanges && !UsersService.isUsableEmail(newEmail)) {
       throw new AppError('invalid_email', 'email address is malformed');
     }
     // Sending the address in force again calls a pending change off (its link stops working).

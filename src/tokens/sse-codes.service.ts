@@ -42,16 +42,18 @@ export class SseCodesService {
 
   /** The user's code: the existing one, or a new one. */
   async codeFor(userId: number): Promise<string> {
-    const existing = await this.codes.findOneBy({ userId });
-    if (existing) return this.code(existing);
-    const row = { userId, nonce: randomBytes(24).toString('base64url'), createdAt: this.clock.now() };
-    try {
-      await this.codes.insert(row);
-      return this.code(row);
-    } catch (error) {
-      // A concurrent request created it first: hand out that one.
-      if (!uniqueViolation(error)) throw error;
-      return this.code(await this.codes.findOneByOrFail({ userId }));
+    // A concurrent request may create the code first (the insert fails), and another revoke it
+    // right after (then it is gone again): a few tries settle both races.
+    for (let attempt = 1; ; attempt += 1) {
+      const existing = await this.codes.findOneBy({ userId });
+      if (existing) return this.code(existing);
+      const row = { userId, nonce: randomBytes(24).toString('base64url'), createdAt: this.clock.now() };
+      try {
+        await this.codes.insert(row);
+        return this.code(row);
+      } catch (error) {
+        if (!uniqueViolation(error) || attempt === 3) throw error;
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import { AppError } from '../common/errors.js';
 
 export const NICK_MIN_LENGTH = 5;
 export const NICK_MAX_LENGTH = 64;
+const NICK_KEY_MAX_LENGTH = 256;
 
 export interface Nick {
   /** As the user wrote it, without leading and trailing spaces. */
@@ -28,7 +29,10 @@ export function parseNick(raw: string): Nick {
   if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(nick)) {
     throw new AppError('invalid_nick', 'nick must not contain control characters');
   }
-  return { nick, key: nickKey(nick) };
+  const key = nickKey(nick);
+  // Folding can lengthen a nick (NFKC turns U+FDFA into 18 characters); the key's column holds 256.
+  if (key.length > NICK_KEY_MAX_LENGTH) throw new AppError('invalid_nick', 'nick is too long');
+  return { nick, key };
 }
 
 /**

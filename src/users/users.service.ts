@@ -1,3 +1,4 @@
+import { isEmail } from 'class-validator';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
@@ -54,6 +55,12 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
 
   static emailKey(email: string): string {
     return email.trim().toLowerCase();
+  }
+
+  /** A well-formed address whose own and lower-cased forms fit their columns (254 characters). */
+  static isUsableEmail(email: string): boolean {
+    // Lower case can lengthen a text (İ becomes i and a combining dot).
+    return isEmail(email) && email.length <= 254 && UsersService.emailKey(email).length <= 254;
   }
 
   findById(id: number): Promise<User | null> {

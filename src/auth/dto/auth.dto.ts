@@ -1,16 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsString, MaxLength } from 'class-validator';
-import { MayBeOmitted } from '../../common/validation.js';
+import { IsBoolean, IsString } from 'class-validator';
+import { MayBeOmitted, MaxTextLength } from '../../common/validation.js';
 
 export class RegisterDto {
   @ApiProperty({ example: 'ann@example.com' })
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   email: string;
 
   @ApiProperty({ description: 'At least 10 characters of at least two kinds; not the email address.' })
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   password: string;
 
   @ApiPropertyOptional({
@@ -18,7 +18,7 @@ export class RegisterDto {
   })
   @MayBeOmitted()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   nick?: string;
 
   @ApiPropertyOptional({ description: 'Also log in: the answer then carries auth_token and access_token.' })
@@ -30,19 +30,19 @@ export class RegisterDto {
 export class EmailDto {
   @ApiProperty({ example: 'ann@example.com' })
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   email: string;
 }
 
 export class ResetPasswordDto {
   @ApiProperty({ description: 'The password_reset_token from the mail link.' })
   @IsString()
-  @MaxLength(200)
+  @MaxTextLength(200)
   token: string;
 
   @ApiProperty()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   password: string;
 }
 
@@ -51,13 +51,13 @@ export class CredentialsDto {
   @ApiPropertyOptional({ example: 'ann@example.com' })
   @MayBeOmitted()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   email?: string;
 
   @ApiPropertyOptional()
   @MayBeOmitted()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   password?: string;
 
   @ApiPropertyOptional({
@@ -65,7 +65,7 @@ export class CredentialsDto {
   })
   @MayBeOmitted()
   @IsString()
-  @MaxLength(200)
+  @MaxTextLength(200)
   auth_token?: string;
 }
 
@@ -73,6 +73,6 @@ export class LogoutDto {
   @ApiPropertyOptional({ description: 'A push token this device gives up; it is removed with the session.' })
   @MayBeOmitted()
   @IsString()
-  @MaxLength(200)
+  @MaxTextLength(200)
   device_token?: string;
 }

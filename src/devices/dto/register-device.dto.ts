@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
+import { MaxTextLength } from '../../common/validation.js';
 
 export class RegisterDeviceDto {
   @ApiProperty({
@@ -8,11 +9,11 @@ export class RegisterDeviceDto {
       'The APNs device token as hex: 64 characters today, up to 200 accepted for longer future tokens.',
   })
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   token: string;
 
   @ApiProperty({ example: 'ios_app', description: 'Only `ios_app` for now.' })
   @IsString()
-  @MaxLength(100)
+  @MaxTextLength(100)
   notification_service: string;
 }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { MaxTextLength } from '../../common/validation.js';
 
 /** PATCH /me: a field that is missing or null is left unchanged (DESIGN §3). */
 export class UpdateMeDto {
@@ -8,19 +9,19 @@ export class UpdateMeDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   nick?: string | null;
 
   @ApiPropertyOptional({ description: 'New password; needs current_password.' })
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   password?: string | null;
 
   @ApiPropertyOptional({ description: 'Needed to change password or email.' })
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   current_password?: string | null;
 
   @ApiPropertyOptional({
@@ -38,7 +39,7 @@ export class UpdateMeDto {
   @ApiPropertyOptional({ description: 'Up to 256 characters; an empty string clears it.' })
   @IsOptional()
   @IsString()
-  @MaxLength(256)
+  @MaxTextLength(256)
   status_message?: string | null;
 
   @ApiPropertyOptional({
@@ -46,7 +47,7 @@ export class UpdateMeDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(32)
+  @MaxTextLength(32)
   mobile_number?: string | null;
 
   @ApiPropertyOptional({
@@ -54,13 +55,13 @@ export class UpdateMeDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
+  @MaxTextLength(1000)
   email?: string | null;
 }
 
 export class SearchUsersQuery {
   @ApiPropertyOptional({ description: 'Nick prefix, at least 2 characters, case-insensitive.' })
   @IsString()
-  @MaxLength(64)
+  @MaxTextLength(64)
   nick: string;
 }

@@ -1,9 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { IsString } from 'class-validator';
+import { MaxTextLength } from '../../common/validation.js';
 
 export class ApproveQrLoginDto {
   @ApiProperty({ description: 'The key from the scanned `uri` (unichat://qr-login?id=…&key=…).' })
   @IsString()
-  @MaxLength(200)
+  @MaxTextLength(200)
   key: string;
 }
