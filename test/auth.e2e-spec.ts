@@ -271,6 +271,20 @@ describe('auth', () => {
       ).toHaveLength(1);
     });
 
+    it('sends one reset mail for many requests at the same moment', async () => {
+      const user = await createUser(t);
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }),
+        ),
+      );
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, ...Array(19).fill(429)]);
+      await waitForMail(t, user.email, /Reset/);
+      expect(
+        (await mails(t)).filter((mail) => mail.to === user.email && /Reset/.test(mail.subject)),
+      ).toHaveLength(1);
+    });
+
     it('answers invalid_token for an unknown token', async () => {
       const response = await t
         .http()

@@ -118,7 +118,7 @@ export class AuthService {
     if (!user) return; // Nothing to send; answering the same as for a real account tells nothing.
     const target = user.confirmedAt === null ? user.email : user.pendingEmail;
     if (target === null) return;
-    const wait = await this.emailTokens.secondsUntilNext(user.id, 'confirm_email');
+    const wait = await this.emailTokens.claimNextSend(user.id, 'confirm_email');
     if (wait > 0) {
       throw new AppError(
         'please_wait',
@@ -136,7 +136,7 @@ export class AuthService {
   async requestPasswordReset(emailAddress: string): Promise<void> {
     const user = await this.users.findByEmail(emailAddress);
     if (!user) throw new AppError('invalid_email', 'no account has this email address');
-    const wait = await this.emailTokens.secondsUntilNext(user.id, 'password_reset');
+    const wait = await this.emailTokens.claimNextSend(user.id, 'password_reset');
     if (wait > 0) {
       const next = new Date(this.clock.nowMs() + wait * 1000).toISOString();
       throw new AppError(

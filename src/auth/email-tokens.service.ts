@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { RateLimiter } from '../common/rate-limiter.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -29,6 +30,7 @@ export class EmailTokensService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly mail: MailService,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** Creates a confirmation token for `email` and queues its mail, in the caller's transaction. */
@@ -65,12 +67,17 @@ export class EmailTokensService {
     );
   }
 
-  /** Seconds until another mail of this kind may be sent to the user (0: now). */
-  async secondsUntilNext(userId: number, purpose: EmailTokenPurpose): Promise<number> {
+  /**
+   * Seconds until another mail of this kind may be sent to the user; 0 means now, and the turn is
+   * then the caller's. The last token's time says when the last mail went; an atomic counter (in
+   * Redis with several instances) keeps concurrent requests from all passing that check at once.
+   */
+  async claimNextSend(userId: number, purpose: EmailTokenPurpose): Promise<number> {
     const last = await this.tokens.findOne({ where: { userId, purpose }, order: { createdAt: 'DESC' } });
-    if (!last) return 0;
-    const waitMs = last.createdAt.getTime() + MAIL_INTERVAL_SECONDS * 1000 - this.clock.nowMs();
-    return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
+    const waitMs = last ? last.createdAt.getTime() + MAIL_INTERVAL_SECONDS * 1000 - this.clock.nowMs() : 0;
+    if (waitMs > 0) return Math.ceil(waitMs / 1000);
+    const claim = await this.limiter.hit(`mail:${purpose}:${userId}`, MAIL_INTERVAL_SECONDS);
+    return claim.count > 1 ? Math.max(claim.retryAfter, 1) : 0;
   }
 
   /**
