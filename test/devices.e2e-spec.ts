@@ -179,6 +179,17 @@ describe('devices and push', () => {
       ]);
     });
 
+    it('answers every one of many users registering one phone at once, and one of them holds it', async () => {
+      const users = await Promise.all(Array.from({ length: 6 }, () => createUser(t)));
+      const deviceToken = token();
+      const answers = await Promise.all(
+        users.flatMap((user) => [register(user, deviceToken), register(user, deviceToken)]),
+      );
+      expect(answers.filter((answer) => answer.status >= 300)).toEqual([]);
+      const holders = (await Promise.all(users.map(tokensOf))).filter((tokens) => tokens.length > 0);
+      expect(holders).toEqual([[deviceToken]]);
+    });
+
     it('keeps at most 20 devices per user, forgetting the least recently registered', async () => {
       const user = await createUser(t);
       const tokens = Array.from({ length: 21 }, () => token());

@@ -57,9 +57,11 @@ export class DevicesService {
     }
     if (moved) this.logger.log(`device ${tokenPrefix(token)} moved to user ${userId}`);
     await this.forgetBeyondLimit(userId);
-    const device = await this.devices.findOneBy({ token, userId });
-    if (!device) throw new AppError('not_found', 'another user registered this device at the same moment');
-    return { device: toDeviceRecord(device), created: true };
+    const device = await this.devices.findOneBy({ token });
+    if (!device) throw new AppError('not_found', 'the device was removed at the same moment');
+    // Another user may have registered the phone right after (the last one holds it): this
+    // registration still happened, and is answered as made.
+    return { device: toDeviceRecord({ ...device, ...fields }), created: true };
   }
 
   async remove(userId: number, rawToken: string): Promise<void> {
