@@ -35,8 +35,10 @@ describe('transactions on SQLite, where every request shares one connection', ()
       type: 'better-sqlite3',
       database: join(dir, 'test.sqlite'),
       entities: [Note],
-      synchronize: true,
     });
+    await dataSource.query(
+      'CREATE TABLE note (id integer PRIMARY KEY AUTOINCREMENT, text varchar NOT NULL UNIQUE)',
+    );
     notes = dataSource.getRepository(Note);
   });
   afterEach(async () => {
