@@ -5,15 +5,19 @@ import { AppError } from './errors.js';
 export const MAX_ID = 2_147_483_647;
 
 /**
- * A path id: a positive integer up to MAX_ID, else `invalid_params` (DESIGN §4). A larger one
- * would make PostgreSQL refuse the query itself.
+ * The id written in `text`: a positive integer up to MAX_ID (a larger one would make PostgreSQL
+ * refuse the query itself), else null.
  */
+export function parseId(text: string): number | null {
+  return /^[1-9]\d{0,9}$/.test(text) && Number(text) <= MAX_ID ? Number(text) : null;
+}
+
+/** A path id (see parseId), else `invalid_params` (DESIGN §4). */
 @Injectable()
 export class PositiveIntPipe implements PipeTransform<string, number> {
   transform(value: string): number {
-    if (!/^[1-9]\d{0,9}$/.test(value) || Number(value) > MAX_ID) {
-      throw new AppError('invalid_params', `id must be a positive integer up to ${MAX_ID}`);
-    }
-    return Number(value);
+    const id = parseId(value);
+    if (id === null) throw new AppError('invalid_params', `id must be a positive integer up to ${MAX_ID}`);
+    return id;
   }
 }

@@ -45,6 +45,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
   private readonly pendingOffline = new Map<number, { timer: NodeJS.Timeout; closedAt: Date }>();
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
+  private readonly timings: { beatMs: number; deadAfterMs: number };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -55,11 +56,12 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
     private readonly clock: Clock,
     redis: RedisService,
   ) {
+    this.timings = presenceTimings(config.presenceTtlSeconds * 1000);
     this.store = redis.client
       ? new RedisPresenceStore(
           redis.client,
           (...parts) => redis.key(...parts),
-          presenceTimings(config.presenceTtlSeconds * 1000).deadAfterMs,
+          this.timings.deadAfterMs,
           () => clock.nowMs(),
         )
       : new MemoryPresenceStore();
@@ -68,8 +70,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
   async onModuleInit(): Promise<void> {
     this.records.usePresence(this);
     await this.tick();
-    const { beatMs } = presenceTimings(this.config.presenceTtlSeconds * 1000);
-    this.ticker = setInterval(() => void this.tick(), beatMs).unref();
+    this.ticker = setInterval(() => void this.tick(), this.timings.beatMs).unref();
   }
 
   onlineAmong(userIds: number[]): Promise<Set<number>> {

@@ -44,7 +44,7 @@ describe('avatar data URLs', () => {
     ['a data URL without data', 'data:image/png;base64,'],
     ['a data URL with characters outside base64', 'data:image/png;base64,abc$def'],
     ['a URL over plain http', 'http://example.com/me.png'],
-    // https URLs are fetched by ProfileService (avatar-fetch.ts), never decoded here.
+    // https URLs are fetched by AvatarsService (avatar-fetch.ts), never decoded here.
     ['an https URL', 'https://example.com/me.png'],
   ])('refuses %s with 400 invalid_avatar', async (_case, value) => {
     expect(await refusal(() => decodeAvatarDataUrl(value))).toMatchObject({

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { MAX_ID } from '../common/positive-int.pipe.js';
+import { parseId } from '../common/positive-int.pipe.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../events/cluster-bus.js';
@@ -59,9 +59,10 @@ export class SseCodesService {
 
   /** Whose code this is, or null when it is unknown or revoked. */
   async verify(code: string): Promise<SseCodeOwner | null> {
-    const match = /^(\d{1,10})\.([\w-]{43})$/.exec(code);
-    if (!match || Number(match[1]) > MAX_ID) return null;
-    const row = await this.codes.findOneBy({ userId: Number(match[1]) });
+    const match = /^(\d+)\.[\w-]{43}$/.exec(code);
+    const userId = match ? parseId(match[1]) : null;
+    if (userId === null) return null;
+    const row = await this.codes.findOneBy({ userId });
     if (!row || !sameHash(this.code(row), code)) return null;
     return { userId: row.userId, nonce: row.nonce };
   }
