@@ -155,6 +155,90 @@ describe('strict input', () => {
     });
   });
 
+  describe('JSON bodies', () => {
+    /** Sends these exact bytes (supertest would serialise a Buffer as JSON). */
+    const send = async (
+      method: string,
+      path: string,
+      bytes: string | Buffer,
+      headers: Record<string, string>,
+    ) => {
+      const response = await fetch(`${t.url}${path}`, {
+        method,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: bytes,
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { error?: { code: string; text: string } },
+      };
+    };
+    const patchMe = (user: TestUser, bytes: string | Buffer, type = 'application/json') =>
+      send('PATCH', '/api/v1/me', bytes, { ...user.auth, 'Content-Type': type });
+    const statusMessage = async (user: TestUser) =>
+      (await t.http().get('/api/v1/me').set(user.auth).expect(200)).body.user.status_message;
+
+    it.each([
+      ['__proto__', '{"status_message":"changed","__proto__":{"nick":"Mallory"}}'],
+      ['constructor', '{"constructor":{"prototype":{}},"status_message":"changed"}'],
+      ['prototype', '{"status_message":"changed","prototype":1}'],
+    ])('refuses a field named %s instead of dropping it, and changes nothing', async (key, raw) => {
+      const user = await createUser(t);
+      expect((await patchMe(user, '{"status_message":"before"}')).status).toBe(200);
+      expect(await patchMe(user, raw)).toEqual({
+        status: 400,
+        body: { error: { code: 'invalid_params', text: `the request body has a field named ${key}` } },
+      });
+      const rpc = await send('POST', '/api/v1/rpc/update_me', raw, user.auth);
+      expectInvalidParams(rpc);
+      expect(await statusMessage(user)).toBe('before');
+    });
+
+    it('refuses bytes that are not UTF-8 instead of storing replacement characters, and changes nothing', async () => {
+      const user = await createUser(t);
+      expect((await patchMe(user, '{"status_message":"before"}')).status).toBe(200);
+      const bodies = [
+        Buffer.concat([Buffer.from('{"status_message":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('b"}')]),
+        // In a field name, and a cut sequence (the first byte of "é" alone).
+        Buffer.concat([Buffer.from('{"status_'), Buffer.from([0xc3]), Buffer.from('message":"x"}')]),
+      ];
+      for (const body of bodies) {
+        expect(await patchMe(user, body)).toEqual({
+          status: 400,
+          body: { error: { code: 'invalid_params', text: 'the request body is not valid UTF-8' } },
+        });
+      }
+      expect(await statusMessage(user)).toBe('before');
+
+      // Registration too: no account is made for a mangled address.
+      const email = `x${Date.now()}@example.com`;
+      const register = Buffer.concat([
+        Buffer.from(`{"email":"${email.slice(0, 1)}`),
+        Buffer.from([0xff]),
+        Buffer.from(`${email.slice(1)}","password":"Correct-horse-42"}`),
+      ]);
+      expectInvalidParams(await send('POST', '/api/v1/auth/register', register, {}));
+      const mangled = email.slice(0, 1) + '\ufffd' + email.slice(1);
+      const reset = await t.http().post('/api/v1/auth/password-reset/request').send({ email: mangled });
+      expect(reset.body.error.code).toBe('invalid_email');
+    });
+
+    it('takes UTF-8 only: a body in another charset is invalid_params', async () => {
+      const user = await createUser(t);
+      expect((await patchMe(user, '{"status_message":"before"}')).status).toBe(200);
+      const utf16 = Buffer.from('{"status_message":"utf-16"}', 'utf16le');
+      expect(await patchMe(user, utf16, 'application/json; charset=utf-16le')).toEqual({
+        status: 400,
+        body: { error: { code: 'invalid_params', text: 'the request body must be UTF-8' } },
+      });
+      expect(await statusMessage(user)).toBe('before');
+      // UTF-8 text, its charset named or not, is stored as sent.
+      const utf8 = Buffer.from('{"status_message":"Grüße ☕"}');
+      expect((await patchMe(user, utf8, 'application/json; charset=UTF-8')).status).toBe(200);
+      expect(await statusMessage(user)).toBe('Grüße ☕');
+    });
+  });
+
   async function createSecondSession(
     user: TestUser,
   ): Promise<{ sessionId: number; auth: { Authorization: string } }> {

@@ -77,9 +77,11 @@ function bodyParserError(error: unknown): AppError | null {
   const type = (error as { type?: unknown } | undefined)?.type;
   if (type === 'entity.too.large') return new AppError('payload_too_large');
   if (type === 'entity.parse.failed') return new AppError('invalid_params', 'request body is not valid JSON');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+  if (type === 'encoding.unsupported')
     return new AppError('invalid_params', 'unsupported request body encoding');
-  }
+  if (type === 'charset.unsupported') return new AppError('invalid_params', 'the request body must be UTF-8');
+  if (type === 'entity.verify.failed')
+    return new AppError('invalid_params', 'the request body is not valid UTF-8');
   return null;
 }
 
