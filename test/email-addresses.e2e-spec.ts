@@ -109,6 +109,20 @@ describe('email addresses', () => {
     );
   });
 
+  it('gives one account to concurrent registrations of one address in different spellings', async () => {
+    const tag = unique();
+    const spellings = [
+      `Jos\u00E9.${tag}@example.com`,
+      `jose\u0301.${tag}@example.com`,
+      `JOS\u00C9.${tag}@EXAMPLE.COM`,
+    ];
+    const answers = await Promise.all([...spellings, ...spellings].map((email) => register(email)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const answer of answers.filter((a) => a.status === 409)) {
+      expect(answer.body.error.code).toBe('invalid_email');
+    }
+  });
+
   it('finds the account by its folded address for a resend and a reset, and mails the address on file', async () => {
     const tag = unique();
     const email = `jos\u00E9.${tag}@example.com`;
