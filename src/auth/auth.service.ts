@@ -4,16 +4,16 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
-import { EventBus } from '../events/event-bus.js';
-import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
+import { SseCodesService } from '../sse/sse-codes.service.js';
 import { parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './password-hasher.service.js';
 import { passwordProblem } from './password-policy.js';
 
 /** Where a request came from, recorded on the session it opens. */

@@ -8,7 +8,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
 import { linkMail } from '../mail/templates.js';
-import { hashToken, newSecretToken } from '../tokens/secret-token.js';
+import { hashToken, newSecretToken } from '../sessions/secret-token.js';
 import { EmailToken, type EmailTokenPurpose } from './email-token.entity.js';
 
 const LIFETIME_MS: Record<EmailTokenPurpose, number> = {

@@ -30,8 +30,8 @@ import {
 } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
-import { AVATAR_MAX_BYTES } from './avatar-image.js';
-import { AvatarsService } from './avatars.service.js';
+import { AVATAR_MAX_BYTES } from '../avatars/avatar-image.js';
+import { AvatarsService } from '../avatars/avatars.service.js';
 import { SearchUsersQuery, UpdateMeDto } from './dto/update-me.dto.js';
 import { ProfileService } from './profile.service.js';
 

@@ -3,8 +3,8 @@ import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
-import { EventGateway } from './event-gateway.service.js';
+import { SseCodesService } from './sse-codes.service.js';
+import { EventGateway } from './stream-hub.service.js';
 
 @ApiTags('sse')
 @Controller('events')

@@ -2,11 +2,11 @@ import { Module } from '@nestjs/common';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { TokensModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { EventGateway } from './event-gateway.service.js';
-import { EventLog } from './event-log.js';
-import { FanoutService } from './fanout.service.js';
+import { EventGateway } from './stream-hub.service.js';
+import { EventLog } from './replay-log.js';
+import { FanoutService } from '../fanout/fanout.service.js';
 import { Heartbeat } from './heartbeat.js';
 import { SseController } from './sse.controller.js';
 

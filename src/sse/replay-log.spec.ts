@@ -1,5 +1,5 @@
-import type { RedisService } from '../redis/redis.service.js';
-import { EventLog, REPLAY_EVENTS } from './event-log.js';
+import type { RedisService } from '../bus/redis.service.js';
+import { EventLog, REPLAY_EVENTS } from './replay-log.js';
 
 describe('event ids and the replay buffer (in process)', () => {
   const inProcess = { client: null, enabled: false } as unknown as RedisService;

@@ -1,11 +1,11 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { BlockingService } from '../blocking/blocking.service.js';
-import { EventBus } from '../events/event-bus.js';
-import { ContactsService } from '../profile/contacts.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { ContactsService } from '../contacts/contacts.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
-import type { NewEvent } from './event-log.js';
-import { EventGateway } from './event-gateway.service.js';
+import type { NewEvent } from '../sse/replay-log.js';
+import { EventGateway } from '../sse/stream-hub.service.js';
 
 /**
  * Turns domain events into stream events (DESIGN §6). Recipients are computed once, here, where

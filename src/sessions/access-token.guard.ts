@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { ALLOW_UNCONFIRMED, IS_PUBLIC } from '../common/auth.decorators.js';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
-import { ConfirmationGate } from './confirmation-gate.js';
+import { ConfirmationGate } from './confirmation-gate.service.js';
 import { type AuthenticatedUser, bearerToken, JwtStrategy } from './jwt.strategy.js';
 
 /** Access tokens in use on one instance at a time; ~300 bytes each. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisService } from '../redis/redis.service.js';
+import { RedisService } from '../bus/redis.service.js';
 
 /** How many recent events of each user are kept for `Last-Event-ID` replay. */
 export const REPLAY_EVENTS = 256;

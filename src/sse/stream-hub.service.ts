@@ -2,10 +2,10 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/errors.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { PresenceService } from '../presence/presence.service.js';
-import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
-import { EventLog, type NewEvent } from './event-log.js';
+import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
+import { EventLog, type NewEvent } from './replay-log.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
