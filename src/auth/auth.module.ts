@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MailModule } from '../mail/mail.module.js';
-import { TokensModule } from '../sessions/sessions.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -13,7 +13,7 @@ import { AccessTokensController } from '../sessions/tokens.controller.js';
 // Owns credentials: registration, email confirmation and password-reset tokens (email_tokens),
 // password hashing, login and logout. Sessions themselves belong to tokens/.
 @Module({
-  imports: [TypeOrmModule.forFeature([EmailToken]), UsersModule, TokensModule, MailModule],
+  imports: [TypeOrmModule.forFeature([EmailToken]), UsersModule, SessionsModule, MailModule],
   controllers: [AuthController, AccessTokensController],
   providers: [AuthService, EmailTokensService, PasswordHasher],
   exports: [AuthService, EmailTokensService, PasswordHasher],

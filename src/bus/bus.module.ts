@@ -6,4 +6,4 @@ import { EventBus } from './event-bus.service.js';
 // messages every instance must see (Redis pub/sub when REDIS_URL is set, in process otherwise).
 @Global()
 @Module({ providers: [EventBus, ClusterBus], exports: [EventBus, ClusterBus] })
-export class EventsModule {}
+export class BusModule {}

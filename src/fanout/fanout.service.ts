@@ -5,7 +5,7 @@ import { ContactsService } from '../contacts/contacts.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { NewEvent } from '../sse/replay-log.js';
-import { EventGateway } from '../sse/stream-hub.service.js';
+import { StreamHub } from '../sse/stream-hub.service.js';
 
 /**
  * Turns domain events into stream events (DESIGN §6). Recipients are computed once, here, where
@@ -16,7 +16,7 @@ import { EventGateway } from '../sse/stream-hub.service.js';
 export class FanoutService implements OnModuleInit {
   constructor(
     private readonly events: EventBus,
-    private readonly gateway: EventGateway,
+    private readonly gateway: StreamHub,
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
     private readonly contacts: ContactsService,

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { MailModule } from '../mail/mail.module.js';
-import { TokensModule } from '../sessions/sessions.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AvatarImage } from '../avatars/avatar.entity.js';
 import { AvatarsService } from '../avatars/avatars.service.js';
@@ -20,7 +20,7 @@ import { ProfileService } from './profile.service.js';
     TypeOrmModule.forFeature([AvatarImage, Contact]),
     UsersModule,
     AuthModule,
-    TokensModule,
+    SessionsModule,
     MailModule,
     BlockingModule,
   ],

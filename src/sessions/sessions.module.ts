@@ -43,4 +43,4 @@ import { SseCodesService } from '../sse/sse-codes.service.js';
   ],
   exports: [SessionsService, SseCodesService, ConfirmationGate],
 })
-export class TokensModule {}
+export class SessionsModule {}

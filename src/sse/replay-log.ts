@@ -27,7 +27,7 @@ export type Replay = { events: LoggedEvent[] } | 'resync';
  * Redis (INCR + a capped list, one script per event) when REDIS_URL is set, memory otherwise.
  */
 @Injectable()
-export class EventLog {
+export class ReplayLog {
   private readonly memory = new Map<number, { last: number; events: LoggedEvent[] }>();
 
   constructor(private readonly redis: RedisService) {

@@ -4,14 +4,14 @@ import type { Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { SseCodesService } from './sse-codes.service.js';
-import { EventGateway } from './stream-hub.service.js';
+import { StreamHub } from './stream-hub.service.js';
 
 @ApiTags('sse')
 @Controller('events')
 export class SseController {
   constructor(
     private readonly codes: SseCodesService,
-    private readonly gateway: EventGateway,
+    private readonly gateway: StreamHub,
   ) {}
 
   @Public()
