@@ -5,7 +5,7 @@ import type { Params } from 'nestjs-pino';
 import { type Logger, pino } from 'pino';
 import { type AppConfig } from './config/app-config.js';
 
-// Query parameters that carry secrets (SSE code, QR key, mail tokens): never logged (DESIGN §3).
+// Query parameters that carry secrets (SSE code, QR key, mail tokens): never logged.
 const SECRET_QUERY = /([?&](?:code|key|token|password_reset_token|auth_token)=)[^&#]*/gi;
 
 // Device tokens travel in the path of DELETE /devices/:token: only a prefix is logged.

@@ -28,7 +28,7 @@ export interface LoginResult extends AccessToken {
   user: OwnRecord;
 }
 
-// Failed logins (DESIGN §5 and the auth issue): 5 per email or 30 per address in 15 minutes.
+// Failed logins: 5 per email or 30 per address in 15 minutes.
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 const LOGIN_FAILURES_PER_EMAIL = 5;
 const LOGIN_FAILURES_PER_IP = 30;

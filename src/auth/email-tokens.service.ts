@@ -16,7 +16,7 @@ const LIFETIME_MS: Record<EmailTokenPurpose, number> = {
   password_reset: 3600_000,
 };
 
-/** Seconds a user must wait between two mails of one kind (DESIGN §5: resend and reset). */
+/** Seconds a user must wait between two mails of one kind (resend and reset). */
 export const MAIL_INTERVAL_SECONDS = 60;
 
 /**

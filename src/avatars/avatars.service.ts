@@ -60,7 +60,7 @@ export class AvatarsService implements OnModuleInit {
   }
 
   /**
-   * The image a PATCH /me `avatar` names: a data URL, or an https URL fetched now (DESIGN §3);
+   * The image a PATCH /me `avatar` names: a data URL, or an https URL fetched now;
    * null when it is the user's own current avatar URL, as a client sends its record back.
    */
   async fromProfileValue(value: string, user: User): Promise<ProcessedAvatar | null> {

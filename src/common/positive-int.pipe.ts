@@ -12,7 +12,7 @@ export function parseId(text: string): number | null {
   return /^[1-9]\d{0,9}$/.test(text) && Number(text) <= MAX_ID ? Number(text) : null;
 }
 
-/** A path id (see parseId), else `invalid_params` (DESIGN §4). */
+/** A path id (see parseId), else `invalid_params`. */
 @Injectable()
 export class PositiveIntPipe implements PipeTransform<string, number> {
   transform(value: string): number {

@@ -4,7 +4,7 @@ import { AppError } from './errors.js';
 
 /**
  * The global pipe: unknown fields, wrong types and missing arguments are `invalid_params`,
- * never silently dropped (DESIGN §3).
+ * never silently dropped.
  */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
@@ -33,7 +33,7 @@ function describe(errors: ValidationError[], parent = ''): string {
 /**
  * The field may be left out, but not sent as `null`: class-validator's `IsOptional` lets `null`
  * through to code that expects its type. (`PATCH /me` keeps `IsOptional`: there `null` means
- * "unchanged", DESIGN §3.)
+ * "unchanged".)
  */
 export const MayBeOmitted = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
 

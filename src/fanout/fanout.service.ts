@@ -8,7 +8,7 @@ import type { NewEvent } from '../sse/replay-log.js';
 import { StreamHub } from '../sse/stream-hub.service.js';
 
 /**
- * Turns domain events into stream events (DESIGN §6). Recipients are computed once, here, where
+ * Turns domain events into stream events. Recipients are computed once, here, where
  * the event is raised: the user and their friends (friends already exclude blocked pairs); each
  * distinct payload is serialised once.
  */

@@ -7,7 +7,7 @@ import { DevicesService } from '../devices/devices.service.js';
 import { pushMessages } from '../devices/push-messages.js';
 import { PushService } from '../devices/push.service.js';
 
-/** The account events that warrant a push (DESIGN §8), and the logout that gives a device up. */
+/** The account events that warrant a push, and the logout that gives a device up. */
 @Injectable()
 export class PushTriggers implements OnModuleInit {
   constructor(

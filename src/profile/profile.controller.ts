@@ -35,7 +35,7 @@ import { AvatarsService } from '../avatars/avatars.service.js';
 import { SearchUsersQuery, UpdateMeDto } from './dto/update-me.dto.js';
 import { ProfileService } from './profile.service.js';
 
-/** Multer's own limit errors, in the words of DESIGN §3: an avatar over 2 MB is `413 invalid_avatar`. */
+/** Multer's own limit errors, in the API's words: an avatar over 2 MB is `413 invalid_avatar`. */
 @Injectable()
 class AvatarUploadErrors implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {

@@ -37,7 +37,7 @@ const DELIVERY_GRACE_MS = 60_000;
 const KEEP_EXPIRED_MS = 60 * 60_000;
 const ID_PATTERN = /^[\w-]{22}$/;
 
-/** QR login (DESIGN §7): codes for browsers, approval by a logged-in user, a session for the browser. */
+/** QR login: codes for browsers, approval by a logged-in user, a session for the browser. */
 @Injectable()
 export class QrLoginService {
   private readonly logger = new Logger('QrLogin');

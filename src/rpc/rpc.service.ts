@@ -26,7 +26,7 @@ import { NoArgumentsDto, RPC_METHODS, type RpcMethodName } from './rpc-methods.j
 
 type Handler = (args: never, user: AuthUser, client: ClientInfo) => Promise<unknown>;
 
-/** Calls the same services as the REST routes, by the seed's method names (issue 10). */
+/** Calls the same services as the REST routes, by the seed's method names. */
 @Injectable()
 export class RpcService {
   private readonly pipe = createValidationPipe();

@@ -18,7 +18,7 @@ interface TokenRequest {
 
 /**
  * The global guard: every route needs a valid access token unless marked `@Public()`, and a
- * confirmed email unless marked `@AllowUnconfirmed()` (DESIGN §3).
+ * confirmed email unless marked `@AllowUnconfirmed()`.
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('jwt') {
