@@ -2,8 +2,6 @@ import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
-import type { Logger as PinoLogger } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
@@ -16,7 +14,6 @@ import { DemoModule } from './demo/demo.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { BusModule } from './bus/bus.module.js';
 import { HealthModule } from './health/health.module.js';
-import { createRootLogger, loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
@@ -30,12 +27,11 @@ import { UsersModule } from './users/users.module.js';
 @Module({})
 export class AppModule implements OnApplicationShutdown {
   /** The whole application for one validated configuration (tests start several side by side). */
-  static forRoot(config: AppConfig, logger: PinoLogger = createRootLogger(config)): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(logger)),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config),
           dataSourceFactory: (options) => openDataSource(options as DataSourceOptions),
