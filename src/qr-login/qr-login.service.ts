@@ -52,16 +52,10 @@ export class QrLoginService {
   ) {}
 
   async create(client: ClientInfo): Promise<NewQrLogin> {
-    const window = await this.limiter.hit(`qr:ip:${client.ip ?? 'unknown'}`, CODES_WINDOW_SECONDS);
-    if (window.count > CODES_PER_IP) {
-      throw new AppError(
-        'please_wait',
-        `too many QR codes from this address; try again in ${window.retryAfter} s`,
-        {
-          retryAfter: Math.max(window.retryAfter, 1),
-        },
-      );
-    }
+    await this.limiter.take(
+      [{ key: `qr:ip:${client.ip ?? 'unknown'}`, max: CODES_PER_IP, windowSeconds: CODES_WINDOW_SECONDS }],
+      'too many QR codes from this address',
+    );
     const now = this.clock.nowMs();
     await this.codes.delete({ expiresAt: LessThan(new Date(now - KEEP_EXPIRED_MS)) });
     const id = randomBytes(16).toString('base64url');
