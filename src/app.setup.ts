@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { defaultConnectionCap } from './common/connection-cap.js';
 import { createValidationPipe } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
 import { createRootLogger, requestLogger } from './logging.js';
@@ -91,5 +92,6 @@ function configureServer(server: Server, config: AppConfig): void {
     1000,
     server.headersTimeout / 2,
   );
-  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
+  const cap = config.maxConnections ?? defaultConnectionCap();
+  if (cap) server.maxConnections = cap;
 }

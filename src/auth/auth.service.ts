@@ -9,7 +9,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../events/event-bus.js';
 import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
 import { SseCodesService } from '../tokens/sse-codes.service.js';
-import { parseNick } from '../users/nick.js';
+import { type Nick, parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
@@ -83,7 +83,7 @@ export class AuthService {
   private async createAccount(
     input: { password: string; autoLogin?: boolean },
     email: string,
-    nick: { nick: string; key: string } | null,
+    nick: Nick | null,
     client: ClientInfo,
   ) {
     const passwordHash = await this.hasher.hash(input.password);

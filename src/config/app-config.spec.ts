@@ -13,7 +13,8 @@ describe('configuration', () => {
     expect(config.accessTokenTtl).toBe(900);
     expect(config.apns).toBeNull();
     expect(config.corsOrigins).toBe('*');
-    expect(config.maxConnections).toBe(0);
+    expect(config.maxConnections).toBeNull();
+    expect(loadConfig({ MAX_CONNECTIONS: '0' }).maxConnections).toBe(0);
     expect(config.keepAliveSeconds).toBe(65);
     expect(config.avatarFetch).toEqual({ allowHosts: [], caFile: null });
     expect(config.trustProxy).toBe(false);

@@ -38,8 +38,11 @@ export interface AppConfig {
   sseHeartbeatSeconds: number;
   /** Seconds a QR login code can be approved (DESIGN §7: two minutes). */
   qrTtlSeconds: number;
-  /** Open connections (streams included) beyond which new ones are refused; 0: no limit but the OS's. */
-  maxConnections: number;
+  /**
+   * Open connections (streams included) beyond which new ones are refused; 0: no limit but the
+   * OS's; null (unset): most of the open-file limit.
+   */
+  maxConnections: number | null;
   /** Seconds an idle keep-alive connection stays open; above a load balancer's idle timeout. */
   keepAliveSeconds: number;
   /** Seconds a request's headers may take to arrive; then the connection is closed. */
@@ -180,7 +183,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     presenceGraceSeconds: integer('PRESENCE_GRACE_SECONDS', 5, 0, 300),
     sseHeartbeatSeconds: integer('SSE_HEARTBEAT_SECONDS', 25, 1, 300),
     qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
-    maxConnections: integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
+    maxConnections:
+      read('MAX_CONNECTIONS') === undefined ? null : integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
     keepAliveSeconds: integer('KEEP_ALIVE_SECONDS', 65, 1, 290),
     headersTimeoutSeconds: integer('HEADERS_TIMEOUT_SECONDS', 10, 1, 300),
     bodyTimeoutSeconds: integer('BODY_TIMEOUT_SECONDS', 30, 1, 3600),
