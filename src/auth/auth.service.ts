@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../events/event-bus.js';
 import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
 import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { type EmailAddress, emailKey, parseEmail } from '../users/email.js';
 import { type Nick, parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -49,12 +50,11 @@ export class AuthService {
     input: { email: string; password: string; nick?: string; autoLogin?: boolean },
     client: ClientInfo,
   ): Promise<{ user: OwnRecord } | LoginResult> {
-    const email = input.email.trim();
-    if (!UsersService.isUsableEmail(email)) throw new AppError('invalid_email', 'email address is malformed');
-    const problem = passwordProblem(input.password, email);
+    const email = parseEmail(input.email);
+    const problem = passwordProblem(input.password, email.email);
     if (problem) throw new AppError('registration_error', problem);
     const nick = input.nick === undefined ? null : parseNick(input.nick);
-    if (await this.users.findByEmail(email)) {
+    if (await this.users.findByEmail(email.key)) {
       throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
     }
     // Counted once the request could succeed, so a form's typos do not use up an address's turns.
@@ -82,7 +82,7 @@ export class AuthService {
 
   private async createAccount(
     input: { password: string; autoLogin?: boolean },
-    email: string,
+    email: EmailAddress,
     nick: Nick | null,
     client: ClientInfo,
   ) {
@@ -109,19 +109,16 @@ export class AuthService {
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
       const now = this.clock.now();
-      if (
-        user.pendingEmail !== null &&
-        UsersService.emailKey(user.pendingEmail) === UsersService.emailKey(row.email)
-      ) {
+      if (user.pendingEmail !== null && emailKey(user.pendingEmail) === emailKey(row.email)) {
         await this.users.update(manager, user.id, {
           email: user.pendingEmail,
-          emailKey: UsersService.emailKey(user.pendingEmail),
+          emailKey: emailKey(user.pendingEmail),
           pendingEmail: null,
           confirmedAt: user.confirmedAt ?? now,
         });
         return user.id;
       }
-      if (UsersService.emailKey(user.email) !== UsersService.emailKey(row.email)) {
+      if (emailKey(user.email) !== emailKey(row.email)) {
         throw new AppError('invalid_token', 'this link confirms an address the account no longer uses');
       }
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });

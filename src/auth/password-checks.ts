@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type Limit, RateLimiter } from '../common/rate-limiter.js';
 import { User } from '../users/user.entity.js';
+import { emailKey } from '../users/email.js';
 import { UsersService } from '../users/users.service.js';
 import { PasswordHasher } from './password-hasher.js';
 
@@ -34,7 +35,7 @@ export class PasswordChecks {
 
   /** The account of `email` when `password` is its password; null otherwise (also for no account). */
   async login(email: string, password: string, client: ClientInfo): Promise<User | null> {
-    return this.counted(this.limits(UsersService.emailKey(email), client), async () => {
+    return this.counted(this.limits(emailKey(email), client), async () => {
       const user = await this.users.findByEmail(email);
       // Unknown addresses still cost a hash, so timing does not tell which addresses exist.
       const valid = await this.hasher.verify(user ? await this.users.passwordHash(user.id) : null, password);
@@ -55,14 +56,14 @@ export class PasswordChecks {
     return this.counted([this.addressLimit(client)], find);
   }
 
-  private limits(emailKey: string, client: ClientInfo): Limit[] {
+  private limits(folded: string, client: ClientInfo): Limit[] {
     return [
       {
-        key: `login:email-address:${emailKey}:${client.ip ?? 'unknown'}`,
+        key: `login:email-address:${folded}:${client.ip ?? 'unknown'}`,
         max: FAILURES_PER_EMAIL_AND_ADDRESS,
         windowSeconds: WINDOW_SECONDS,
       },
-      { key: `login:email:${emailKey}`, max: FAILURES_PER_EMAIL, windowSeconds: WINDOW_SECONDS },
+      { key: `login:email:${folded}`, max: FAILURES_PER_EMAIL, windowSeconds: WINDOW_SECONDS },
       this.addressLimit(client),
     ];
   }
