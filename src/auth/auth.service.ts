@@ -6,9 +6,9 @@ import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { EventBus } from '../events/event-bus.js';
-import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
+import { SseCodesService } from '../sse/sse-codes.service.js';
 import { type EmailAddress, emailKey, parseEmail } from '../users/email.js';
 import { type Nick, parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
@@ -16,11 +16,11 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
-import { type ClientInfo, PasswordChecks } from './password-checks.js';
-import { PasswordHasher } from './password-hasher.js';
+import { type ClientInfo, PasswordChecks } from './password-checks.service.js';
+import { PasswordHasher } from './password-hasher.service.js';
 import { passwordProblem } from './password-policy.js';
 
-export type { ClientInfo } from './password-checks.js';
+export type { ClientInfo } from './password-checks.service.js';
 
 export type Credentials = { email: string; password: string } | { authToken: string };
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { RedisService } from '../bus/redis.service.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
-import { RedisService } from '../redis/redis.service.js';
 import { Clock } from './clock.js';
 import { AppError } from './errors.js';
 import { type Limit, RateLimiter } from './rate-limiter.js';

@@ -21,7 +21,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { catchError, type Observable } from 'rxjs';
-import { type ClientInfo } from '../auth/password-checks.js';
+import { type ClientInfo } from '../auth/password-checks.service.js';
 import {
   AllowUnconfirmed,
   type AuthUser,
@@ -32,12 +32,12 @@ import {
 import { Client } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
-import { AVATAR_MAX_BYTES } from './avatar-image.js';
-import { AvatarsService } from './avatars.service.js';
+import { AVATAR_MAX_BYTES } from '../avatars/avatar-image.js';
+import { AvatarsService } from '../avatars/avatars.service.js';
 import { SearchUsersQuery, UpdateMeDto } from './dto/update-me.dto.js';
 import { ProfileService } from './profile.service.js';
 
-/** Multer's own limit errors, in the words of DESIGN §3: an avatar over 2 MB is `413 invalid_avatar`. */
+/** Multer's own limit errors, in the API's words: an avatar over 2 MB is `413 invalid_avatar`. */
 @Injectable()
 class AvatarUploadErrors implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {

@@ -3,7 +3,7 @@ import { type Limit, RateLimiter } from '../common/rate-limiter.js';
 import { User } from '../users/user.entity.js';
 import { emailKey } from '../users/email.js';
 import { UsersService } from '../users/users.service.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './password-hasher.service.js';
 
 /** Where a request came from, recorded on the session it opens and counted in the limits. */
 export interface ClientInfo {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { HashQueue, PasswordHasher } from './password-hasher.js';
+import { HashQueue, PasswordHasher } from './password-hasher.service.js';
 
 /** A job that ends when the test says so. */
 function job(log: string[], name: string) {
