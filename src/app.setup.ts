@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule } from './app.module.js';
+import { defaultConnectionCap } from './common/connection-cap.js';
 import { checkJsonBytes } from './common/request-body.guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
@@ -84,11 +85,20 @@ function outsideTheApi(request: Request, response: Response): void {
 /**
  * Node's limits, set for a service behind a load balancer that holds long event streams. Node
  * raises its open-file limit to the hard `ulimit -n` itself; each connection takes one.
- * `requestTimeout` and `headersTimeout` end once a request is read, so they never cut a stream.
+ * `headersTimeout` and `requestTimeout` count only while a request is being received, so they never
+ * cut a stream (a response, however long) nor an idle keep-alive connection (`keepAliveTimeout`).
  */
 function configureServer(server: Server, config: AppConfig): void {
   server.keepAliveTimeout = config.keepAliveSeconds * 1000;
-  // Must outlast keepAliveTimeout, or a request arriving on a reused connection can be cut.
-  server.headersTimeout = server.keepAliveTimeout + 1000;
-  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
+  server.headersTimeout = config.headersTimeoutSeconds * 1000;
+  // The body's time starts when the headers' ends at the latest.
+  server.requestTimeout = (config.headersTimeoutSeconds + config.bodyTimeoutSeconds) * 1000;
+  // Node looks for late requests only this often (30 s by default): a slow client held its
+  // connection up to that much longer than the timeouts say.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    1000,
+    server.headersTimeout / 2,
+  );
+  const cap = config.maxConnections ?? defaultConnectionCap();
+  if (cap) server.maxConnections = cap;
 }

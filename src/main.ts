@@ -21,6 +21,11 @@ async function main(): Promise<void> {
       'JWT_SECRET is not set: using a random one; access tokens end at restart and work on this instance only',
     );
   }
+  if (config.trustProxy === true) {
+    logger.warn(
+      'TRUST_PROXY=true trusts every hop: a client can choose the address limits count by sending X-Forwarded-For; set the number of proxies or their addresses instead',
+    );
+  }
   await app.listen(config.port, config.host);
   logger.log(
     `Unichat listening on http://${config.host}:${config.port} (database: ${config.database.kind}, ` +

@@ -7,6 +7,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { EmailToken } from './email-token.entity.js';
 import { EmailTokensService } from './email-tokens.service.js';
+import { PasswordChecks } from './password-checks.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { AccessTokensController } from '../sessions/tokens.controller.js';
 
@@ -15,7 +16,7 @@ import { AccessTokensController } from '../sessions/tokens.controller.js';
 @Module({
   imports: [TypeOrmModule.forFeature([EmailToken]), UsersModule, SessionsModule, MailModule],
   controllers: [AuthController, AccessTokensController],
-  providers: [AuthService, EmailTokensService, PasswordHasher],
-  exports: [AuthService, EmailTokensService, PasswordHasher],
+  providers: [AuthService, EmailTokensService, PasswordHasher, PasswordChecks],
+  exports: [AuthService, EmailTokensService, PasswordHasher, PasswordChecks],
 })
 export class AuthModule {}

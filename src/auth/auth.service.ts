@@ -1,38 +1,32 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
 import { SseCodesService } from '../sse/sse-codes.service.js';
-import { emailKey, parseEmail } from '../users/email.js';
-import { parseNick } from '../users/nick.js';
+import { type EmailAddress, emailKey, parseEmail } from '../users/email.js';
+import { type Nick, parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
+import { type ClientInfo, PasswordChecks } from './password-checks.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { passwordProblem } from './password-policy.js';
 
-/** Where a request came from, recorded on the session it opens. */
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
+export type { ClientInfo } from './password-checks.service.js';
 
 export type Credentials = { email: string; password: string } | { authToken: string };
 
 export interface LoginResult extends AccessToken {
   user: OwnRecord;
 }
-
-// Failed logins: 5 per email or 30 per address in 15 minutes.
-const LOGIN_WINDOW_SECONDS = 15 * 60;
-const LOGIN_FAILURES_PER_EMAIL = 5;
-const LOGIN_FAILURES_PER_IP = 30;
 
 /** Registration, email confirmation, password reset, login and logout. */
 @Injectable()
@@ -45,7 +39,9 @@ export class AuthService {
     private readonly sseCodes: SseCodesService,
     private readonly emailTokens: EmailTokensService,
     private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordChecks,
     private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: EventBus,
     private readonly clock: Clock,
   ) {}
@@ -61,9 +57,37 @@ export class AuthService {
     if (await this.users.findByEmail(email.key)) {
       throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
     }
-    const passwordHash = await this.hasher.hash(input.password);
+    // Counted once the request could succeed, so a form's typos do not use up an address's turns.
+    const reservation = await this.limiter.take(
+      [
+        {
+          key: `register:ip:${client.ip ?? 'unknown'}`,
+          max: this.config.registrationsPerHour,
+          windowSeconds: 3600,
+        },
+      ],
+      'too many registrations from this address',
+    );
+    const { user, opened } = await this.createAccount(input, email, nick, client).catch(async (error) => {
+      await this.limiter.release(reservation);
+      throw error;
+    });
+    if (!opened) return { user: await this.records.own(user) };
+    this.announceLogin(opened.session.userId, opened.session.id, client);
+    return {
+      user: await this.records.own(user, opened.authToken),
+      ...this.sessions.issueAccessToken(opened.session, false),
+    };
+  }
 
-    const { user, opened } = await this.dataSource.transaction(async (manager) => {
+  private async createAccount(
+    input: { password: string; autoLogin?: boolean },
+    email: EmailAddress,
+    nick: Nick | null,
+    client: ClientInfo,
+  ) {
+    const passwordHash = await this.hasher.hash(input.password);
+    return this.dataSource.transaction(async (manager) => {
       const user = await this.users.create(manager, {
         email,
         passwordHash,
@@ -76,12 +100,6 @@ export class AuthService {
         : null;
       return { user, opened };
     });
-    if (!opened) return { user: await this.records.own(user) };
-    this.announceLogin(opened.session.userId, opened.session.id, client);
-    return {
-      user: await this.records.own(user, opened.authToken),
-      ...this.sessions.issueAccessToken(opened.session, false),
-    };
   }
 
   /** Confirms the address a confirmation link was sent to: the first address, or a new one. */
@@ -112,7 +130,10 @@ export class AuthService {
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
       return user.id;
     });
-    if (confirmedUserId !== null) this.events.emit('user.updated', { userId: confirmedUserId });
+    if (confirmedUserId !== null) {
+      await this.emailTokens.confirmationArrived(confirmedUserId);
+      this.events.emit('user.updated', { userId: confirmedUserId });
+    }
   }
 
   /** Whether a spent or expired confirmation token is for the address its user has confirmed. */
@@ -129,16 +150,7 @@ export class AuthService {
     if (!user) return; // Nothing to send; answering the same as for a real account tells nothing.
     const target = user.confirmedAt === null ? user.email : user.pendingEmail;
     if (target === null) return;
-    const wait = await this.emailTokens.claimNextSend(user.id, 'confirm_email');
-    if (wait > 0) {
-      throw new AppError(
-        'please_wait',
-        `a confirmation was sent less than a minute ago; try again in ${wait} s`,
-        {
-          retryAfter: wait,
-        },
-      );
-    }
+    await this.emailTokens.claimConfirmation(user.id);
     await this.dataSource.transaction((manager) =>
       this.emailTokens.sendConfirmation(manager, user.id, target),
     );
@@ -147,15 +159,13 @@ export class AuthService {
   async requestPasswordReset(emailAddress: string): Promise<void> {
     const user = await this.users.findByEmail(emailAddress);
     if (!user) throw new AppError('invalid_email', 'no account has this email address');
-    const wait = await this.emailTokens.claimNextSend(user.id, 'password_reset');
-    if (wait > 0) {
-      const next = new Date(this.clock.nowMs() + wait * 1000).toISOString();
+    const claim = await this.emailTokens.claimNextSend(user.id, 'password_reset');
+    if ('retryAfter' in claim) {
+      const next = new Date(this.clock.nowMs() + claim.retryAfter * 1000).toISOString();
       throw new AppError(
         'rate_exceeded',
         `a reset was requested less than a minute ago; next allowed at ${next}`,
-        {
-          retryAfter: wait,
-        },
+        { retryAfter: claim.retryAfter },
       );
     }
     await this.dataSource.transaction((manager) =>
@@ -191,13 +201,13 @@ export class AuthService {
 
   async login(credentials: Credentials, client: ClientInfo): Promise<LoginResult> {
     if ('authToken' in credentials) {
-      await this.checkLimit([this.ipKey(client)]);
-      const session = await this.sessions.findByAuthToken(credentials.authToken);
-      const user = session ? await this.users.findById(session.userId) : null;
-      if (!session || !user) {
-        await this.recordFailure([this.ipKey(client)]);
-        throw new AppError('auth_failed', 'unknown or revoked auth_token');
-      }
+      const found = await this.passwords.authToken(client, async () => {
+        const session = await this.sessions.findByAuthToken(credentials.authToken);
+        const user = session ? await this.users.findById(session.userId) : null;
+        return session && user ? { session, user } : null;
+      });
+      if (!found) throw new AppError('auth_failed', 'unknown or revoked auth_token');
+      const { session, user } = found;
       this.sessions.touch(session.id);
       return {
         user: await this.records.own(user, credentials.authToken),
@@ -205,7 +215,8 @@ export class AuthService {
       };
     }
 
-    const user = await this.verifyPassword(credentials.email, credentials.password, client);
+    const user = await this.passwords.login(credentials.email, credentials.password, client);
+    if (!user) throw new AppError('auth_failed');
     const opened = await this.dataSource.transaction((manager) =>
       this.sessions.create(manager, { userId: user.id, ...client }),
     );
@@ -238,40 +249,6 @@ export class AuthService {
   async logout(userId: number, sessionId: number, deviceToken: string | null): Promise<void> {
     await this.sessions.end(userId, sessionId);
     this.events.emit('auth.logged_out', { userId, sessionId, deviceToken });
-  }
-
-  private async verifyPassword(email: string, password: string, client: ClientInfo): Promise<User> {
-    const keys = [`login:email:${emailKey(email)}`, this.ipKey(client)];
-    await this.checkLimit(keys);
-    const user = await this.users.findByEmail(email);
-    const hash = user ? await this.users.passwordHash(user.id) : null;
-    const valid = await this.hasher.verify(hash, password);
-    if (!user || !valid) {
-      await this.recordFailure(keys);
-      throw new AppError('auth_failed');
-    }
-    await this.limiter.reset(keys[0]);
-    return user;
-  }
-
-  private ipKey(client: ClientInfo): string {
-    return `login:ip:${client.ip ?? 'unknown'}`;
-  }
-
-  private async checkLimit(keys: string[]): Promise<void> {
-    for (const key of keys) {
-      const limit = key.startsWith('login:email:') ? LOGIN_FAILURES_PER_EMAIL : LOGIN_FAILURES_PER_IP;
-      const window = await this.limiter.peek(key);
-      if (window.count >= limit) {
-        throw new AppError('please_wait', `too many failed logins; try again in ${window.retryAfter} s`, {
-          retryAfter: Math.max(window.retryAfter, 1),
-        });
-      }
-    }
-  }
-
-  private async recordFailure(keys: string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.limiter.hit(key, LOGIN_WINDOW_SECONDS)));
   }
 
   private announceLogin(userId: number, sessionId: number, client: ClientInfo): void {

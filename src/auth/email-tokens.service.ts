@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { type Attempt, type Limit, RateLimiter, type Reservation } from '../common/rate-limiter.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -68,16 +68,45 @@ export class EmailTokensService {
   }
 
   /**
-   * Seconds until another mail of this kind may be sent to the user; 0 means now, and the turn is
-   * then the caller's. The last token's time says when the last mail went; an atomic counter (in
-   * Redis with several instances) keeps concurrent requests from all passing that check at once.
+   * Claims the turn to mail this user a link of this kind, at most one a minute: `retryAfter` when
+   * it is not yet their turn. The last token's time says when the last mail went; an atomic
+   * counter (in Redis with several instances) keeps concurrent requests from all passing that
+   * check at once. A confirmation link that was used frees the turn: the mail reached its owner, so
+   * confirming and then changing the address at once is not held up. `unclaim` gives a turn back
+   * when the mail is not sent after all.
    */
-  async claimNextSend(userId: number, purpose: EmailTokenPurpose): Promise<number> {
+  async claimNextSend(userId: number, purpose: EmailTokenPurpose): Promise<Attempt> {
     const last = await this.tokens.findOne({ where: { userId, purpose }, order: { createdAt: 'DESC' } });
-    const waitMs = last ? last.createdAt.getTime() + MAIL_INTERVAL_SECONDS * 1000 - this.clock.nowMs() : 0;
-    if (waitMs > 0) return Math.ceil(waitMs / 1000);
-    const claim = await this.limiter.hit(`mail:${purpose}:${userId}`, MAIL_INTERVAL_SECONDS);
-    return claim.count > 1 ? Math.max(claim.retryAfter, 1) : 0;
+    const counts = last !== null && !(purpose === 'confirm_email' && last.usedAt !== null);
+    const waitMs = counts ? last.createdAt.getTime() + MAIL_INTERVAL_SECONDS * 1000 - this.clock.nowMs() : 0;
+    if (waitMs > 0) return { retryAfter: Math.ceil(waitMs / 1000) };
+    return this.limiter.attempt([this.turn(userId, purpose)]);
+  }
+
+  /** The turn to send a confirmation link (registration's resend, email change), else `please_wait`. */
+  async claimConfirmation(userId: number): Promise<Reservation> {
+    const claim = await this.claimNextSend(userId, 'confirm_email');
+    if ('retryAfter' in claim) {
+      throw new AppError(
+        'please_wait',
+        `a confirmation was sent less than a minute ago; try again in ${claim.retryAfter} s`,
+        { retryAfter: claim.retryAfter },
+      );
+    }
+    return claim.reservation;
+  }
+
+  async unclaim(reservation: Reservation): Promise<void> {
+    await this.limiter.release(reservation);
+  }
+
+  /** After a confirmation link was used: the next confirmation mail may go at once. */
+  async confirmationArrived(userId: number): Promise<void> {
+    await this.limiter.reset(this.turn(userId, 'confirm_email').key);
+  }
+
+  private turn(userId: number, purpose: EmailTokenPurpose): Limit {
+    return { key: `mail:${purpose}:${userId}`, max: 1, windowSeconds: MAIL_INTERVAL_SECONDS };
   }
 
   /**

@@ -18,7 +18,7 @@ export interface DomainEvents {
   'auth.password_changed': { userId: number; via: 'update' | 'reset' };
   /** Some field of the user's record changed; listeners send the fresh records. */
   'user.updated': { userId: number };
-  /** `userId` added `contactId` to their contacts (profile). */
+  /** `userId` added `contactId` to their contacts (profile); once per pair an hour, however often re-added. */
   'contact.added': { userId: number; contactId: number };
   /** `userId` removed `contactId` from their contacts (profile). */
   'contact.removed': { userId: number; contactId: number };

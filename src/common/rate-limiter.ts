@@ -1,16 +1,64 @@
 import { Injectable } from '@nestjs/common';
 import { RedisService } from '../bus/redis.service.js';
 import { Clock } from './clock.js';
+import { AppError } from './errors.js';
 
-export interface WindowCount {
-  count: number;
-  /** Seconds until this window ends and the count starts again from zero. */
-  retryAfter: number;
+/** At most `max` in a window of `windowSeconds` that opens with the first one counted. */
+export interface Limit {
+  key: string;
+  max: number;
+  windowSeconds: number;
 }
 
+/** What `take` counted: `release` gives it back if its windows are still the same. */
+export interface Reservation {
+  slots: { key: string; endsAt: number }[];
+}
+
+export type Attempt = { reservation: Reservation } | { retryAfter: number };
+
 /**
- * Fixed-window counters for rate limits: a window opens with the first hit and lasts `windowSeconds`.
- * In process by default; in Redis when REDIS_URL is set, so every instance counts together.
+ * Keys: a hash { n: count, e: window end (ms) } per limit. All keys are checked, then all are
+ * counted, in one script: either every limit gets one more, or none does.
+ */
+const TAKE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local max = tonumber(ARGV[2 * i])
+  local state = redis.call('HMGET', key, 'n', 'e')
+  local ends = tonumber(state[2]) or 0
+  if ends > now and (tonumber(state[1]) or 0) >= max then wait = math.max(wait, ends - now) end
+end
+if wait > 0 then return {0, wait} end
+local result = {1}
+for i, key in ipairs(KEYS) do
+  local ends = tonumber(redis.call('HGET', key, 'e')) or 0
+  if ends <= now then
+    ends = now + tonumber(ARGV[2 * i + 1])
+    redis.call('HSET', key, 'n', 1, 'e', ends)
+    redis.call('PEXPIRE', key, ends - now)
+  else
+    redis.call('HINCRBY', key, 'n', 1)
+  end
+  result[i + 1] = ends
+end
+return result
+`;
+
+const RELEASE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  local state = redis.call('HMGET', key, 'n', 'e')
+  if state[2] == ARGV[i] and (tonumber(state[1]) or 0) > 0 then redis.call('HINCRBY', key, 'n', -1) end
+end
+return 0
+`;
+
+/**
+ * Fixed-window counters for rate limits, atomic: a burst of parallel requests gets no more than
+ * the limit, because a request takes its place before the work it limits (and may give it back
+ * after). In process by default; in Redis when REDIS_URL is set, so every instance counts
+ * together. Windows follow the injected clock in both.
  */
 @Injectable()
 export class RateLimiter {
@@ -21,41 +69,68 @@ export class RateLimiter {
     private readonly clock: Clock,
   ) {}
 
-  async peek(key: string): Promise<WindowCount> {
+  /** Counts one against every limit, or, when any is full, none and says how long to wait. */
+  async attempt(limits: Limit[]): Promise<Attempt> {
+    const now = this.clock.nowMs();
     if (this.redis.client) {
-      const redisKey = this.redis.key('limit', key);
-      const [count, ttl] = await Promise.all([
-        this.redis.client.get(redisKey),
-        this.redis.client.pttl(redisKey),
-      ]);
-      return { count: Number(count ?? 0), retryAfter: ttl > 0 ? Math.ceil(ttl / 1000) : 0 };
+      const args = limits.flatMap((limit) => [limit.max, limit.windowSeconds * 1000]);
+      const reply = (await this.redis.client.eval(
+        TAKE_SCRIPT,
+        limits.length,
+        ...limits.map((limit) => this.redis.key('limit', limit.key)),
+        now,
+        ...args,
+      )) as number[];
+      if (reply[0] === 0) return { retryAfter: seconds(reply[1]) };
+      return { reservation: { slots: limits.map((limit, i) => ({ key: limit.key, endsAt: reply[i + 1] })) } };
     }
-    const window = this.current(key);
-    return window
-      ? { count: window.count, retryAfter: Math.ceil((window.endsAt - this.clock.nowMs()) / 1000) }
-      : { count: 0, retryAfter: 0 };
+    let wait = 0;
+    for (const limit of limits) {
+      const window = this.current(limit.key, now);
+      if (window && window.count >= limit.max) wait = Math.max(wait, window.endsAt - now);
+    }
+    if (wait > 0) return { retryAfter: seconds(wait) };
+    const slots = limits.map((limit) => {
+      const window = this.current(limit.key, now) ?? { count: 0, endsAt: now + limit.windowSeconds * 1000 };
+      window.count += 1;
+      this.windows.set(limit.key, window);
+      return { key: limit.key, endsAt: window.endsAt };
+    });
+    if (this.windows.size > 100_000) this.sweep(now);
+    return { reservation: { slots } };
   }
 
-  async hit(key: string, windowSeconds: number): Promise<WindowCount> {
-    if (this.redis.client) {
-      const redisKey = this.redis.key('limit', key);
-      // One atomic MULTI: open the window if there is none, count the hit, read what is left.
-      const replies = (await this.redis.client
-        .multi()
-        .set(redisKey, 0, 'PX', windowSeconds * 1000, 'NX')
-        .incr(redisKey)
-        .pttl(redisKey)
-        .exec()) as [Error | null, unknown][];
-      const count = Number(replies[1][1]);
-      const remaining = Math.max(Number(replies[2][1]), 0);
-      return { count, retryAfter: Math.ceil(remaining / 1000) };
+  /**
+   * Counts one against every limit, or answers `429 please_wait` naming `what` was refused, with
+   * the seconds until the fullest window ends.
+   */
+  async take(limits: Limit[], what: string): Promise<Reservation> {
+    const attempt = await this.attempt(limits);
+    if ('retryAfter' in attempt) {
+      throw new AppError('please_wait', `${what}; try again in ${attempt.retryAfter} s`, {
+        retryAfter: attempt.retryAfter,
+      });
     }
-    const now = this.clock.nowMs();
-    const window = this.current(key) ?? { count: 0, endsAt: now + windowSeconds * 1000 };
-    window.count += 1;
-    this.windows.set(key, window);
-    if (this.windows.size > 100_000) this.sweep();
-    return { count: window.count, retryAfter: Math.ceil((window.endsAt - now) / 1000) };
+    return attempt.reservation;
+  }
+
+  /** Gives back what `take` counted (the work it limited did not count after all). */
+  async release(reservation: Reservation): Promise<void> {
+    const { slots } = reservation;
+    if (slots.length === 0) return;
+    if (this.redis.client) {
+      await this.redis.client.eval(
+        RELEASE_SCRIPT,
+        slots.length,
+        ...slots.map((slot) => this.redis.key('limit', slot.key)),
+        ...slots.map((slot) => String(slot.endsAt)),
+      );
+      return;
+    }
+    for (const slot of slots) {
+      const window = this.windows.get(slot.key);
+      if (window && window.endsAt === slot.endsAt && window.count > 0) window.count -= 1;
+    }
   }
 
   async reset(key: string): Promise<void> {
@@ -63,17 +138,20 @@ export class RateLimiter {
     else this.windows.delete(key);
   }
 
-  private current(key: string): { count: number; endsAt: number } | undefined {
+  private current(key: string, now: number): { count: number; endsAt: number } | undefined {
     const window = this.windows.get(key);
-    if (window && window.endsAt <= this.clock.nowMs()) {
+    if (window && window.endsAt <= now) {
       this.windows.delete(key);
       return undefined;
     }
     return window;
   }
 
-  private sweep(): void {
-    const now = this.clock.nowMs();
+  private sweep(now: number): void {
     for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
   }
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }

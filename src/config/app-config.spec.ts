@@ -13,9 +13,28 @@ describe('configuration', () => {
     expect(config.accessTokenTtl).toBe(900);
     expect(config.apns).toBeNull();
     expect(config.corsOrigins).toBe('*');
-    expect(config.maxConnections).toBe(0);
+    expect(config.maxConnections).toBeNull();
+    expect(loadConfig({ MAX_CONNECTIONS: '0' }).maxConnections).toBe(0);
     expect(config.keepAliveSeconds).toBe(65);
     expect(config.avatarFetch).toEqual({ allowHosts: [], caFile: null });
+    expect(config.trustProxy).toBe(false);
+    expect(config.headersTimeoutSeconds).toBe(10);
+    expect(config.bodyTimeoutSeconds).toBe(30);
+    expect(config.maxStreamsPerUser).toBe(20);
+    expect(config.registrationsPerHour).toBe(10);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['0', false],
+    ['1', 1],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['10.0.0.0/8, 192.168.1.7 ,fd00::/8', ['10.0.0.0/8', '192.168.1.7', 'fd00::/8']],
+    ['172.16.0.0/255.240.0.0', ['172.16.0.0/255.240.0.0']],
+  ])('reads TRUST_PROXY=%s as Express reads trust proxy', (raw, expected) => {
+    expect(loadConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(expected);
   });
 
   it('selects PostgreSQL and Redis by their URLs', () => {
@@ -37,6 +56,13 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: 'https://a.example,not a url' }, /CORS_ORIGINS/],
     [{ APNS_KEY_ID: 'ABC' }, /APNS_KEY_FILE must be set/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY .*"10.0.0.0\/33"/],
+    [{ TRUST_PROXY: '10.0.0.1, proxy.example' }, /TRUST_PROXY .*"proxy.example"/],
+    [{ TRUST_PROXY: '-1' }, /TRUST_PROXY/],
+    [{ MAX_STREAMS_PER_USER: '0' }, /MAX_STREAMS_PER_USER/],
+    [{ HEADERS_TIMEOUT_SECONDS: '0' }, /HEADERS_TIMEOUT_SECONDS/],
+    [{ BODY_TIMEOUT_SECONDS: 'long' }, /BODY_TIMEOUT_SECONDS/],
+    [{ REGISTRATIONS_PER_HOUR: '0' }, /REGISTRATIONS_PER_HOUR/],
     [{ KEEP_ALIVE_SECONDS: '600' }, /KEEP_ALIVE_SECONDS must be a whole number from 1 to 290/],
     [{ MAX_CONNECTIONS: '-1' }, /MAX_CONNECTIONS/],
     [{ AVATAR_FETCH_ALLOW_HOSTS: 'images.example, http://x/' }, /AVATAR_FETCH_ALLOW_HOSTS .*"http:\/\/x\/"/],

@@ -1,5 +1,6 @@
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 /** Everything the service reads from its environment, validated once at start-up. */
@@ -23,7 +24,11 @@ export interface AppConfig {
   mailRetryBaseMs: number;
   apns: ApnsConfig | null;
   corsOrigins: '*' | string[];
-  trustProxy: boolean;
+  /**
+   * Express's `trust proxy`: false, true (every hop: the client can choose its address), the
+   * number of proxies in front, or the addresses/subnets of the proxies (`loopback` and the like).
+   */
+  trustProxy: boolean | number | string[];
   logLevel: string;
   /** Seconds after which a crashed instance's streams stop counting as online. */
   presenceTtlSeconds: number;
@@ -35,10 +40,21 @@ export interface AppConfig {
   qrTtlSeconds: number;
   /** QR login codes one client address may ask for in 10 minutes (a page renewing its code needs 5). */
   qrCodesPerAddress: number;
-  /** Open connections (streams included) beyond which new ones are refused; 0: no limit but the OS's. */
-  maxConnections: number;
+  /**
+   * Open connections (streams included) beyond which new ones are refused; 0: no limit but the
+   * OS's; null (unset): most of the open-file limit.
+   */
+  maxConnections: number | null;
   /** Seconds an idle keep-alive connection stays open; above a load balancer's idle timeout. */
   keepAliveSeconds: number;
+  /** Seconds a request's headers may take to arrive; then the connection is closed. */
+  headersTimeoutSeconds: number;
+  /** Seconds a request's body may take after the headers' time; then the connection is closed. */
+  bodyTimeoutSeconds: number;
+  /** Open event streams one user may hold on all instances together. */
+  maxStreamsPerUser: number;
+  /** Registrations one client address may make in an hour. */
+  registrationsPerHour: number;
   /** Fetching the `https://` avatar URLs given to PATCH /me. */
   avatarFetch: {
     /** Hosts that may resolve to private addresses (refused otherwise). */
@@ -163,17 +179,54 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailRetryBaseMs: integer('MAIL_RETRY_BASE_MS', 5000, 10, 3_600_000),
     apns: readApns(read, flag, integer),
     corsOrigins,
-    trustProxy: flag('TRUST_PROXY'),
+    trustProxy: readTrustProxy(read('TRUST_PROXY')),
     logLevel,
     presenceTtlSeconds: integer('PRESENCE_TTL_SECONDS', 60, 2, 3600),
     presenceGraceSeconds: integer('PRESENCE_GRACE_SECONDS', 5, 0, 300),
     sseHeartbeatSeconds: integer('SSE_HEARTBEAT_SECONDS', 25, 1, 300),
     qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
     qrCodesPerAddress: integer('QR_CODES_PER_ADDRESS', 20, 1, 100_000),
-    maxConnections: integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
+    maxConnections:
+      read('MAX_CONNECTIONS') === undefined ? null : integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
     keepAliveSeconds: integer('KEEP_ALIVE_SECONDS', 65, 1, 290),
+    headersTimeoutSeconds: integer('HEADERS_TIMEOUT_SECONDS', 10, 1, 300),
+    bodyTimeoutSeconds: integer('BODY_TIMEOUT_SECONDS', 30, 1, 3600),
+    maxStreamsPerUser: integer('MAX_STREAMS_PER_USER', 20, 1, 10_000),
+    registrationsPerHour: integer('REGISTRATIONS_PER_HOUR', 10, 1, 1_000_000),
     avatarFetch: readAvatarFetch(read),
   };
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `true`, `false`, a number of hops, or a comma list of addresses, subnets and Express's names. */
+function readTrustProxy(raw: string | undefined): AppConfig['trustProxy'] {
+  if (raw === undefined || ['false', 'no'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 100) throw new ConfigError(`TRUST_PROXY must be at most 100 hops, got "${raw}"`);
+    return hops === 0 ? false : hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (!PROXY_NAMES.includes(entry) && !isAddressOrSubnet(entry)) {
+      throw new ConfigError(
+        `TRUST_PROXY must be true, false, a number of hops, or a comma list of addresses and subnets (${PROXY_NAMES.join(', ')} too), got "${entry}"`,
+      );
+    }
+  }
+  return entries;
+}
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address, range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  // A netmask (255.255.255.0) for an IPv4 address.
+  return family === 4 && isIP(range) === 4;
 }
 
 function readAvatarFetch(read: (name: string) => string | undefined): AppConfig['avatarFetch'] {

@@ -4,6 +4,7 @@ import { In, Repository } from 'typeorm';
 import { BlockingService } from '../blocking/blocking.service.js';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
+import { RateLimiter } from '../common/rate-limiter.js';
 import { uniqueViolation } from '../database/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
@@ -26,6 +27,7 @@ export class ContactsService {
     private readonly blocking: BlockingService,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
   ) {}
 
   async add(userId: number, contactId: number): Promise<ContactRecord> {
@@ -41,9 +43,22 @@ export class ContactsService {
       if (!uniqueViolation(error)) throw error;
       added = false; // already a contact: adding again changes nothing
     }
-    if (added) this.events.emit('contact.added', { userId, contactId });
+    if (added && (await this.firstAddThisHour(userId, contactId))) {
+      this.events.emit('contact.added', { userId, contactId });
+    }
     const [record] = await this.withFriendship(userId, [contact]);
     return record;
+  }
+
+  /**
+   * Whether this add is news to the added user: one `contact.added` (stream event and push) per
+   * pair an hour, however often the contact is removed and added again.
+   */
+  private async firstAddThisHour(userId: number, contactId: number): Promise<boolean> {
+    const turn = await this.limiter.attempt([
+      { key: `contact-added:${userId}:${contactId}`, max: 1, windowSeconds: 3600 },
+    ]);
+    return 'reservation' in turn;
   }
 
   async remove(userId: number, contactId: number): Promise<void> {

@@ -80,16 +80,10 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     if (!this.provider || this.stopped) {
       throw new AppError('unavailable', 'push is off on this server (APNS_* is not configured)');
     }
-    const window = await this.limiter.hit(`push-test:${userId}`, TEST_PUSH_WINDOW_SECONDS);
-    if (window.count > TEST_PUSHES_PER_WINDOW) {
-      throw new AppError(
-        'please_wait',
-        `at most ${TEST_PUSHES_PER_WINDOW} test pushes a minute; try again in ${window.retryAfter} s`,
-        {
-          retryAfter: Math.max(window.retryAfter, 1),
-        },
-      );
-    }
+    await this.limiter.take(
+      [{ key: `push-test:${userId}`, max: TEST_PUSHES_PER_WINDOW, windowSeconds: TEST_PUSH_WINDOW_SECONDS }],
+      `at most ${TEST_PUSHES_PER_WINDOW} test pushes a minute`,
+    );
     const tokens = await this.devices.apnsTokensOf(userId);
     if (tokens.length === 0) return { devices: 0, accepted: 0 };
     const accepted = await this.hold(this.attempt(userId, pushMessages.test(userId), tokens, 0));

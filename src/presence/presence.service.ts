@@ -77,11 +77,17 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
     return this.store.onlineAmong(userIds);
   }
 
-  async streamOpened(userId: number): Promise<void> {
+  /**
+   * Counts a stream that is opening, unless the user holds `max` streams on all instances already:
+   * then false, and nothing changes.
+   */
+  async streamOpened(userId: number, max?: number): Promise<boolean> {
+    const added = await this.store.add(userId, max);
+    if (added === 'full') return false;
     clearTimeout(this.pendingOffline.get(userId)?.timer);
     this.pendingOffline.delete(userId);
-    if (await this.store.add(userId))
-      this.events.emit('presence.changed', { userId, becameInvisible: false });
+    if (added) this.events.emit('presence.changed', { userId, becameInvisible: false });
+    return true;
   }
 
   /** Offline is decided after the grace period, so a page reload does not flicker. */

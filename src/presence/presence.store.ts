@@ -7,8 +7,11 @@ import type { Redis } from 'ioredis';
  * neither says "offline" nor "online" again.
  */
 export interface PresenceStore {
-  /** Counts a stream of this instance; true when the user was not announced online yet. */
-  add(userId: number): Promise<boolean>;
+  /**
+   * Counts a stream of this instance; true when the user was not announced online yet. `full`
+   * (nothing counted) when the user already holds `max` streams on live instances.
+   */
+  add(userId: number, max?: number): Promise<boolean | 'full'>;
   remove(userId: number): Promise<void>;
   /** After the grace period: true when no live instance holds the user and they were announced (now offline). */
   settle(userId: number): Promise<boolean>;
@@ -23,8 +26,10 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly streams = new Map<number, number>();
   private readonly announced = new Set<number>();
 
-  async add(userId: number): Promise<boolean> {
-    this.streams.set(userId, (this.streams.get(userId) ?? 0) + 1);
+  async add(userId: number, max = Infinity): Promise<boolean | 'full'> {
+    const held = this.streams.get(userId) ?? 0;
+    if (held >= max) return 'full';
+    this.streams.set(userId, held + 1);
     if (this.announced.has(userId)) return false;
     this.announced.add(userId);
     return true;
@@ -64,6 +69,29 @@ export function presenceTimings(ttlMs: number): { beatMs: number; deadAfterMs: n
 }
 
 /**
+ * Counts a stream unless the user's streams on live instances reach the maximum (ARGV[5], -1: none),
+ * in one step, so parallel opens on any instances get no more than the maximum. Answers -1 when
+ * full, 1 when the user is to be announced online, 0 otherwise.
+ */
+const ADD_SCRIPT = `
+local now, liveSince, instance, max = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[5])
+redis.call('ZADD', KEYS[1], now, instance)
+if max >= 0 then
+  local counts = redis.call('HGETALL', KEYS[2])
+  local held = 0
+  for i = 1, #counts, 2 do
+    local beat = tonumber(redis.call('ZSCORE', KEYS[1], counts[i]))
+    if beat and beat >= liveSince then held = held + tonumber(counts[i + 1]) end
+  end
+  if held >= max then return -1 end
+end
+redis.call('HINCRBY', KEYS[2], instance, 1)
+redis.call('SADD', KEYS[3], ARGV[4])
+if redis.call('SET', KEYS[4], '1', 'NX') then return 1 end
+return 0
+`;
+
+/**
  * Presence across instances. Keys: `presence:instances` (sorted set: instance → last heartbeat),
  * `presence:user:<id>` (hash: instance → its stream count), `presence:held:<instance>` (set of
  * user ids it holds) and `presence:announced:<id>`. An instance whose heartbeat is older than
@@ -79,15 +107,21 @@ export class RedisPresenceStore implements PresenceStore {
     private readonly now: () => number,
   ) {}
 
-  async add(userId: number): Promise<boolean> {
-    const replies = await this.redis
-      .multi()
-      .zadd(this.key('presence', 'instances'), this.now(), this.instanceId)
-      .hincrby(this.key('presence', 'user', userId), this.instanceId, 1)
-      .sadd(this.key('presence', 'held', this.instanceId), userId)
-      .set(this.key('presence', 'announced', userId), '1', 'NX')
-      .exec();
-    return replies?.[3]?.[1] === 'OK';
+  async add(userId: number, max = Infinity): Promise<boolean | 'full'> {
+    const reply = await this.redis.eval(
+      ADD_SCRIPT,
+      4,
+      this.key('presence', 'instances'),
+      this.key('presence', 'user', userId),
+      this.key('presence', 'held', this.instanceId),
+      this.key('presence', 'announced', userId),
+      this.now(),
+      this.now() - this.deadAfterMs,
+      this.instanceId,
+      userId,
+      Number.isFinite(max) ? max : -1,
+    );
+    return reply === -1 ? 'full' : reply === 1;
   }
 
   async remove(userId: number): Promise<void> {

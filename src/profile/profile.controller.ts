@@ -21,6 +21,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { catchError, type Observable } from 'rxjs';
+import { type ClientInfo } from '../auth/password-checks.service.js';
 import {
   AllowUnconfirmed,
   type AuthUser,
@@ -28,6 +29,7 @@ import {
   OptionalUser,
   Public,
 } from '../common/auth.decorators.js';
+import { Client } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
 import { AVATAR_MAX_BYTES } from '../avatars/avatar-image.js';
@@ -72,8 +74,8 @@ export class MeController {
   @AllowUnconfirmed()
   @Patch()
   @ApiOperation({ summary: 'Update my profile, all fields or none (seed: update_me)' })
-  async update(@CurrentUser() user: AuthUser, @Body() dto: UpdateMeDto) {
-    return { user: await this.profile.update(user.userId, user.sessionId, dto) };
+  async update(@CurrentUser() user: AuthUser, @Body() dto: UpdateMeDto, @Client() client: ClientInfo) {
+    return { user: await this.profile.update(user.userId, user.sessionId, dto, client) };
   }
 
   @AllowUnconfirmed()

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EmailTokensService } from '../auth/email-tokens.service.js';
+import { type ClientInfo, PasswordChecks } from '../auth/password-checks.service.js';
 import { PasswordHasher } from '../auth/password-hasher.service.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { AppError } from '../common/errors.js';
@@ -33,6 +34,7 @@ export class ProfileService {
     private readonly sessions: SessionsService,
     private readonly emailTokens: EmailTokensService,
     private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordChecks,
     private readonly mail: MailService,
     private readonly events: EventBus,
   ) {}
@@ -45,7 +47,7 @@ export class ProfileService {
    * Applies every given field or none: each is checked first (the avatar decoded and resized),
    * then all are written in one transaction.
    */
-  async update(userId: number, sessionId: number, dto: UpdateMeDto): Promise<OwnRecord> {
+  async update(userId: number, sessionId: number, dto: UpdateMeDto, client: ClientInfo): Promise<OwnRecord> {
     const user = await this.users.getById(userId);
     const changes: Partial<User> = {};
 
@@ -69,7 +71,8 @@ export class ProfileService {
     const newEmail = emailChanges ? parseEmail(dto.email as string) : null;
     // Sending the address in force again calls a pending change off (its link stops working).
     if (dto.email != null && !emailChanges && user.pendingEmail !== null) changes.pendingEmail = null;
-    if (dto.password != null || emailChanges) await this.checkCurrentPassword(userId, dto.current_password);
+    if (dto.password != null || emailChanges)
+      await this.checkCurrentPassword(user, dto.current_password, client);
     if (dto.password != null) {
       const problem = passwordProblem(dto.password, user.email);
       if (problem) throw new AppError('weak_password', problem);
@@ -83,23 +86,30 @@ export class ProfileService {
     }
     const avatar = dto.avatar == null ? null : await this.avatars.fromProfileValue(dto.avatar, user);
     const oldImages = avatar ? await this.avatars.keysOf(userId) : [];
+    // Last of the checks: a refused request does not use up the user's turn to be mailed.
+    const mailTurn = changes.pendingEmail ? await this.emailTokens.claimConfirmation(userId) : null;
 
-    const ended = await this.dataSource.transaction(async (manager) => {
-      if (avatar) Object.assign(changes, await this.avatars.replace(manager, userId, avatar));
-      if (Object.keys(changes).length > 0) await this.users.update(manager, userId, changes);
-      if (changes.pendingEmail) {
-        await this.emailTokens.sendConfirmation(manager, userId, changes.pendingEmail);
-        await this.mail.enqueue(
-          manager,
-          noticeMail({
-            to: user.email,
-            subject: 'Your Unichat email address is changing',
-            body: `Somebody (we hope you) asked to change the address of your Unichat account to ${changes.pendingEmail}. It changes once the new address is confirmed; until then this address stays in force. If this was not you, change your password now.`,
-          }),
-        );
-      }
-      return changes.passwordHash ? this.sessions.endAll(userId, sessionId, manager) : [];
-    });
+    const ended = await this.dataSource
+      .transaction(async (manager) => {
+        if (avatar) Object.assign(changes, await this.avatars.replace(manager, userId, avatar));
+        if (Object.keys(changes).length > 0) await this.users.update(manager, userId, changes);
+        if (changes.pendingEmail) {
+          await this.emailTokens.sendConfirmation(manager, userId, changes.pendingEmail);
+          await this.mail.enqueue(
+            manager,
+            noticeMail({
+              to: user.email,
+              subject: 'Your Unichat email address is changing',
+              body: `Somebody (we hope you) asked to change the address of your Unichat account to ${changes.pendingEmail}. It changes once the new address is confirmed; until then this address stays in force. If this was not you, change your password now.`,
+            }),
+          );
+        }
+        return changes.passwordHash ? this.sessions.endAll(userId, sessionId, manager) : [];
+      })
+      .catch(async (error: unknown) => {
+        if (mailTurn) await this.emailTokens.unclaim(mailTurn);
+        throw error;
+      });
 
     await this.sessions.announce(ended);
     await this.avatars.forget(oldImages);
@@ -147,12 +157,15 @@ export class ProfileService {
     return this.records.publicMany(found, viewerId);
   }
 
-  private async checkCurrentPassword(userId: number, given: string | null | undefined): Promise<void> {
+  private async checkCurrentPassword(
+    user: User,
+    given: string | null | undefined,
+    client: ClientInfo,
+  ): Promise<void> {
     if (given == null) {
       throw new AppError('invalid_password', 'current_password is needed to change password or email');
     }
-    if (!(await this.hasher.verify(await this.users.passwordHash(userId), given))) {
+    if (!(await this.passwords.isCurrentPassword(user, given, client)))
       throw new AppError('invalid_password');
-    }
   }
 }

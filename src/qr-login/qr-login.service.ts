@@ -50,16 +50,16 @@ export class QrLoginService {
   ) {}
 
   async create(client: ClientInfo): Promise<NewQrLogin> {
-    const window = await this.limiter.hit(`qr:ip:${client.ip ?? 'unknown'}`, CODES_WINDOW_SECONDS);
-    if (window.count > this.config.qrCodesPerAddress) {
-      throw new AppError(
-        'please_wait',
-        `too many QR codes from this address; try again in ${window.retryAfter} s`,
+    await this.limiter.take(
+      [
         {
-          retryAfter: Math.max(window.retryAfter, 1),
+          key: `qr:ip:${client.ip ?? 'unknown'}`,
+          max: this.config.qrCodesPerAddress,
+          windowSeconds: CODES_WINDOW_SECONDS,
         },
-      );
-    }
+      ],
+      'too many QR codes from this address',
+    );
     const now = this.clock.nowMs();
     await this.codes.delete({ expiresAt: LessThan(new Date(now - KEEP_EXPIRED_MS)) });
     const id = randomBytes(16).toString('base64url');

@@ -56,7 +56,9 @@ export class RpcService {
         await this.auth.logout(u.userId, u.sessionId, a.device_token ?? null),
         ok
       ),
-      update_me: async (a: UpdateMeDto, u) => ({ user: await this.profile.update(u.userId, u.sessionId, a) }),
+      update_me: async (a: UpdateMeDto, u, client) => ({
+        user: await this.profile.update(u.userId, u.sessionId, a, client),
+      }),
       me: async (_a, u) => ({ user: await this.profile.me(u.userId) }),
       get_user: async (a: UserIdDto, u) => ({
         user: await this.profile.publicUser(a.user_id, u?.userId ?? null),

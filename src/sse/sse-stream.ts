@@ -73,6 +73,8 @@ export class SseStream {
     this.socket = response.socket;
     this.chunked = response.chunkedEncoding;
     response.on('close', () => this.markClosed());
+    // The client may have left before the stream started: no 'close' would come any more.
+    if (response.destroyed) this.markClosed();
   }
 
   get isClosed(): boolean {

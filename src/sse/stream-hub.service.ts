@@ -1,8 +1,10 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/errors.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
 import { ReplayLog, type NewEvent } from './replay-log.js';
@@ -10,6 +12,8 @@ import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
 const DELIVER_CHANNEL = 'sse.deliver';
+/** What a stream refused for being one too many is told: a place frees when another stream closes. */
+const STREAM_RETRY_AFTER_SECONDS = 30;
 
 /**
  * A batch of events for users' streams, as sent between instances. Each distinct payload travels
@@ -50,6 +54,7 @@ export class StreamHub implements OnModuleInit {
     private readonly bus: ClusterBus,
     private readonly heartbeat: Heartbeat,
     private readonly presence: PresenceService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -82,8 +87,12 @@ export class StreamHub implements OnModuleInit {
     if (this.revokedNonces.has(owner.nonce))
       throw new AppError('unauthorized', 'unknown or revoked SSE code');
     const { userId } = owner;
+    if (response.req.method === 'HEAD') {
+      new SseStream(response); // headers only: no stream, no presence, no place taken
+      return;
+    }
+    await this.takePlace(userId);
     const stream = new SseStream(response);
-    if (stream.isClosed) return; // a HEAD: headers only, no stream, no presence
     const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
     const set = this.connections.get(userId) ?? new Set();
     set.add(connection);
@@ -94,7 +103,7 @@ export class StreamHub implements OnModuleInit {
       if (set.size === 0 && this.connections.get(userId) === set) this.connections.delete(userId);
       void this.presence.streamClosed(userId).catch((error: Error) => this.logger.warn(error.message));
     });
-    await this.presence.streamOpened(userId).catch((error: Error) => this.logger.warn(error.message));
+    if (stream.isClosed) return; // the client left while its place was being taken
 
     const replay = lastEventId === null ? null : await this.log.since(userId, lastEventId);
     let last: number;
@@ -112,6 +121,24 @@ export class StreamHub implements OnModuleInit {
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
     connection.pending = null;
+  }
+
+  /**
+   * Counts the stream in the user's streams on all instances (presence counts them), or answers
+   * `429 please_wait` when they hold the most they may. Presence that cannot be reached (Redis
+   * down) lets the stream open: refusing every stream would be worse than an uncounted one.
+   */
+  private async takePlace(userId: number): Promise<void> {
+    const max = this.config.maxStreamsPerUser;
+    const admitted = await this.presence.streamOpened(userId, max).catch((error: Error) => {
+      this.logger.warn(error.message);
+      return true;
+    });
+    if (!admitted) {
+      throw new AppError('please_wait', `at most ${max} event streams may be open at once; close one first`, {
+        retryAfter: STREAM_RETRY_AFTER_SECONDS,
+      });
+    }
   }
 
   /** Number of streams this instance holds. */

@@ -38,6 +38,8 @@ export async function createTestEnvironment(extra: Record<string, string> = {}):
     MAIL_RETRY_BASE_MS: '200',
     PUBLIC_URL: 'http://127.0.0.1',
     APP_ROOT_URL: 'http://app.test/',
+    // Every test registers from 127.0.0.1; the limit itself is tested in limits.e2e-spec.ts.
+    REGISTRATIONS_PER_HOUR: '100000',
     ...extra,
   };
   let schema: string | null = null;
@@ -150,12 +152,15 @@ export interface TestUser {
 /** Registers a user through the API, confirms the address from the real mail, logs in. */
 export async function createUser(
   t: TestApp,
-  options: { confirmed?: boolean; nick?: string; email?: string } = {},
+  options: { confirmed?: boolean; nick?: string; email?: string; from?: string } = {},
 ): Promise<TestUser> {
   const email = options.email ?? uniqueEmail();
+  // From another client address, for an app that trusts the loopback proxy (TRUST_PROXY).
+  const from = options.from ? { 'X-Forwarded-For': options.from } : {};
   const register = await t
     .http()
     .post('/api/v1/auth/register')
+    .set(from)
     .send({ email, password: PASSWORD, ...(options.nick ? { nick: options.nick } : {}) });
   if (register.status !== 201)
     throw new Error(`register failed: ${register.status} ${JSON.stringify(register.body)}`);
@@ -167,7 +172,7 @@ export async function createUser(
       throw new Error(`confirmation failed: ${confirm.headers.location}`);
     }
   }
-  const login = await t.http().post('/api/v1/auth/login').send({ email, password: PASSWORD });
+  const login = await t.http().post('/api/v1/auth/login').set(from).send({ email, password: PASSWORD });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return {
     id: login.body.user.id,

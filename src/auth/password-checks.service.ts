@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { type Limit, RateLimiter } from '../common/rate-limiter.js';
+import { User } from '../users/user.entity.js';
+import { emailKey } from '../users/email.js';
+import { UsersService } from '../users/users.service.js';
+import { PasswordHasher } from './password-hasher.service.js';
+
+/** Where a request came from, recorded on the session it opens and counted in the limits. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+const WINDOW_SECONDS = 15 * 60;
+/** Wrong passwords for one email from one address: the guesser is stopped here... */
+const FAILURES_PER_EMAIL_AND_ADDRESS = 5;
+/** ...and no single address can lock the owner out, who is stopped only by many addresses at once. */
+const FAILURES_PER_EMAIL = 50;
+/** Failed logins (passwords and auth tokens) from one address, whatever the email. */
+const FAILURES_PER_ADDRESS = 30;
+
+/**
+ * Every password check against an account (login, `POST /tokens`, `current_password` in PATCH /me
+ * and update_me) and every auth-token login, counted in the failure limits. Each check takes its
+ * place in every limit before the hash is verified, so a burst of parallel guesses gets no more
+ * verifications than the limit; a right answer gives the place back.
+ */
+@Injectable()
+export class PasswordChecks {
+  constructor(
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  /** The account of `email` when `password` is its password; null otherwise (also for no account). */
+  async login(email: string, password: string, client: ClientInfo): Promise<User | null> {
+    return this.counted(this.limits(emailKey(email), client), async () => {
+      const user = await this.users.findByEmail(email);
+      // Unknown addresses still cost a hash, so timing does not tell which addresses exist.
+      const valid = await this.hasher.verify(user ? await this.users.passwordHash(user.id) : null, password);
+      return user && valid ? user : null;
+    });
+  }
+
+  /** Whether `password` is the user's own (`current_password`), counted as a failed login when not. */
+  async isCurrentPassword(user: User, password: string, client: ClientInfo): Promise<boolean> {
+    const valid = await this.counted(this.limits(user.emailKey, client), async () =>
+      (await this.hasher.verify(await this.users.passwordHash(user.id), password)) ? true : null,
+    );
+    return valid === true;
+  }
+
+  /** A login by auth token: `find` answers its session, or null when the token is unknown. */
+  async authToken<T>(client: ClientInfo, find: () => Promise<T | null>): Promise<T | null> {
+    return this.counted([this.addressLimit(client)], find);
+  }
+
+  private limits(folded: string, client: ClientInfo): Limit[] {
+    return [
+      {
+        key: `login:email-address:${folded}:${client.ip ?? 'unknown'}`,
+        max: FAILURES_PER_EMAIL_AND_ADDRESS,
+        windowSeconds: WINDOW_SECONDS,
+      },
+      { key: `login:email:${folded}`, max: FAILURES_PER_EMAIL, windowSeconds: WINDOW_SECONDS },
+      this.addressLimit(client),
+    ];
+  }
+
+  private addressLimit(client: ClientInfo): Limit {
+    return {
+      key: `login:ip:${client.ip ?? 'unknown'}`,
+      max: FAILURES_PER_ADDRESS,
+      windowSeconds: WINDOW_SECONDS,
+    };
+  }
+
+  /**
+   * Runs a check that counts as a failure until it answers a value. A success gives the place
+   * back and clears the failures of that email from that address.
+   */
+  private async counted<T>(limits: Limit[], check: () => Promise<T | null>): Promise<T | null> {
+    const reservation = await this.limiter.take(limits, 'too many failed password checks');
+    let result: T | null;
+    try {
+      result = await check();
+    } catch (error) {
+      await this.limiter.release(reservation);
+      throw error;
+    }
+    if (result !== null) {
+      await this.limiter.release(reservation);
+      if (limits.length > 1) await this.limiter.reset(limits[0].key);
+    }
+    return result;
+  }
+}
