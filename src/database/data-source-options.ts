@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
+import { ensureOwnerOnlyDir, ensureOwnerOnlyFile, restrictIfPresent } from '../config/data-dir.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
@@ -26,7 +26,10 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       extra: { max: 20, connectionTimeoutMillis: 5000 },
     };
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  // SQLite gives its -wal and -shm files the database file's mode: made owner-only here, so are they.
+  ensureOwnerOnlyDir(config.dataDir);
+  ensureOwnerOnlyFile(config.database.file);
+  for (const suffix of ['-wal', '-shm']) restrictIfPresent(config.database.file + suffix);
   return {
     ...common,
     type: 'better-sqlite3',
