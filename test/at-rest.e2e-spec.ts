@@ -106,9 +106,11 @@ describe('files under DATA_DIR', () => {
     await environment.dispose();
   });
 
-  it('are readable by the service user only: the database, the mails and their folders', async () => {
+  it('are readable by the service user only: the database, the mails, the kept secret and their folders', async () => {
     const dataDir = join(environment.dataDir, 'data');
-    service = await startServiceProcess({ ...environment.vars, DATA_DIR: dataDir });
+    // Without JWT_SECRET: the secret made at start-up is kept in DATA_DIR too.
+    const { JWT_SECRET: _given, ...vars } = environment.vars;
+    service = await startServiceProcess({ ...vars, DATA_DIR: dataDir });
     const email = uniqueEmail('modes');
     const register = await fetch(`${service.url}/api/v1/auth/register`, {
       method: 'POST',
@@ -126,6 +128,7 @@ describe('files under DATA_DIR', () => {
     expect(await modeOf(dataDir)).toBe('700');
     expect(await modeOf(mailDir)).toBe('700');
     expect(await modeOf(join(mailDir, mailFile))).toBe('600');
+    expect(await modeOf(join(dataDir, 'jwt-secret'))).toBe('600');
     if (!environment.schema) {
       for (const file of ['unichat.sqlite', 'unichat.sqlite-wal', 'unichat.sqlite-shm']) {
         expect([file, await modeOf(join(dataDir, file))]).toEqual([file, '600']);

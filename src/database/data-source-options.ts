@@ -7,7 +7,7 @@ import { SnakeNamingStrategy } from './naming.strategy.js';
 import { takeTurnsOnSqlite } from './sqlite-transactions.js';
 
 /** One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'>): DataSourceOptions {
   const common = {
     entities: ENTITIES,
     migrations: MIGRATIONS,
