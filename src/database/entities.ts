@@ -6,6 +6,7 @@ import { Device } from '../devices/device.entity.js';
 import { Contact } from '../profile/contact.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { Session } from '../tokens/session.entity.js';
+import { EventIdEpoch } from '../sse/event-id-epoch.entity.js';
 import { SseCode } from '../tokens/sse-code.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -21,4 +22,5 @@ export const ENTITIES = [
   Device,
   SseCode,
   QrLogin,
+  EventIdEpoch,
 ];

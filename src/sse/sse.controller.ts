@@ -40,7 +40,11 @@ export class SseController {
     const raw = lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined);
     // An id we cannot read is treated like one we no longer have: the client is told to resync.
     const lastEventId =
-      raw === undefined || raw === '' ? null : /^\d{1,15}$/.test(raw) ? Number(raw) : Number.MAX_SAFE_INTEGER;
+      raw === undefined || raw === ''
+        ? null
+        : /^\d{1,16}$/.test(raw) && Number(raw) < Number.MAX_SAFE_INTEGER
+          ? Number(raw)
+          : Number.MAX_SAFE_INTEGER;
     await this.gateway.open(owner, response, lastEventId);
   }
 }

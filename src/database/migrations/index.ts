@@ -5,6 +5,7 @@ import { Blocking1763900003000 } from './1763900003000-blocking.js';
 import { Devices1763900004000 } from './1763900004000-devices.js';
 import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
 import { DeliveredMailBodies1763900020000 } from './1763900020000-delivered-mail-bodies.js';
+import { EventIdEpochs1763900021000 } from './1763900021000-event-id-epochs.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Devices1763900004000,
   QrLogin1763900005000,
   DeliveredMailBodies1763900020000,
+  EventIdEpochs1763900021000,
 ];
