@@ -65,4 +65,21 @@ describe('PostgreSQL unreachable, then back', () => {
     const me = await t.http().get('/api/v1/me').set(user.auth).expect(200);
     expect(me.body.user.status_message).not.toBe('lost');
   });
+
+  it('answers 503 when PostgreSQL stops answering (no hang), and recovers once it answers again', async () => {
+    await login().expect(200);
+    proxy.stall();
+    // Each request waits for PostgreSQL at most the query timeout (10 s), then gets the envelope.
+    const [byLogin, byPatch] = await Promise.all([
+      login(),
+      t.http().patch('/api/v1/me').set(user.auth).send({ status_message: 'stalled' }),
+    ]);
+    for (const answer of [byLogin, byPatch]) {
+      expect([answer.status, answer.body.error?.code]).toEqual([503, 'unavailable']);
+    }
+    proxy.restore();
+    await waitFor(async () => (await login()).status === 200, 'logins again once PostgreSQL answers', 15_000);
+    const me = await t.http().get('/api/v1/me').set(user.auth).expect(200);
+    expect(me.body.user.status_message).not.toBe('stalled');
+  }, 60_000);
 });

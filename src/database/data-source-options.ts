@@ -3,8 +3,12 @@ import { type AppConfig } from '../config/app-config.js';
 import { ensureOwnerOnlyDir, ensureOwnerOnlyFile, restrictIfPresent } from '../config/data-dir.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { TimeoutClosingClient } from './postgres-client.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
 import { takeTurnsOnSqlite } from './sqlite-transactions.js';
+
+/** How long a query may wait for PostgreSQL's answer (migrations at start included). */
+const QUERY_TIMEOUT_MS = 10_000;
 
 /** One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. */
 export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'>): DataSourceOptions {
@@ -23,7 +27,14 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'
       ...common,
       type: 'postgres',
       url: config.database.url,
-      extra: { max: 20, connectionTimeoutMillis: 5000 },
+      // A PostgreSQL that stops answering costs a request at most the query timeout, then 503
+      // unavailable; the connection that timed out is closed, not reused.
+      extra: {
+        max: 20,
+        connectionTimeoutMillis: 5000,
+        query_timeout: QUERY_TIMEOUT_MS,
+        Client: TimeoutClosingClient,
+      },
     };
   }
   // SQLite gives its -wal and -shm files the database file's mode: made owner-only here, so are they.

@@ -5,7 +5,15 @@ export interface TcpProxy {
   port: number;
   /** The target is unreachable: open connections are cut, new ones are closed at once. */
   cut(): void;
-  /** New connections reach the target again. */
+  /**
+   * The target stops answering, as behind a network that drops packets: bytes are no longer
+   * forwarded either way, new connections are accepted and left waiting.
+   */
+  stall(): void;
+  /**
+   * New connections reach the target again. Stalled ones stay stalled, as connections to a
+   * server that died and was replaced: the client has to give them up itself.
+   */
   restore(): void;
   close(): Promise<void>;
 }
@@ -16,10 +24,17 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const open = new Set<Socket>();
-  let cut = false;
+  let mode: 'forward' | 'cut' | 'stall' = 'forward';
   const server = createServer((client) => {
-    if (cut) {
+    if (mode === 'cut') {
       client.destroy();
+      return;
+    }
+    if (mode === 'stall') {
+      open.add(client);
+      client.on('close', () => open.delete(client));
+      client.on('error', () => undefined);
+      client.pause();
       return;
     }
     const upstream = connect(targetPort, targetHost);
@@ -37,11 +52,18 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   return {
     port,
     cut() {
-      cut = true;
+      mode = 'cut';
       for (const socket of open) socket.destroy();
     },
+    stall() {
+      mode = 'stall';
+      for (const socket of open) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
     restore() {
-      cut = false;
+      mode = 'forward';
     },
     async close() {
       for (const socket of open) socket.destroy();
