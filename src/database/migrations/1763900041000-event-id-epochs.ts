@@ -1,7 +1,7 @@
 import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
 
-export class EventIdEpochs1763900021000 implements MigrationInterface {
-  name = 'EventIdEpochs1763900021000';
+export class EventIdEpochs1763900041000 implements MigrationInterface {
+  name = 'EventIdEpochs1763900041000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.createTable(
