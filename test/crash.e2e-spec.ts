@@ -123,5 +123,5 @@ describe('kill -9 during concurrent writes', () => {
     for (const { nick, status_message: message } of profiles) {
       expect(String(nick).replace('Editor ', '')).toBe(String(message).replace('edit ', ''));
     }
-  }, 60_000);
+  }, 150_000);
 });

@@ -72,7 +72,7 @@ describe('a restart of the service', () => {
     stream.abort();
     expect(firstOutput).toMatch(/JWT_SECRET is not set: using the secret made now and kept in \S+jwt-secret/);
     expect(service.output()).toMatch(/JWT_SECRET is not set: using the secret kept in \S+jwt-secret/);
-  });
+  }, 120_000);
 });
 
 describe('event ids across a restart', () => {

@@ -46,7 +46,8 @@ export async function startServiceProcess(vars: Record<string, string>): Promise
       return (await fetch(`${url}/health`).catch(() => null))?.ok;
     },
     'the service process to answer /health',
-    20_000,
+    // Starting takes a few seconds alone, far more on a machine shared by several test runs.
+    60_000,
   ).catch((error: unknown) => {
     // Not left running behind a failed test (it would keep jest from exiting).
     child.kill('SIGKILL');
