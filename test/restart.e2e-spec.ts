@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { RedisService } from '../src/redis/redis.service.js';
+import { RedisService } from '../src/bus/redis.service.js';
 import { openStream } from './support/friends.js';
 import {
   createTestEnvironment,

@@ -3,12 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { EventGateway } from './event-gateway.service.js';
 import { EventIdEpoch } from './event-id-epoch.entity.js';
-import { EventLog } from './event-log.js';
-import { FanoutService } from './fanout.service.js';
+import { StreamHub } from './stream-hub.service.js';
+import { ReplayLog } from './replay-log.js';
+import { FanoutService } from '../fanout/fanout.service.js';
 import { Heartbeat } from './heartbeat.js';
 import { SseController } from './sse.controller.js';
 
@@ -18,14 +18,14 @@ import { SseController } from './sse.controller.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([EventIdEpoch]),
-    TokensModule,
+    SessionsModule,
     UsersModule,
     PresenceModule,
     ProfileModule,
     BlockingModule,
   ],
   controllers: [SseController],
-  providers: [EventGateway, EventLog, FanoutService, Heartbeat],
-  exports: [EventGateway],
+  providers: [StreamHub, ReplayLog, FanoutService, Heartbeat],
+  exports: [StreamHub],
 })
 export class SseModule {}

@@ -1,7 +1,7 @@
 import type { Repository } from 'typeorm';
-import type { RedisService } from '../redis/redis.service.js';
+import type { RedisService } from '../bus/redis.service.js';
 import type { EventIdEpoch } from './event-id-epoch.entity.js';
-import { EPOCH_SPAN, EventLog, REPLAY_EVENTS } from './event-log.js';
+import { EPOCH_SPAN, ReplayLog, REPLAY_EVENTS } from './replay-log.js';
 
 describe('event ids and the replay buffer (in process)', () => {
   const inProcess = { client: null, enabled: false } as unknown as RedisService;
@@ -14,7 +14,7 @@ describe('event ids and the replay buffer (in process)', () => {
   } as unknown as Repository<EventIdEpoch>;
   /** A log as one start of the service makes it. */
   const start = async () => {
-    const log = new EventLog(inProcess, epochs);
+    const log = new ReplayLog(inProcess, epochs);
     await log.onModuleInit();
     return log;
   };

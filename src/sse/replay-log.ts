@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { LessThan, Repository } from 'typeorm';
-import { RedisService } from '../redis/redis.service.js';
+import { RedisService } from '../bus/redis.service.js';
 import { EventIdEpoch } from './event-id-epoch.entity.js';
 
 /** How many recent events of each user are kept for `Last-Event-ID` replay. */
@@ -45,7 +45,7 @@ export type Replay = { events: LoggedEvent[] } | 'resync';
  * REDIS_URL is set, memory otherwise. A `Last-Event-ID` it cannot serve completely gets `resync`.
  */
 @Injectable()
-export class EventLog implements OnModuleInit {
+export class ReplayLog implements OnModuleInit {
   private readonly memory = new Map<number, { last: number; events: LoggedEvent[] }>();
   /** In process: this run's ids are above it (the "0" of every user in this run). */
   private base = 0;
