@@ -13,10 +13,12 @@ export default {
     '<rootDir>/test/browser/**/*.spec.ts',
   ],
   // Blocking across instances needs Redis between them: that file runs in the PostgreSQL + Redis run.
-  testPathIgnorePatterns:
-    process.env.REDIS_URL && process.env.DATABASE_URL
-      ? ['/node_modules/']
-      : ['/node_modules/', 'cluster-blocking'],
+  // The PostgreSQL outage runs whenever DATABASE_URL is set.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(process.env.REDIS_URL && process.env.DATABASE_URL ? [] : ['cluster-blocking']),
+    ...(process.env.DATABASE_URL ? [] : ['postgres-outage']),
+  ],
   testTimeout: 30000,
   maxWorkers: 2,
 };

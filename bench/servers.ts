@@ -14,6 +14,7 @@ import { AppModule } from '../src/app.module.js';
 import { createApp, JSON_BODY_LIMIT } from '../src/app.setup.js';
 import { Public } from '../src/common/auth.decorators.js';
 import { loadConfig } from '../src/config/app-config.js';
+import { keepJwtSecret } from '../src/config/kept-jwt-secret.js';
 import { sseMessage, SseStream } from '../src/sse/sse-stream.js';
 import { createRootLogger, NestLogger, requestLogger } from '../src/logging.js';
 import { HELLO_PATH } from './processes.js';
@@ -140,7 +141,7 @@ async function nestApp(port: number, pino: boolean, als = false): Promise<void> 
  * global layer (helmet, CORS, body parser, request logger, guard, pipes, filter) is the service's.
  */
 async function appWithHello(port: number): Promise<void> {
-  const config = loadConfig(process.env);
+  const { config } = keepJwtSecret(loadConfig(process.env));
   const forRoot = AppModule.forRoot.bind(AppModule);
   AppModule.forRoot = (appConfig) => ({
     module: HelloModule,

@@ -55,7 +55,7 @@ const QUIET_PATHS = new Set(['/health', '/health/ready']);
  * Lines are written synchronously, as Node writes `process.stdout` to files and pipes: an
  * asynchronous destination lost the last lines when Nest re-raises SIGTERM after shutdown.
  */
-export function createRootLogger(config: AppConfig): Logger {
+export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   return pino(
     {
       level: config.logLevel,

@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { keepJwtSecret, type StartConfig } from './config/kept-jwt-secret.js';
 
 async function main(): Promise<void> {
-  let config;
+  let start: StartConfig;
   try {
-    config = loadConfig();
+    start = keepJwtSecret(loadConfig());
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`configuration error: ${error.message}`);
@@ -14,12 +15,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const { config } = start;
   const app = await createApp(config);
   const logger = new Logger('Main');
-  if (config.jwtSecretGenerated) {
-    logger.warn(
-      'JWT_SECRET is not set: using a random one; access tokens end at restart and work on this instance only',
+  if (start.jwtSecretFrom !== 'environment') {
+    logger.log(
+      `JWT_SECRET is not set: using the secret ${start.jwtSecretFrom === 'made now' ? 'made now and kept' : 'kept'} in ${start.jwtSecretFile}`,
     );
+    if (config.database.kind === 'postgres') {
+      logger.warn(
+        'JWT_SECRET is not set while DATABASE_URL is: each instance keeps its own secret in its DATA_DIR, so its access tokens and SSE codes work on it alone; set the same JWT_SECRET on every instance',
+      );
+    }
   }
   if (config.trustProxy === true) {
     logger.warn(

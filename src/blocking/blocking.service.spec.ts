@@ -4,6 +4,7 @@ import { createTestEnvironment, type TestEnvironment } from '../../test/support/
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { loadConfig } from '../config/app-config.js';
+import { keepJwtSecret } from '../config/kept-jwt-secret.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { type DomainEvents } from '../bus/domain-events.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
@@ -47,7 +48,7 @@ describe('BlockingService', () => {
 
   beforeAll(async () => {
     environment = await createTestEnvironment();
-    const config = loadConfig(environment.vars);
+    const { config } = keepJwtSecret(loadConfig(environment.vars));
     dataSource = await new DataSource({ ...dataSourceOptions(config), logger: recordingLogger }).initialize();
     // In-process bus: the cache of UsersService is dropped within this process only.
     const clusterBus = new ClusterBus(new RedisService({ ...config, redisUrl: null }));

@@ -9,7 +9,8 @@ describe('configuration', () => {
     expect(config.appRootUrl).toBe('http://localhost:3000/');
     expect(config.publicUrl).toBe('http://localhost:3000');
     expect(config.passwordResetCallbackUrl).toBe('http://localhost:3000/');
-    expect(config.jwtSecretGenerated).toBe(true);
+    // No secret made here: keepJwtSecret keeps one in DATA_DIR at start-up.
+    expect(config.jwtSecret).toBeNull();
     expect(config.accessTokenTtl).toBe(900);
     expect(config.apns).toBeNull();
     expect(config.corsOrigins).toBe('*');

@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -15,8 +15,8 @@ export interface AppConfig {
   appRootUrl: string;
   publicUrl: string;
   passwordResetCallbackUrl: string;
+  /** HMAC key of access tokens and SSE codes: JWT_SECRET, or the one kept in DATA_DIR (see kept-jwt-secret.ts). */
   jwtSecret: string;
-  jwtSecretGenerated: boolean;
   accessTokenTtl: number;
   smtpUrl: string | null;
   mailFrom: string;
@@ -78,6 +78,12 @@ export interface ApnsConfig {
   retryBaseMs: number;
 }
 
+/**
+ * What `loadConfig` reads from the environment alone. Without JWT_SECRET the secret is null here:
+ * `keepJwtSecret` supplies the one kept in DATA_DIR, at start-up, outside this pure function.
+ */
+export type EnvConfig = Omit<AppConfig, 'jwtSecret'> & { jwtSecret: string | null };
+
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
@@ -85,7 +91,7 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = process.env): EnvConfig {
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === '' ? undefined : value;
@@ -171,8 +177,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     appRootUrl,
     publicUrl,
     passwordResetCallbackUrl,
-    jwtSecret: secret ?? randomBytes(48).toString('base64url'),
-    jwtSecretGenerated: secret === undefined,
+    jwtSecret: secret ?? null,
     accessTokenTtl: integer('ACCESS_TOKEN_TTL', 900, 30, 86400),
     smtpUrl: read('SMTP_URL') === undefined ? null : url('SMTP_URL', '', ['smtp:', 'smtps:']),
     mailFrom: read('MAIL_FROM') ?? 'Unichat <no-reply@unichat.local>',

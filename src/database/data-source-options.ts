@@ -1,13 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
+import { ensureOwnerOnlyDir, ensureOwnerOnlyFile, restrictIfPresent } from '../config/data-dir.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { TimeoutClosingClient } from './postgres-client.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
 import { takeTurnsOnSqlite } from './sqlite-transactions.js';
 
+/** How long a query may wait for PostgreSQL's answer (migrations at start included). */
+const QUERY_TIMEOUT_MS = 10_000;
+
 /** One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'>): DataSourceOptions {
   const common = {
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -23,10 +27,20 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       ...common,
       type: 'postgres',
       url: config.database.url,
-      extra: { max: 20, connectionTimeoutMillis: 5000 },
+      // A PostgreSQL that stops answering costs a request at most the query timeout, then 503
+      // unavailable; the connection that timed out is closed, not reused.
+      extra: {
+        max: 20,
+        connectionTimeoutMillis: 5000,
+        query_timeout: QUERY_TIMEOUT_MS,
+        Client: TimeoutClosingClient,
+      },
     };
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  // SQLite gives its -wal and -shm files the database file's mode: made owner-only here, so are they.
+  ensureOwnerOnlyDir(config.dataDir);
+  ensureOwnerOnlyFile(config.database.file);
+  for (const suffix of ['-wal', '-shm']) restrictIfPresent(config.database.file + suffix);
   return {
     ...common,
     type: 'better-sqlite3',

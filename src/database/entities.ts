@@ -7,6 +7,7 @@ import { Contact } from '../contacts/contact.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
+import { EventIdEpoch } from '../sse/event-id-epoch.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every entity of every module: the list the data source and the CLI share. */
@@ -21,4 +22,5 @@ export const ENTITIES = [
   Device,
   SseCode,
   QrLogin,
+  EventIdEpoch,
 ];

@@ -14,6 +14,11 @@ const MAX_DELAY_MS = 3_600_000;
 /** With the one-hour cap this keeps trying for about two days before giving up. */
 const MAX_ATTEMPTS = 60;
 const BATCH = 20;
+/**
+ * What a mail keeps once it is delivered or given up: its links carry working tokens, so a dump of
+ * the database must not hold them. Address, subject, times, attempts and the last error stay.
+ */
+const NO_BODY = { text: '', html: '' } as const;
 
 /**
  * The mail outbox: `enqueue` writes a mail in the caller's transaction (so a rolled-back change
@@ -94,12 +99,15 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
         { to: mail.toAddress, subject: mail.subject, text: mail.text, html: mail.html },
         now,
       );
-      await this.outbox.update({ id: mail.id }, { sentAt: this.clock.now(), lastError: null });
+      await this.outbox.update({ id: mail.id }, { sentAt: this.clock.now(), lastError: null, ...NO_BODY });
       this.logger.log({ mailId: mail.id, attempts }, `mail ${mail.id} "${mail.subject}" delivered`);
     } catch (error) {
       const message = (error as Error).message.slice(0, 500);
       if (attempts >= MAX_ATTEMPTS) {
-        await this.outbox.update({ id: mail.id }, { failedAt: this.clock.now(), lastError: message });
+        await this.outbox.update(
+          { id: mail.id },
+          { failedAt: this.clock.now(), lastError: message, ...NO_BODY },
+        );
         this.logger.error({ mailId: mail.id, attempts }, `mail ${mail.id} given up: ${message}`);
         return;
       }

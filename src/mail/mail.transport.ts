@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { type AppConfig } from '../config/app-config.js';
+import { ensureOwnerOnlyDir, OWNER_ONLY_FILE } from '../config/data-dir.js';
 
 export interface MailMessage {
   to: string;
@@ -48,13 +49,14 @@ export class FileMailTransport implements MailTransport {
 
   async send(message: MailMessage, sentAt: Date): Promise<void> {
     const info = (await this.composer.sendMail(compose(this.from, message))) as { message: Buffer };
-    await mkdir(this.directory, { recursive: true });
+    // Mails hold working links: the folder and each file are the service user's only.
+    ensureOwnerOnlyDir(this.directory);
     const stamp = sentAt.toISOString().replace(/[:.]/g, '-');
     const safeTo = message.to.replace(/[^\w.@+-]/g, '_');
     for (let n = 1; ; n += 1) {
       const name = `${stamp}-${safeTo}${n === 1 ? '' : `-${n}`}.eml`;
       try {
-        await writeFile(join(this.directory, name), info.message, { flag: 'wx' });
+        await writeFile(join(this.directory, name), info.message, { flag: 'wx', mode: OWNER_ONLY_FILE });
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

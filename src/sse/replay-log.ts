@@ -1,11 +1,28 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
+import { LessThan, Repository } from 'typeorm';
 import { RedisService } from '../bus/redis.service.js';
+import { EventIdEpoch } from './event-id-epoch.entity.js';
 
 /** How many recent events of each user are kept for `Last-Event-ID` replay. */
 export const REPLAY_EVENTS = 256;
 /** A user's replay buffer in Redis lives this long after their last event. */
 const REPLAY_TTL_SECONDS = 3600;
+/**
+ * In process, a run's ids are `epoch × EPOCH_SPAN + n`: a restart takes a new epoch from the
+ * database, so ids never repeat and an id from before it is recognisably older than all after it.
+ */
+export const EPOCH_SPAN = 1_000_000_000;
+/**
+ * In Redis, a user's counter that is created (first event, or the key was lost) starts at Redis's
+ * clock in microseconds: above every id given before, unless one user had more than one event per
+ * microsecond since their counter was made.
+ */
+const START_COUNTER = `if redis.call('EXISTS', KEYS[1]) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', KEYS[1], now[1] .. string.format('%06d', now[2]))
+end`;
 
 export interface LoggedEvent {
   id: number;
@@ -23,22 +40,43 @@ export interface NewEvent {
 export type Replay = { events: LoggedEvent[] } | 'resync';
 
 /**
- * Per-user event ids (monotonic across instances) and a bounded per-user replay buffer:
- * Redis (INCR + a capped list, one script per event) when REDIS_URL is set, memory otherwise.
+ * Per-user event ids (monotonic across instances, never repeated, also across restarts) and a
+ * bounded per-user replay buffer: Redis (INCR + a capped list, one script per event) when
+ * REDIS_URL is set, memory otherwise. A `Last-Event-ID` it cannot serve completely gets `resync`.
  */
 @Injectable()
-export class ReplayLog {
+export class ReplayLog implements OnModuleInit {
   private readonly memory = new Map<number, { last: number; events: LoggedEvent[] }>();
+  /** In process: this run's ids are above it (the "0" of every user in this run). */
+  private base = 0;
 
-  constructor(private readonly redis: RedisService) {
+  constructor(
+    private readonly redis: RedisService,
+    @InjectRepository(EventIdEpoch) private readonly epochs: Repository<EventIdEpoch>,
+  ) {
+    this.redis.client?.defineCommand('unichatLastEventId', {
+      numberOfKeys: 1,
+      lua: `${START_COUNTER}
+return redis.call('GET', KEYS[1])`,
+    });
     this.redis.client?.defineCommand('unichatAppendEvent', {
       numberOfKeys: 2,
-      lua: `local id = redis.call('INCR', KEYS[1])
-redis.call('RPUSH', KEYS[2], id .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2])
+      lua: `${START_COUNTER}
+local id = redis.call('INCR', KEYS[1])
+-- As digits: Lua would write a number this large as 1.79e+15, losing its last digits.
+redis.call('RPUSH', KEYS[2], string.format('%d', id) .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2])
 redis.call('LTRIM', KEYS[2], -${REPLAY_EVENTS}, -1)
 redis.call('EXPIRE', KEYS[2], ${REPLAY_TTL_SECONDS})
 return id`,
     });
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.redis.client) return;
+    const { identifiers } = await this.epochs.insert({ startedAt: new Date() });
+    const epoch = Number(identifiers[0].id);
+    this.base = epoch * EPOCH_SPAN;
+    await this.epochs.delete({ id: LessThan(epoch) });
   }
 
   /** Gives each event its id and keeps it for replay; ids in the order of `events`. */
@@ -63,11 +101,11 @@ return id`,
     });
   }
 
-  /** The id of the user's latest event; 0 before the first. */
+  /** The id of the user's latest event, or the id their first one will follow. */
   async lastId(userId: number): Promise<number> {
-    const client = this.redis.client;
-    if (client) return Number((await client.get(this.idKey(userId))) ?? 0);
-    return this.memory.get(userId)?.last ?? 0;
+    const client = this.redis.client as (Redis & { unichatLastEventId(key: string): Promise<string> }) | null;
+    if (client) return Number(await client.unichatLastEventId(this.idKey(userId)));
+    return this.memory.get(userId)?.last ?? this.base;
   }
 
   async since(userId: number, lastId: number): Promise<Replay> {
@@ -79,21 +117,24 @@ return id`,
         client.get(this.idKey(userId)),
         client.lrange(this.logKey(userId), 0, -1),
       ]);
-      last = Number(counter ?? 0);
+      // No counter: the user never had an event, or Redis lost it; either way nothing to replay.
+      if (counter === null) return 'resync';
+      last = Number(counter);
       events = entries.map(parseEntry);
     } else {
       const log = this.memory.get(userId);
-      last = log?.last ?? 0;
+      last = log?.last ?? this.base;
       events = log?.events ?? [];
     }
     if (lastId > last) return 'resync'; // an id we never gave: the log was reset
     if (lastId === last) return { events: [] };
+    // Older than what is kept: from before a restart, or fallen out of the buffer.
     if (events.length === 0 || events[0].id > lastId + 1) return 'resync';
     return { events: events.filter((event) => event.id > lastId) };
   }
 
   private appendInMemory(event: NewEvent): number {
-    const log = this.memory.get(event.userId) ?? { last: 0, events: [] };
+    const log = this.memory.get(event.userId) ?? { last: this.base, events: [] };
     log.last += 1;
     log.events.push({ id: log.last, event: event.event, data: event.data });
     if (log.events.length > REPLAY_EVENTS) log.events.splice(0, log.events.length - REPLAY_EVENTS);

@@ -46,7 +46,7 @@ export class SseController {
     const lastEventId =
       raw === undefined || raw === ''
         ? null
-        : /^(?:0|[1-9]\d{0,14})$/.test(raw)
+        : /^(?:0|[1-9]\d{0,15})$/.test(raw) && Number(raw) < Number.MAX_SAFE_INTEGER
           ? Number(raw)
           : Number.MAX_SAFE_INTEGER;
     await this.gateway.open(owner, response, lastEventId);

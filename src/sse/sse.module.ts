@@ -1,19 +1,29 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { EventIdEpoch } from './event-id-epoch.entity.js';
 import { StreamHub } from './stream-hub.service.js';
 import { ReplayLog } from './replay-log.js';
 import { FanoutService } from '../fanout/fanout.service.js';
 import { Heartbeat } from './heartbeat.js';
 import { SseController } from './sse.controller.js';
 
-// Owns the event streams: GET /events (authorized by the SSE code), per-user event ids and the
-// replay buffer, delivery across instances, and the fan-out of domain events to recipients.
+// Owns the event streams: GET /events (authorized by the SSE code), per-user event ids (and the
+// epochs that keep in-process ids unique across restarts) and the replay buffer, delivery across
+// instances, and the fan-out of domain events to recipients.
 @Module({
-  imports: [SessionsModule, UsersModule, PresenceModule, ProfileModule, BlockingModule],
+  imports: [
+    TypeOrmModule.forFeature([EventIdEpoch]),
+    SessionsModule,
+    UsersModule,
+    PresenceModule,
+    ProfileModule,
+    BlockingModule,
+  ],
   controllers: [SseController],
   providers: [StreamHub, ReplayLog, FanoutService, Heartbeat],
   exports: [StreamHub],

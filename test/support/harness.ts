@@ -8,6 +8,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
 import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { keepJwtSecret } from '../../src/config/kept-jwt-secret.js';
 import { MailService } from '../../src/mail/mail.service.js';
 import { linkIn, readMailFiles, type ReceivedMail } from './mails.js';
 import { waitFor } from './wait.js';
@@ -95,7 +96,7 @@ export async function startApp(
   overrides: Record<string, string> = {},
 ): Promise<TestApp> {
   const env = environment ?? (await createTestEnvironment());
-  const config = loadConfig({ ...env.vars, ...overrides });
+  const { config } = keepJwtSecret(loadConfig({ ...env.vars, ...overrides }));
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

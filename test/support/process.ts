@@ -53,6 +53,10 @@ export async function startServiceProcess(vars: Record<string, string>): Promise
     },
     'the service process to answer /health',
     STARTUP_MS,
-  );
+  ).catch((error: unknown) => {
+    // Not left running behind a failed test (it would keep jest from exiting).
+    child.kill('SIGKILL');
+    throw error;
+  });
   return { child, url, output: () => output, exited };
 }

@@ -5,6 +5,8 @@ import { Blocking1763900003000 } from './1763900003000-blocking.js';
 import { Devices1763900004000 } from './1763900004000-devices.js';
 import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
 import { EmailFoldKeys1763900030000 } from './1763900030000-email-fold-keys.js';
+import { DeliveredMailBodies1763900040000 } from './1763900040000-delivered-mail-bodies.js';
+import { EventIdEpochs1763900041000 } from './1763900041000-event-id-epochs.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   Devices1763900004000,
   QrLogin1763900005000,
   EmailFoldKeys1763900030000,
+  DeliveredMailBodies1763900040000,
+  EventIdEpochs1763900041000,
 ];
