@@ -132,6 +132,16 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
     await waitFor(() => onB.ended, 'the stream on B to close');
   });
 
+  it('a logout on one instance closes, within a second, the streams its session opened on the other', async () => {
+    const user = await createUser(a);
+    const code = (await b.http().post('/api/v1/tokens/sse-code').set(user.auth).expect(200)).body.code;
+    const onB = track(await Client.open(b.url, `/api/v1/events?code=${code}`));
+    expect(onB.status).toBe(200);
+    await a.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
+    await waitFor(() => onB.ended, 'the stream on B to close', 1000);
+    expect((await b.http().get(`/api/v1/events?code=${code}`)).status).toBe(401);
+  });
+
   it('stops events to a stream on the other instance as soon as a block is raised', async () => {
     const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
     await befriend(a, ann, bob);

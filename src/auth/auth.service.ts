@@ -6,7 +6,6 @@ import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { EventBus } from '../events/event-bus.js';
 import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
 import { parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -41,7 +40,6 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
     private readonly sessions: SessionsService,
-    private readonly sseCodes: SseCodesService,
     private readonly emailTokens: EmailTokensService,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
@@ -172,9 +170,8 @@ export class AuthService {
       const ended = await this.sessions.endAll(user.id, null, manager);
       return { userId: user.id, ended };
     });
+    // Whoever had the password may have opened streams: they close with their sessions.
     await this.sessions.announce(ended);
-    // Whoever had the password may have opened streams: they close with the old code.
-    await this.sseCodes.revoke(userId);
     this.events.emit('auth.password_changed', { userId, via: 'reset' });
   }
 

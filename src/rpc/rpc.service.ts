@@ -66,8 +66,10 @@ export class RpcService {
           throw new AppError('invalid_params', 'status is required (null clears it)');
         return { user: await this.presence.setStatus(u.userId, a.status) };
       },
-      api_create_sse_auth_code: async (_a, u) => ({ code: await this.sseCodes.codeFor(u.userId) }),
-      api_delete_sse_auth_code: async (_a, u) => (await this.sseCodes.revoke(u.userId), ok),
+      api_create_sse_auth_code: async (_a, u) => ({
+        code: await this.sseCodes.codeFor(u.userId, u.sessionId),
+      }),
+      api_delete_sse_auth_code: async (_a, u) => (await this.sseCodes.revoke(u.sessionId), ok),
       devise_token: async (a: RegisterDeviceDto, u) => ({
         user_devise: (await this.devices.register(u.userId, a.token, a.notification_service)).device,
       }),

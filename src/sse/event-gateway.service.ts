@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/errors.js';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { PresenceService } from '../presence/presence.service.js';
+import { SessionsService } from '../tokens/sessions.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
 import { EventLog, type NewEvent } from './event-log.js';
 import { Heartbeat } from './heartbeat.js';
@@ -23,6 +24,8 @@ interface DeliveryBatch {
 
 interface Connection {
   stream: SseStream;
+  /** The session whose code opened the stream: ending the session closes the stream. */
+  sessionId: number;
   /** The issue of the SSE code the stream was opened with: its revocation closes the stream. */
   nonce: string;
   /** Events that arrived while the starting id or the replay was being read; sent right after it. */
@@ -38,6 +41,7 @@ interface Connection {
 export class EventGateway implements OnModuleInit {
   private readonly logger = new Logger('EventGateway');
   private readonly connections = new Map<number, Set<Connection>>();
+  private readonly bySession = new Map<number, Set<Connection>>();
   /**
    * Codes revoked within the last minute (by nonce). A stream whose code was read from the
    * database just before its revocation reached this instance is refused here instead of staying
@@ -50,11 +54,13 @@ export class EventGateway implements OnModuleInit {
     private readonly bus: ClusterBus,
     private readonly heartbeat: Heartbeat,
     private readonly presence: PresenceService,
+    private readonly sessions: SessionsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
     await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
+    this.sessions.onEnded((ids) => this.closeSessions(ids));
   }
 
   /** Sends events to users' streams on every instance. */
@@ -79,19 +85,27 @@ export class EventGateway implements OnModuleInit {
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
   async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
-    if (this.revokedNonces.has(owner.nonce))
+    // The code was read from the database just before: its session may have ended since, or its
+    // code been revoked, and the message found no stream of it to close.
+    if (this.revokedNonces.has(owner.nonce) || this.sessions.isRevoked(owner.sessionId))
       throw new AppError('unauthorized', 'unknown or revoked SSE code');
-    const { userId } = owner;
+    const { userId, sessionId } = owner;
     const stream = new SseStream(response);
     if (stream.isClosed) return; // a HEAD: headers only, no stream, no presence
-    const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
+    const connection: Connection = { stream, sessionId, nonce: owner.nonce, pending: [] };
     const set = this.connections.get(userId) ?? new Set();
     set.add(connection);
     this.connections.set(userId, set);
+    const ofSession = this.bySession.get(sessionId) ?? new Set();
+    ofSession.add(connection);
+    this.bySession.set(sessionId, ofSession);
     this.heartbeat.add(stream);
     stream.onClose(() => {
       set.delete(connection);
       if (set.size === 0 && this.connections.get(userId) === set) this.connections.delete(userId);
+      ofSession.delete(connection);
+      if (ofSession.size === 0 && this.bySession.get(sessionId) === ofSession)
+        this.bySession.delete(sessionId);
       void this.presence.streamClosed(userId).catch((error: Error) => this.logger.warn(error.message));
     });
     await this.presence.streamOpened(userId).catch((error: Error) => this.logger.warn(error.message));
@@ -135,9 +149,16 @@ export class EventGateway implements OnModuleInit {
   }
 
   private closeRevoked({ userId, nonce }: SseCodeRevoked): void {
-    if (nonce !== undefined) this.revokedNonces.set(nonce, true);
+    this.revokedNonces.set(nonce, true);
     for (const connection of [...(this.connections.get(userId) ?? [])]) {
-      if (nonce === undefined || connection.nonce === nonce) connection.stream.close();
+      if (connection.nonce === nonce) connection.stream.close();
+    }
+  }
+
+  /** Streams opened with the codes of sessions that ended (anywhere) close. */
+  private closeSessions(sessionIds: number[]): void {
+    for (const sessionId of sessionIds) {
+      for (const connection of [...(this.bySession.get(sessionId) ?? [])]) connection.stream.close();
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { hashToken, newSecretToken } from './secret-token.js';
 import { Session } from './session.entity.js';
+import { SseCodesService } from './sse-codes.service.js';
 
 export interface AccessToken {
   access_token: string;
@@ -47,6 +48,7 @@ export class SessionsService implements OnModuleInit {
   /** Revoked session id -> when its last access token has expired and the id can be forgotten. */
   private readonly revoked = new Map<number, number>();
   private readonly touchedAt = new Map<number, number>();
+  private readonly endedHandlers: ((ids: number[]) => void)[] = [];
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
@@ -54,7 +56,13 @@ export class SessionsService implements OnModuleInit {
     private readonly jwt: JwtService,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
+    private readonly sseCodes: SseCodesService,
   ) {}
+
+  /** Called on every instance with the ids of sessions that ended anywhere (streams close on it). */
+  onEnded(handler: (ids: number[]) => void): void {
+    this.endedHandlers.push(handler);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe<{ ids: number[] }>(REVOKED_CHANNEL, ({ ids }) => this.remember(ids));
@@ -133,11 +141,15 @@ export class SessionsService implements OnModuleInit {
 
   /** Ends one of the user's sessions; `not_found` when it is not theirs or already ended. */
   async end(userId: number, sessionId: number): Promise<void> {
-    const result = await this.sessions.update(
-      { id: sessionId, userId, revokedAt: IsNull() },
-      { revokedAt: this.clock.now() },
-    );
-    if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
+    await this.sessions.manager.transaction(async (manager) => {
+      const result = await manager.update(
+        Session,
+        { id: sessionId, userId, revokedAt: IsNull() },
+        { revokedAt: this.clock.now() },
+      );
+      if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
+      await this.sseCodes.forgetSessions(manager, [sessionId]);
+    });
     await this.announce([sessionId]);
   }
 
@@ -146,11 +158,18 @@ export class SessionsService implements OnModuleInit {
    * revocation is part of the caller's transaction; call `announce` with the result after commit.
    */
   async endAll(userId: number, keep: number | null, manager?: EntityManager): Promise<number[]> {
-    const repository = manager ? manager.getRepository(Session) : this.sessions;
+    if (!manager) {
+      const ids = await this.sessions.manager.transaction((inner) => this.endAll(userId, keep, inner));
+      await this.announce(ids);
+      return ids;
+    }
+    const repository = manager.getRepository(Session);
     const where = { userId, revokedAt: IsNull(), ...(keep === null ? {} : { id: Not(keep) }) };
     const ids = (await repository.find({ where, select: { id: true } })).map((row) => row.id);
-    if (ids.length > 0) await repository.update(where, { revokedAt: this.clock.now() });
-    if (!manager) await this.announce(ids);
+    if (ids.length > 0) {
+      await repository.update({ ...where, id: In(ids) }, { revokedAt: this.clock.now() });
+      await this.sseCodes.forgetSessions(manager, ids);
+    }
     return ids;
   }
 
@@ -164,6 +183,13 @@ export class SessionsService implements OnModuleInit {
   private remember(ids: number[]): void {
     const forgetAt = this.clock.nowMs() + this.config.accessTokenTtl * 1000 + 60_000;
     for (const id of ids) this.revoked.set(id, forgetAt);
+    for (const handler of this.endedHandlers) {
+      try {
+        handler(ids);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a listener of ended sessions failed');
+      }
+    }
   }
 
   private async loadRecentRevocations(): Promise<void> {

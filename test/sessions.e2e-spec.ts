@@ -1,0 +1,125 @@
+import {
+  anotherSession,
+  createUser,
+  startApp,
+  waitForMail,
+  type TestApp,
+  type TestUser,
+} from './support/harness.js';
+import { linkIn } from './support/mails.js';
+import { SseClient } from './support/sse-client.js';
+import { waitFor } from './support/wait.js';
+
+/** What ending a session does: its SSE code and the streams opened with it end too. */
+describe('ending a session', () => {
+  let t: TestApp;
+  const streams: SseClient[] = [];
+  beforeAll(async () => {
+    t = await startApp(undefined, { PRESENCE_GRACE_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    await t.close();
+  });
+
+  const codeOf = async (auth: { Authorization: string }) =>
+    (await t.http().post('/api/v1/tokens/sse-code').set(auth).expect(200)).body.code as string;
+  const open = async (code: string) => {
+    const stream = await SseClient.open(t.url, `/api/v1/events?code=${encodeURIComponent(code)}`);
+    streams.push(stream);
+    return stream;
+  };
+  const refused = async (code: string) => {
+    const response = await t.http().get(`/api/v1/events?code=${encodeURIComponent(code)}`);
+    return response.status === 401 && response.body.error.code === 'unauthorized';
+  };
+
+  it('gives each session its own SSE code', async () => {
+    const user = await createUser(t);
+    const other = await anotherSession(t, user);
+    const mine = await codeOf(user.auth);
+    expect(await codeOf(user.auth)).toBe(mine);
+    expect(await codeOf(other.auth)).not.toBe(mine);
+  });
+
+  it('logout closes the streams of the session and its code opens no more', async () => {
+    const user = await createUser(t);
+    const other = await anotherSession(t, user);
+    const code = await codeOf(user.auth);
+    const stream = await open(code);
+    const otherStream = await open(await codeOf(other.auth));
+    expect(stream.status).toBe(200);
+
+    await t.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
+    await waitFor(() => stream.ended, 'the stream of the ended session to close', 1000);
+    expect(await refused(code)).toBe(true);
+    // The user's other session keeps its stream, and it still hears the user's changes.
+    await t.http().patch('/api/v1/me').set(other.auth).send({ status_message: 'after logout' }).expect(200);
+    await otherStream.next(
+      'user_updated',
+      (d: { user: { status_message: string } }) => d.user.status_message === 'after logout',
+    );
+    expect(stream.of('user_updated')).toEqual([]);
+  });
+
+  it('ending one session from another closes its streams', async () => {
+    const user = await createUser(t);
+    const other = await anotherSession(t, user);
+    const code = await codeOf(other.auth);
+    const stream = await open(code);
+    const sessions = (await t.http().get('/api/v1/tokens/sessions').set(user.auth).expect(200)).body.sessions;
+    const target = sessions.find((s: { current: boolean }) => !s.current);
+    await t.http().delete(`/api/v1/tokens/sessions/${target.id}`).set(user.auth).expect(200);
+    await waitFor(() => stream.ended, 'the stream to close', 1000);
+    expect(await refused(code)).toBe(true);
+  });
+
+  it('ending all other sessions closes their streams and keeps the caller’s', async () => {
+    const user = await createUser(t);
+    const other = await anotherSession(t, user);
+    const otherCode = await codeOf(other.auth);
+    const otherStream = await open(otherCode);
+    const ownStream = await open(await codeOf(user.auth));
+    await t.http().delete('/api/v1/tokens/sessions').set(user.auth).expect(200);
+    await waitFor(() => otherStream.ended, 'the other session’s stream to close', 1000);
+    expect(await refused(otherCode)).toBe(true);
+    expect(ownStream.ended).toBe(false);
+  });
+
+  it('a password change through PATCH /me closes the streams of the other sessions', async () => {
+    const user = await createUser(t);
+    const other = await anotherSession(t, user);
+    const otherCode = await codeOf(other.auth);
+    const otherStream = await open(otherCode);
+    const ownStream = await open(await codeOf(user.auth));
+    await t
+      .http()
+      .patch('/api/v1/me')
+      .set(user.auth)
+      .send({ password: 'Changed-pass-42', current_password: user.password })
+      .expect(200);
+    await waitFor(() => otherStream.ended, 'the other session’s stream to close', 1000);
+    expect(await refused(otherCode)).toBe(true);
+    expect(ownStream.ended).toBe(false);
+    // The stream that stays open gets the record, without the email or mobile of the user leaking elsewhere.
+    expect(otherStream.of('user_updated')).toEqual([]);
+  });
+
+  it('a password reset closes every stream of the user and every code stops working', async () => {
+    const user: TestUser = await createUser(t);
+    const other = await anotherSession(t, user);
+    const codes = [await codeOf(user.auth), await codeOf(other.auth)];
+    const opened = [await open(codes[0]), await open(codes[1])];
+    await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
+    const token = new URL(
+      linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token='),
+    ).searchParams.get('password_reset_token');
+    await t
+      .http()
+      .post('/api/v1/auth/password-reset')
+      .send({ token, password: 'Another-pass-77' })
+      .expect(200);
+    await waitFor(() => opened.every((stream) => stream.ended), 'every stream to close', 1000);
+    for (const code of codes) expect(await refused(code)).toBe(true);
+  });
+});
