@@ -22,7 +22,7 @@ import { ProfileService } from '../profile/profile.service.js';
 import { ConfirmationGate } from '../tokens/confirmation-gate.js';
 import type { AuthenticatedUser } from '../tokens/jwt.strategy.js';
 import { SseCodesService } from '../tokens/sse-codes.service.js';
-import { NoArgumentsDto, RPC_METHODS, type RpcMethodName } from './rpc-methods.js';
+import { NoArgumentsDto, RPC_METHODS, type RpcMethodName, type RpcMethodSpec } from './rpc-methods.js';
 
 type Handler = (args: never, user: AuthUser, client: ClientInfo) => Promise<unknown>;
 
@@ -85,15 +85,21 @@ export class RpcService {
     };
   }
 
+  /** `caller`: who calls, null without a token, or why the token sent was refused. */
   async call(
     method: string,
     args: unknown,
-    caller: AuthenticatedUser | null,
+    callerOrFailure: AuthenticatedUser | AppError | null,
     client: ClientInfo,
   ): Promise<unknown> {
     if (!Object.hasOwn(RPC_METHODS, method))
       throw new AppError('not_found', `no method named "${method.slice(0, 60)}"`);
-    const spec = RPC_METHODS[method as RpcMethodName];
+    const spec: RpcMethodSpec = RPC_METHODS[method as RpcMethodName];
+    // A bad token is refused wherever the caller matters; logging in again with a stale one works.
+    if (callerOrFailure instanceof AppError && (spec.access !== 'public' || spec.readsCaller)) {
+      throw callerOrFailure;
+    }
+    const caller = callerOrFailure instanceof AppError ? null : callerOrFailure;
     if (spec.access !== 'public' && !caller) throw new AppError('unauthorized');
     if (spec.access === 'confirmed' && caller) await this.confirmation.assertConfirmed(caller);
     const body = args === undefined || args === null ? {} : args;

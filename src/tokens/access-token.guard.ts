@@ -14,6 +14,8 @@ const REMEMBERED_TOKENS = 20_000;
 interface TokenRequest {
   headers: Record<string, string | undefined>;
   user?: AuthenticatedUser;
+  /** A token was sent and refused on a public route: whoever reads the caller answers with this. */
+  authFailure?: AppError;
 }
 
 /**
@@ -42,9 +44,14 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
     const targets = [context.getHandler(), context.getClass()];
     const request = context.switchToHttp().getRequest<TokenRequest>();
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
-      // A public route still knows its caller when a valid token comes along; a bad one is ignored.
-      if (request.headers.authorization) {
-        await this.authenticate(context, request).catch(() => (request.user = undefined));
+      // A public route still knows its caller when a valid token comes along. A bad one is never
+      // read as "anonymous": a route that reads its caller answers 401 (`@OptionalUser`); one that
+      // does not (login, register, avatar images) lets a client with a stale token through.
+      if (request.headers.authorization !== undefined) {
+        await this.authenticate(context, request).catch((error: unknown) => {
+          request.user = undefined;
+          request.authFailure = error instanceof AppError ? error : new AppError('unauthorized');
+        });
       }
       return true;
     }
