@@ -1,5 +1,9 @@
+import { JwtService } from '@nestjs/jwt';
+import { DataSource } from 'typeorm';
+import { Session } from '../src/tokens/session.entity.js';
 import {
   anotherSession,
+  createTestEnvironment,
   createUser,
   startApp,
   waitForMail,
@@ -121,5 +125,45 @@ describe('ending a session', () => {
       .expect(200);
     await waitFor(() => opened.every((stream) => stream.ended), 'every stream to close', 1000);
     for (const code of codes) expect(await refused(code)).toBe(true);
+  });
+});
+
+describe('a revoked access token', () => {
+  it('stays refused after a restart with a shorter ACCESS_TOKEN_TTL', async () => {
+    const environment = await createTestEnvironment({ ACCESS_TOKEN_TTL: '3600' });
+    let t = await startApp(environment);
+    try {
+      const user = await createUser(t);
+      await t.http().get('/api/v1/me').set(user.auth).expect(200);
+      await t.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
+      // Ten minutes pass: the token (an hour long) is still unexpired.
+      const sessions = t.app.get(DataSource).getRepository(Session);
+      await sessions.update({ userId: user.id }, { revokedAt: new Date(Date.now() - 10 * 60_000) });
+      await t.close();
+      t = await startApp(environment, { ACCESS_TOKEN_TTL: '60' });
+      const response = await t.http().get('/api/v1/me').set(user.auth);
+      expect([response.status, response.body.error?.code]).toEqual([401, 'unauthorized']);
+    } finally {
+      await t.close();
+      await environment.dispose();
+    }
+  });
+
+  it('without an expiry is refused, though signed with the right key', async () => {
+    const t = await startApp();
+    try {
+      const user = await createUser(t);
+      const claims = JSON.parse(Buffer.from(user.accessToken.split('.')[1], 'base64url').toString()) as {
+        sub: number;
+        sid: number;
+        ec: boolean;
+      };
+      const forever = t.app.get(JwtService).sign({ sub: claims.sub, sid: claims.sid, ec: claims.ec });
+      expect(JSON.parse(Buffer.from(forever.split('.')[1], 'base64url').toString()).exp).toBeUndefined();
+      const response = await t.http().get('/api/v1/me').set('Authorization', `Bearer ${forever}`);
+      expect([response.status, response.body.error?.code]).toEqual([401, 'unauthorized']);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -103,6 +103,11 @@ export class SessionsService implements OnModuleInit {
     };
   }
 
+  /** Whether the session exists, is the user's and has not ended, as the database says now. */
+  async isLive(sessionId: number, userId: number): Promise<boolean> {
+    return (await this.sessions.countBy({ id: sessionId, userId, revokedAt: IsNull() })) > 0;
+  }
+
   isRevoked(sessionId: number): boolean {
     const forgetAt = this.revoked.get(sessionId);
     if (forgetAt === undefined) return false;
