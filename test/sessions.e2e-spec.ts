@@ -167,3 +167,57 @@ describe('a revoked access token', () => {
     }
   });
 });
+
+describe('the auth token in the own record', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is the calling session’s in GET /me, PATCH /me and RPC me / update_me, and logs in', async () => {
+    const user = await createUser(t);
+    const other = await anotherSession(t, user);
+    const me = (await t.http().get('/api/v1/me').set(user.auth).expect(200)).body.user;
+    expect(me.auth_token).toBe(user.authToken);
+    const patched = await t
+      .http()
+      .patch('/api/v1/me')
+      .set(user.auth)
+      .send({ status_message: 'hi' })
+      .expect(200);
+    expect(patched.body.user.auth_token).toBe(user.authToken);
+    const rpcMe = await t.http().post('/api/v1/rpc/me').set(user.auth).send({}).expect(200);
+    expect(rpcMe.body.user.auth_token).toBe(user.authToken);
+    const rpcUpdate = await t
+      .http()
+      .post('/api/v1/rpc/update_me')
+      .set(user.auth)
+      .send({ status_message: 'ho' })
+      .expect(200);
+    expect(rpcUpdate.body.user.auth_token).toBe(user.authToken);
+
+    const otherToken = (await t.http().get('/api/v1/me').set(other.auth).expect(200)).body.user.auth_token;
+    expect(otherToken).toMatch(/^[\w-]{43}$/);
+    expect(otherToken).not.toBe(user.authToken);
+    const byToken = await t.http().post('/api/v1/auth/login').send({ auth_token: otherToken }).expect(200);
+    expect(byToken.body.user.auth_token).toBe(otherToken);
+  });
+
+  it('is stored in no form that logs in when copied out of the database', async () => {
+    const user = await createUser(t);
+    const rows = await t.app
+      .get(DataSource)
+      .query('SELECT * FROM sessions WHERE user_id = $1'.replace('$1', String(user.id)));
+    const stored = rows
+      .flatMap((row: Record<string, unknown>) => Object.values(row))
+      .filter((v: unknown) => typeof v === 'string');
+    expect(stored).not.toContain(user.authToken);
+    for (const value of stored as string[]) {
+      const response = await t.http().post('/api/v1/auth/login').send({ auth_token: value });
+      expect(response.status).not.toBe(200);
+    }
+  });
+});

@@ -57,7 +57,7 @@ export class RpcService {
         ok
       ),
       update_me: async (a: UpdateMeDto, u) => ({ user: await this.profile.update(u.userId, u.sessionId, a) }),
-      me: async (_a, u) => ({ user: await this.profile.me(u.userId) }),
+      me: async (_a, u) => ({ user: await this.profile.me(u.userId, u.sessionId) }),
       get_user: async (a: UserIdDto, u) => ({
         user: await this.profile.publicUser(a.user_id, u?.userId ?? null),
       }),

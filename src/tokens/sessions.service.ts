@@ -1,13 +1,15 @@
+import { createHmac } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { EntityManager, In, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../events/cluster-bus.js';
-import { hashToken, newSecretToken } from './secret-token.js';
+import { hashToken, newSecretToken, sameHash } from './secret-token.js';
 import { Session } from './session.entity.js';
 import { SseCodesService } from './sse-codes.service.js';
 
@@ -49,6 +51,9 @@ export class SessionsService implements OnModuleInit {
   private readonly revoked = new Map<number, number>();
   private readonly touchedAt = new Map<number, number>();
   private readonly endedHandlers: ((ids: number[]) => void)[] = [];
+  private readonly authTokenKey: Buffer;
+  /** Auth tokens of sessions, derived once per instance (~100 bytes each); '' for none. */
+  private readonly authTokens = new LRUCache<number, string>({ max: 20_000 });
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
@@ -57,7 +62,9 @@ export class SessionsService implements OnModuleInit {
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
     private readonly sseCodes: SseCodesService,
-  ) {}
+  ) {
+    this.authTokenKey = createHmac('sha256', config.jwtSecret).update('unichat auth token key').digest();
+  }
 
   /** Called on every instance with the ids of sessions that ended anywhere (streams close on it). */
   onEnded(handler: (ids: number[]) => void): void {
@@ -74,11 +81,13 @@ export class SessionsService implements OnModuleInit {
     manager: EntityManager,
     input: { userId: number; userAgent: string | null; ip: string | null },
   ): Promise<{ session: Session; authToken: string }> {
-    const authToken = newSecretToken();
+    const authNonce = newSecretToken();
+    const authToken = this.deriveAuthToken(authNonce);
     const now = this.clock.now();
     const session = manager.create(Session, {
       userId: input.userId,
       authTokenHash: hashToken(authToken),
+      authNonce,
       userAgent: input.userAgent?.slice(0, 300) ?? null,
       ip: input.ip?.slice(0, 64) ?? null,
       createdAt: now,
@@ -87,6 +96,23 @@ export class SessionsService implements OnModuleInit {
     });
     await manager.save(Session, session);
     return { session, authToken };
+  }
+
+  /**
+   * The session's auth token, for the own record answered to that session; null for a session
+   * opened before tokens were derived, or after JWT_SECRET changed (its token still logs in).
+   */
+  async authTokenOf(sessionId: number): Promise<string | null> {
+    const known = this.authTokens.get(sessionId);
+    if (known !== undefined) return known || null;
+    const row = await this.sessions.findOne({
+      where: { id: sessionId },
+      select: { id: true, authNonce: true, authTokenHash: true },
+    });
+    const token = row?.authNonce ? this.deriveAuthToken(row.authNonce) : null;
+    const usable = token !== null && sameHash(hashToken(token), row?.authTokenHash ?? '') ? token : null;
+    this.authTokens.set(sessionId, usable ?? '');
+    return usable;
   }
 
   /** The live session an auth token belongs to, or null. */
@@ -183,6 +209,10 @@ export class SessionsService implements OnModuleInit {
     if (ids.length === 0) return;
     this.remember(ids);
     await this.bus.publish(REVOKED_CHANNEL, { ids });
+  }
+
+  private deriveAuthToken(nonce: string): string {
+    return createHmac('sha256', this.authTokenKey).update(nonce).digest('base64url');
   }
 
   private remember(ids: number[]): void {
