@@ -208,12 +208,23 @@ export class AuthService {
     return token;
   }
 
-  /** Opens a session for a user proven some other way (QR login approved from a logged-in phone). */
-  async openSession(userId: number, client: ClientInfo): Promise<LoginResult> {
+  /**
+   * Opens a session for a user proven by another of their sessions (a QR login approved from a
+   * logged-in phone), provided that session is still live; null when it has ended.
+   */
+  async openSessionApprovedBy(
+    userId: number,
+    approvingSessionId: number | null,
+    client: ClientInfo,
+  ): Promise<LoginResult | null> {
     const user = await this.users.getById(userId);
-    const opened = await this.dataSource.transaction((manager) =>
-      this.sessions.create(manager, { userId, ...client }),
-    );
+    const opened = await this.dataSource.transaction(async (manager) => {
+      if (approvingSessionId === null || !(await this.sessions.isLive(approvingSessionId, userId, manager))) {
+        return null;
+      }
+      return this.sessions.create(manager, { userId, ...client });
+    });
+    if (!opened) return null;
     this.announceLogin(userId, opened.session.id, client);
     return {
       user: await this.records.own(user, opened.authToken),

@@ -130,8 +130,9 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** Whether the session exists, is the user's and has not ended, as the database says now. */
-  async isLive(sessionId: number, userId: number): Promise<boolean> {
-    return (await this.sessions.countBy({ id: sessionId, userId, revokedAt: IsNull() })) > 0;
+  async isLive(sessionId: number, userId: number, manager?: EntityManager): Promise<boolean> {
+    const repository = manager ? manager.getRepository(Session) : this.sessions;
+    return (await repository.countBy({ id: sessionId, userId, revokedAt: IsNull() })) > 0;
   }
 
   isRevoked(sessionId: number): boolean {

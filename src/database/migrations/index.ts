@@ -6,6 +6,7 @@ import { Devices1763900004000 } from './1763900004000-devices.js';
 import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
 import { SseCodesPerSession1763900040000 } from './1763900040000-sse-codes-per-session.js';
 import { DerivedAuthTokens1763900041000 } from './1763900041000-derived-auth-tokens.js';
+import { QrApprovingSession1763900042000 } from './1763900042000-qr-approving-session.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   QrLogin1763900005000,
   SseCodesPerSession1763900040000,
   DerivedAuthTokens1763900041000,
+  QrApprovingSession1763900042000,
 ];
