@@ -74,7 +74,10 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
     const now = this.clock.nowMs();
     const known = token === null ? undefined : this.verified.get(token);
     if (known && known.untilMs > now) {
-      request.user = this.strategy.admit(known.user);
+      // While the bus is away, revocations may be missing from memory: ask the database.
+      request.user = this.strategy.revocationsInSync
+        ? this.strategy.admit(known.user)
+        : await this.strategy.admitFirstUse(known.user);
       return known.user;
     }
     await super.canActivate(context);

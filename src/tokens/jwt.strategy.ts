@@ -65,6 +65,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     return this.admit(user);
   }
 
+  /** Whether the revocations kept in memory are complete now (else `admitFirstUse` asks the database). */
+  get revocationsInSync(): boolean {
+    return this.sessions.revocationsInSync;
+  }
+
   /** What holds at every request, for a token verified now or before: its session has not ended. */
   admit(user: AuthenticatedUser): AuthenticatedUser {
     if (this.sessions.isRevoked(user.sessionId)) {

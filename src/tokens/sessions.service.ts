@@ -73,7 +73,7 @@ export class SessionsService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe<{ ids: number[] }>(REVOKED_CHANNEL, ({ ids }) => this.remember(ids));
-    this.bus.onReconnect(() => void this.loadRecentRevocations());
+    this.bus.onReconnect(() => this.loadRecentRevocations());
     await this.loadRecentRevocations();
   }
 
@@ -209,7 +209,26 @@ export class SessionsService implements OnModuleInit {
   async announce(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     this.remember(ids);
-    await this.bus.publish(REVOKED_CHANNEL, { ids });
+    await this.publishRevocation(ids);
+  }
+
+  /**
+   * The revocation is already in force: the database holds it, and an instance that cannot hear
+   * the bus reads sessions from the database. So a failed publish does not fail the request; it
+   * is tried again until the other instances have it.
+   */
+  private async publishRevocation(ids: number[]): Promise<void> {
+    try {
+      await this.bus.publish(REVOKED_CHANNEL, { ids });
+    } catch (error) {
+      this.logger.warn(`could not announce ended sessions, trying again: ${(error as Error).message}`);
+      setTimeout(() => void this.publishRevocation(ids), 1000).unref();
+    }
+  }
+
+  /** Whether revocations kept in memory can be trusted now (the bus is connected and caught up). */
+  get revocationsInSync(): boolean {
+    return this.bus.inSync;
   }
 
   private deriveAuthToken(nonce: string): string {
