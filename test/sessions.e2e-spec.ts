@@ -1,6 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
-import { Session } from '../src/tokens/session.entity.js';
+import { Session } from '../src/sessions/session.entity.js';
 import {
   anotherSession,
   createTestEnvironment,

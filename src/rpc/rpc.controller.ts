@@ -4,7 +4,7 @@ import type { ClientInfo } from '../auth/auth.service.js';
 import { CallerOrFailure, Public } from '../common/auth.decorators.js';
 import type { AppError } from '../common/errors.js';
 import { Client } from '../common/client-info.decorator.js';
-import type { AuthenticatedUser } from '../tokens/jwt.strategy.js';
+import type { AuthenticatedUser } from '../sessions/jwt.strategy.js';
 import { RPC_METHODS } from './rpc-methods.js';
 import { RpcService } from './rpc.service.js';
 

@@ -4,6 +4,7 @@ import { SseCodes1763900002000 } from './1763900002000-sse-codes.js';
 import { Blocking1763900003000 } from './1763900003000-blocking.js';
 import { Devices1763900004000 } from './1763900004000-devices.js';
 import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
+import { EmailFoldKeys1763900030000 } from './1763900030000-email-fold-keys.js';
 import { SseCodesPerSession1763900040000 } from './1763900040000-sse-codes-per-session.js';
 import { DerivedAuthTokens1763900041000 } from './1763900041000-derived-auth-tokens.js';
 import { QrApprovingSession1763900042000 } from './1763900042000-qr-approving-session.js';
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   Blocking1763900003000,
   Devices1763900004000,
   QrLogin1763900005000,
+  EmailFoldKeys1763900030000,
   SseCodesPerSession1763900040000,
   DerivedAuthTokens1763900041000,
   QrApprovingSession1763900042000,

@@ -1,15 +1,16 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { parseId } from '../common/positive-int.pipe.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { uniqueViolation } from '../database/errors.js';
-import { sameHash } from './secret-token.js';
-import { Session } from './session.entity.js';
+import { sameHash } from '../sessions/secret-token.js';
+import { Session } from '../sessions/session.entity.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { SseCode } from './sse-code.entity.js';
 
 /** Published when a session's code is revoked: every instance closes the streams opened with it. */
@@ -33,7 +34,7 @@ export interface SseCodeOwner {
  * code is `<session id>.<HMAC of the stored nonce>`; it works while its session is live.
  */
 @Injectable()
-export class SseCodesService {
+export class SseCodesService implements OnModuleInit {
   private readonly key: Buffer;
 
   constructor(
@@ -41,8 +42,14 @@ export class SseCodesService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
+    private readonly sessions: SessionsService,
   ) {
     this.key = createHmac('sha256', config.jwtSecret).update('unichat sse code key').digest();
+  }
+
+  onModuleInit(): void {
+    // A session's code ends with it, in the transaction that ends it.
+    this.sessions.onEnding((manager, ids) => this.forgetSessions(manager, ids));
   }
 
   /** The session's code: the existing one, or a new one. */
@@ -100,7 +107,7 @@ export class SseCodesService {
    * Deletes the codes of sessions that end, in the transaction that ends them (their streams are
    * closed by the sessions' revocation, which every instance hears).
    */
-  async forgetSessions(manager: EntityManager, sessionIds: number[]): Promise<void> {
+  private async forgetSessions(manager: EntityManager, sessionIds: number[]): Promise<void> {
     if (sessionIds.length > 0) await manager.delete(SseCode, { sessionId: In(sessionIds) });
   }
 

@@ -7,7 +7,7 @@ import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ConfirmationGate } from './confirmation-gate.js';
+import { ConfirmationGate } from './confirmation-gate.service.js';
 import { type AuthenticatedUser, bearerToken, JwtStrategy } from './jwt.strategy.js';
 
 /** Access tokens in use on one instance at a time; ~300 bytes each. */
@@ -22,7 +22,7 @@ interface TokenRequest {
 
 /**
  * The global guard: every route needs a valid access token unless marked `@Public()`, and a
- * confirmed email unless marked `@AllowUnconfirmed()` (DESIGN §3).
+ * confirmed email unless marked `@AllowUnconfirmed()`.
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('jwt') {

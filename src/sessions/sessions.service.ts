@@ -8,10 +8,9 @@ import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { hashToken, newSecretToken, sameHash } from './secret-token.js';
 import { Session } from './session.entity.js';
-import { SseCodesService } from './sse-codes.service.js';
 
 export interface AccessToken {
   access_token: string;
@@ -51,6 +50,7 @@ export class SessionsService implements OnModuleInit {
   private readonly revoked = new Map<number, number>();
   private readonly touchedAt = new Map<number, number>();
   private readonly endedHandlers: ((ids: number[]) => void)[] = [];
+  private readonly endingSteps: ((manager: EntityManager, ids: number[]) => Promise<void>)[] = [];
   private readonly authTokenKey: Buffer;
   /** Auth tokens of sessions, derived once per instance (~100 bytes each); '' for none. */
   private readonly authTokens = new LRUCache<number, string>({ max: 20_000 });
@@ -61,9 +61,16 @@ export class SessionsService implements OnModuleInit {
     private readonly jwt: JwtService,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
-    private readonly sseCodes: SseCodesService,
   ) {
     this.authTokenKey = createHmac('sha256', config.jwtSecret).update('unichat auth token key').digest();
+  }
+
+  /**
+   * A step of ending sessions that belongs to another module (their SSE codes are deleted), run in
+   * the transaction that ends them. Registered at start-up, so the dependency points to sessions.
+   */
+  onEnding(step: (manager: EntityManager, ids: number[]) => Promise<void>): void {
+    this.endingSteps.push(step);
   }
 
   /** Called on every instance with the ids of sessions that ended anywhere (streams close on it). */
@@ -180,7 +187,7 @@ export class SessionsService implements OnModuleInit {
         { revokedAt: this.clock.now() },
       );
       if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
-      await this.sseCodes.forgetSessions(manager, [sessionId]);
+      for (const step of this.endingSteps) await step(manager, [sessionId]);
     });
     await this.announce([sessionId]);
   }
@@ -200,7 +207,7 @@ export class SessionsService implements OnModuleInit {
     const ids = (await repository.find({ where, select: { id: true } })).map((row) => row.id);
     if (ids.length > 0) {
       await repository.update({ ...where, id: In(ids) }, { revokedAt: this.clock.now() });
-      await this.sseCodes.forgetSessions(manager, ids);
+      for (const step of this.endingSteps) await step(manager, ids);
     }
     return ids;
   }
