@@ -73,11 +73,11 @@ describe('blocking', () => {
     await t.http().put('/api/v1/me/status').set(user.auth).send({ status: 'busy' }).expect(200);
     // Online once and gone again, so that last_seen_at is set; then online for good.
     const first = await openStream(t, user);
-    await waitFor(async () => (await seenBy(null, user)).is_online, 'the user to be online');
+    await waitFor(async () => (await seenBy(user, user)).is_online, 'the user to be online');
     first.close();
-    await waitFor(async () => (await seenBy(null, user)).last_seen_at, 'a last seen time');
+    await waitFor(async () => (await seenBy(user, user)).last_seen_at, 'a last seen time');
     track(await openStream(t, user));
-    await waitFor(async () => (await seenBy(null, user)).is_online, 'the user to be online again');
+    await waitFor(async () => (await seenBy(user, user)).is_online, 'the user to be online again');
     return user;
   }
   const fullyVisible = (user: TestUser) => ({
@@ -177,7 +177,14 @@ describe('blocking', () => {
       await block(blocker, victim).expect(200);
       expect(await seenBy(victim, blocker)).toEqual(hidden(blocker));
       expect(await seenBy(bystander, blocker)).toEqual(fullyVisible(blocker));
-      expect(await seenBy(null, blocker)).toEqual(fullyVisible(blocker));
+      // Anonymous callers are told no presence, block or not.
+      expect(await seenBy(null, blocker)).toEqual({
+        ...fullyVisible(blocker),
+        status: null,
+        status_message: null,
+        is_online: false,
+        last_seen_at: null,
+      });
       // One way only: the blocker still sees the blocked user's record as anybody does.
       const victimToOthers = await seenBy(bystander, victim);
       expect(await seenBy(blocker, victim)).toEqual(victimToOthers);

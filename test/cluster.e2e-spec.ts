@@ -111,8 +111,8 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
     // Still online through B, on both instances' views, for a while after A's stream closed.
     const watchUntil = Date.now() + 600;
     while (Date.now() < watchUntil) {
-      expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
-      expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
+      expect((await a.http().get(`/api/v1/users/${ann.id}`).set(bob.auth)).body.user.is_online).toBe(true);
+      expect((await b.http().get(`/api/v1/users/${ann.id}`).set(bob.auth)).body.user.is_online).toBe(true);
     }
     expect(
       bobStream.of('presence').filter((e) => (e.data as { is_online: boolean }).is_online === false),
@@ -122,7 +122,7 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
       'presence',
       (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
     );
-    expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
+    expect((await a.http().get(`/api/v1/users/${ann.id}`).set(bob.auth)).body.user.is_online).toBe(false);
   });
 
   it('closes streams on every instance when the SSE code is revoked on one', async () => {
@@ -130,6 +130,16 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
     const onB = track(await openStream(b, user));
     await a.http().delete('/api/v1/tokens/sse-code').set(user.auth).expect(200);
     await waitFor(() => onB.ended, 'the stream on B to close');
+  });
+
+  it('a logout on one instance closes, within a second, the streams its session opened on the other', async () => {
+    const user = await createUser(a);
+    const code = (await b.http().post('/api/v1/tokens/sse-code').set(user.auth).expect(200)).body.code;
+    const onB = track(await Client.open(b.url, `/api/v1/events?code=${code}`));
+    expect(onB.status).toBe(200);
+    await a.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
+    await waitFor(() => onB.ended, 'the stream on B to close', 1000);
+    expect((await b.http().get(`/api/v1/events?code=${code}`)).status).toBe(401);
   });
 
   it('stops events to a stream on the other instance as soon as a block is raised', async () => {
@@ -202,15 +212,17 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
       const reader = SEVERAL ? a : await startApp(environment);
       try {
         await waitFor(
-          async () => (await reader.http().get(`/api/v1/users/${carl.id}`)).body.user.last_seen_at !== null,
+          async () =>
+            (await reader.http().get(`/api/v1/users/${carl.id}`).set(bob.auth)).body.user.last_seen_at !==
+            null,
           "carl's last seen",
           TTL_MS * 3,
         );
       } finally {
         if (reader !== a) await reader.close();
       }
-      expect((await a.http().get(`/api/v1/users/${carl.id}`)).body.user.is_online).toBe(false);
-      expect((await a.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(true);
+      expect((await a.http().get(`/api/v1/users/${carl.id}`).set(bob.auth)).body.user.is_online).toBe(false);
+      expect((await a.http().get(`/api/v1/users/${ann.id}`).set(bob.auth)).body.user.is_online).toBe(true);
     });
   });
 
@@ -246,7 +258,7 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
           );
           // Within the TTL, give or take a busy machine; presence.store.spec has the exact bound.
           expect(Date.now() - killedAt).toBeLessThan(TTL_MS + 1000);
-          expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
+          expect((await b.http().get(`/api/v1/users/${ann.id}`).set(bob.auth)).body.user.is_online).toBe(false);
         },
         STARTUP_MS + 30_000,
       );

@@ -250,7 +250,7 @@ describe('profile', () => {
   });
 
   describe('public records', () => {
-    it('GET /users/:id answers the public record without authentication', async () => {
+    it('GET /users/:id answers the public record without authentication, presence left out', async () => {
       const user = await createUser(t, { nick: uniqueNick() });
       await patch(user, { status_message: 'Hello' }).expect(200);
       const response = await t.http().get(`/api/v1/users/${user.id}`).expect(200);
@@ -259,7 +259,7 @@ describe('profile', () => {
         nick: user.nick,
         avatar: null,
         status: null,
-        status_message: 'Hello',
+        status_message: null,
         is_online: false,
         last_seen_at: null,
       });

@@ -190,6 +190,52 @@ describe('QR login', () => {
       expect(data.user.id).toBe(ann.id);
     });
 
+    it('gives no session for an approval made by a session that has ended since (a reset, ending sessions, logout)', async () => {
+      const { waitForMail } = await import('./support/harness.js');
+      const { linkIn } = await import('./support/mails.js');
+      const { anotherSession } = await import('./support/harness.js');
+      const ann = await createUser(t);
+      // A thief's session approves a QR code for their browser; the owner then resets the password.
+      const thief = await anotherSession(t, ann);
+      const stolen = await newCode();
+      await t
+        .http()
+        .post(`/api/v1/auth/qr/${stolen.id}/approve`)
+        .set(thief.auth)
+        .send({ key: stolen.key })
+        .expect(200);
+      await t.http().post('/api/v1/auth/password-reset/request').send({ email: ann.email }).expect(200);
+      const token = new URL(
+        linkIn(await waitForMail(t, ann.email, /Reset/), 'password_reset_token='),
+      ).searchParams.get('password_reset_token');
+      await t
+        .http()
+        .post('/api/v1/auth/password-reset')
+        .send({ token, password: 'Another-pass-77' })
+        .expect(200);
+      const browser = await listen(stolen);
+      await browser.next('qr_expired');
+      expect(browser.of('qr_login')).toEqual([]);
+
+      // The same when the approving session is ended from another one, or logs out.
+      const owner = await anotherSession(t, { ...ann, password: 'Another-pass-77' });
+      for (const end of ['others', 'logout'] as const) {
+        const approver = await anotherSession(t, { ...ann, password: 'Another-pass-77' });
+        const code = await newCode();
+        await t
+          .http()
+          .post(`/api/v1/auth/qr/${code.id}/approve`)
+          .set(approver.auth)
+          .send({ key: code.key })
+          .expect(200);
+        if (end === 'others') await t.http().delete('/api/v1/tokens/sessions').set(owner.auth).expect(200);
+        else await t.http().post('/api/v1/auth/logout').set(approver.auth).send({}).expect(200);
+        const late = await listen(code);
+        await late.next('qr_expired');
+        expect([end, late.of('qr_login')]).toEqual([end, []]);
+      }
+    });
+
     it('is single use: a second approval is 400 invalid_token and a second stream only hears qr_expired', async () => {
       const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
       const code = await newCode();

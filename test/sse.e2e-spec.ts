@@ -125,7 +125,7 @@ describe('event stream', () => {
     const code = await sseCode(t, user);
     const head = await t.http().head(`/api/v1/events?code=${code}`).expect(200);
     expect(head.headers['content-type']).toMatch(/^text\/event-stream/);
-    const seen = await t.http().get(`/api/v1/users/${user.id}/last-seen`).expect(200);
+    const seen = await t.http().get(`/api/v1/users/${user.id}/last-seen`).set(user.auth).expect(200);
     expect(seen.body.is_online).toBe(false);
   });
 
@@ -260,7 +260,9 @@ describe('event stream', () => {
         'presence',
         (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
       );
-      expect((await t.http().get(`/api/v1/users/${ann.id}`).expect(200)).body.user.is_online).toBe(true);
+      expect(
+        (await t.http().get(`/api/v1/users/${ann.id}`).set(bob.auth).expect(200)).body.user.is_online,
+      ).toBe(true);
 
       await t.http().put('/api/v1/me/status').set(ann.auth).send({ status: 'busy' }).expect(200);
       await bobStream.next(
@@ -275,7 +277,7 @@ describe('event stream', () => {
           d.user_id === ann.id && !d.is_online,
       );
       expect(offline.data).toMatchObject({ status: 'busy', last_seen_at: expect.any(String) });
-      const lastSeen = await t.http().get(`/api/v1/users/${ann.id}/last-seen`).expect(200);
+      const lastSeen = await t.http().get(`/api/v1/users/${ann.id}/last-seen`).set(bob.auth).expect(200);
       expect(lastSeen.body).toMatchObject({
         user_id: ann.id,
         is_online: false,
@@ -355,10 +357,11 @@ describe('event stream', () => {
       const user = await createUser(t);
       track(await openStream(t, user));
       await waitFor(
-        async () => (await t.http().get(`/api/v1/users/${user.id}/last-seen`)).body.is_online === true,
+        async () =>
+          (await t.http().get(`/api/v1/users/${user.id}/last-seen`).set(user.auth)).body.is_online === true,
         'the user to be online',
       );
-      const seen = (await t.http().get(`/api/v1/users/${user.id}/last-seen`).expect(200)).body;
+      const seen = (await t.http().get(`/api/v1/users/${user.id}/last-seen`).set(user.auth).expect(200)).body;
       expect(seen.seconds_ago).toBe(0);
       expect((await t.http().get('/api/v1/users/999999999/last-seen').expect(404)).body.error.code).toBe(
         'not_found',

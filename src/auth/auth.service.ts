@@ -8,7 +8,6 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
-import { SseCodesService } from '../sse/sse-codes.service.js';
 import { type EmailAddress, emailKey, parseEmail } from '../users/email.js';
 import { type Nick, parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
@@ -36,7 +35,6 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
     private readonly sessions: SessionsService,
-    private readonly sseCodes: SseCodesService,
     private readonly emailTokens: EmailTokensService,
     private readonly hasher: PasswordHasher,
     private readonly passwords: PasswordChecks,
@@ -193,9 +191,8 @@ export class AuthService {
       const ended = await this.sessions.endAll(user.id, null, manager);
       return { userId: user.id, ended };
     });
+    // Whoever had the password may have opened streams: they close with their sessions.
     await this.sessions.announce(ended);
-    // Whoever had the password may have opened streams: they close with the old code.
-    await this.sseCodes.revoke(userId);
     this.events.emit('auth.password_changed', { userId, via: 'reset' });
   }
 
@@ -233,12 +230,23 @@ export class AuthService {
     return token;
   }
 
-  /** Opens a session for a user proven some other way (QR login approved from a logged-in phone). */
-  async openSession(userId: number, client: ClientInfo): Promise<LoginResult> {
+  /**
+   * Opens a session for a user proven by another of their sessions (a QR login approved from a
+   * logged-in phone), provided that session is still live; null when it has ended.
+   */
+  async openSessionApprovedBy(
+    userId: number,
+    approvingSessionId: number | null,
+    client: ClientInfo,
+  ): Promise<LoginResult | null> {
     const user = await this.users.getById(userId);
-    const opened = await this.dataSource.transaction((manager) =>
-      this.sessions.create(manager, { userId, ...client }),
-    );
+    const opened = await this.dataSource.transaction(async (manager) => {
+      if (approvingSessionId === null || !(await this.sessions.isLive(approvingSessionId, userId, manager))) {
+        return null;
+      }
+      return this.sessions.create(manager, { userId, ...client });
+    });
+    if (!opened) return null;
     this.announceLogin(userId, opened.session.id, client);
     return {
       user: await this.records.own(user, opened.authToken),

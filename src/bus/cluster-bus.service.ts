@@ -13,7 +13,9 @@ export class ClusterBus implements OnApplicationShutdown {
   private readonly logger = new Logger('ClusterBus');
   private readonly handlers = new Map<string, Handler[]>();
   private subscriber: Redis | null = null;
-  private readonly reconnectHandlers: (() => void)[] = [];
+  private readonly reconnectHandlers: (() => unknown)[] = [];
+  /** After a reconnect, until every reconnect handler has caught up with what was missed. */
+  private catchingUp = false;
 
   constructor(private readonly redis: RedisService) {}
 
@@ -26,8 +28,18 @@ export class ClusterBus implements OnApplicationShutdown {
   }
 
   /** Called after the subscriber reconnects: messages may have been missed while it was away. */
-  onReconnect(handler: () => void): void {
+  onReconnect(handler: () => unknown): void {
     this.reconnectHandlers.push(handler);
+  }
+
+  /**
+   * Whether this instance hears every message now and has caught up with those it missed: always
+   * in process; with Redis, while the subscriber is connected and its reconnect handlers are done.
+   * While not, state kept from messages (revoked sessions) must be read from the database.
+   */
+  get inSync(): boolean {
+    if (!this.redis.enabled) return true;
+    return this.subscriber?.status === 'ready' && !this.catchingUp;
   }
 
   async publish(channel: string, payload: unknown): Promise<void> {
@@ -64,11 +76,23 @@ export class ClusterBus implements OnApplicationShutdown {
     });
     let connectedOnce = false;
     subscriber.on('ready', () => {
-      if (connectedOnce) for (const handler of this.reconnectHandlers) handler();
+      if (connectedOnce) void this.catchUp();
       connectedOnce = true;
     });
     this.subscriber = subscriber;
     return subscriber;
+  }
+
+  private async catchUp(): Promise<void> {
+    this.catchingUp = true;
+    const results = await Promise.allSettled(this.reconnectHandlers.map(async (handler) => handler()));
+    for (const result of results) {
+      if (result.status === 'rejected')
+        this.logger.error({ err: result.reason }, 'a reconnect handler failed');
+    }
+    // A handler that failed (the database away too) leaves the instance reading the database.
+    if (results.every((result) => result.status === 'fulfilled')) this.catchingUp = false;
+    else setTimeout(() => void this.catchUp(), 1000).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -22,8 +22,27 @@ export const CurrentUser = createParamDecorator((_data: unknown, context: Execut
   return user;
 });
 
-/** The caller on a public route, or null when no valid access token was sent. */
+interface CallerRequest {
+  user?: AuthUser;
+  authFailure?: AppError;
+}
+
+/** The caller on a public route, or null when no token was sent; a bad token is `401 unauthorized`. */
 export const OptionalUser = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): AuthUser | null =>
-    context.switchToHttp().getRequest<{ user?: AuthUser }>().user ?? null,
+  (_data: unknown, context: ExecutionContext): AuthUser | null => {
+    const request = context.switchToHttp().getRequest<CallerRequest>();
+    if (request.authFailure) throw request.authFailure;
+    return request.user ?? null;
+  },
+);
+
+/**
+ * The caller on a public route that serves several operations (RPC): the caller, or why the token
+ * sent was refused, for the operation to decide whether it reads the caller.
+ */
+export const CallerOrFailure = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthUser | AppError | null => {
+    const request = context.switchToHttp().getRequest<CallerRequest>();
+    return request.authFailure ?? request.user ?? null;
+  },
 );

@@ -50,6 +50,9 @@ function setUp(options: {
     publicViews.push([owner.id, viewerId]),
     publicRecord(owner, viewerId)
   );
+  // Friends' view: a signed-in viewer the owner has not blocked (recorded with viewer null).
+  const friendsRecord = records.publicToUnblocked.bind(records);
+  records.publicToUnblocked = (owner) => (publicViews.push([owner.id, null]), friendsRecord(owner));
   const fanout = new FanoutService(
     bus,
     { deliver: async (events: NewEvent[]) => void delivered.push(events) } as unknown as StreamHub,

@@ -45,7 +45,7 @@ export class FanoutService implements OnModuleInit {
     const events: NewEvent[] = [{ userId, event: 'user_updated', data: JSON.stringify({ user: own }) }];
     if (friends.length > 0) {
       // No friend is blocked by the user (friendIdsOf excludes blocked pairs): one view serves all.
-      const data = JSON.stringify({ user: await this.records.public(user, null) });
+      const data = JSON.stringify({ user: await this.records.publicToUnblocked(user) });
       for (const friendId of friends) events.push({ userId: friendId, event: 'user_updated', data });
     }
     await this.gateway.deliver(events);
@@ -57,7 +57,7 @@ export class FanoutService implements OnModuleInit {
     if (!user || (user.status === 'invisible' && !becameInvisible)) return;
     const friends = await this.contacts.friendIdsOf(userId);
     if (friends.length === 0) return;
-    const record = await this.records.public(user, null);
+    const record = await this.records.publicToUnblocked(user);
     const data = JSON.stringify({
       user_id: userId,
       is_online: record.is_online,

@@ -128,10 +128,12 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
   async lastSeen(userId: number, viewerId: number | null): Promise<LastSeen> {
     const user = await this.users.getById(userId);
     const own = viewerId === userId;
+    // Told only to signed-in callers the user has not blocked, and never while invisible.
     const hidden =
       !own &&
-      (user.status === 'invisible' ||
-        (viewerId !== null && (await this.records.isHiddenFrom(userId, viewerId))));
+      (viewerId === null ||
+        user.status === 'invisible' ||
+        (await this.records.isHiddenFrom(userId, viewerId)));
     if (hidden) return { user_id: userId, is_online: false, last_seen_at: null, seconds_ago: null };
     const online = (await this.store.onlineAmong([userId])).has(userId);
     const seen = online ? this.clock.now() : user.lastSeenAt;

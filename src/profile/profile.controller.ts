@@ -68,7 +68,7 @@ export class MeController {
   @Get()
   @ApiOperation({ summary: 'My own record; the id is my JID (seed: me)' })
   async me(@CurrentUser() user: AuthUser) {
-    return { user: await this.profile.me(user.userId) };
+    return { user: await this.profile.me(user.userId, user.sessionId) };
   }
 
   @AllowUnconfirmed()
@@ -91,14 +91,14 @@ export class MeController {
     if (!file) {
       throw new AppError('invalid_avatar', 'send the image as multipart/form-data in a field named "file"');
     }
-    return { user: await this.profile.setAvatarFile(user.userId, file.buffer) };
+    return { user: await this.profile.setAvatarFile(user.userId, user.sessionId, file.buffer) };
   }
 
   @AllowUnconfirmed()
   @Delete('avatar')
   @ApiOperation({ summary: 'Remove my avatar' })
   async removeAvatar(@CurrentUser() user: AuthUser) {
-    return { user: await this.profile.removeAvatar(user.userId) };
+    return { user: await this.profile.removeAvatar(user.userId, user.sessionId) };
   }
 }
 

@@ -39,8 +39,13 @@ export class ProfileService {
     private readonly events: EventBus,
   ) {}
 
-  async me(userId: number): Promise<OwnRecord> {
-    return this.records.own(await this.users.getById(userId));
+  /** The own record as answered to one of the user's sessions, with that session's auth token. */
+  async me(userId: number, sessionId: number): Promise<OwnRecord> {
+    const [user, authToken] = await Promise.all([
+      this.users.getById(userId),
+      this.sessions.authTokenOf(sessionId),
+    ]);
+    return this.records.own(user, authToken);
   }
 
   /**
@@ -115,10 +120,10 @@ export class ProfileService {
     await this.avatars.forget(oldImages);
     if (changes.passwordHash) this.events.emit('auth.password_changed', { userId, via: 'update' });
     if (Object.keys(changes).length > 0) this.events.emit('user.updated', { userId });
-    return this.me(userId);
+    return this.me(userId, sessionId);
   }
 
-  async setAvatarFile(userId: number, file: Buffer): Promise<OwnRecord> {
+  async setAvatarFile(userId: number, sessionId: number, file: Buffer): Promise<OwnRecord> {
     const avatar = await processAvatar(file);
     const oldImages = await this.avatars.keysOf(userId);
     await this.dataSource.transaction(async (manager) => {
@@ -126,10 +131,10 @@ export class ProfileService {
     });
     await this.avatars.forget(oldImages);
     this.events.emit('user.updated', { userId });
-    return this.me(userId);
+    return this.me(userId, sessionId);
   }
 
-  async removeAvatar(userId: number): Promise<OwnRecord> {
+  async removeAvatar(userId: number, sessionId: number): Promise<OwnRecord> {
     const user = await this.users.getById(userId);
     if (user.avatarKey !== null) {
       const oldImages = await this.avatars.keysOf(userId);
@@ -140,7 +145,7 @@ export class ProfileService {
       await this.avatars.forget(oldImages);
       this.events.emit('user.updated', { userId });
     }
-    return this.me(userId);
+    return this.me(userId, sessionId);
   }
 
   async publicUser(userId: number, viewerId: number | null): Promise<PublicRecord> {

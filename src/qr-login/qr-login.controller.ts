@@ -51,7 +51,7 @@ export class QrLoginController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Log the browser that shows this QR code in as me (from a logged-in phone)' })
   async approve(@CurrentUser() user: AuthUser, @Param('id') id: string, @Body() dto: ApproveQrLoginDto) {
-    await this.qr.approve(user.userId, id, dto.key);
+    await this.qr.approve(user, id, dto.key);
     return {};
   }
 }

@@ -26,6 +26,10 @@ export class QrLogin {
   @Column({ type: 'integer', nullable: true })
   approvedBy: number | null;
 
+  /** The session that approved it: if it has ended by the time of delivery, no session is given. */
+  @Column({ type: 'integer', nullable: true })
+  approvedSessionId: number | null;
+
   @Column({ ...timeColumn, nullable: true })
   approvedAt: Date | null;
 

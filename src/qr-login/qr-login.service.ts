@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import QRCode from 'qrcode';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
 import { AuthService, type ClientInfo, type LoginResult } from '../auth/auth.service.js';
+import type { AuthUser } from '../common/auth.decorators.js';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
@@ -71,6 +72,7 @@ export class QrLoginService {
       createdAt: new Date(now),
       expiresAt,
       approvedBy: null,
+      approvedSessionId: null,
       approvedAt: null,
       deliveredAt: null,
     });
@@ -88,13 +90,13 @@ export class QrLoginService {
   }
 
   /** A logged-in user approves a code: unknown, used, expired or a wrong key is `invalid_token`. */
-  async approve(userId: number, id: string, key: string): Promise<void> {
+  async approve(approver: AuthUser, id: string, key: string): Promise<void> {
     if (!ID_PATTERN.test(id)) throw new AppError('invalid_token', 'unknown QR code');
     const now = this.clock.now();
     // One conditional update: of two approvals racing for one code, exactly one wins.
     const result = await this.codes.update(
       { id, keyHash: hashToken(key), approvedBy: IsNull(), expiresAt: MoreThan(now) },
-      { approvedBy: userId, approvedAt: now },
+      { approvedBy: approver.userId, approvedSessionId: approver.sessionId, approvedAt: now },
     );
     if (!result.affected) throw new AppError('invalid_token', 'QR code is unknown, used or expired');
     // The approval is committed: if the signal is lost, the stream still collects it at its expiry
@@ -121,7 +123,10 @@ export class QrLoginService {
     );
     const row = await this.codes.findOneBy({ id });
     if (claimed.affected && row?.approvedBy) {
-      return { kind: 'login', login: await this.auth.openSession(row.approvedBy, browser) };
+      // An approval made by a session that has ended since (logout, a reset, ended from another
+      // session) opens nothing: the end of a session voids what it approved.
+      const login = await this.auth.openSessionApprovedBy(row.approvedBy, row.approvedSessionId, browser);
+      return login ? { kind: 'login', login } : { kind: 'expired' };
     }
     if (row && row.approvedBy === null && row.expiresAt.getTime() > now) {
       return { kind: 'waiting', expiresAt: row.expiresAt };

@@ -17,6 +17,8 @@ export interface RpcMethodSpec {
   dto: new () => object;
   /** The seed's result shape. */
   result: string;
+  /** A public method whose answer depends on who calls: a bad token is refused, as on its route. */
+  readsCaller?: true;
 }
 
 /**
@@ -57,7 +59,7 @@ export const RPC_METHODS = {
   logout: { rest: 'POST /auth/logout', access: 'user', dto: LogoutDto, result: '{}' },
   update_me: { rest: 'PATCH /me', access: 'user', dto: UpdateMeDto, result: '{user}' },
   me: { rest: 'GET /me', access: 'user', dto: NoArgumentsDto, result: '{user}' },
-  get_user: { rest: 'GET /users/:id', access: 'public', dto: UserIdDto, result: '{user}' },
+  get_user: { rest: 'GET /users/:id', access: 'public', readsCaller: true, dto: UserIdDto, result: '{user}' },
   set_status: { rest: 'PUT /me/status', access: 'user', dto: SetStatusDto, result: '{user}' },
   api_create_sse_auth_code: {
     rest: 'POST /tokens/sse-code',
@@ -95,6 +97,7 @@ export const RPC_METHODS = {
   get_last_seen: {
     rest: 'GET /users/:id/last-seen',
     access: 'public',
+    readsCaller: true,
     dto: UserIdDto,
     result: '{user_id, is_online, last_seen_at, seconds_ago}',
   },

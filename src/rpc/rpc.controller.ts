@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { ClientInfo } from '../auth/auth.service.js';
-import { OptionalUser, Public } from '../common/auth.decorators.js';
+import { CallerOrFailure, Public } from '../common/auth.decorators.js';
+import type { AppError } from '../common/errors.js';
 import { Client } from '../common/client-info.decorator.js';
 import type { AuthenticatedUser } from '../sessions/jwt.strategy.js';
 import { RPC_METHODS } from './rpc-methods.js';
@@ -35,7 +36,7 @@ export class RpcController {
   call(
     @Param('method') method: string,
     @Body() args: unknown,
-    @OptionalUser() caller: AuthenticatedUser | null,
+    @CallerOrFailure() caller: AuthenticatedUser | AppError | null,
     @Client() client: ClientInfo,
   ) {
     return this.rpc.call(method, args, caller, client);

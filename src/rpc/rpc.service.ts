@@ -22,7 +22,7 @@ import { ProfileService } from '../profile/profile.service.js';
 import { ConfirmationGate } from '../sessions/confirmation-gate.service.js';
 import type { AuthenticatedUser } from '../sessions/jwt.strategy.js';
 import { SseCodesService } from '../sse/sse-codes.service.js';
-import { NoArgumentsDto, RPC_METHODS, type RpcMethodName } from './rpc-methods.js';
+import { NoArgumentsDto, RPC_METHODS, type RpcMethodName, type RpcMethodSpec } from './rpc-methods.js';
 
 type Handler = (args: never, user: AuthUser, client: ClientInfo) => Promise<unknown>;
 
@@ -59,7 +59,7 @@ export class RpcService {
       update_me: async (a: UpdateMeDto, u, client) => ({
         user: await this.profile.update(u.userId, u.sessionId, a, client),
       }),
-      me: async (_a, u) => ({ user: await this.profile.me(u.userId) }),
+      me: async (_a, u) => ({ user: await this.profile.me(u.userId, u.sessionId) }),
       get_user: async (a: UserIdDto, u) => ({
         user: await this.profile.publicUser(a.user_id, u?.userId ?? null),
       }),
@@ -68,8 +68,10 @@ export class RpcService {
           throw new AppError('invalid_params', 'status is required (null clears it)');
         return { user: await this.presence.setStatus(u.userId, a.status) };
       },
-      api_create_sse_auth_code: async (_a, u) => ({ code: await this.sseCodes.codeFor(u.userId) }),
-      api_delete_sse_auth_code: async (_a, u) => (await this.sseCodes.revoke(u.userId), ok),
+      api_create_sse_auth_code: async (_a, u) => ({
+        code: await this.sseCodes.codeFor(u.userId, u.sessionId),
+      }),
+      api_delete_sse_auth_code: async (_a, u) => (await this.sseCodes.revoke(u.sessionId), ok),
       devise_token: async (a: RegisterDeviceDto, u) => ({
         user_devise: (await this.devices.register(u.userId, a.token, a.notification_service)).device,
       }),
@@ -85,15 +87,21 @@ export class RpcService {
     };
   }
 
+  /** `caller`: who calls, null without a token, or why the token sent was refused. */
   async call(
     method: string,
     args: unknown,
-    caller: AuthenticatedUser | null,
+    callerOrFailure: AuthenticatedUser | AppError | null,
     client: ClientInfo,
   ): Promise<unknown> {
     if (!Object.hasOwn(RPC_METHODS, method))
       throw new AppError('not_found', `no method named "${method.slice(0, 60)}"`);
-    const spec = RPC_METHODS[method as RpcMethodName];
+    const spec: RpcMethodSpec = RPC_METHODS[method as RpcMethodName];
+    // A bad token is refused wherever the caller matters; logging in again with a stale one works.
+    if (callerOrFailure instanceof AppError && (spec.access !== 'public' || spec.readsCaller)) {
+      throw callerOrFailure;
+    }
+    const caller = callerOrFailure instanceof AppError ? null : callerOrFailure;
     if (spec.access !== 'public' && !caller) throw new AppError('unauthorized');
     if (spec.access === 'confirmed' && caller) await this.confirmation.assertConfirmed(caller);
     const body = args === undefined || args === null ? {} : args;

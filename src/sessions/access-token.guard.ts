@@ -1,10 +1,12 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { LRUCache } from 'lru-cache';
 import { ALLOW_UNCONFIRMED, IS_PUBLIC } from '../common/auth.decorators.js';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { ConfirmationGate } from './confirmation-gate.service.js';
 import { type AuthenticatedUser, bearerToken, JwtStrategy } from './jwt.strategy.js';
 
@@ -14,6 +16,8 @@ const REMEMBERED_TOKENS = 20_000;
 interface TokenRequest {
   headers: Record<string, string | undefined>;
   user?: AuthenticatedUser;
+  /** A token was sent and refused on a public route: whoever reads the caller answers with this. */
+  authFailure?: AppError;
 }
 
 /**
@@ -27,24 +31,34 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
    * its next requests skip passport and the signature (~25% of a `GET /me`). Whether its session
    * has ended is still asked at every request.
    */
-  private readonly verified = new LRUCache<string, AuthenticatedUser>({ max: REMEMBERED_TOKENS });
+  private readonly accessTokenTtlMs: number;
+  private readonly verified = new LRUCache<string, { user: AuthenticatedUser; untilMs: number }>({
+    max: REMEMBERED_TOKENS,
+  });
 
   constructor(
     private readonly reflector: Reflector,
     private readonly confirmation: ConfirmationGate,
     private readonly strategy: JwtStrategy,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
+    this.accessTokenTtlMs = config.accessTokenTtl * 1000;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     const request = context.switchToHttp().getRequest<TokenRequest>();
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
-      // A public route still knows its caller when a valid token comes along; a bad one is ignored.
-      if (request.headers.authorization) {
-        await this.authenticate(context, request).catch(() => (request.user = undefined));
+      // A public route still knows its caller when a valid token comes along. A bad one is never
+      // read as "anonymous": a route that reads its caller answers 401 (`@OptionalUser`); one that
+      // does not (login, register, avatar images) lets a client with a stale token through.
+      if (request.headers.authorization !== undefined) {
+        await this.authenticate(context, request).catch((error: unknown) => {
+          request.user = undefined;
+          request.authFailure = error instanceof AppError ? error : new AppError('unauthorized');
+        });
       }
       return true;
     }
@@ -57,15 +71,26 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
 
   private async authenticate(context: ExecutionContext, request: TokenRequest): Promise<AuthenticatedUser> {
     const token = bearerToken(request);
-    let user = token === null ? undefined : this.verified.get(token);
-    if (!user || user.expiresAtMs <= this.clock.nowMs()) {
-      await super.canActivate(context);
-      user = request.user as AuthenticatedUser;
-      // The caller is known only once its session is known to be live.
-      request.user = undefined;
-      if (token !== null) this.verified.set(token, user);
+    const now = this.clock.nowMs();
+    const known = token === null ? undefined : this.verified.get(token);
+    if (known && known.untilMs > now) {
+      // While the bus is away, revocations may be missing from memory: ask the database.
+      request.user = this.strategy.revocationsInSync
+        ? this.strategy.admit(known.user)
+        : await this.strategy.admitFirstUse(known.user);
+      return known.user;
     }
-    request.user = this.strategy.admit(user);
+    await super.canActivate(context);
+    const user = request.user as AuthenticatedUser;
+    // The caller is known only once its session is known to be live, in the database.
+    request.user = undefined;
+    await this.strategy.admitFirstUse(user);
+    // Remembered for at most one token lifetime of this configuration: the revocations kept in
+    // memory cover that long, so a token issued under a longer lifetime is looked up again.
+    if (token !== null) {
+      this.verified.set(token, { user, untilMs: Math.min(user.expiresAtMs, now + this.accessTokenTtlMs) });
+    }
+    request.user = user;
     return user;
   }
 

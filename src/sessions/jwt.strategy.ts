@@ -39,14 +39,35 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
    * Passport keeps one 'jwt' strategy per process (the last application built), so this reads
    * only the token; `admit`, called by each application's own guard, asks its own sessions.
    */
-  validate(claims: AccessClaims & { exp: number }): AuthenticatedUser {
+  validate(claims: AccessClaims & { exp?: unknown }): AuthenticatedUser {
     if (!Number.isInteger(claims.sub) || !Number.isInteger(claims.sid)) throw new AppError('unauthorized');
+    // jsonwebtoken checks `exp` only when present: a token without one would never expire.
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
+      throw new AppError('unauthorized', 'access token without an expiry');
+    }
     return {
       userId: claims.sub,
       sessionId: claims.sid,
       emailConfirmedAtIssue: claims.ec === true,
       expiresAtMs: claims.exp * 1000,
     };
+  }
+
+  /**
+   * For a token seen for the first time on this instance: its session is live in the database. The
+   * in-memory list of revocations covers only the last token lifetime of this instance's
+   * configuration, and may be out of date while the bus is away.
+   */
+  async admitFirstUse(user: AuthenticatedUser): Promise<AuthenticatedUser> {
+    if (!(await this.sessions.isLive(user.sessionId, user.userId))) {
+      throw new AppError('unauthorized', 'the session of this access token has ended');
+    }
+    return this.admit(user);
+  }
+
+  /** Whether the revocations kept in memory are complete now (else `admitFirstUse` asks the database). */
+  get revocationsInSync(): boolean {
+    return this.sessions.revocationsInSync;
   }
 
   /** What holds at every request, for a token verified now or before: its session has not ended. */

@@ -1,13 +1,15 @@
+import { createHmac } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
+import { LRUCache } from 'lru-cache';
+import { EntityManager, In, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
-import { hashToken, newSecretToken } from './secret-token.js';
+import { hashToken, newSecretToken, sameHash } from './secret-token.js';
 import { Session } from './session.entity.js';
 
 export interface AccessToken {
@@ -47,6 +49,11 @@ export class SessionsService implements OnModuleInit {
   /** Revoked session id -> when its last access token has expired and the id can be forgotten. */
   private readonly revoked = new Map<number, number>();
   private readonly touchedAt = new Map<number, number>();
+  private readonly endedHandlers: ((ids: number[]) => void)[] = [];
+  private readonly endingSteps: ((manager: EntityManager, ids: number[]) => Promise<void>)[] = [];
+  private readonly authTokenKey: Buffer;
+  /** Auth tokens of sessions, derived once per instance (~100 bytes each); '' for none. */
+  private readonly authTokens = new LRUCache<number, string>({ max: 20_000 });
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
@@ -54,11 +61,26 @@ export class SessionsService implements OnModuleInit {
     private readonly jwt: JwtService,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.authTokenKey = createHmac('sha256', config.jwtSecret).update('unichat auth token key').digest();
+  }
+
+  /**
+   * A step of ending sessions that belongs to another module (their SSE codes are deleted), run in
+   * the transaction that ends them. Registered at start-up, so the dependency points to sessions.
+   */
+  onEnding(step: (manager: EntityManager, ids: number[]) => Promise<void>): void {
+    this.endingSteps.push(step);
+  }
+
+  /** Called on every instance with the ids of sessions that ended anywhere (streams close on it). */
+  onEnded(handler: (ids: number[]) => void): void {
+    this.endedHandlers.push(handler);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe<{ ids: number[] }>(REVOKED_CHANNEL, ({ ids }) => this.remember(ids));
-    this.bus.onReconnect(() => void this.loadRecentRevocations());
+    this.bus.onReconnect(() => this.loadRecentRevocations());
     await this.loadRecentRevocations();
   }
 
@@ -66,11 +88,13 @@ export class SessionsService implements OnModuleInit {
     manager: EntityManager,
     input: { userId: number; userAgent: string | null; ip: string | null },
   ): Promise<{ session: Session; authToken: string }> {
-    const authToken = newSecretToken();
+    const authNonce = newSecretToken();
+    const authToken = this.deriveAuthToken(authNonce);
     const now = this.clock.now();
     const session = manager.create(Session, {
       userId: input.userId,
       authTokenHash: hashToken(authToken),
+      authNonce,
       userAgent: input.userAgent?.slice(0, 300) ?? null,
       ip: input.ip?.slice(0, 64) ?? null,
       createdAt: now,
@@ -79,6 +103,23 @@ export class SessionsService implements OnModuleInit {
     });
     await manager.save(Session, session);
     return { session, authToken };
+  }
+
+  /**
+   * The session's auth token, for the own record answered to that session; null for a session
+   * opened before tokens were derived, or after JWT_SECRET changed (its token still logs in).
+   */
+  async authTokenOf(sessionId: number): Promise<string | null> {
+    const known = this.authTokens.get(sessionId);
+    if (known !== undefined) return known || null;
+    const row = await this.sessions.findOne({
+      where: { id: sessionId },
+      select: { id: true, authNonce: true, authTokenHash: true },
+    });
+    const token = row?.authNonce ? this.deriveAuthToken(row.authNonce) : null;
+    const usable = token !== null && sameHash(hashToken(token), row?.authTokenHash ?? '') ? token : null;
+    this.authTokens.set(sessionId, usable ?? '');
+    return usable;
   }
 
   /** The live session an auth token belongs to, or null. */
@@ -93,6 +134,12 @@ export class SessionsService implements OnModuleInit {
       token_type: 'Bearer',
       expires_in: this.config.accessTokenTtl,
     };
+  }
+
+  /** Whether the session exists, is the user's and has not ended, as the database says now. */
+  async isLive(sessionId: number, userId: number, manager?: EntityManager): Promise<boolean> {
+    const repository = manager ? manager.getRepository(Session) : this.sessions;
+    return (await repository.countBy({ id: sessionId, userId, revokedAt: IsNull() })) > 0;
   }
 
   isRevoked(sessionId: number): boolean {
@@ -133,11 +180,15 @@ export class SessionsService implements OnModuleInit {
 
   /** Ends one of the user's sessions; `not_found` when it is not theirs or already ended. */
   async end(userId: number, sessionId: number): Promise<void> {
-    const result = await this.sessions.update(
-      { id: sessionId, userId, revokedAt: IsNull() },
-      { revokedAt: this.clock.now() },
-    );
-    if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
+    await this.sessions.manager.transaction(async (manager) => {
+      const result = await manager.update(
+        Session,
+        { id: sessionId, userId, revokedAt: IsNull() },
+        { revokedAt: this.clock.now() },
+      );
+      if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
+      for (const step of this.endingSteps) await step(manager, [sessionId]);
+    });
     await this.announce([sessionId]);
   }
 
@@ -146,11 +197,18 @@ export class SessionsService implements OnModuleInit {
    * revocation is part of the caller's transaction; call `announce` with the result after commit.
    */
   async endAll(userId: number, keep: number | null, manager?: EntityManager): Promise<number[]> {
-    const repository = manager ? manager.getRepository(Session) : this.sessions;
+    if (!manager) {
+      const ids = await this.sessions.manager.transaction((inner) => this.endAll(userId, keep, inner));
+      await this.announce(ids);
+      return ids;
+    }
+    const repository = manager.getRepository(Session);
     const where = { userId, revokedAt: IsNull(), ...(keep === null ? {} : { id: Not(keep) }) };
     const ids = (await repository.find({ where, select: { id: true } })).map((row) => row.id);
-    if (ids.length > 0) await repository.update(where, { revokedAt: this.clock.now() });
-    if (!manager) await this.announce(ids);
+    if (ids.length > 0) {
+      await repository.update({ ...where, id: In(ids) }, { revokedAt: this.clock.now() });
+      for (const step of this.endingSteps) await step(manager, ids);
+    }
     return ids;
   }
 
@@ -158,12 +216,42 @@ export class SessionsService implements OnModuleInit {
   async announce(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     this.remember(ids);
-    await this.bus.publish(REVOKED_CHANNEL, { ids });
+    await this.publishRevocation(ids);
+  }
+
+  /**
+   * The revocation is already in force: the database holds it, and an instance that cannot hear
+   * the bus reads sessions from the database. So a failed publish does not fail the request; it
+   * is tried again until the other instances have it.
+   */
+  private async publishRevocation(ids: number[]): Promise<void> {
+    try {
+      await this.bus.publish(REVOKED_CHANNEL, { ids });
+    } catch (error) {
+      this.logger.warn(`could not announce ended sessions, trying again: ${(error as Error).message}`);
+      setTimeout(() => void this.publishRevocation(ids), 1000).unref();
+    }
+  }
+
+  /** Whether revocations kept in memory can be trusted now (the bus is connected and caught up). */
+  get revocationsInSync(): boolean {
+    return this.bus.inSync;
+  }
+
+  private deriveAuthToken(nonce: string): string {
+    return createHmac('sha256', this.authTokenKey).update(nonce).digest('base64url');
   }
 
   private remember(ids: number[]): void {
     const forgetAt = this.clock.nowMs() + this.config.accessTokenTtl * 1000 + 60_000;
     for (const id of ids) this.revoked.set(id, forgetAt);
+    for (const handler of this.endedHandlers) {
+      try {
+        handler(ids);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a listener of ended sessions failed');
+      }
+    }
   }
 
   private async loadRecentRevocations(): Promise<void> {

@@ -13,19 +13,20 @@ export class SseCodeController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'My SSE code for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)',
+      'The SSE code of this session for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)',
   })
   async create(@CurrentUser() user: AuthUser) {
-    return { code: await this.codes.codeFor(user.userId) };
+    return { code: await this.codes.codeFor(user.userId, user.sessionId) };
   }
 
   @Delete()
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Revoke my SSE code; streams opened with it close (seed: api_delete_sse_auth_code)',
+    summary:
+      'Revoke the SSE code of this session; streams opened with it close (seed: api_delete_sse_auth_code)',
   })
   async revoke(@CurrentUser() user: AuthUser) {
-    await this.codes.revoke(user.userId);
+    await this.codes.revoke(user.sessionId);
     return {};
   }
 }

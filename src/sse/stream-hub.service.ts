@@ -6,6 +6,7 @@ import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PresenceService } from '../presence/presence.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
 import { ReplayLog, type NewEvent } from './replay-log.js';
 import { Heartbeat } from './heartbeat.js';
@@ -27,6 +28,8 @@ interface DeliveryBatch {
 
 interface Connection {
   stream: SseStream;
+  /** The session whose code opened the stream: ending the session closes the stream. */
+  sessionId: number;
   /** The issue of the SSE code the stream was opened with: its revocation closes the stream. */
   nonce: string;
   /** Events that arrived while the starting id or the replay was being read; sent right after it. */
@@ -42,6 +45,7 @@ interface Connection {
 export class StreamHub implements OnModuleInit {
   private readonly logger = new Logger('StreamHub');
   private readonly connections = new Map<number, Set<Connection>>();
+  private readonly bySession = new Map<number, Set<Connection>>();
   /**
    * Codes revoked within the last minute (by nonce). A stream whose code was read from the
    * database just before its revocation reached this instance is refused here instead of staying
@@ -55,11 +59,13 @@ export class StreamHub implements OnModuleInit {
     private readonly heartbeat: Heartbeat,
     private readonly presence: PresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sessions: SessionsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
     await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
+    this.sessions.onEnded((ids) => this.closeSessions(ids));
   }
 
   /** Sends events to users' streams on every instance. */
@@ -84,23 +90,31 @@ export class StreamHub implements OnModuleInit {
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
   async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
-    if (this.revokedNonces.has(owner.nonce))
+    // The code was read from the database just before: its session may have ended since, or its
+    // code been revoked, and the message found no stream of it to close.
+    if (this.revokedNonces.has(owner.nonce) || this.sessions.isRevoked(owner.sessionId))
       throw new AppError('unauthorized', 'unknown or revoked SSE code');
-    const { userId } = owner;
+    const { userId, sessionId } = owner;
     if (response.req.method === 'HEAD') {
       new SseStream(response); // headers only: no stream, no presence, no place taken
       return;
     }
     await this.takePlace(userId);
     const stream = new SseStream(response);
-    const connection: Connection = { stream, nonce: owner.nonce, pending: [] };
+    const connection: Connection = { stream, sessionId, nonce: owner.nonce, pending: [] };
     const set = this.connections.get(userId) ?? new Set();
     set.add(connection);
     this.connections.set(userId, set);
+    const ofSession = this.bySession.get(sessionId) ?? new Set();
+    ofSession.add(connection);
+    this.bySession.set(sessionId, ofSession);
     this.heartbeat.add(stream);
     stream.onClose(() => {
       set.delete(connection);
       if (set.size === 0 && this.connections.get(userId) === set) this.connections.delete(userId);
+      ofSession.delete(connection);
+      if (ofSession.size === 0 && this.bySession.get(sessionId) === ofSession)
+        this.bySession.delete(sessionId);
       void this.presence.streamClosed(userId).catch((error: Error) => this.logger.warn(error.message));
     });
     if (stream.isClosed) return; // the client left while its place was being taken
@@ -162,9 +176,16 @@ export class StreamHub implements OnModuleInit {
   }
 
   private closeRevoked({ userId, nonce }: SseCodeRevoked): void {
-    if (nonce !== undefined) this.revokedNonces.set(nonce, true);
+    this.revokedNonces.set(nonce, true);
     for (const connection of [...(this.connections.get(userId) ?? [])]) {
-      if (nonce === undefined || connection.nonce === nonce) connection.stream.close();
+      if (connection.nonce === nonce) connection.stream.close();
+    }
+  }
+
+  /** Streams opened with the codes of sessions that ended (anywhere) close. */
+  private closeSessions(sessionIds: number[]): void {
+    for (const sessionId of sessionIds) {
+      for (const connection of [...(this.bySession.get(sessionId) ?? [])]) connection.stream.close();
     }
   }
 }

@@ -29,9 +29,21 @@ export class UserRecordsService {
     return toOwnRecord(user, { publicUrl: this.config.publicUrl, isOnline: online.has(user.id), authToken });
   }
 
+  /** The record as the viewer sees it; `null`: an anonymous caller, who is told no presence. */
   async public(user: User, viewerId: number | null): Promise<PublicRecord> {
     const [record] = await this.publicMany([user], viewerId);
     return record;
+  }
+
+  /** The record as any signed-in viewer the user has not blocked sees it (their friends, say). */
+  async publicToUnblocked(user: User): Promise<PublicRecord> {
+    const online = await this.presence.onlineAmong([user.id]);
+    return toPublicRecord(user, {
+      publicUrl: this.config.publicUrl,
+      isOnline: online.has(user.id),
+      anonymousViewer: false,
+      viewerBlockedByOwner: false,
+    });
   }
 
   /** Whether the owner's presence and profile details are hidden from the viewer (the owner blocked them). */
@@ -53,6 +65,7 @@ export class UserRecordsService {
       toPublicRecord(user, {
         publicUrl: this.config.publicUrl,
         isOnline: online.has(user.id),
+        anonymousViewer: viewerId === null,
         viewerBlockedByOwner: blocking.has(user.id),
       }),
     );

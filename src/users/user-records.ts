@@ -44,6 +44,8 @@ export interface OwnRecordContext {
 export interface PublicRecordContext {
   publicUrl: string;
   isOnline: boolean;
+  /** Nobody signed in asks: presence (status, message, online, last seen) is not told. */
+  anonymousViewer: boolean;
   /** The owner blocked the viewer: presence, avatar and status are hidden (polite blocking). */
   viewerBlockedByOwner: boolean;
 }
@@ -84,6 +86,18 @@ export function toPublicRecord(user: User, context: PublicRecordContext): Public
       id: user.id,
       nick: user.nick,
       avatar: null,
+      status: null,
+      status_message: null,
+      is_online: false,
+      last_seen_at: null,
+    };
+  }
+  if (context.anonymousViewer) {
+    // Presence is told only to someone the user could have blocked, that is, someone signed in.
+    return {
+      id: user.id,
+      nick: user.nick,
+      avatar: avatarRecord(user, context.publicUrl),
       status: null,
       status_message: null,
       is_online: false,

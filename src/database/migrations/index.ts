@@ -7,6 +7,9 @@ import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
 import { EmailFoldKeys1763900030000 } from './1763900030000-email-fold-keys.js';
 import { DeliveredMailBodies1763900040000 } from './1763900040000-delivered-mail-bodies.js';
 import { EventIdEpochs1763900041000 } from './1763900041000-event-id-epochs.js';
+import { SseCodesPerSession1763900050000 } from './1763900050000-sse-codes-per-session.js';
+import { DerivedAuthTokens1763900051000 } from './1763900051000-derived-auth-tokens.js';
+import { QrApprovingSession1763900052000 } from './1763900052000-qr-approving-session.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -19,4 +22,7 @@ export const MIGRATIONS = [
   EmailFoldKeys1763900030000,
   DeliveredMailBodies1763900040000,
   EventIdEpochs1763900041000,
+  SseCodesPerSession1763900050000,
+  DerivedAuthTokens1763900051000,
+  QrApprovingSession1763900052000,
 ];
