@@ -258,7 +258,9 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
           );
           // Within the TTL, give or take a busy machine; presence.store.spec has the exact bound.
           expect(Date.now() - killedAt).toBeLessThan(TTL_MS + 1000);
-          expect((await b.http().get(`/api/v1/users/${ann.id}`).set(bob.auth)).body.user.is_online).toBe(false);
+          expect((await b.http().get(`/api/v1/users/${ann.id}`).set(bob.auth)).body.user.is_online).toBe(
+            false,
+          );
         },
         STARTUP_MS + 30_000,
       );
