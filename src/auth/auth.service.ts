@@ -7,6 +7,7 @@ import { RateLimiter } from '../common/rate-limiter.js';
 import { EventBus } from '../events/event-bus.js';
 import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
 import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { emailKey, parseEmail } from '../users/email.js';
 import { parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -53,12 +54,11 @@ export class AuthService {
     input: { email: string; password: string; nick?: string; autoLogin?: boolean },
     client: ClientInfo,
   ): Promise<{ user: OwnRecord } | LoginResult> {
-    const email = input.email.trim();
-    if (!UsersService.isUsableEmail(email)) throw new AppError('invalid_email', 'email address is malformed');
-    const problem = passwordProblem(input.password, email);
+    const email = parseEmail(input.email);
+    const problem = passwordProblem(input.password, email.email);
     if (problem) throw new AppError('registration_error', problem);
     const nick = input.nick === undefined ? null : parseNick(input.nick);
-    if (await this.users.findByEmail(email)) {
+    if (await this.users.findByEmail(email.key)) {
       throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
     }
     const passwordHash = await this.hasher.hash(input.password);
@@ -91,19 +91,16 @@ export class AuthService {
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
       const now = this.clock.now();
-      if (
-        user.pendingEmail !== null &&
-        UsersService.emailKey(user.pendingEmail) === UsersService.emailKey(row.email)
-      ) {
+      if (user.pendingEmail !== null && emailKey(user.pendingEmail) === emailKey(row.email)) {
         await this.users.update(manager, user.id, {
           email: user.pendingEmail,
-          emailKey: UsersService.emailKey(user.pendingEmail),
+          emailKey: emailKey(user.pendingEmail),
           pendingEmail: null,
           confirmedAt: user.confirmedAt ?? now,
         });
         return user.id;
       }
-      if (UsersService.emailKey(user.email) !== UsersService.emailKey(row.email)) {
+      if (emailKey(user.email) !== emailKey(row.email)) {
         throw new AppError('invalid_token', 'this link confirms an address the account no longer uses');
       }
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
@@ -230,7 +227,7 @@ export class AuthService {
   }
 
   private async verifyPassword(email: string, password: string, client: ClientInfo): Promise<User> {
-    const keys = [`login:email:${UsersService.emailKey(email)}`, this.ipKey(client)];
+    const keys = [`login:email:${emailKey(email)}`, this.ipKey(client)];
     await this.checkLimit(keys);
     const user = await this.users.findByEmail(email);
     const hash = user ? await this.users.passwordHash(user.id) : null;

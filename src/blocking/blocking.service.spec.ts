@@ -14,6 +14,7 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Block } from './block.entity.js';
 import { BlockingService } from './blocking.service.js';
+import { parseEmail } from '../users/email.js';
 
 type BlockEvent = [keyof DomainEvents, DomainEvents['blocking.blocked']];
 
@@ -78,7 +79,7 @@ describe('BlockingService', () => {
     for (let i = 0; i < count; i += 1) {
       serial += 1;
       const user = await users.create(dataSource.manager, {
-        email: `u${serial}@example.com`,
+        email: parseEmail(`u${serial}@example.com`),
         passwordHash: 'x',
         nick: null,
         nickKey: null,

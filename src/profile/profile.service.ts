@@ -9,6 +9,7 @@ import { EventBus } from '../events/event-bus.js';
 import { MailService } from '../mail/mail.service.js';
 import { noticeMail } from '../mail/templates.js';
 import { SessionsService } from '../tokens/sessions.service.js';
+import { emailKey, parseEmail } from '../users/email.js';
 import { nickKey, parseNick } from '../users/nick.js';
 import type { OwnRecord, PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -63,24 +64,22 @@ export class ProfileService {
       changes.mobileNumber = number || null;
     }
 
-    const newEmail = dto.email == null ? null : dto.email.trim();
-    const emailChanges = newEmail !== null && UsersService.emailKey(newEmail) !== user.emailKey;
-    if (newEmail !== null && emailChanges && !UsersService.isUsableEmail(newEmail)) {
-      throw new AppError('invalid_email', 'email address is malformed');
-    }
+    // The address in force, in any spelling that folds to it, is no change.
+    const emailChanges = dto.email != null && emailKey(dto.email) !== user.emailKey;
+    const newEmail = emailChanges ? parseEmail(dto.email as string) : null;
     // Sending the address in force again calls a pending change off (its link stops working).
-    if (newEmail !== null && !emailChanges && user.pendingEmail !== null) changes.pendingEmail = null;
+    if (dto.email != null && !emailChanges && user.pendingEmail !== null) changes.pendingEmail = null;
     if (dto.password != null || emailChanges) await this.checkCurrentPassword(userId, dto.current_password);
     if (dto.password != null) {
       const problem = passwordProblem(dto.password, user.email);
       if (problem) throw new AppError('weak_password', problem);
       changes.passwordHash = await this.hasher.hash(dto.password);
     }
-    if (newEmail !== null && emailChanges) {
-      if (await this.users.findByEmail(newEmail)) {
+    if (newEmail !== null) {
+      if (await this.users.findByEmail(newEmail.key)) {
         throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
       }
-      changes.pendingEmail = newEmail;
+      changes.pendingEmail = newEmail.email;
     }
     const avatar = dto.avatar == null ? null : await this.avatars.fromProfileValue(dto.avatar, user);
     const oldImages = avatar ? await this.avatars.keysOf(userId) : [];
