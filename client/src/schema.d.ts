@@ -1057,12 +1057,9 @@ export interface components {
       id: number;
       /** @example Annie */
       nick: string | null;
-      /** Format: email */
+      /** @description An email address; international letters are allowed. */
       email: string;
-      /**
-       * Format: email
-       * @description A new address waiting for its confirmation link.
-       */
+      /** @description A new address waiting for its confirmation link. */
       pending_email: string | null;
       searchable_nick: boolean;
       /**
@@ -2261,7 +2258,7 @@ export interface operations {
       content: {
         'application/json':
           | {
-              /** Format: email */
+              /** @description An email address; international letters are allowed. */
               email: string;
               password: string;
             }
@@ -2446,7 +2443,7 @@ export interface operations {
       content: {
         'application/json':
           | {
-              /** Format: email */
+              /** @description An email address; international letters are allowed. */
               email: string;
               password: string;
             }
@@ -5391,7 +5388,7 @@ export interface operations {
       content: {
         'application/json':
           | {
-              /** Format: email */
+              /** @description An email address; international letters are allowed. */
               email: string;
               password: string;
             }

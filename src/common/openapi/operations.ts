@@ -86,7 +86,10 @@ const CREDENTIALS_SCHEMA: SchemaObject = {
       type: 'object',
       additionalProperties: false,
       required: ['email', 'password'],
-      properties: { email: { type: 'string', format: 'email' }, password: { type: 'string' } },
+      properties: {
+        email: { type: 'string', description: 'An email address; international letters are allowed.' },
+        password: { type: 'string' },
+      },
     },
     {
       type: 'object',

@@ -79,10 +79,9 @@ export const SCHEMAS = {
     ...closed({
       id: { ...ID, description: 'Also the JID of the user.' },
       nick: nullable({ type: 'string', example: 'Annie' }),
-      email: { type: 'string', format: 'email' },
+      email: { type: 'string', description: 'An email address; international letters are allowed.' },
       pending_email: nullable({
         type: 'string',
-        format: 'email',
         description: 'A new address waiting for its confirmation link.',
       }),
       searchable_nick: { type: 'boolean' },
