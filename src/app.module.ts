@@ -2,8 +2,6 @@ import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
-import type { Logger as PinoLogger } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
@@ -14,28 +12,26 @@ import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions, openDataSource } from './database/data-source-options.js';
 import { DemoModule } from './demo/demo.module.js';
 import { DevicesModule } from './devices/devices.module.js';
-import { EventsModule } from './events/events.module.js';
+import { BusModule } from './bus/bus.module.js';
 import { HealthModule } from './health/health.module.js';
-import { createRootLogger, loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { QrLoginModule } from './qr-login/qr-login.module.js';
-import { RedisModule } from './redis/redis.module.js';
+import { RedisModule } from './bus/redis.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { SseModule } from './sse/sse.module.js';
-import { TokensModule } from './tokens/tokens.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
   /** The whole application for one validated configuration (tests start several side by side). */
-  static forRoot(config: AppConfig, logger: PinoLogger = createRootLogger(config)): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(logger)),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config),
           dataSourceFactory: (options) => openDataSource(options as DataSourceOptions),
@@ -43,10 +39,10 @@ export class AppModule implements OnApplicationShutdown {
         ScheduleModule.forRoot(),
         CommonModule,
         RedisModule,
-        EventsModule,
+        BusModule,
         UsersModule,
         MailModule,
-        TokensModule,
+        SessionsModule,
         AuthModule,
         BlockingModule,
         DevicesModule,

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import { ClusterBus } from '../src/events/cluster-bus.js';
-import { SseCode } from '../src/tokens/sse-code.entity.js';
-import { SSE_CODE_REVOKED } from '../src/tokens/sse-codes.service.js';
+import { ClusterBus } from '../src/bus/cluster-bus.service.js';
+import { SseCode } from '../src/sse/sse-code.entity.js';
+import { SSE_CODE_REVOKED } from '../src/sse/sse-codes.service.js';
 import { createUser, startApp, type TestApp } from './support/harness.js';
 import { befriend, openStream, sseCode } from './support/friends.js';
 import { SseClient } from './support/sse-client.js';
@@ -95,9 +95,18 @@ describe('event stream', () => {
       await waitFor(() => stream.ended, 'the stream to close');
     });
 
-    it('answers 401 unauthorized in JSON for a missing or wrong code', async () => {
+    it('says the code is missing, and how to get one, when it is not sent', async () => {
+      for (const path of ['/api/v1/events', '/api/v1/events?code=']) {
+        const response = await t.http().get(path).expect(400);
+        expect(response.body.error).toEqual({
+          code: 'invalid_params',
+          text: 'code is required: ask POST /api/v1/tokens/sse-code for one',
+        });
+      }
+    });
+
+    it('answers 401 unauthorized in JSON for a wrong code', async () => {
       for (const path of [
-        '/api/v1/events',
         '/api/v1/events?code=1.nope',
         `/api/v1/events?code=1.${'a'.repeat(43)}`,
         // A user id beyond the id space: PostgreSQL would refuse the lookup itself.

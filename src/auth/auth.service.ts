@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
-import { EventBus } from '../events/event-bus.js';
-import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
+import { SseCodesService } from '../sse/sse-codes.service.js';
 import { emailKey, parseEmail } from '../users/email.js';
 import { parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
@@ -14,7 +14,7 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './password-hasher.service.js';
 import { passwordProblem } from './password-policy.js';
 
 /** Where a request came from, recorded on the session it opens. */
@@ -29,7 +29,7 @@ export interface LoginResult extends AccessToken {
   user: OwnRecord;
 }
 
-// Failed logins (DESIGN §5 and the auth issue): 5 per email or 30 per address in 15 minutes.
+// Failed logins: 5 per email or 30 per address in 15 minutes.
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 const LOGIN_FAILURES_PER_EMAIL = 5;
 const LOGIN_FAILURES_PER_IP = 30;
@@ -87,7 +87,13 @@ export class AuthService {
   /** Confirms the address a confirmation link was sent to: the first address, or a new one. */
   async confirmEmail(token: string): Promise<void> {
     const confirmedUserId = await this.dataSource.transaction(async (manager) => {
-      const row = await this.emailTokens.consume(manager, token, 'confirm_email');
+      const row = await this.emailTokens.consume(manager, token, 'confirm_email').catch(async (error) => {
+        // A link clicked again after it confirmed its address (or once the address was confirmed
+        // otherwise): the address is confirmed, and that is what the person wants to hear.
+        if (error instanceof AppError && (await this.confirmsConfirmedAddress(manager, token))) return null;
+        throw error;
+      });
+      if (row === null) return null;
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
       const now = this.clock.now();
@@ -106,7 +112,15 @@ export class AuthService {
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
       return user.id;
     });
-    this.events.emit('user.updated', { userId: confirmedUserId });
+    if (confirmedUserId !== null) this.events.emit('user.updated', { userId: confirmedUserId });
+  }
+
+  /** Whether a spent or expired confirmation token is for the address its user has confirmed. */
+  private async confirmsConfirmedAddress(manager: EntityManager, token: string): Promise<boolean> {
+    const row = await this.emailTokens.find(manager, token, 'confirm_email');
+    if (!row) return false;
+    const user = await manager.findOneBy(User, { id: row.userId });
+    return user !== null && user.confirmedAt !== null && emailKey(user.email) === emailKey(row.email);
   }
 
   /** Sends the confirmation link again: to the unconfirmed address, or to the pending new one. */

@@ -20,7 +20,7 @@ export const ACCESS_EXTENSION = 'x-unichat-access';
 export const Public = () =>
   applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(ACCESS_EXTENSION, 'public'));
 
-/** The route works before the email is confirmed (DESIGN §3: own record, sessions, logout, resend). */
+/** The route works before the email is confirmed (own record, sessions, logout, resend). */
 export const AllowUnconfirmed = () =>
   applyDecorators(SetMetadata(ALLOW_UNCONFIRMED, true), ApiExtension(ACCESS_EXTENSION, 'user'));
 

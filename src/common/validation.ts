@@ -33,7 +33,10 @@ function describe(errors: ValidationError[], parent = ''): string {
   const messages: string[] = [];
   for (const error of errors) {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    for (const [rule, message] of Object.entries(error.constraints ?? {})) {
+    const constraints = error.constraints ?? {};
+    // A missing required field says only that: "must be a string" would send the caller astray.
+    const rules = 'isDefined' in constraints ? { isDefined: constraints.isDefined } : constraints;
+    for (const [rule, message] of Object.entries(rules)) {
       messages.push(rule === 'whitelistValidation' ? `unknown field ${path}` : message);
     }
     if (error.children?.length) messages.push(describe(error.children, path));
@@ -44,7 +47,7 @@ function describe(errors: ValidationError[], parent = ''): string {
 /**
  * The field may be left out, but not sent as `null`: class-validator's `IsOptional` lets `null`
  * through to code that expects its type. (`PATCH /me` keeps `IsOptional`: there `null` means
- * "unchanged", DESIGN §3.)
+ * "unchanged".)
  */
 export const MayBeOmitted = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
 

@@ -2,7 +2,7 @@ import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** Everything the service reads from its environment, validated once at start-up (DESIGN §9). */
+/** Everything the service reads from its environment, validated once at start-up. */
 export interface AppConfig {
   port: number;
   host: string;
@@ -31,8 +31,10 @@ export interface AppConfig {
   presenceGraceSeconds: number;
   /** Seconds between the keep-alive comment lines of an SSE stream. */
   sseHeartbeatSeconds: number;
-  /** Seconds a QR login code can be approved (DESIGN §7: two minutes). */
+  /** Seconds a QR login code can be approved (two minutes). */
   qrTtlSeconds: number;
+  /** QR login codes one client address may ask for in 10 minutes (a page renewing its code needs 5). */
+  qrCodesPerAddress: number;
   /** Open connections (streams included) beyond which new ones are refused; 0: no limit but the OS's. */
   maxConnections: number;
   /** Seconds an idle keep-alive connection stays open; above a load balancer's idle timeout. */
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     presenceGraceSeconds: integer('PRESENCE_GRACE_SECONDS', 5, 0, 300),
     sseHeartbeatSeconds: integer('SSE_HEARTBEAT_SECONDS', 25, 1, 300),
     qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
+    qrCodesPerAddress: integer('QR_CODES_PER_ADDRESS', 20, 1, 100_000),
     maxConnections: integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
     keepAliveSeconds: integer('KEEP_ALIVE_SECONDS', 65, 1, 290),
     avatarFetch: readAvatarFetch(read),

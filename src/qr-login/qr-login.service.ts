@@ -9,8 +9,8 @@ import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ClusterBus } from '../events/cluster-bus.js';
-import { hashToken, newSecretToken, sameHash } from '../tokens/secret-token.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { hashToken, newSecretToken, sameHash } from '../sessions/secret-token.js';
 import { QrLogin } from './qr-login.entity.js';
 
 /** Published after an approval is committed: the instance holding the browser's stream delivers the session. */
@@ -28,8 +28,6 @@ export interface NewQrLogin {
 export type QrOutcome =
   { kind: 'login'; login: LoginResult } | { kind: 'waiting'; expiresAt: Date } | { kind: 'expired' };
 
-// Codes per address: a page that renews its code when one expires needs 5 in 10 minutes.
-const CODES_PER_IP = 20;
 const CODES_WINDOW_SECONDS = 10 * 60;
 /** An approved code still gives its session to a stream that reconnects this long after expiry. */
 const DELIVERY_GRACE_MS = 60_000;
@@ -37,7 +35,7 @@ const DELIVERY_GRACE_MS = 60_000;
 const KEEP_EXPIRED_MS = 60 * 60_000;
 const ID_PATTERN = /^[\w-]{22}$/;
 
-/** QR login (DESIGN §7): codes for browsers, approval by a logged-in user, a session for the browser. */
+/** QR login: codes for browsers, approval by a logged-in user, a session for the browser. */
 @Injectable()
 export class QrLoginService {
   private readonly logger = new Logger('QrLogin');
@@ -53,7 +51,7 @@ export class QrLoginService {
 
   async create(client: ClientInfo): Promise<NewQrLogin> {
     const window = await this.limiter.hit(`qr:ip:${client.ip ?? 'unknown'}`, CODES_WINDOW_SECONDS);
-    if (window.count > CODES_PER_IP) {
+    if (window.count > this.config.qrCodesPerAddress) {
       throw new AppError(
         'please_wait',
         `too many QR codes from this address; try again in ${window.retryAfter} s`,

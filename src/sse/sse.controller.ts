@@ -3,15 +3,15 @@ import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
-import { EventGateway } from './event-gateway.service.js';
+import { SseCodesService } from './sse-codes.service.js';
+import { StreamHub } from './stream-hub.service.js';
 
 @ApiTags('sse')
 @Controller('events')
 export class SseController {
   constructor(
     private readonly codes: SseCodesService,
-    private readonly gateway: EventGateway,
+    private readonly gateway: StreamHub,
   ) {}
 
   @Public()
@@ -35,6 +35,9 @@ export class SseController {
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() response: Response,
   ): Promise<void> {
+    if (code === undefined || code === '') {
+      throw new AppError('invalid_params', 'code is required: ask POST /api/v1/tokens/sse-code for one');
+    }
     const owner = typeof code === 'string' ? await this.codes.verify(code) : null;
     if (!owner) throw new AppError('unauthorized', 'unknown or revoked SSE code');
     const raw = lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined);

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsDefined, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 
-/** PATCH /me: a field that is missing or null is left unchanged (DESIGN §3). */
+/** PATCH /me: a field that is missing or null is left unchanged. */
 export class UpdateMeDto {
   @ApiPropertyOptional({
     type: String,
@@ -81,6 +81,7 @@ export class SearchUsersQuery {
     maxLength: 64,
     description: 'Nick prefix, at least 2 characters, case-insensitive.',
   })
+  @IsDefined({ message: 'nick is required' })
   @IsString()
   @MaxTextLength(64)
   nick: string;
