@@ -19,6 +19,9 @@ export default {
     ...(process.env.REDIS_URL && process.env.DATABASE_URL ? [] : ['cluster-blocking']),
     ...(process.env.DATABASE_URL ? [] : ['postgres-outage']),
   ],
+  // Counts the answers checked against the API document and prints the sum (test/support/openapi-setup.mjs).
+  globalSetup: '<rootDir>/test/support/openapi-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/openapi-teardown.mjs',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -1,4 +1,5 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import { AppError } from './errors.js';
 
 /** Who is calling: set by the access-token guard from a valid, unrevoked JWT. */
@@ -9,12 +10,19 @@ export interface AuthUser {
 
 export const IS_PUBLIC = 'unichat:public';
 export const ALLOW_UNCONFIRMED = 'unichat:allow-unconfirmed';
+/**
+ * Tells the OpenAPI document who may call an operation (`public`, `user`; none: a confirmed
+ * user), so its security marks and 401/403 answers follow these decorators.
+ */
+export const ACCESS_EXTENSION = 'x-unichat-access';
 
 /** No access token needed; when a valid one is sent the caller is still known (`@OptionalUser`). */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+export const Public = () =>
+  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(ACCESS_EXTENSION, 'public'));
 
 /** The route works before the email is confirmed (own record, sessions, logout, resend). */
-export const AllowUnconfirmed = () => SetMetadata(ALLOW_UNCONFIRMED, true);
+export const AllowUnconfirmed = () =>
+  applyDecorators(SetMetadata(ALLOW_UNCONFIRMED, true), ApiExtension(ACCESS_EXTENSION, 'user'));
 
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {
   const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;

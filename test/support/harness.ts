@@ -3,14 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
+import { buildApiDocument } from '../../src/common/openapi/document.js';
 import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { keepJwtSecret } from '../../src/config/kept-jwt-secret.js';
 import { MailService } from '../../src/mail/mail.service.js';
 import { linkIn, readMailFiles, type ReceivedMail } from './mails.js';
+import { type Answer, ApiDocumentValidator, recordValidated } from './openapi-validator.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -86,8 +89,42 @@ export interface TestApp {
   url: string;
   environment: TestEnvironment;
   http(): ReturnType<typeof request>;
+  /** Checks an answer received by other means than `http()` against the API document (counted too). */
+  checkAnswer(method: string, url: string, answer: Answer): string | null;
   mailDir: string;
   close(): Promise<void>;
+}
+
+/** The API document of the first app a test file starts: every answer of `http()` is checked against it. */
+let validator: ApiDocumentValidator | null = null;
+afterAll(() => {
+  if (validator) recordValidated(validator.validated);
+});
+
+const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
+
+/**
+ * supertest, with each answer checked against the API document: a status, content type or body
+ * field the document does not describe fails the request (and so the test).
+ */
+function validatedRequest(url: string, check: ApiDocumentValidator): ReturnType<typeof request> {
+  const agent = request(url);
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || !VERBS.has(property) || typeof value !== 'function') return value;
+      return (path: string, ...rest: unknown[]) => {
+        const test = (value as (...args: unknown[]) => request.Test).call(target, path, ...rest);
+        const end = test.end.bind(test);
+        test.end = (callback?: (error: unknown, response: request.Response) => void) =>
+          end((error, response) => {
+            const problem = response ? check.check(property, path, response) : null;
+            callback?.(problem ? new Error(`OpenAPI: ${problem}`) : error, response);
+          });
+        return test;
+      };
+    },
+  });
 }
 
 /** Starts the real application on a real port with a real database. */
@@ -99,6 +136,8 @@ export async function startApp(
   const { config } = keepJwtSecret(loadConfig({ ...env.vars, ...overrides }));
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
+  validator ??= new ApiDocumentValidator(buildApiDocument(app));
+  const check = validator;
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   let closed = false;
@@ -107,7 +146,8 @@ export async function startApp(
     config,
     url,
     environment: env,
-    http: () => request(url),
+    http: () => validatedRequest(url, check),
+    checkAnswer: (method, answerUrl, answer) => check.check(method, answerUrl, answer),
     mailDir: join(config.dataDir, 'mail'),
     async close() {
       if (closed) return;

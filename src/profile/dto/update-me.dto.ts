@@ -5,6 +5,8 @@ import { MaxTextLength } from '../../common/validation.js';
 /** PATCH /me: a field that is missing or null is left unchanged. */
 export class UpdateMeDto {
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     description: 'Starts with a letter, 5 to 64 characters, no two spaces in a row, unique.',
   })
   @IsOptional()
@@ -12,37 +14,49 @@ export class UpdateMeDto {
   @MaxTextLength(1000)
   nick?: string | null;
 
-  @ApiPropertyOptional({ description: 'New password; needs current_password.' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'New password; needs current_password.' })
   @IsOptional()
   @IsString()
   @MaxTextLength(1000)
   password?: string | null;
 
-  @ApiPropertyOptional({ description: 'Needed to change password or email.' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Needed to change password or email.' })
   @IsOptional()
   @IsString()
   @MaxTextLength(1000)
   current_password?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     description: 'A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB.',
   })
   @IsOptional()
   @IsString()
   avatar?: string | null;
 
-  @ApiPropertyOptional({ description: 'false hides the user from nick search.' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description: 'false hides the user from nick search.',
+  })
   @IsOptional()
   @IsBoolean()
   searchable_nick?: boolean | null;
 
-  @ApiPropertyOptional({ description: 'Up to 256 characters; an empty string clears it.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Up to 256 characters; an empty string clears it.',
+  })
   @IsOptional()
   @IsString()
   @MaxTextLength(256)
   status_message?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     description: 'Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.',
   })
   @IsOptional()
@@ -51,6 +65,8 @@ export class UpdateMeDto {
   mobile_number?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     description: 'New address: takes effect once confirmed from the mailed link; needs current_password.',
   })
   @IsOptional()
@@ -60,7 +76,11 @@ export class UpdateMeDto {
 }
 
 export class SearchUsersQuery {
-  @ApiProperty({ description: 'Nick prefix, at least 2 characters, case-insensitive.' })
+  @ApiProperty({
+    minLength: 2,
+    maxLength: 64,
+    description: 'Nick prefix, at least 2 characters, case-insensitive.',
+  })
   @IsDefined({ message: 'nick is required' })
   @IsString()
   @MaxTextLength(64)

@@ -1,0 +1,308 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type {
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+} from '@nestjs/swagger';
+import { RPC_METHODS } from '../../rpc/rpc-methods.js';
+import { ACCESS_EXTENSION } from '../auth.decorators.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { type OperationContract, OPERATIONS } from './operations.js';
+import { SCHEMAS, schemaRef } from './schemas.js';
+
+export const API_PREFIX = '/api/v1';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'No, bad, expired or revoked token',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict: already taken',
+  413: 'Too large',
+  429: 'Too many requests: wait `retry_after` seconds',
+  503: 'The database or Redis does not answer; try again',
+};
+
+/**
+ * The OpenAPI document of the service (served at /api/docs-json): read by @nestjs/swagger from
+ * the controllers and DTOs, then completed from OPERATIONS (answers, error codes, parameters).
+ */
+export function buildApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Unichat accounts')
+      .setDescription(
+        'Accounts, sessions, profiles, presence, blocking, devices and the live event stream. Every failure answers `{"error": {"code", "text"}}` with the codes listed at each operation.',
+      )
+      .setVersion('1')
+      .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+      .addServer('/', 'This service')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .build(),
+  );
+  return completeDocument(document);
+}
+
+export function completeDocument(document: OpenAPIObject): OpenAPIObject {
+  document.components = document.components ?? {};
+  document.components.schemas = {
+    ...document.components.schemas,
+    ...(SCHEMAS as Record<string, SchemaObject>),
+  };
+  // Every operation needs a token unless it says otherwise.
+  document.security = [{ bearer: [] }];
+  const seen = new Set<string>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const key = `${method.toUpperCase()} ${path.startsWith(API_PREFIX) ? path.slice(API_PREFIX.length) : path}`;
+      const contract = OPERATIONS[key];
+      if (!contract) throw new Error(`OpenAPI: no contract for ${key} (src/common/openapi/operations.ts)`);
+      seen.add(key);
+      complete(document, operation, contract);
+    }
+  }
+  const missing = Object.keys(OPERATIONS).filter((key) => !seen.has(key));
+  if (missing.length > 0) throw new Error(`OpenAPI: contracts without an operation: ${missing.join(', ')}`);
+  expandRpc(document);
+  dropUnusedDtos(document);
+  return document;
+}
+
+/** A DTO whose schema an operation replaced (a `oneOf` says more than a class can). */
+function dropUnusedDtos(document: OpenAPIObject): void {
+  const schemas = document.components!.schemas!;
+  for (const name of Object.keys(schemas)) {
+    if (!name.endsWith('Dto')) continue;
+    const { [name]: _self, ...others } = schemas;
+    const text = JSON.stringify({ paths: document.paths, others });
+    if (!text.includes(`"#/components/schemas/${name}"`)) delete schemas[name];
+  }
+}
+
+type Access = 'public' | 'user' | 'confirmed';
+
+function complete(document: OpenAPIObject, operation: OperationObject, contract: OperationContract): void {
+  const extensions = operation as unknown as Record<string, unknown>;
+  const access = (extensions[ACCESS_EXTENSION] as Access | undefined) ?? 'confirmed';
+  delete extensions[ACCESS_EXTENSION];
+  operation.operationId = operationId(operation.operationId ?? '');
+  if (contract.description) {
+    operation.description = [operation.description, contract.description].filter(Boolean).join('\n\n');
+  }
+  if (access === 'public') operation.security = contract.optionalCaller ? [{}, { bearer: [] }] : [];
+  else delete operation.security;
+
+  operation.parameters = parameters(operation.parameters ?? [], contract);
+  const body = operation.requestBody as { content?: Record<string, { schema?: SchemaObject }> } | undefined;
+  if (body?.content) {
+    const json = body.content['application/json'];
+    if (json && contract.requestSchema) json.schema = contract.requestSchema;
+    if (json && contract.requestExamples) {
+      (json as { examples?: unknown }).examples = contract.requestExamples;
+    }
+  }
+
+  const responses: Record<string, ResponseObject> = {};
+  const success = successResponse(contract);
+  responses[String(contract.status)] = success;
+  for (const [status, description] of Object.entries(contract.alsoStatus ?? {})) {
+    responses[status] = status === '304' ? { description } : { ...successResponse(contract), description };
+  }
+  for (const [status, codes] of errorStatuses(contract, access, body !== undefined)) {
+    if (responses[status]) continue;
+    responses[status] = errorResponse(status, codes);
+  }
+  operation.responses = responses;
+  void document;
+}
+
+function successResponse(contract: OperationContract): ResponseObject {
+  const headers = contract.headers
+    ? Object.fromEntries(Object.entries(contract.headers).map(([name, header]) => [name, header]))
+    : undefined;
+  if (contract.status === 302) return { description: 'A redirect', headers };
+  if (typeof contract.body === 'string') {
+    const schema = SCHEMAS[contract.body] as SchemaObject;
+    return {
+      description: schema.description ?? contract.body,
+      headers,
+      content: { 'application/json': { schema: schemaRef(contract.body) } },
+    };
+  }
+  return {
+    description: contract.body.description,
+    headers,
+    content: { [contract.body.contentType]: { schema: contract.body.schema } },
+  };
+}
+
+/** Every error status the operation can answer, with the codes each can carry. */
+function errorStatuses(
+  contract: OperationContract,
+  access: Access,
+  hasBody: boolean,
+): Map<number, ErrorCode[]> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  const add = (status: number, code: ErrorCode) => {
+    const codes = byStatus.get(status) ?? [];
+    if (!codes.includes(code)) codes.push(code);
+    byStatus.set(status, codes);
+  };
+  // Any request: fields it does not take, a body that is not JSON, a token that is sent and bad.
+  add(400, 'invalid_params');
+  add(401, 'unauthorized');
+  if (access === 'confirmed') add(403, 'email_not_confirmed');
+  for (const code of contract.errors ?? []) add(ERROR_CODES[code].status, code);
+  for (const code of contract.conflict ?? []) add(409, code);
+  for (const code of contract.tooLarge ?? []) add(413, code);
+  add(413, 'payload_too_large');
+  add(503, 'unavailable');
+  void hasBody;
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
+}
+
+function errorResponse(status: number, codes: ErrorCode[]): ResponseObject {
+  const response: ResponseObject = {
+    description: `${STATUS_TEXT[status] ?? 'Error'}: ${codes.map((code) => `\`${code}\``).join(', ')}`,
+    content: {
+      'application/json': {
+        schema: {
+          allOf: [
+            schemaRef('Error'),
+            {
+              type: 'object',
+              properties: {
+                error: { type: 'object', properties: { code: { type: 'string', enum: codes } } },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+  if (status === 429) {
+    response.headers = {
+      'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer', minimum: 0 } },
+    };
+  }
+  return response;
+}
+
+function parameters(
+  existing: (ParameterObject | ReferenceObject)[],
+  contract: OperationContract,
+): ParameterObject[] {
+  const result: ParameterObject[] = [];
+  const names = new Set<string>();
+  for (const parameter of existing as ParameterObject[]) {
+    const override = contract.params?.[parameter.name];
+    names.add(parameter.name);
+    if (!override) {
+      result.push(parameter);
+      continue;
+    }
+    result.push(toParameter(parameter.name, override, parameter.in as ParameterObject['in']));
+  }
+  for (const [name, spec] of Object.entries(contract.params ?? {})) {
+    if (!names.has(name)) result.push(toParameter(name, spec, spec.in ?? 'path'));
+  }
+  return result;
+}
+
+function toParameter(
+  name: string,
+  spec: NonNullable<OperationContract['params']>[string],
+  where: ParameterObject['in'],
+): ParameterObject {
+  const { in: _in, required, description, ...schema } = spec;
+  return {
+    name,
+    in: spec.in ?? where,
+    required: where === 'path' ? true : (required ?? false),
+    description,
+    schema: schema as SchemaObject,
+  };
+}
+
+/** `AuthController_register` → `register`… made unique and readable for generated clients. */
+function operationId(nestId: string): string {
+  const [controller, method] = nestId.split('_');
+  const feature = controller.replace(/Controller$/, '');
+  return `${feature.charAt(0).toLowerCase()}${feature.slice(1)}_${method}`;
+}
+
+/**
+ * The seed RPC endpoint, one path per method (a concrete path wins over `/rpc/{method}`): its
+ * arguments are the REST route's body (or `user_id`), its result the REST route's answer, its
+ * errors the REST route's, always with status 200 on success.
+ */
+function expandRpc(document: OpenAPIObject): void {
+  const generic = `${API_PREFIX}/rpc/{method}`;
+  const template = document.paths[generic]?.post;
+  if (!template) throw new Error('OpenAPI: no RPC operation');
+  delete document.paths[generic];
+  document.components!.schemas!.NoArguments = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {},
+    description: 'This method takes no arguments.',
+  };
+  for (const [name, spec] of Object.entries(RPC_METHODS)) {
+    const [method, restPath] = spec.rest.split(' ');
+    const restKey = `${method.toLowerCase()}`;
+    const restPathKey = `${API_PREFIX}${restPath.replace(/:(\w+)/g, '{$1}')}`;
+    const rest = document.paths[restPathKey]?.[restKey as (typeof METHODS)[number]];
+    if (!rest) throw new Error(`OpenAPI: RPC ${name} names ${spec.rest}, which is not in the document`);
+    const success =
+      rest.responses[String(OPERATIONS[`${method} ${restPath.replace(/:(\w+)/g, '{$1}')}`].status)];
+    const responses: Record<string, ResponseObject> = {
+      200:
+        name === 'devise_token'
+          ? {
+              description: 'The device (named `user_devise`, as the seed does).',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['user_devise'],
+                    properties: { user_devise: schemaRef('Device') },
+                  },
+                },
+              },
+            }
+          : (success as ResponseObject),
+    };
+    for (const [status, response] of Object.entries(rest.responses)) {
+      if (Number(status) >= 400) responses[status] = response as ResponseObject;
+    }
+    const dtoName = spec.dto.name === 'NoArgumentsDto' ? 'NoArguments' : spec.dto.name;
+    if (!document.components!.schemas![dtoName]) {
+      throw new Error(`OpenAPI: RPC ${name}: ${dtoName} is not a schema of the document`);
+    }
+    const restBody = (rest.requestBody as { content?: Record<string, { schema?: SchemaObject }> } | undefined)
+      ?.content?.['application/json'];
+    const argumentsSchema = restBody?.schema ?? schemaRef(dtoName as never);
+    document.paths[`${API_PREFIX}/rpc/${name}`] = {
+      post: {
+        tags: template.tags,
+        operationId: `rpc_${name}`,
+        summary: `${spec.rest} by its seed name`,
+        description: `Stands for \`${spec.rest}\`: the same rules and error codes; success is always 200.`,
+        security: spec.access === 'public' ? [{}, { bearer: [] }] : [{ bearer: [] }],
+        requestBody: {
+          required: false,
+          description: 'The arguments as a JSON object (none: `{}` or no body).',
+          content: { 'application/json': { schema: argumentsSchema } },
+        },
+        responses,
+      },
+    };
+  }
+}

@@ -1,0 +1,316 @@
+import type { SchemaObject } from '@nestjs/swagger';
+import type { ErrorCode } from '../errors.js';
+import { ID, type SchemaName } from './schemas.js';
+
+/**
+ * What each operation answers, beside what @nestjs/swagger reads from the controllers: its
+ * success status and body, the error codes it can answer with (their statuses come from the code
+ * table, `conflict`/`tooLarge` name the codes answered with 409/413), its parameters' real types
+ * and its request examples. Keyed by `METHOD /path` under /api/v1 (as the routes read). The
+ * document refuses to build when an operation has no entry here, or an entry no operation.
+ */
+/** A parameter: where it is (path unless said), whether it is required, and its schema. */
+export type ParameterSpec = Omit<SchemaObject, 'required'> & {
+  in?: 'query' | 'path' | 'header';
+  required?: boolean;
+};
+
+export interface OperationContract {
+  status: number;
+  /** The success body; for a stream or an image, its content type and schema. */
+  body: SchemaName | { contentType: string; schema: SchemaObject; description: string };
+  /** Other statuses with the same body (304: none), e.g. 200 for a device that was already mine. */
+  alsoStatus?: Record<number, string>;
+  errors?: ErrorCode[];
+  conflict?: ErrorCode[];
+  tooLarge?: ErrorCode[];
+  /** A public operation that also reads the caller when a valid token is sent. */
+  optionalCaller?: boolean;
+  /** Path and query parameters, by name. */
+  params?: Record<string, ParameterSpec>;
+  /** The request body's schema, replacing the one read from the DTO. */
+  requestSchema?: SchemaObject;
+  requestExamples?: Record<string, { summary: string; value: unknown }>;
+  description?: string;
+  headers?: Record<string, { description: string; schema: SchemaObject }>;
+}
+
+const PATH_ID: ParameterSpec = {
+  type: 'integer',
+  format: 'int32',
+  minimum: 1,
+  maximum: ID.maximum,
+  example: 290,
+  description: 'A positive integer (decimal digits only).',
+};
+const DEVICE_TOKEN: ParameterSpec = {
+  type: 'string',
+  pattern: '^[0-9A-Fa-f]{64,200}$',
+  description: 'The APNs device token as hex.',
+};
+
+const EVENT_STREAM_DESCRIPTION = [
+  'A `text/event-stream` of Server-Sent Events. Each message has `id:` (per user, increasing: send',
+  'it back as `Last-Event-ID`, or `?last_event_id=`, to resume), `event:` and one line of JSON `data:`.',
+  'A comment line keeps the connection open every 25 s; `retry:` is sent once.',
+  '',
+  '| event | data |',
+  '|---|---|',
+  '| `user_updated` | `UserUpdatedEvent`: own record to the user, public record to friends |',
+  '| `presence` | `PresenceEvent` |',
+  '| `contact_added` | `ContactAddedEvent` |',
+  '| `blocked`, `unblocked` | `BlockEvent` |',
+  '| `resync` | `ResyncEvent` (`{}`): events since `Last-Event-ID` are gone; reload what you show |',
+].join('\n');
+
+const QR_STREAM_DESCRIPTION = [
+  'A `text/event-stream` that ends with one event:',
+  '',
+  '| event | data |',
+  '|---|---|',
+  '| `qr_login` | `QrLoginEvent`: a new session of this browser |',
+  '| `qr_expired` | `QrExpiredEvent`: used or expired; ask a new code |',
+].join('\n');
+
+const stream = (message: SchemaName, description: string): OperationContract['body'] => ({
+  contentType: 'text/event-stream',
+  schema: { $ref: `#/components/schemas/${message}` } as SchemaObject,
+  description,
+});
+
+const EMAIL_PASSWORD = { email: 'ann@example.com', password: 'Correct-horse-42' };
+const CREDENTIALS_SCHEMA: SchemaObject = {
+  description: 'Either email and password, or the auth token of an earlier login; never both.',
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['email', 'password'],
+      properties: {
+        email: { type: 'string', description: 'An email address; international letters are allowed.' },
+        password: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['auth_token'],
+      properties: {
+        auth_token: { type: 'string', description: 'The `auth_token` of an earlier login.' },
+      },
+    },
+  ],
+};
+const CREDENTIALS_EXAMPLES = {
+  password: { summary: 'By email and password', value: EMAIL_PASSWORD },
+  auth_token: { summary: 'By the auth token of an earlier login', value: { auth_token: 'q2Lx…' } },
+};
+
+export const OPERATIONS: Record<string, OperationContract> = {
+  'POST /auth/register': {
+    status: 201,
+    body: 'RegisterAnswer',
+    errors: ['invalid_email', 'registration_error', 'invalid_nick', 'please_wait'],
+    conflict: ['invalid_email', 'invalid_nick'],
+    requestExamples: {
+      plain: { summary: 'An account', value: { ...EMAIL_PASSWORD, nick: 'Annie' } },
+      auto_login: {
+        summary: 'An account, logged in at once',
+        value: { ...EMAIL_PASSWORD, auto_login: true },
+      },
+    },
+  },
+  'GET /auth/confirm': {
+    status: 302,
+    body: 'Empty',
+    description:
+      "Always a redirect to the application's root URL: `?email_confirmed=1`, `?error=invalid_token` (unknown, used or expired) or `?error=invalid_email` (the address was taken meanwhile).",
+    params: {
+      token: { in: 'query', required: true, type: 'string', description: 'The token of the mailed link.' },
+    },
+    headers: {
+      Location: { description: 'Where the browser goes.', schema: { type: 'string', format: 'uri' } },
+    },
+  },
+  'POST /auth/resend-confirmation': { status: 200, body: 'Empty', errors: ['please_wait'] },
+  'POST /auth/password-reset/request': {
+    status: 200,
+    body: 'Empty',
+    errors: ['invalid_email', 'rate_exceeded'],
+  },
+  'POST /auth/password-reset': { status: 200, body: 'Empty', errors: ['invalid_token', 'weak_password'] },
+  'POST /auth/login': {
+    status: 200,
+    body: 'LoginAnswer',
+    errors: ['auth_failed', 'please_wait'],
+    requestSchema: CREDENTIALS_SCHEMA,
+    requestExamples: CREDENTIALS_EXAMPLES,
+  },
+  'POST /auth/logout': { status: 200, body: 'Empty' },
+  'POST /auth/qr': { status: 201, body: 'QrCode', errors: ['please_wait'] },
+  'GET /auth/qr/{id}/events': {
+    status: 200,
+    body: stream('QrLoginMessage', QR_STREAM_DESCRIPTION),
+    params: {
+      id: { in: 'path', type: 'string', description: 'The `id` from POST /auth/qr.' },
+      key: { in: 'query', required: true, type: 'string', description: 'The `key` from POST /auth/qr.' },
+    },
+  },
+  'POST /auth/qr/{id}/approve': {
+    status: 200,
+    body: 'Empty',
+    errors: ['invalid_token'],
+    params: { id: { in: 'path', type: 'string', description: 'The `id` in the scanned `uri`.' } },
+  },
+  'POST /tokens': {
+    status: 200,
+    body: 'AccessToken',
+    errors: ['auth_failed', 'please_wait'],
+    requestSchema: CREDENTIALS_SCHEMA,
+    requestExamples: CREDENTIALS_EXAMPLES,
+  },
+  'GET /tokens/sessions': { status: 200, body: 'SessionsAnswer' },
+  'DELETE /tokens/sessions/{id}': {
+    status: 200,
+    body: 'Empty',
+    errors: ['not_found'],
+    params: { id: PATH_ID },
+  },
+  'DELETE /tokens/sessions': { status: 200, body: 'Empty' },
+  'POST /tokens/sse-code': {
+    status: 200,
+    body: 'SseCodeAnswer',
+    description:
+      'Answers 200, not 201: it returns the existing code when there is one (the seed calls it again at each start), so nothing is necessarily created.',
+  },
+  'DELETE /tokens/sse-code': { status: 200, body: 'Empty' },
+  'GET /me': { status: 200, body: 'UserAnswer' },
+  'PATCH /me': {
+    status: 200,
+    body: 'UserAnswer',
+    errors: [
+      'invalid_nick',
+      'weak_password',
+      'invalid_password',
+      'invalid_avatar',
+      'invalid_email',
+      'please_wait',
+    ],
+    conflict: ['invalid_nick', 'invalid_email'],
+    tooLarge: ['invalid_avatar'],
+    requestExamples: {
+      profile: {
+        summary: 'Nick, status text and mobile number',
+        value: { nick: 'Annie', status_message: 'On holiday', mobile_number: '+44 20 7946 0000' },
+      },
+      password: {
+        summary: 'A new password',
+        value: { password: 'Another-horse-43', current_password: 'Correct-horse-42' },
+      },
+    },
+  },
+  'PUT /me/avatar': {
+    status: 200,
+    body: 'UserAnswer',
+    errors: ['invalid_avatar'],
+    tooLarge: ['invalid_avatar'],
+  },
+  'DELETE /me/avatar': { status: 200, body: 'UserAnswer' },
+  'GET /users/{id}': {
+    status: 200,
+    body: 'PublicUserAnswer',
+    errors: ['not_found'],
+    optionalCaller: true,
+    params: { id: PATH_ID },
+  },
+  'GET /users': {
+    status: 200,
+    body: 'PublicUsersAnswer',
+    params: {
+      nick: {
+        in: 'query',
+        required: true,
+        type: 'string',
+        minLength: 2,
+        maxLength: 64,
+        description: 'Nick prefix, case-insensitive.',
+      },
+    },
+  },
+  'GET /avatars/{key}': {
+    status: 200,
+    body: {
+      contentType: 'image/webp',
+      schema: { type: 'string', format: 'binary' },
+      description: 'The image; `ETag` and a year of `Cache-Control: immutable`.',
+    },
+    alsoStatus: { 304: 'Not modified (`If-None-Match` names its ETag).' },
+    errors: ['not_found'],
+    params: { key: { in: 'path', type: 'string', description: 'From an avatar URL of a record.' } },
+  },
+  'GET /contacts': { status: 200, body: 'ContactsAnswer' },
+  'POST /contacts': { status: 200, body: 'ContactAnswer', errors: ['blocked', 'not_found'] },
+  'DELETE /contacts/{user_id}': {
+    status: 200,
+    body: 'Empty',
+    errors: ['not_found'],
+    params: { user_id: PATH_ID },
+  },
+  'PUT /me/status': { status: 200, body: 'UserAnswer', errors: ['invalid_user_status'] },
+  'GET /users/{id}/last-seen': {
+    status: 200,
+    body: 'LastSeen',
+    errors: ['not_found'],
+    optionalCaller: true,
+    params: { id: PATH_ID },
+  },
+  'POST /blocks': { status: 200, body: 'Empty', errors: ['not_found'] },
+  'DELETE /blocks/{user_id}': {
+    status: 200,
+    body: 'Empty',
+    errors: ['not_found'],
+    params: { user_id: PATH_ID },
+  },
+  'GET /blocks': { status: 200, body: 'PublicUsersAnswer' },
+  'GET /blocks/blockers': { status: 200, body: 'PublicUsersAnswer' },
+  'POST /devices': {
+    status: 201,
+    body: 'DeviceAnswer',
+    alsoStatus: { 200: 'The token was already mine (nothing created).' },
+    errors: ['invalid_notification_service'],
+  },
+  'GET /devices': { status: 200, body: 'DevicesAnswer' },
+  'DELETE /devices/{token}': {
+    status: 200,
+    body: 'ResultTrue',
+    errors: ['not_found'],
+    params: { token: DEVICE_TOKEN },
+  },
+  'POST /devices/test-push': { status: 200, body: 'TestPushAnswer', errors: ['please_wait'] },
+  'GET /events': {
+    status: 200,
+    body: stream('EventMessage', EVENT_STREAM_DESCRIPTION),
+    errors: ['please_wait'],
+    params: {
+      code: { in: 'query', required: true, type: 'string', description: 'From POST /tokens/sse-code.' },
+      last_event_id: {
+        in: 'query',
+        type: 'string',
+        pattern: '^[0-9]*$',
+        description: 'For clients that cannot send `Last-Event-ID`; the header wins.',
+      },
+      'Last-Event-ID': {
+        in: 'header',
+        type: 'string',
+        description: 'The last id seen: the stream starts with the events after it, or `resync`.',
+      },
+    },
+  },
+  'POST /rpc/{method}': { status: 200, body: 'Empty' },
+  'GET /health': { status: 200, body: 'Health' },
+  'GET /health/ready': {
+    status: 200,
+    body: 'Readiness',
+    alsoStatus: { 503: 'The database or Redis does not answer (`status: error`).' },
+  },
+};

@@ -1,0 +1,275 @@
+import type { SchemaObject } from '@nestjs/swagger';
+import { MAX_ID } from '../positive-int.pipe.js';
+
+/**
+ * The records and answers of the API as JSON schemas (components of the OpenAPI document). Every
+ * object is closed (`additionalProperties: false`): the e2e suite validates each response against
+ * them, so a field the document does not name fails a test.
+ */
+
+const closed = (
+  properties: Record<string, SchemaObject>,
+  required = Object.keys(properties),
+): SchemaObject => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
+const time = (description?: string): SchemaObject => ({ type: 'string', format: 'date-time', description });
+// An enum that may be null lists null too (OpenAPI 3.0: `nullable` does not widen an `enum`).
+const nullable = (schema: SchemaObject): SchemaObject => ({
+  ...schema,
+  nullable: true,
+  ...(schema.enum ? { enum: [...schema.enum, null] } : {}),
+});
+
+function message(events: string[], data: string): SchemaObject {
+  return closed(
+    {
+      id: { type: 'string', description: 'Absent on QR streams.' },
+      event: { type: 'string', enum: events },
+      data: ref(data),
+    },
+    ['event', 'data'],
+  );
+}
+
+export const ID: SchemaObject = {
+  type: 'integer',
+  format: 'int32',
+  minimum: 1,
+  maximum: MAX_ID,
+  example: 290,
+};
+const USER_STATUS = ['away', 'busy', 'do_not_disturb'];
+
+export const SCHEMAS = {
+  Error: {
+    ...closed({
+      error: closed(
+        {
+          code: { type: 'string', description: 'One of the codes listed in the response.' },
+          text: { type: 'string', description: 'For people; may change. Programs read `code`.' },
+          retry_after: {
+            type: 'integer',
+            minimum: 0,
+            description: '429 only: seconds until the call may be tried again (also `Retry-After`).',
+          },
+          request_id: { type: 'string', description: '5xx only: quote it when reporting the failure.' },
+        },
+        ['code', 'text'],
+      ),
+    }),
+    description: 'Every failure: the HTTP status plus this envelope.',
+  },
+  Avatar: {
+    ...closed({
+      full: { type: 'string', format: 'uri', description: 'At most 1024 px, WebP.' },
+      small: {
+        type: 'string',
+        format: 'uri',
+        description: '128 px square, WebP; equal to `full` when small.',
+      },
+    }),
+    nullable: true,
+  },
+  OwnUser: {
+    ...closed({
+      id: { ...ID, description: 'Also the JID of the user.' },
+      nick: nullable({ type: 'string', example: 'Annie' }),
+      email: { type: 'string', description: 'An email address; international letters are allowed.' },
+      pending_email: nullable({
+        type: 'string',
+        description: 'A new address waiting for its confirmation link.',
+      }),
+      searchable_nick: { type: 'boolean' },
+      confirmed_at: nullable(time('null until the address is confirmed.')),
+      auth_token: nullable({
+        type: 'string',
+        description: 'The session auth token: only in the answer that opened the session; null elsewhere.',
+      }),
+      avatar: ref('Avatar'),
+      status: nullable({ type: 'string', enum: [...USER_STATUS, 'invisible'] }),
+      status_message: nullable({ type: 'string', maxLength: 256 }),
+      mobile_number: nullable({ type: 'string', maxLength: 32 }),
+      is_online: { type: 'boolean' },
+      last_seen_at: nullable(time()),
+      created_at: time(),
+    }),
+    description: 'The own record: only the user sees it.',
+  },
+  PublicUser: {
+    ...closed({
+      id: ID,
+      nick: nullable({ type: 'string', example: 'Annie' }),
+      avatar: ref('Avatar'),
+      status: nullable({ type: 'string', enum: USER_STATUS }),
+      status_message: nullable({ type: 'string' }),
+      is_online: { type: 'boolean' },
+      last_seen_at: nullable(time()),
+    }),
+    description:
+      'What anybody may see. Presence, avatar and status are hidden (null / false) from a user the owner blocked; an invisible user shows status null and is_online false.',
+  },
+  Contact: {
+    ...closed({
+      id: ID,
+      nick: nullable({ type: 'string' }),
+      avatar: ref('Avatar'),
+      status: nullable({ type: 'string', enum: USER_STATUS }),
+      status_message: nullable({ type: 'string' }),
+      is_online: { type: 'boolean' },
+      last_seen_at: nullable(time()),
+      is_friend: { type: 'boolean', description: 'They added me back (and no block stands between us).' },
+    }),
+    description: 'A public record plus `is_friend`.',
+  },
+  UserAnswer: closed({ user: ref('OwnUser') }),
+  PublicUserAnswer: closed({ user: ref('PublicUser') }),
+  PublicUsersAnswer: closed({ users: { type: 'array', items: ref('PublicUser') } }),
+  ContactAnswer: closed({ user: ref('Contact') }),
+  ContactsAnswer: closed({ users: { type: 'array', items: ref('Contact') } }),
+  Empty: { type: 'object', additionalProperties: false, properties: {}, description: 'Done.' },
+  ResultTrue: closed({ result: { type: 'boolean', enum: [true] } }),
+  AccessToken: closed({
+    access_token: {
+      type: 'string',
+      description: 'A JWT: send it as `Authorization: Bearer <access_token>`.',
+    },
+    token_type: { type: 'string', enum: ['Bearer'] },
+    expires_in: { type: 'integer', minimum: 1, description: 'Seconds (ACCESS_TOKEN_TTL).' },
+  }),
+  LoginAnswer: closed({
+    user: ref('OwnUser'),
+    access_token: { type: 'string' },
+    token_type: { type: 'string', enum: ['Bearer'] },
+    expires_in: { type: 'integer', minimum: 1 },
+  }),
+  RegisterAnswer: {
+    ...closed(
+      {
+        user: ref('OwnUser'),
+        access_token: { type: 'string' },
+        token_type: { type: 'string', enum: ['Bearer'] },
+        expires_in: { type: 'integer', minimum: 1 },
+      },
+      ['user'],
+    ),
+    description: 'With `auto_login` also the access token of the new session (and `user.auth_token`).',
+  },
+  Session: closed({
+    id: ID,
+    created_at: time(),
+    last_used_at: time(),
+    user_agent: nullable({ type: 'string' }),
+    ip: nullable({ type: 'string' }),
+    current: { type: 'boolean', description: 'The session of the calling access token.' },
+  }),
+  SessionsAnswer: closed({ sessions: { type: 'array', items: ref('Session') } }),
+  SseCodeAnswer: closed({
+    code: {
+      type: 'string',
+      example: '290.q2Lx…',
+      description: 'The credential of GET /events?code=; the same one until revoked.',
+    },
+  }),
+  Device: closed({
+    id: ID,
+    token: { type: 'string', pattern: '^[0-9a-f]{64,200}$' },
+    notification_service: { type: 'string', enum: ['ios_app'] },
+    created_at: time(),
+    registered_at: time('When it was last registered (by me).'),
+  }),
+  DeviceAnswer: closed({ device: ref('Device') }),
+  DevicesAnswer: closed({ devices: { type: 'array', items: ref('Device') } }),
+  TestPushAnswer: closed({
+    devices: { type: 'integer', minimum: 0, description: 'My devices a test push was sent to.' },
+    accepted: { type: 'integer', minimum: 0, description: 'How many of them APNs accepted.' },
+  }),
+  LastSeen: closed({
+    user_id: ID,
+    is_online: { type: 'boolean' },
+    last_seen_at: nullable(time()),
+    seconds_ago: nullable({ type: 'integer', minimum: 0 }),
+  }),
+  QrCode: closed({
+    id: { type: 'string', description: 'The QR code id (path of its stream and approval).' },
+    key: { type: 'string', description: 'Secret: for the stream (`?key=`) and in `uri` for the phone.' },
+    uri: { type: 'string', example: 'unichat://qr-login?id=…&key=…' },
+    png: { type: 'string', description: 'A data URL (data:image/png;base64,…) of the QR code of `uri`.' },
+    expires_at: time(),
+  }),
+  Health: closed({ status: { type: 'string', enum: ['ok'] } }),
+  Readiness: {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['ok', 'error'] },
+      info: { type: 'object', additionalProperties: { type: 'object' } },
+      error: { type: 'object', additionalProperties: { type: 'object' } },
+      details: { type: 'object', additionalProperties: { type: 'object' } },
+    },
+    description: 'The state of the database and Redis (terminus health check).',
+  },
+  // The payloads of the event streams (the `data:` of each message).
+  UserUpdatedEvent: {
+    ...closed({ user: { oneOf: [ref('OwnUser'), ref('PublicUser')] } }),
+    description: '`user_updated`: the own record to the user, the public record to their friends.',
+  },
+  PresenceEvent: {
+    ...closed({
+      user_id: ID,
+      is_online: { type: 'boolean' },
+      status: nullable({ type: 'string', enum: USER_STATUS }),
+      last_seen_at: nullable(time()),
+    }),
+    description: '`presence`: a friend came online, went offline or changed status.',
+  },
+  ContactAddedEvent: {
+    ...closed({ user: ref('PublicUser') }),
+    description: '`contact_added`: someone added me as a contact (their public record).',
+  },
+  BlockEvent: {
+    ...closed({ user_id: ID }),
+    description: '`blocked` / `unblocked`: to both sides; `user_id` is the other one.',
+  },
+  ResyncEvent: {
+    ...closed({}),
+    description: '`resync`: the `Last-Event-ID` is older than the kept events: reload state.',
+  },
+  QrLoginEvent: {
+    ...closed({
+      user: ref('OwnUser'),
+      access_token: { type: 'string' },
+      token_type: { type: 'string', enum: ['Bearer'] },
+      expires_in: { type: 'integer', minimum: 1 },
+    }),
+    description: '`qr_login`: the QR code was approved; a new session of this browser.',
+  },
+  QrExpiredEvent: {
+    ...closed({ id: { type: 'string' } }),
+    description: '`qr_expired`: the code was used or expired; ask a new one.',
+  },
+  EventMessage: {
+    description:
+      'One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data` parsed from JSON.',
+    oneOf: [
+      message(['user_updated'], 'UserUpdatedEvent'),
+      message(['presence'], 'PresenceEvent'),
+      message(['contact_added'], 'ContactAddedEvent'),
+      message(['blocked', 'unblocked'], 'BlockEvent'),
+      message(['resync'], 'ResyncEvent'),
+    ],
+  },
+  QrLoginMessage: {
+    description: 'The one message of GET /auth/qr/{id}/events, its `data` parsed from JSON.',
+    oneOf: [message(['qr_login'], 'QrLoginEvent'), message(['qr_expired'], 'QrExpiredEvent')],
+  },
+} satisfies Record<string, SchemaObject>;
+
+export type SchemaName = keyof typeof SCHEMAS;
+
+/** A reference to one of SCHEMAS. */
+export const schemaRef = (name: SchemaName): SchemaObject => ref(name);

@@ -1,0 +1,123 @@
+import { appendFileSync } from 'node:fs';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { API_PREFIX } from '../../src/common/openapi/document.js';
+
+/**
+ * Checks every answer the e2e suite receives against the service's OpenAPI document: its status
+ * must be one the operation lists, its content type one of that status's, and a JSON body must
+ * match its schema (closed objects: a field the document does not name fails). A path under
+ * /api/v1 that the document does not have must be answered `404` in the error envelope.
+ */
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
+
+/** What is checked of an answer (a supertest response is one). */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+interface Route {
+  pattern: RegExp;
+  path: string;
+  concrete: boolean;
+}
+
+interface MediaType {
+  schema?: object;
+}
+interface ResponseSpec {
+  content?: Record<string, MediaType>;
+}
+
+export class ApiDocumentValidator {
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, discriminator: false });
+  private readonly routes: Route[];
+  private readonly compiled = new Map<string, ValidateFunction>();
+  validated = 0;
+
+  constructor(private readonly document: OpenAPIObject) {
+    addFormats(this.ajv);
+    this.ajv.addSchema({ $id: 'api', components: rewriteRefs(document.components) }, 'api');
+    this.routes = Object.keys(document.paths)
+      .map((path) => ({
+        path,
+        concrete: !path.includes('{'),
+        pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      }))
+      // A concrete path wins over a template (OpenAPI's rule): /rpc/login before /rpc/{method}.
+      .sort((a, b) => Number(b.concrete) - Number(a.concrete));
+  }
+
+  /** The problem with this answer, or null when the document describes it. */
+  check(method: string, url: string, response: Answer): string | null {
+    const verb = method.toLowerCase();
+    if (verb === 'options' || verb === 'head') return null;
+    const path = new URL(url, 'http://x').pathname;
+    const route = this.routes.find((candidate) => candidate.pattern.test(path));
+    const operation = route ? this.document.paths[route.path][verb as HttpMethod] : undefined;
+    const where = `${method.toUpperCase()} ${path}`;
+    if (!operation) {
+      if (!path.startsWith(`${API_PREFIX}/`) && !route) return null; // the demo page, Swagger UI, `/`
+      this.validated += 1;
+      if (response.status !== 404)
+        return `${where} is not in the API document, yet answered ${response.status}`;
+      return this.checkBody(where, 'api#/components/schemas/Error', response, ['not_found']);
+    }
+    this.validated += 1;
+    const spec = operation.responses[String(response.status)] as ResponseSpec | undefined;
+    if (!spec) {
+      return `${where} answered ${response.status}, which the document does not list (${Object.keys(
+        operation.responses,
+      ).join(', ')}): ${JSON.stringify(response.body).slice(0, 300)}`;
+    }
+    if (!spec.content) return null;
+    const type = String(response.headers['content-type'] ?? '').split(';')[0];
+    const media = spec.content[type];
+    if (!media) {
+      return `${where} answered ${response.status} as "${type}"; the document says ${Object.keys(spec.content).join(', ')}`;
+    }
+    if (type !== 'application/json' || !media.schema) return null;
+    const pointer = `${route!.path}/${verb}/${response.status}`;
+    return this.checkBody(where, pointer, response, null, media.schema);
+  }
+
+  private checkBody(
+    where: string,
+    key: string,
+    response: Answer,
+    codes: string[] | null,
+    schema?: object,
+  ): string | null {
+    let validate = this.compiled.get(key);
+    if (!validate) {
+      validate = schema ? this.ajv.compile(rewriteRefs(schema) as object) : this.ajv.getSchema(key)!;
+      this.compiled.set(key, validate);
+    }
+    if (!validate(response.body)) {
+      return `${where} answered ${response.status} with a body the document does not describe: ${this.ajv.errorsText(
+        validate.errors,
+      )}\n${JSON.stringify(response.body).slice(0, 500)}`;
+    }
+    const code = (response.body as { error?: { code?: string } }).error?.code;
+    if (codes && !codes.includes(String(code))) return `${where} answered ${response.status} ${code}`;
+    return null;
+  }
+}
+
+function rewriteRefs<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value).replaceAll('"#/components/', '"api#/components/')) as T;
+}
+
+/**
+ * Where each test file adds how many answers it validated; the suite's teardown prints the sum
+ * (test/support/openapi-count.ts).
+ */
+export function recordValidated(count: number): void {
+  const file = process.env.OPENAPI_VALIDATED_FILE;
+  if (file) appendFileSync(file, `${count}\n`);
+}
