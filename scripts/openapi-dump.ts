@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createApp } from '../src/app.setup.js';
 import { buildApiDocument } from '../src/common/openapi/document.js';
 import { loadConfig } from '../src/config/app-config.js';
+import { keepJwtSecret } from '../src/config/kept-jwt-secret.js';
 
 /**
  * Writes the OpenAPI document to the file named by the first argument (default openapi.json):
@@ -14,9 +15,10 @@ async function main(): Promise<void> {
   const target = process.argv[2] ?? 'openapi.json';
   const dataDir = await mkdtemp(join(tmpdir(), 'unichat-openapi-'));
   try {
-    const app = await createApp(
+    const { config } = keepJwtSecret(
       loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'x'.repeat(48) }),
     );
+    const app = await createApp(config);
     const document = buildApiDocument(app);
     await app.close();
     await writeFile(target, `${JSON.stringify(document, null, 2)}\n`);
