@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
+import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -18,6 +19,9 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { createRootLogger, loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { Metrics } from './metrics/metrics.service.js';
+import { countingQueryErrors } from './metrics/query-error-counter.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { QrLoginModule } from './qr-login/qr-login.module.js';
@@ -37,11 +41,13 @@ export class AppModule implements OnApplicationShutdown {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(logger)),
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(config),
+          inject: [Metrics],
+          useFactory: (metrics: Metrics) => countingQueryErrors(dataSourceOptions(config), metrics),
           dataSourceFactory: (options) => openDataSource(options as DataSourceOptions),
         }),
         ScheduleModule.forRoot(),
         CommonModule,
+        MetricsModule,
         RedisModule,
         EventsModule,
         UsersModule,
@@ -55,6 +61,7 @@ export class AppModule implements OnApplicationShutdown {
         SseModule,
         QrLoginModule,
         DemoModule,
+        AccountModule,
         RpcModule,
         HealthModule,
       ],

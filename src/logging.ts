@@ -15,8 +15,8 @@ export function redactUrl(url: string | undefined): string | undefined {
   return url?.replace(SECRET_QUERY, '$1[REDACTED]').replace(DEVICE_TOKEN_PATH, '$1…');
 }
 
-/** Requests not worth a line each: load balancers poll these every few seconds. */
-const QUIET_PATHS = new Set(['/health', '/health/ready']);
+/** Requests not worth a line each: load balancers and Prometheus poll these every few seconds. */
+const QUIET_PATHS = new Set(['/health', '/health/ready', '/metrics']);
 
 /**
  * The one pino logger of an application: JSON lines on stdout, secrets kept out of every line.

@@ -77,7 +77,7 @@ export class AuthService {
       return { user, opened };
     });
     if (!opened) return { user: await this.records.own(user) };
-    this.announceLogin(opened.session.userId, opened.session.id, client);
+    this.announceLogin(opened.session.userId, opened.session.id, client, 'password');
     return {
       user: await this.records.own(user, opened.authToken),
       ...this.sessions.issueAccessToken(opened.session, false),
@@ -86,7 +86,7 @@ export class AuthService {
 
   /** Confirms the address a confirmation link was sent to: the first address, or a new one. */
   async confirmEmail(token: string): Promise<void> {
-    const confirmedUserId = await this.dataSource.transaction(async (manager) => {
+    const confirmed = await this.dataSource.transaction(async (manager) => {
       const row = await this.emailTokens.consume(manager, token, 'confirm_email');
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
@@ -101,15 +101,19 @@ export class AuthService {
           pendingEmail: null,
           confirmedAt: user.confirmedAt ?? now,
         });
-        return user.id;
+        return { userId: user.id, email: user.pendingEmail, changed: true, first: false };
       }
       if (UsersService.emailKey(user.email) !== UsersService.emailKey(row.email)) {
         throw new AppError('invalid_token', 'this link confirms an address the account no longer uses');
       }
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
-      return user.id;
+      return { userId: user.id, email: user.email, changed: false, first: user.confirmedAt === null };
     });
-    this.events.emit('user.updated', { userId: confirmedUserId });
+    this.events.emit('user.updated', { userId: confirmed.userId });
+    if (confirmed.changed || confirmed.first) {
+      const { userId, email, changed } = confirmed;
+      this.events.emit('auth.email_confirmed', { userId, email, changed });
+    }
   }
 
   /** Sends the confirmation link again: to the unconfirmed address, or to the pending new one. */
@@ -185,9 +189,16 @@ export class AuthService {
       const user = session ? await this.users.findById(session.userId) : null;
       if (!session || !user) {
         await this.recordFailure([this.ipKey(client)]);
+        this.events.emit('auth.login_failed', { userId: null, method: 'auth_token', ...client });
         throw new AppError('auth_failed', 'unknown or revoked auth_token');
       }
       this.sessions.touch(session.id);
+      this.events.emit('auth.logged_in', {
+        userId: user.id,
+        sessionId: session.id,
+        method: 'auth_token',
+        ...client,
+      });
       return {
         user: await this.records.own(user, credentials.authToken),
         ...this.sessions.issueAccessToken(session, user.confirmedAt !== null),
@@ -198,7 +209,7 @@ export class AuthService {
     const opened = await this.dataSource.transaction((manager) =>
       this.sessions.create(manager, { userId: user.id, ...client }),
     );
-    this.announceLogin(user.id, opened.session.id, client);
+    this.announceLogin(user.id, opened.session.id, client, 'password');
     return {
       user: await this.records.own(user, opened.authToken),
       ...this.sessions.issueAccessToken(opened.session, user.confirmedAt !== null),
@@ -217,7 +228,7 @@ export class AuthService {
     const opened = await this.dataSource.transaction((manager) =>
       this.sessions.create(manager, { userId, ...client }),
     );
-    this.announceLogin(userId, opened.session.id, client);
+    this.announceLogin(userId, opened.session.id, client, 'qr');
     return {
       user: await this.records.own(user, opened.authToken),
       ...this.sessions.issueAccessToken(opened.session, user.confirmedAt !== null),
@@ -229,6 +240,21 @@ export class AuthService {
     this.events.emit('auth.logged_out', { userId, sessionId, deviceToken });
   }
 
+  /**
+   * Checks the user's own password outside login (account deletion): a wrong one counts as a
+   * failed login for the address and the client, and is `invalid_password`.
+   */
+  async checkCurrentPassword(userId: number, password: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.getById(userId);
+    const keys = [`login:email:${UsersService.emailKey(user.email)}`, this.ipKey(client)];
+    await this.checkLimit(keys);
+    if (!(await this.hasher.verify(await this.users.passwordHash(userId), password))) {
+      await this.recordFailure(keys);
+      this.events.emit('auth.login_failed', { userId, method: 'current_password', ...client });
+      throw new AppError('invalid_password');
+    }
+  }
+
   private async verifyPassword(email: string, password: string, client: ClientInfo): Promise<User> {
     const keys = [`login:email:${UsersService.emailKey(email)}`, this.ipKey(client)];
     await this.checkLimit(keys);
@@ -237,6 +263,7 @@ export class AuthService {
     const valid = await this.hasher.verify(hash, password);
     if (!user || !valid) {
       await this.recordFailure(keys);
+      this.events.emit('auth.login_failed', { userId: user?.id ?? null, method: 'password', ...client });
       throw new AppError('auth_failed');
     }
     await this.limiter.reset(keys[0]);
@@ -263,7 +290,13 @@ export class AuthService {
     await Promise.all(keys.map((key) => this.limiter.hit(key, LOGIN_WINDOW_SECONDS)));
   }
 
-  private announceLogin(userId: number, sessionId: number, client: ClientInfo): void {
+  private announceLogin(
+    userId: number,
+    sessionId: number,
+    client: ClientInfo,
+    method: 'password' | 'qr',
+  ): void {
     this.events.emit('auth.session_created', { userId, sessionId, ...client, at: this.clock.now() });
+    this.events.emit('auth.logged_in', { userId, sessionId, method, ...client });
   }
 }

@@ -8,6 +8,7 @@ import { dataSourceOptions } from '../database/data-source-options.js';
 import { type DomainEvents } from '../events/domain-events.js';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { EventBus } from '../events/event-bus.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { RedisService } from '../redis/redis.service.js';
 import { User } from '../users/user.entity.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -49,7 +50,7 @@ describe('BlockingService', () => {
     const config = loadConfig(environment.vars);
     dataSource = await new DataSource({ ...dataSourceOptions(config), logger: recordingLogger }).initialize();
     // In-process bus: the cache of UsersService is dropped within this process only.
-    const clusterBus = new ClusterBus(new RedisService({ ...config, redisUrl: null }));
+    const clusterBus = new ClusterBus(new RedisService({ ...config, redisUrl: null }, new Metrics()));
     users = new UsersService(dataSource.getRepository(User), clock, clusterBus);
     await users.onModuleInit();
     bus = new EventBus();

@@ -37,6 +37,10 @@ export interface AppConfig {
   maxConnections: number;
   /** Seconds an idle keep-alive connection stays open; above a load balancer's idle timeout. */
   keepAliveSeconds: number;
+  /** Bearer token /metrics asks for; null: none (see metricsPort). */
+  metricsToken: string | null;
+  /** Port of a server of its own for /metrics (then not on the main port); null: the main port. */
+  metricsPort: number | null;
   /** Fetching the `https://` avatar URLs given to PATCH /me. */
   avatarFetch: {
     /** Hosts that may resolve to private addresses (refused otherwise). */
@@ -140,6 +144,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
           return trimmed;
         });
 
+  const metricsToken = read('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,200}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN must be 16 to 200 printable characters without spaces');
+  }
+  const metricsPort = integer('METRICS_PORT', 0, 1, 65535) || null;
+  if (metricsPort !== null && metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT, got ${metricsPort}`);
+  }
+
   return {
     port,
     host: read('HOST') ?? '0.0.0.0',
@@ -169,6 +182,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
     maxConnections: integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
     keepAliveSeconds: integer('KEEP_ALIVE_SECONDS', 65, 1, 290),
+    metricsToken,
+    metricsPort,
     avatarFetch: readAvatarFetch(read),
   };
 }

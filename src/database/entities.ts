@@ -1,3 +1,4 @@
+import { SecurityEvent } from '../account/security-event.entity.js';
 import { EmailToken } from '../auth/email-token.entity.js';
 import { Block } from '../blocking/block.entity.js';
 import { OutboxMail } from '../mail/outbox-mail.entity.js';
@@ -21,4 +22,5 @@ export const ENTITIES = [
   Device,
   SseCode,
   QrLogin,
+  SecurityEvent,
 ];

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/errors.js';
 import { ClusterBus } from '../events/cluster-bus.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
 import { EventLog, type NewEvent } from './event-log.js';
@@ -19,6 +20,8 @@ const DELIVER_CHANNEL = 'sse.deliver';
 interface DeliveryBatch {
   payloads: [string, string][];
   items: [number, number, number][];
+  /** When the events were raised (epoch ms), for the fan-out latency. */
+  at?: number;
 }
 
 interface Connection {
@@ -50,9 +53,12 @@ export class EventGateway implements OnModuleInit {
     private readonly bus: ClusterBus,
     private readonly heartbeat: Heartbeat,
     private readonly presence: PresenceService,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.metrics.setSource('sseStreamsOpen', () => this.streamCount);
+    this.metrics.setSource('presenceOnlineUsers', () => this.connections.size);
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
     await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
   }
@@ -60,6 +66,7 @@ export class EventGateway implements OnModuleInit {
   /** Sends events to users' streams on every instance. */
   async deliver(events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const at = Date.now();
     const ids = await this.log.append(events);
     const payloads: DeliveryBatch['payloads'] = [];
     // Keyed by the strings themselves: one serialised payload is one string object, hashed once.
@@ -74,7 +81,7 @@ export class EventGateway implements OnModuleInit {
       }
       return [event.userId, ids[n], index];
     });
-    await this.bus.publish(DELIVER_CHANNEL, { payloads, items } satisfies DeliveryBatch);
+    await this.bus.publish(DELIVER_CHANNEL, { payloads, items, at } satisfies DeliveryBatch);
   }
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
@@ -106,8 +113,11 @@ export class EventGateway implements OnModuleInit {
       // With the latest id, so the next reconnect resumes from here instead of asking again.
       last = await this.log.lastId(userId);
       stream.send('resync', '{}', last);
+      this.metrics.sseResyncs.inc();
     } else {
       for (const event of replay.events) stream.send(event.event, event.data, event.id);
+      this.metrics.sseReplays.inc();
+      this.metrics.sseEventsDelivered.inc(replay.events.length);
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
@@ -122,6 +132,7 @@ export class EventGateway implements OnModuleInit {
   }
 
   private writeLocal(batch: DeliveryBatch): void {
+    let written = 0;
     for (const [userId, id, index] of batch.items) {
       const set = this.connections.get(userId);
       if (!set) continue;
@@ -131,7 +142,11 @@ export class EventGateway implements OnModuleInit {
         if (connection.pending) connection.pending.push([id, event, data]);
         else connection.stream.write(message);
       }
+      written += set.size;
     }
+    if (written === 0) return;
+    this.metrics.sseEventsDelivered.inc(written);
+    if (batch.at !== undefined) this.metrics.sseFanoutSeconds.observe((Date.now() - batch.at) / 1000);
   }
 
   private closeRevoked({ userId, nonce }: SseCodeRevoked): void {

@@ -79,6 +79,11 @@ export class SseCodesService {
     await this.bus.publish(SSE_CODE_REVOKED, { userId, nonce: row.nonce } satisfies SseCodeRevoked);
   }
 
+  /** Closes every stream of the user on every instance, whatever code opened it (account deletion). */
+  async closeAllStreams(userId: number): Promise<void> {
+    await this.bus.publish(SSE_CODE_REVOKED, { userId } satisfies SseCodeRevoked);
+  }
+
   private code(row: Pick<SseCode, 'userId' | 'nonce'>): string {
     return `${row.userId}.${createHmac('sha256', this.key).update(row.nonce).digest('base64url')}`;
   }
