@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { checkJsonBytes } from './common/request-body.guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
 import { createRootLogger, requestLogger } from './logging.js';
@@ -45,7 +46,14 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   // After CORS and helmet, so a body the parser refuses (400, 413) still reaches a browser on
   // another origin. application/json, and its +json kinds (application/merge-patch+json).
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  // Nest leaves `verify` out of its option types (it uses it for its raw-body option, which is off
+  // here) and passes it on: ours checks the bytes before they are decoded.
+  const jsonOptions = {
+    limit: JSON_BODY_LIMIT,
+    type: ['application/json', 'application/*+json'],
+    verify: checkJsonBytes,
+  };
+  app.useBodyParser('json', jsonOptions);
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'demo', 'demo/{*path}'] });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

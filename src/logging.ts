@@ -1,18 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { unescape } from 'node:querystring';
 import type { Params } from 'nestjs-pino';
 import { type Logger, pino } from 'pino';
 import { type AppConfig } from './config/app-config.js';
 
-// Query parameters that carry secrets (SSE code, QR key, mail tokens): never logged (DESIGN §3).
-const SECRET_QUERY = /([?&](?:code|key|token|password_reset_token|auth_token)=)[^&#]*/gi;
+/**
+ * Query parameters that carry secrets: the SSE code, the QR key, mail tokens, and access or auth
+ * tokens put in a URL by a client that cannot send headers. Never logged.
+ */
+const SECRET_PARAMETER = /^(?:code|key|\w*token)$/i;
 
 // Device tokens travel in the path of DELETE /devices/:token: only a prefix is logged.
-const DEVICE_TOKEN_PATH = /(\/devices\/[0-9a-fA-F]{8})[0-9a-fA-F]+/g;
+const DEVICE_TOKEN_PATH = /(\/devices\/)([^/?#]+)/g;
 
+/**
+ * The URL as it may be logged: the value of every secret parameter replaced, its name recognised
+ * however it is percent-encoded (`%63ode`, `%74oken`): the name is decoded as the query parser
+ * decodes it (Node's querystring, lenient about broken escapes), so whatever the service reads
+ * as `code` is redacted.
+ */
 export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(SECRET_QUERY, '$1[REDACTED]').replace(DEVICE_TOKEN_PATH, '$1…');
+  if (url === undefined) return undefined;
+  const start = url.indexOf('?');
+  const path = (start < 0 ? url : url.slice(0, start)).replace(
+    DEVICE_TOKEN_PATH,
+    (whole, prefix: string, token: string) => {
+      const decoded = decodeQueryText(token);
+      return /^[0-9a-f]{9,}$/i.test(decoded) ? `${prefix}${decoded.slice(0, 8)}…` : whole;
+    },
+  );
+  if (start < 0) return path;
+  const query = url
+    .slice(start + 1)
+    .split('&')
+    .map((parameter) => {
+      const equals = parameter.indexOf('=');
+      const name = equals < 0 ? parameter : parameter.slice(0, equals);
+      return SECRET_PARAMETER.test(decodeQueryText(name).trim()) ? `${name}=[REDACTED]` : parameter;
+    });
+  return `${path}?${query.join('&')}`;
+}
+
+function decodeQueryText(text: string): string {
+  return unescape(text.replace(/\+/g, ' '));
 }
 
 /** Requests not worth a line each: load balancers and Prometheus poll these every few seconds. */

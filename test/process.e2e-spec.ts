@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
+import { linkIn, readMailFiles } from './support/mails.js';
 import { MAIN, startServiceProcess, type ServiceProcess } from './support/process.js';
 import { waitFor } from './support/wait.js';
 
@@ -37,16 +39,57 @@ describe('the service as `npm start` runs it', () => {
     await fetch(`${service.url}/api/v1/auth/confirm?token=secret-confirmation-token`, { redirect: 'manual' });
     await fetch(`${service.url}/api/v1/events?code=secret-sse-code`);
     await post('/auth/login', { auth_token: authToken });
+    // The same secrets with their names (and values) percent-encoded, which the service reads alike.
+    const encoded = (text: string) => [...text].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    const mail = await waitFor(
+      async () => (await readMailFiles(join(environment.dataDir, 'mail'))).find((m) => m.to === email),
+      'the confirmation mail',
+    );
+    const confirmToken = new URL(linkIn(mail, '/auth/confirm')).searchParams.get('token') as string;
+    const confirmed = await fetch(`${service.url}/api/v1/auth/confirm?%74oken=${encoded(confirmToken)}`, {
+      redirect: 'manual',
+    });
+    expect(confirmed.headers.get('location')).toContain('email_confirmed=1');
+    const qr = (await (await post('/auth/qr', {})).json()) as { id: string; key: string };
+    const sseCode = (
+      (await (await post('/tokens/sse-code', {}, { Authorization: `Bearer ${accessToken}` })).json()) as {
+        code: string;
+      }
+    ).code;
+    const stream = await fetch(`${service.url}/api/v1/events?%63ode=${encoded(sseCode)}`);
+    expect(stream.status).toBe(200);
+    await stream.body?.cancel();
+    const qrStream = await fetch(`${service.url}/api/v1/auth/qr/${qr.id}/events?%6Bey=${qr.key}`);
+    expect(qrStream.status).toBe(200);
+    await qrStream.body?.cancel();
+    await fetch(`${service.url}/api/v1/me?access_token=${accessToken}`);
+    await fetch(`${service.url}/api/v1/me?access%5Ftoken=${encoded(accessToken)}`);
 
     // A request's line is written when its response closes, which can be just after the client has it.
     const output = await waitFor(() => {
       const lines = service.output().match(/"msg":"request (?:completed|closed by the client)"/g) ?? [];
-      return lines.length >= 6 && service.output();
-    }, 'a log line for each of the 6 requests');
+      return lines.length >= 13 && service.output();
+    }, 'a log line for each of the 13 requests');
     expect(output).toContain('"url":"/api/v1/auth/confirm?token=[REDACTED]"');
     expect(output).toContain('"url":"/api/v1/events?code=[REDACTED]"');
-    for (const secret of [PASSWORD, accessToken, authToken, 'secret-confirmation-token', 'secret-sse-code']) {
+    expect(output).toContain('"url":"/api/v1/events?%63ode=[REDACTED]"');
+    expect(output).toContain(`"url":"/api/v1/auth/qr/${qr.id}/events?%6Bey=[REDACTED]"`);
+    expect(output).toContain('"url":"/api/v1/auth/confirm?%74oken=[REDACTED]"');
+    expect(output).toContain('"url":"/api/v1/me?access_token=[REDACTED]"');
+    const secrets = [
+      PASSWORD,
+      accessToken,
+      authToken,
+      sseCode,
+      qr.key,
+      'secret-confirmation-token',
+      'secret-sse-code',
+      confirmToken,
+    ];
+    for (const secret of secrets) {
       expect(output).not.toContain(secret);
+      expect(output).not.toContain(encoded(secret));
+      expect(output).not.toContain(encodeURIComponent(secret));
     }
     // Each request line carries its id.
     expect(output).toMatch(/"req":\{"id":"[\w-]+"/);

@@ -5,7 +5,7 @@ import { BlockingModule } from '../blocking/blocking.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
@@ -20,7 +20,7 @@ import { SecurityEvent } from './security-event.entity.js';
     TypeOrmModule.forFeature([SecurityEvent]),
     UsersModule,
     AuthModule,
-    TokensModule,
+    SessionsModule,
     ProfileModule,
     BlockingModule,
     DevicesModule,

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { ActivityService } from './activity.service.js';
 
 /** Turns what other modules announce into security events of the user concerned. */

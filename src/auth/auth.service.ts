@@ -4,16 +4,17 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
-import { EventBus } from '../events/event-bus.js';
-import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
+import { SseCodesService } from '../sse/sse-codes.service.js';
+import { emailKey, parseEmail } from '../users/email.js';
 import { parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './password-hasher.service.js';
 import { passwordProblem } from './password-policy.js';
 
 /** Where a request came from, recorded on the session it opens. */
@@ -28,7 +29,7 @@ export interface LoginResult extends AccessToken {
   user: OwnRecord;
 }
 
-// Failed logins (DESIGN §5 and the auth issue): 5 per email or 30 per address in 15 minutes.
+// Failed logins: 5 per email or 30 per address in 15 minutes.
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 const LOGIN_FAILURES_PER_EMAIL = 5;
 const LOGIN_FAILURES_PER_IP = 30;
@@ -53,12 +54,11 @@ export class AuthService {
     input: { email: string; password: string; nick?: string; autoLogin?: boolean },
     client: ClientInfo,
   ): Promise<{ user: OwnRecord } | LoginResult> {
-    const email = input.email.trim();
-    if (!UsersService.isUsableEmail(email)) throw new AppError('invalid_email', 'email address is malformed');
-    const problem = passwordProblem(input.password, email);
+    const email = parseEmail(input.email);
+    const problem = passwordProblem(input.password, email.email);
     if (problem) throw new AppError('registration_error', problem);
     const nick = input.nick === undefined ? null : parseNick(input.nick);
-    if (await this.users.findByEmail(email)) {
+    if (await this.users.findByEmail(email.key)) {
       throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
     }
     const passwordHash = await this.hasher.hash(input.password);
@@ -91,19 +91,16 @@ export class AuthService {
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
       const now = this.clock.now();
-      if (
-        user.pendingEmail !== null &&
-        UsersService.emailKey(user.pendingEmail) === UsersService.emailKey(row.email)
-      ) {
+      if (user.pendingEmail !== null && emailKey(user.pendingEmail) === emailKey(row.email)) {
         await this.users.update(manager, user.id, {
           email: user.pendingEmail,
-          emailKey: UsersService.emailKey(user.pendingEmail),
+          emailKey: emailKey(user.pendingEmail),
           pendingEmail: null,
           confirmedAt: user.confirmedAt ?? now,
         });
         return { userId: user.id, email: user.pendingEmail, changed: true, first: false };
       }
-      if (UsersService.emailKey(user.email) !== UsersService.emailKey(row.email)) {
+      if (emailKey(user.email) !== emailKey(row.email)) {
         throw new AppError('invalid_token', 'this link confirms an address the account no longer uses');
       }
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
@@ -246,7 +243,7 @@ export class AuthService {
    */
   async checkCurrentPassword(userId: number, password: string, client: ClientInfo): Promise<void> {
     const user = await this.users.getById(userId);
-    const keys = [`login:email:${UsersService.emailKey(user.email)}`, this.ipKey(client)];
+    const keys = [`login:email:${emailKey(user.email)}`, this.ipKey(client)];
     await this.checkLimit(keys);
     if (!(await this.hasher.verify(await this.users.passwordHash(userId), password))) {
       await this.recordFailure(keys);
@@ -256,7 +253,7 @@ export class AuthService {
   }
 
   private async verifyPassword(email: string, password: string, client: ClientInfo): Promise<User> {
-    const keys = [`login:email:${UsersService.emailKey(email)}`, this.ipKey(client)];
+    const keys = [`login:email:${emailKey(email)}`, this.ipKey(client)];
     await this.checkLimit(keys);
     const user = await this.users.findByEmail(email);
     const hash = user ? await this.users.passwordHash(user.id) : null;

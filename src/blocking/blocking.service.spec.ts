@@ -5,16 +5,17 @@ import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { loadConfig } from '../config/app-config.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
-import { type DomainEvents } from '../events/domain-events.js';
-import { ClusterBus } from '../events/cluster-bus.js';
-import { EventBus } from '../events/event-bus.js';
+import { type DomainEvents } from '../bus/domain-events.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { RedisService } from '../bus/redis.service.js';
 import { Metrics } from '../metrics/metrics.service.js';
-import { RedisService } from '../redis/redis.service.js';
 import { User } from '../users/user.entity.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Block } from './block.entity.js';
 import { BlockingService } from './blocking.service.js';
+import { parseEmail } from '../users/email.js';
 
 type BlockEvent = [keyof DomainEvents, DomainEvents['blocking.blocked']];
 
@@ -79,7 +80,7 @@ describe('BlockingService', () => {
     for (let i = 0; i < count; i += 1) {
       serial += 1;
       const user = await users.create(dataSource.manager, {
-        email: `u${serial}@example.com`,
+        email: parseEmail(`u${serial}@example.com`),
         passwordHash: 'x',
         nick: null,
         nickKey: null,

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { redactUrl } from '../logging.js';
 import { AppError, ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
 
 // Errors of the database or Redis connection that mean "try again later", not "bug".
@@ -18,7 +19,7 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_BUSY',
 ]);
 
-/** Writes every failure as `{error: {code, text}}` (DESIGN §3); never a stack trace in a body. */
+/** Writes every failure as `{error: {code, text}}`; never a stack trace in a body. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
@@ -28,14 +29,16 @@ export class ErrorFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request & { id?: string }>();
     const error = this.toAppError(exception);
+    // A device token can be in the path: logged as the request line logs it.
+    const path = redactUrl(request?.path);
 
     if (exception instanceof AppError && error.status >= 500) {
       // Said on purpose by our code (push is off, the database is down): a line, not a trace.
-      this.logger.warn(`${error.code} on ${request?.method} ${request?.path}: ${error.message}`);
+      this.logger.warn(`${error.code} on ${request?.method} ${path}: ${error.message}`);
     } else if (error.status >= 500) {
       this.logger.error(
-        { err: loggable(exception), requestId: request?.id, path: request?.path },
-        `${error.code} on ${request?.method} ${request?.path}`,
+        { err: loggable(exception), requestId: request?.id, path },
+        `${error.code} on ${request?.method} ${path}`,
       );
     }
     if (response.headersSent) {
@@ -77,9 +80,11 @@ function bodyParserError(error: unknown): AppError | null {
   const type = (error as { type?: unknown } | undefined)?.type;
   if (type === 'entity.too.large') return new AppError('payload_too_large');
   if (type === 'entity.parse.failed') return new AppError('invalid_params', 'request body is not valid JSON');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+  if (type === 'encoding.unsupported')
     return new AppError('invalid_params', 'unsupported request body encoding');
-  }
+  if (type === 'charset.unsupported') return new AppError('invalid_params', 'the request body must be UTF-8');
+  if (type === 'entity.verify.failed')
+    return new AppError('invalid_params', 'the request body is not valid UTF-8');
   return null;
 }
 

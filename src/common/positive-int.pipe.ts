@@ -12,11 +12,14 @@ export function parseId(text: string): number | null {
   return /^[1-9]\d{0,9}$/.test(text) && Number(text) <= MAX_ID ? Number(text) : null;
 }
 
-/** A path id (see parseId), else `invalid_params` (DESIGN §4). */
+/**
+ * A path id (see parseId), else `invalid_params`. It reads the text as sent: the global pipe
+ * leaves path values alone (a number here would mean something already converted it).
+ */
 @Injectable()
-export class PositiveIntPipe implements PipeTransform<string, number> {
-  transform(value: string): number {
-    const id = parseId(value);
+export class PositiveIntPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown): number {
+    const id = typeof value === 'string' ? parseId(value) : null;
     if (id === null) throw new AppError('invalid_params', `id must be a positive integer up to ${MAX_ID}`);
     return id;
   }

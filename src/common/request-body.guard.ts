@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
@@ -23,11 +24,13 @@ interface RouteInputs {
 }
 
 /**
- * Checks every request body before validation (DESIGN §3: unknown fields are `invalid_params`,
+ * Checks every request body before validation (unknown fields are `invalid_params`,
  * never silently dropped; nothing a client sends gives a 500):
  * - a body is JSON, or multipart on a route that takes a file; any other type would be ignored;
- * - a JSON body stays within MAX_BODY_FIELDS and MAX_BODY_DEPTH, and its text is valid Unicode
- *   (a lone surrogate makes the email validator throw, and would be stored as replacement marks);
+ * - a JSON body stays within MAX_BODY_FIELDS and MAX_BODY_DEPTH, its text is valid Unicode
+ *   (a lone surrogate makes the email validator throw, and would be stored as replacement marks),
+ *   and it has no field named `__proto__`, `constructor` or `prototype` (the validation pipe
+ *   would delete them without a word);
  * - a route that takes no body refuses any field.
  */
 @Injectable()
@@ -88,6 +91,31 @@ function isMultipart(request: IncomingMessage): boolean {
 }
 
 /**
+ * Field names that Nest's validation pipe deletes, at any depth, before it validates a body
+ * (against prototype pollution): a body that has one is refused instead, as any unknown field.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The body parser's `verify` hook: a JSON body is UTF-8 (as JSON between systems must be), and
+ * its bytes are checked before they are decoded, where a byte that is not UTF-8 (FF, FE) would
+ * silently become U+FFFD.
+ */
+export function checkJsonBytes(
+  _request: IncomingMessage,
+  _response: unknown,
+  bytes: Buffer,
+  encoding: string,
+): void {
+  if (!/^utf-?8$/i.test(encoding)) {
+    throw Object.assign(new Error('the request body must be UTF-8'), { type: 'charset.unsupported' });
+  }
+  if (!isUtf8(bytes)) {
+    throw Object.assign(new Error('the request body is not valid UTF-8'), { type: 'entity.verify.failed' });
+  }
+}
+
+/**
  * Why a parsed body (or the query, or the path parameters) is refused, or null. Walks it without
  * recursion. A NUL character is refused too: PostgreSQL's text columns cannot hold one.
  */
@@ -103,6 +131,10 @@ export function problemOf(body: unknown, what: string): string | null {
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= MAX_BODY_DEPTH) return `${what} is nested more than ${MAX_BODY_DEPTH} levels deep`;
+    if (!Array.isArray(value)) {
+      const key = Object.keys(value).find((name) => PROTOTYPE_KEYS.has(name));
+      if (key !== undefined) return `${what} has a field named ${key}`;
+    }
     const entries = Array.isArray(value) ? value : Object.entries(value).flat();
     fields += Array.isArray(value) ? value.length : entries.length / 2;
     if (fields > MAX_BODY_FIELDS) return `${what} has more than ${MAX_BODY_FIELDS} fields`;

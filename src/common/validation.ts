@@ -1,13 +1,24 @@
-import { type ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { buildMessage, ValidateBy, ValidateIf } from 'class-validator';
 import { AppError } from './errors.js';
 
 /**
+ * Nest's pipe, except that path and query values reach a route as the client wrote them. Nest
+ * would turn a value for a `number` parameter into `+value`, which reads `0x10`, `1e1`, `016`,
+ * `+16` and ` 16` as 16 before the route's own pipe (PositiveIntPipe) sees it.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown, _metadata: ArgumentMetadata): unknown {
+    return value;
+  }
+}
+
+/**
  * The global pipe: unknown fields, wrong types and missing arguments are `invalid_params`,
- * never silently dropped (DESIGN §3).
+ * never silently dropped.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -33,7 +44,7 @@ function describe(errors: ValidationError[], parent = ''): string {
 /**
  * The field may be left out, but not sent as `null`: class-validator's `IsOptional` lets `null`
  * through to code that expects its type. (`PATCH /me` keeps `IsOptional`: there `null` means
- * "unchanged", DESIGN §3.)
+ * "unchanged".)
  */
 export const MayBeOmitted = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
 

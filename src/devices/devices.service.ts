@@ -4,7 +4,7 @@ import { In, LessThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { uniqueViolation } from '../database/errors.js';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { type DeviceRecord, toDeviceRecord } from './device-record.js';
 import { DEVICE_TOKEN_RULE, isNotificationService, parseDeviceToken, tokenPrefix } from './device-token.js';
 import { Device } from './device.entity.js';

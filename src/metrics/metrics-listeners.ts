@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { Metrics } from './metrics.service.js';
 
 /** Counts what other modules announce as domain events, so they need not know about metrics. */

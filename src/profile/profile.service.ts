@@ -2,20 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EmailTokensService } from '../auth/email-tokens.service.js';
-import { PasswordHasher } from '../auth/password-hasher.js';
+import { PasswordHasher } from '../auth/password-hasher.service.js';
 import { passwordProblem } from '../auth/password-policy.js';
 import { AppError } from '../common/errors.js';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { noticeMail } from '../mail/templates.js';
-import { SessionsService } from '../tokens/sessions.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { emailKey, parseEmail } from '../users/email.js';
 import { nickKey, parseNick } from '../users/nick.js';
 import type { OwnRecord, PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { processAvatar } from './avatar-image.js';
-import { AvatarsService } from './avatars.service.js';
+import { processAvatar } from '../avatars/avatar-image.js';
+import { AvatarsService } from '../avatars/avatars.service.js';
 import type { UpdateMeDto } from './dto/update-me.dto.js';
 
 const SEARCH_LIMIT = 20;
@@ -63,24 +64,22 @@ export class ProfileService {
       changes.mobileNumber = number || null;
     }
 
-    const newEmail = dto.email == null ? null : dto.email.trim();
-    const emailChanges = newEmail !== null && UsersService.emailKey(newEmail) !== user.emailKey;
-    if (newEmail !== null && emailChanges && !UsersService.isUsableEmail(newEmail)) {
-      throw new AppError('invalid_email', 'email address is malformed');
-    }
+    // The address in force, in any spelling that folds to it, is no change.
+    const emailChanges = dto.email != null && emailKey(dto.email) !== user.emailKey;
+    const newEmail = emailChanges ? parseEmail(dto.email as string) : null;
     // Sending the address in force again calls a pending change off (its link stops working).
-    if (newEmail !== null && !emailChanges && user.pendingEmail !== null) changes.pendingEmail = null;
+    if (dto.email != null && !emailChanges && user.pendingEmail !== null) changes.pendingEmail = null;
     if (dto.password != null || emailChanges) await this.checkCurrentPassword(userId, dto.current_password);
     if (dto.password != null) {
       const problem = passwordProblem(dto.password, user.email);
       if (problem) throw new AppError('weak_password', problem);
       changes.passwordHash = await this.hasher.hash(dto.password);
     }
-    if (newEmail !== null && emailChanges) {
-      if (await this.users.findByEmail(newEmail)) {
+    if (newEmail !== null) {
+      if (await this.users.findByEmail(newEmail.key)) {
         throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
       }
-      changes.pendingEmail = newEmail;
+      changes.pendingEmail = newEmail.email;
     }
     const avatar = dto.avatar == null ? null : await this.avatars.fromProfileValue(dto.avatar, user);
     const oldImages = avatar ? await this.avatars.keysOf(userId) : [];

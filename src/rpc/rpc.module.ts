@@ -5,7 +5,7 @@ import { BlockingModule } from '../blocking/blocking.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { RpcController } from './rpc.controller.js';
 import { RpcService } from './rpc.service.js';
 
@@ -19,7 +19,7 @@ import { RpcService } from './rpc.service.js';
     PresenceModule,
     BlockingModule,
     DevicesModule,
-    TokensModule,
+    SessionsModule,
   ],
   controllers: [RpcController],
   providers: [RpcService],

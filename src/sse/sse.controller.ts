@@ -3,15 +3,15 @@ import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
-import { EventGateway } from './event-gateway.service.js';
+import { SseCodesService } from './sse-codes.service.js';
+import { StreamHub } from './stream-hub.service.js';
 
 @ApiTags('sse')
 @Controller('events')
 export class SseController {
   constructor(
     private readonly codes: SseCodesService,
-    private readonly gateway: EventGateway,
+    private readonly gateway: StreamHub,
   ) {}
 
   @Public()
@@ -38,9 +38,14 @@ export class SseController {
     const owner = typeof code === 'string' ? await this.codes.verify(code) : null;
     if (!owner) throw new AppError('unauthorized', 'unknown or revoked SSE code');
     const raw = lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined);
-    // An id we cannot read is treated like one we no longer have: the client is told to resync.
+    // An id as we write them (decimal digits, no leading zero), else one we never sent: treated
+    // like one we no longer have, so the client is told to resync.
     const lastEventId =
-      raw === undefined || raw === '' ? null : /^\d{1,15}$/.test(raw) ? Number(raw) : Number.MAX_SAFE_INTEGER;
+      raw === undefined || raw === ''
+        ? null
+        : /^(?:0|[1-9]\d{0,14})$/.test(raw)
+          ? Number(raw)
+          : Number.MAX_SAFE_INTEGER;
     await this.gateway.open(owner, response, lastEventId);
   }
 }

@@ -1,4 +1,3 @@
-import { isEmail } from 'class-validator';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
@@ -14,7 +13,8 @@ import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { insideSqliteTransaction } from '../database/sqlite-transactions.js';
 import { uniqueViolation } from '../database/errors.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { type EmailAddress, emailKey } from './email.js';
 import { UserCache } from './user-cache.js';
 import { User } from './user.entity.js';
 
@@ -24,7 +24,8 @@ const CHANGED_CHANNEL = 'users.changed';
 const CHANGED_IN_TRANSACTION = 'changedUserIds';
 
 export interface NewUser {
-  email: string;
+  /** An address parseEmail took: composed, trimmed, with its folded key. */
+  email: EmailAddress;
   passwordHash: string;
   nick: string | null;
   nickKey: string | null;
@@ -53,16 +54,6 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
     this.bus.onReconnect(() => this.cache.clear());
   }
 
-  static emailKey(email: string): string {
-    return email.trim().toLowerCase();
-  }
-
-  /** A well-formed address whose own and lower-cased forms fit their columns (254 characters). */
-  static isUsableEmail(email: string): boolean {
-    // Lower case can lengthen a text (İ becomes i and a combining dot).
-    return isEmail(email) && email.length <= 254 && UsersService.emailKey(email).length <= 254;
-  }
-
   findById(id: number): Promise<User | null> {
     // Inside a SQLite transaction a read shared with another request would wait for this very
     // transaction to end: read on its own, uncached.
@@ -83,8 +74,9 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  /** The account of this address, compared folded (any case, any composition, look-alikes too). */
   findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ emailKey: UsersService.emailKey(email) });
+    return this.users.findOneBy({ emailKey: emailKey(email) });
   }
 
   /** The stored password hash, which is never loaded with the user otherwise. */
@@ -131,8 +123,8 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
   async create(manager: EntityManager, input: NewUser): Promise<User> {
     const now = this.clock.now();
     const user = manager.create(User, {
-      email: input.email.trim(),
-      emailKey: UsersService.emailKey(input.email),
+      email: input.email.email,
+      emailKey: input.email.key,
       pendingEmail: null,
       passwordHash: input.passwordHash,
       nick: input.nick,

@@ -4,6 +4,7 @@ import { SseCodes1763900002000 } from './1763900002000-sse-codes.js';
 import { Blocking1763900003000 } from './1763900003000-blocking.js';
 import { Devices1763900004000 } from './1763900004000-devices.js';
 import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
+import { EmailFoldKeys1763900030000 } from './1763900030000-email-fold-keys.js';
 import { SecurityEvents1763900050000 } from './1763900050000-security-events.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   Blocking1763900003000,
   Devices1763900004000,
   QrLogin1763900005000,
+  EmailFoldKeys1763900030000,
   SecurityEvents1763900050000,
 ];

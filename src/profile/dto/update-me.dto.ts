@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 
-/** PATCH /me: a field that is missing or null is left unchanged (DESIGN §3). */
+/** PATCH /me: a field that is missing or null is left unchanged. */
 export class UpdateMeDto {
   @ApiPropertyOptional({
     description: 'Starts with a letter, 5 to 64 characters, no two spaces in a row, unique.',

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AllowUnconfirmed, type AuthUser, CurrentUser } from '../common/auth.decorators.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('tokens')

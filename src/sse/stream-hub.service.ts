@@ -2,11 +2,11 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/errors.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { PresenceService } from '../presence/presence.service.js';
-import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
-import { EventLog, type NewEvent } from './event-log.js';
+import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
+import { ReplayLog, type NewEvent } from './replay-log.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
@@ -38,8 +38,8 @@ interface Connection {
  * writes it to the streams it holds.
  */
 @Injectable()
-export class EventGateway implements OnModuleInit {
-  private readonly logger = new Logger('EventGateway');
+export class StreamHub implements OnModuleInit {
+  private readonly logger = new Logger('StreamHub');
   private readonly connections = new Map<number, Set<Connection>>();
   /**
    * Codes revoked within the last minute (by nonce). A stream whose code was read from the
@@ -49,7 +49,7 @@ export class EventGateway implements OnModuleInit {
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: ReplayLog,
     private readonly bus: ClusterBus,
     private readonly heartbeat: Heartbeat,
     private readonly presence: PresenceService,
