@@ -10,13 +10,12 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
-import { Logger, LoggerModule } from 'nestjs-pino';
 import { AppModule } from '../src/app.module.js';
 import { createApp, JSON_BODY_LIMIT } from '../src/app.setup.js';
 import { Public } from '../src/common/auth.decorators.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { sseMessage, SseStream } from '../src/sse/sse-stream.js';
-import { createRootLogger, loggerParams, requestLogger } from '../src/logging.js';
+import { createRootLogger, NestLogger, requestLogger } from '../src/logging.js';
 import { HELLO_PATH } from './processes.js';
 const HELLO = { hello: 'world', id: 1 };
 
@@ -115,20 +114,17 @@ function expressApp(port: number, layers: boolean): void {
 /**
  * Nest on Express with nothing global; `pino`: plus the request logger of src/logging.ts; `als`:
  * plus only what that logger costs every promise, a request context in an AsyncLocalStorage
- * (nestjs-pino keeps one per request).
+ * (nestjs-pino, used before, kept one per request).
  */
 async function nestApp(port: number, pino: boolean, als = false): Promise<void> {
   const logger = createRootLogger(loadConfig(process.env));
-  const root: DynamicModule = {
-    module: HelloModule,
-    imports: pino ? [LoggerModule.forRoot(loggerParams(logger))] : [],
-  };
+  const root: DynamicModule = { module: HelloModule };
   const app = await NestFactory.create<NestExpressApplication>(root, {
     bufferLogs: pino,
     logger: ['warn', 'error'],
   });
   if (pino) {
-    app.useLogger(app.get(Logger));
+    app.useLogger(new NestLogger(logger));
     app.use(requestLogger(logger));
   }
   if (als) {
@@ -146,9 +142,9 @@ async function nestApp(port: number, pino: boolean, als = false): Promise<void> 
 async function appWithHello(port: number): Promise<void> {
   const config = loadConfig(process.env);
   const forRoot = AppModule.forRoot.bind(AppModule);
-  AppModule.forRoot = (appConfig, logger) => ({
+  AppModule.forRoot = (appConfig) => ({
     module: HelloModule,
-    imports: [forRoot(appConfig, logger)],
+    imports: [forRoot(appConfig)],
   });
   const app = await createApp(config);
   await app.listen(port, '127.0.0.1');

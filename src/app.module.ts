@@ -2,8 +2,6 @@ import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
-import type { Logger as PinoLogger } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -17,7 +15,6 @@ import { DemoModule } from './demo/demo.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { BusModule } from './bus/bus.module.js';
 import { HealthModule } from './health/health.module.js';
-import { createRootLogger, loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { Metrics } from './metrics/metrics.service.js';
@@ -34,12 +31,11 @@ import { UsersModule } from './users/users.module.js';
 @Module({})
 export class AppModule implements OnApplicationShutdown {
   /** The whole application for one validated configuration (tests start several side by side). */
-  static forRoot(config: AppConfig, logger: PinoLogger = createRootLogger(config)): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(logger)),
         TypeOrmModule.forRootAsync({
           inject: [Metrics],
           useFactory: (metrics: Metrics) => countingQueryErrors(dataSourceOptions(config), metrics),

@@ -4,12 +4,11 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { checkJsonBytes } from './common/request-body.guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
-import { createRootLogger, requestLogger } from './logging.js';
+import { createRootLogger, NestLogger, requestLogger } from './logging.js';
 import { httpMetrics, metricsEndpoint } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.service.js';
 
@@ -19,11 +18,11 @@ export const JSON_BODY_LIMIT = '4mb';
 /** Builds the application with everything main.ts and the tests share. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const logger = createRootLogger(config);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestLogger(logger));
   configureServer(app.getHttpServer() as Server, config);
   // First, so the request's id and logger are there for everything after it.
   app.use(requestLogger(logger));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { unescape } from 'node:querystring';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
 import { type Logger, pino } from 'pino';
 import { type AppConfig } from './config/app-config.js';
 
@@ -79,15 +79,60 @@ export function createRootLogger(config: AppConfig): Logger {
   );
 }
 
-/** nestjs-pino for Nest's own logs, on the root logger and the request's child from `requestLogger`. */
-export function loggerParams(root: Logger): Params {
-  return { pinoHttp: { logger: root, wrapSerializers: false }, useExisting: true };
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/**
+ * Nest's own lines (`new Logger('Mail').log(…)`, its start-up and exception lines) written by the
+ * root pino logger, the context as `context`. Nest passes the context as the last argument, and
+ * its exception handlers call `error(message, stack)`.
+ */
+export class NestLogger implements LoggerService {
+  constructor(private readonly root: Logger) {}
+
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    if (!this.root.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    const rest = params.slice(0, -1);
+    if (params.length > 0) fields.context = params[params.length - 1];
+    if (message instanceof Error) {
+      fields.err = message;
+      this.root[level](fields, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      Object.assign(fields, message);
+      this.root[level](fields, ...(rest as [string]));
+    } else if (level === 'error' && typeof rest[0] === 'string' && /\n\s*at /.test(rest[0])) {
+      const err = new Error(String(message));
+      err.stack = rest[0];
+      this.root[level]({ ...fields, err }, String(message));
+    } else {
+      this.root[level](fields, String(message));
+    }
+  }
 }
 
 /**
  * One line per request when it ends, with its id (given in `X-Request-Id` or made here, and sent
- * back). The request is serialised only if its line is written: pino-http serialises it into a
- * child logger up front, for every request, which cost ~90 µs a request even at `warn`.
+ * back). The request is serialised only if its line is written: a pino-http middleware serialises it
+ * into a child logger up front, for every request, which cost ~90 µs a request even at `warn`.
  */
 export function requestLogger(root: Logger) {
   return (

@@ -144,19 +144,28 @@ describe('auth', () => {
       expect(me.body.user.confirmed_at).not.toBeNull();
     });
 
-    it('redirects with error=invalid_token for a used or unknown token', async () => {
+    it('says the address is confirmed when its link is clicked again', async () => {
       const email = uniqueEmail('reuse');
       await register({ email, password: PASSWORD }).expect(201);
       const link = new URL(linkIn(await waitForMail(t, email, /Confirm/), '/auth/confirm'));
-      await t
+      const first = await t
         .http()
         .get(link.pathname + link.search)
         .expect(302);
+      const confirmedAt = (await login({ email, password: PASSWORD }).expect(200)).body.user.confirmed_at;
       const again = await t
         .http()
         .get(link.pathname + link.search)
         .expect(302);
-      expect(again.headers.location).toBe('http://app.test/?error=invalid_token');
+      expect(first.headers.location).toBe('http://app.test/?email_confirmed=1');
+      expect(again.headers.location).toBe('http://app.test/?email_confirmed=1');
+      // Nothing changed the second time.
+      expect((await login({ email, password: PASSWORD }).expect(200)).body.user.confirmed_at).toBe(
+        confirmedAt,
+      );
+    });
+
+    it('redirects with error=invalid_token for an unknown or missing token', async () => {
       const unknown = await t.http().get('/api/v1/auth/confirm?token=nope').expect(302);
       expect(unknown.headers.location).toBe('http://app.test/?error=invalid_token');
       const missing = await t.http().get('/api/v1/auth/confirm').expect(302);

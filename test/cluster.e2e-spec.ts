@@ -6,7 +6,7 @@ import {
   type TestEnvironment,
 } from './support/harness.js';
 import { befriend, openStream } from './support/friends.js';
-import { startServiceProcess, type ServiceProcess } from './support/process.js';
+import { startServiceProcess, STARTUP_MS, type ServiceProcess } from './support/process.js';
 import type { SseClient } from './support/sse-client.js';
 import { SseClient as Client } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
@@ -222,30 +222,34 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
         if (crashed?.child.exitCode === null) crashed.child.kill('SIGKILL');
       });
 
-      it('takes its users offline within the presence TTL when its process is killed', async () => {
-        const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
-        await befriend(a, ann, bob);
-        const bobStream = track(await openStream(a, bob));
-        crashed = await startServiceProcess(environment.vars);
-        const code = (await a.http().post('/api/v1/tokens/sse-code').set(ann.auth).expect(200)).body.code;
-        const annOnCrashed = track(await Client.open(crashed.url, `/api/v1/events?code=${code}`));
-        expect(annOnCrashed.status).toBe(200);
-        await bobStream.next(
-          'presence',
-          (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
-        );
+      it(
+        'takes its users offline within the presence TTL when its process is killed',
+        async () => {
+          const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+          await befriend(a, ann, bob);
+          const bobStream = track(await openStream(a, bob));
+          crashed = await startServiceProcess(environment.vars);
+          const code = (await a.http().post('/api/v1/tokens/sse-code').set(ann.auth).expect(200)).body.code;
+          const annOnCrashed = track(await Client.open(crashed.url, `/api/v1/events?code=${code}`));
+          expect(annOnCrashed.status).toBe(200);
+          await bobStream.next(
+            'presence',
+            (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && d.is_online,
+          );
 
-        const killedAt = Date.now();
-        crashed.child.kill('SIGKILL'); // no clean shutdown: nothing is told
-        await bobStream.next(
-          'presence',
-          (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
-          10_000,
-        );
-        // Within the TTL, give or take a busy machine; presence.store.spec has the exact bound.
-        expect(Date.now() - killedAt).toBeLessThan(TTL_MS + 1000);
-        expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
-      });
+          const killedAt = Date.now();
+          crashed.child.kill('SIGKILL'); // no clean shutdown: nothing is told
+          await bobStream.next(
+            'presence',
+            (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
+            10_000,
+          );
+          // Within the TTL, give or take a busy machine; presence.store.spec has the exact bound.
+          expect(Date.now() - killedAt).toBeLessThan(TTL_MS + 1000);
+          expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
+        },
+        STARTUP_MS + 30_000,
+      );
     });
   }
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
 import { linkIn, readMailFiles } from './support/mails.js';
-import { MAIN, startServiceProcess, type ServiceProcess } from './support/process.js';
+import { MAIN, startServiceProcess, STARTUP_MS, type ServiceProcess } from './support/process.js';
 import { waitFor } from './support/wait.js';
 
 describe('the service as `npm start` runs it', () => {
@@ -12,9 +12,9 @@ describe('the service as `npm start` runs it', () => {
   beforeAll(async () => {
     environment = await createTestEnvironment({ LOG_LEVEL: 'info' });
     service = await startServiceProcess(environment.vars);
-  });
+  }, STARTUP_MS + 30_000);
   afterAll(async () => {
-    if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    if (service?.child.exitCode === null) service.child.kill('SIGKILL');
     await environment.dispose();
   });
 
@@ -102,15 +102,19 @@ describe('the service as `npm start` runs it', () => {
     expect(service.output()).toContain('"msg":"stopped on SIGTERM"');
   });
 
-  it('refuses to start with a bad variable, naming it in one line', () => {
-    const result = spawnSync(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', PASSWORD_RESET_CALLBACK_URL: 'https://app.example/reset?x=1' },
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe(
-      'configuration error: PASSWORD_RESET_CALLBACK_URL must not have a query part (the token is appended as ?password_reset_token=), got "https://app.example/reset?x=1"',
-    );
-  });
+  it(
+    'refuses to start with a bad variable, naming it in one line',
+    () => {
+      const result = spawnSync(process.execPath, [MAIN], {
+        env: { PATH: process.env.PATH ?? '', PASSWORD_RESET_CALLBACK_URL: 'https://app.example/reset?x=1' },
+        encoding: 'utf8',
+        timeout: STARTUP_MS,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        'configuration error: PASSWORD_RESET_CALLBACK_URL must not have a query part (the token is appended as ?password_reset_token=), got "https://app.example/reset?x=1"',
+      );
+    },
+    STARTUP_MS + 10_000,
+  );
 });

@@ -308,14 +308,15 @@ describe('profile', () => {
       expect(response.body.users[0].nick).toBe(`${stem}00`);
     });
 
-    it('needs at least 2 characters and a token', async () => {
+    it('needs a nick of at least 2 characters (saying so when it is missing) and a token', async () => {
       const viewer = await createUser(t);
       expect((await t.http().get('/api/v1/users?nick=a').set(viewer.auth).expect(400)).body.error.code).toBe(
         'invalid_params',
       );
-      expect((await t.http().get('/api/v1/users').set(viewer.auth).expect(400)).body.error.code).toBe(
-        'invalid_params',
-      );
+      expect((await t.http().get('/api/v1/users').set(viewer.auth).expect(400)).body.error).toEqual({
+        code: 'invalid_params',
+        text: 'nick is required',
+      });
       await t.http().get('/api/v1/users?nick=ab').expect(401);
     });
   });

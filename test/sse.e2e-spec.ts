@@ -95,9 +95,18 @@ describe('event stream', () => {
       await waitFor(() => stream.ended, 'the stream to close');
     });
 
-    it('answers 401 unauthorized in JSON for a missing or wrong code', async () => {
+    it('says the code is missing, and how to get one, when it is not sent', async () => {
+      for (const path of ['/api/v1/events', '/api/v1/events?code=']) {
+        const response = await t.http().get(path).expect(400);
+        expect(response.body.error).toEqual({
+          code: 'invalid_params',
+          text: 'code is required: ask POST /api/v1/tokens/sse-code for one',
+        });
+      }
+    });
+
+    it('answers 401 unauthorized in JSON for a wrong code', async () => {
       for (const path of [
-        '/api/v1/events',
         '/api/v1/events?code=1.nope',
         `/api/v1/events?code=1.${'a'.repeat(43)}`,
         // A user id beyond the id space: PostgreSQL would refuse the lookup itself.

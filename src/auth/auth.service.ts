@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
@@ -87,7 +87,13 @@ export class AuthService {
   /** Confirms the address a confirmation link was sent to: the first address, or a new one. */
   async confirmEmail(token: string): Promise<void> {
     const confirmed = await this.dataSource.transaction(async (manager) => {
-      const row = await this.emailTokens.consume(manager, token, 'confirm_email');
+      const row = await this.emailTokens.consume(manager, token, 'confirm_email').catch(async (error) => {
+        // A link clicked again after it confirmed its address (or once the address was confirmed
+        // otherwise): the address is confirmed, and that is what the person wants to hear.
+        if (error instanceof AppError && (await this.confirmsConfirmedAddress(manager, token))) return null;
+        throw error;
+      });
+      if (row === null) return null;
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
       const now = this.clock.now();
@@ -106,11 +112,20 @@ export class AuthService {
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
       return { userId: user.id, email: user.email, changed: false, first: user.confirmedAt === null };
     });
+    if (confirmed === null) return;
     this.events.emit('user.updated', { userId: confirmed.userId });
     if (confirmed.changed || confirmed.first) {
       const { userId, email, changed } = confirmed;
       this.events.emit('auth.email_confirmed', { userId, email, changed });
     }
+  }
+
+  /** Whether a spent or expired confirmation token is for the address its user has confirmed. */
+  private async confirmsConfirmedAddress(manager: EntityManager, token: string): Promise<boolean> {
+    const row = await this.emailTokens.find(manager, token, 'confirm_email');
+    if (!row) return false;
+    const user = await manager.findOneBy(User, { id: row.userId });
+    return user !== null && user.confirmedAt !== null && emailKey(user.email) === emailKey(row.email);
   }
 
   /** Sends the confirmation link again: to the unconfirmed address, or to the pending new one. */

@@ -103,6 +103,11 @@ export class EmailTokensService {
     return row;
   }
 
+  /** The token's row whether used, expired or live (what a second click on a link was for). */
+  async find(manager: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken | null> {
+    return manager.findOneBy(EmailToken, { tokenHash: hashToken(token), purpose });
+  }
+
   /** Ends every other live token of this kind (after a reset, older reset links stop working). */
   async consumeAll(manager: EntityManager, userId: number, purpose: EmailTokenPurpose): Promise<void> {
     await manager.update(EmailToken, { userId, purpose, usedAt: IsNull() }, { usedAt: this.clock.now() });

@@ -33,7 +33,10 @@ function describe(errors: ValidationError[], parent = ''): string {
   const messages: string[] = [];
   for (const error of errors) {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    for (const [rule, message] of Object.entries(error.constraints ?? {})) {
+    const constraints = error.constraints ?? {};
+    // A missing required field says only that: "must be a string" would send the caller astray.
+    const rules = 'isDefined' in constraints ? { isDefined: constraints.isDefined } : constraints;
+    for (const [rule, message] of Object.entries(rules)) {
       messages.push(rule === 'whitelistValidation' ? `unknown field ${path}` : message);
     }
     if (error.children?.length) messages.push(describe(error.children, path));

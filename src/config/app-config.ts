@@ -33,6 +33,8 @@ export interface AppConfig {
   sseHeartbeatSeconds: number;
   /** Seconds a QR login code can be approved (two minutes). */
   qrTtlSeconds: number;
+  /** QR login codes one client address may ask for in 10 minutes (a page renewing its code needs 5). */
+  qrCodesPerAddress: number;
   /** Open connections (streams included) beyond which new ones are refused; 0: no limit but the OS's. */
   maxConnections: number;
   /** Seconds an idle keep-alive connection stays open; above a load balancer's idle timeout. */
@@ -180,6 +182,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     presenceGraceSeconds: integer('PRESENCE_GRACE_SECONDS', 5, 0, 300),
     sseHeartbeatSeconds: integer('SSE_HEARTBEAT_SECONDS', 25, 1, 300),
     qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
+    qrCodesPerAddress: integer('QR_CODES_PER_ADDRESS', 20, 1, 100_000),
     maxConnections: integer('MAX_CONNECTIONS', 0, 0, 10_000_000),
     keepAliveSeconds: integer('KEEP_ALIVE_SECONDS', 65, 1, 290),
     metricsToken,

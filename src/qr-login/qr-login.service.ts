@@ -28,8 +28,6 @@ export interface NewQrLogin {
 export type QrOutcome =
   { kind: 'login'; login: LoginResult } | { kind: 'waiting'; expiresAt: Date } | { kind: 'expired' };
 
-// Codes per address: a page that renews its code when one expires needs 5 in 10 minutes.
-const CODES_PER_IP = 20;
 const CODES_WINDOW_SECONDS = 10 * 60;
 /** An approved code still gives its session to a stream that reconnects this long after expiry. */
 const DELIVERY_GRACE_MS = 60_000;
@@ -53,7 +51,7 @@ export class QrLoginService {
 
   async create(client: ClientInfo): Promise<NewQrLogin> {
     const window = await this.limiter.hit(`qr:ip:${client.ip ?? 'unknown'}`, CODES_WINDOW_SECONDS);
-    if (window.count > CODES_PER_IP) {
+    if (window.count > this.config.qrCodesPerAddress) {
       throw new AppError(
         'please_wait',
         `too many QR codes from this address; try again in ${window.retryAfter} s`,

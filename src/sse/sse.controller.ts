@@ -35,6 +35,9 @@ export class SseController {
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() response: Response,
   ): Promise<void> {
+    if (code === undefined || code === '') {
+      throw new AppError('invalid_params', 'code is required: ask POST /api/v1/tokens/sse-code for one');
+    }
     const owner = typeof code === 'string' ? await this.codes.verify(code) : null;
     if (!owner) throw new AppError('unauthorized', 'unknown or revoked SSE code');
     const raw = lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined);

@@ -7,6 +7,12 @@ import { waitFor } from './wait.js';
 /** The compiled service, as `npm start` runs it (`npm test` builds it first). */
 export const MAIN = resolve('dist/src/main.js');
 
+/**
+ * How long a start may take. It waits for the process to answer (or to exit), so a fast machine
+ * never waits this long; a busy 2-core machine loaded the compiled service in ~20 s.
+ */
+export const STARTUP_MS = 120_000;
+
 export interface ServiceProcess {
   child: ChildProcess;
   url: string;
@@ -46,7 +52,7 @@ export async function startServiceProcess(vars: Record<string, string>): Promise
       return (await fetch(`${url}/health`).catch(() => null))?.ok;
     },
     'the service process to answer /health',
-    20_000,
+    STARTUP_MS,
   );
   return { child, url, output: () => output, exited };
 }

@@ -14,7 +14,12 @@ const state = {
   streamRetry: null,
   qr: null, // { source, timer, expiresAt }
   eventCount: 0,
+  confirmPoll: null,
+  resetToken: null, // from the mailed link: /demo?password_reset_token=…
 };
+
+/** While the address is unconfirmed, GET /me this often: confirming in another tab shows here. */
+const CONFIRM_POLL_MS = 3000;
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -101,13 +106,13 @@ function errorSlot(form) {
   return $('[data-error]', form);
 }
 
+// The notice sits in the page's flow under the top bar (it pushes the page down, never covers it).
 let noticeTimer = null;
 function notify(text) {
-  const notice = $('#notice');
-  notice.textContent = text;
-  notice.hidden = false;
+  $('#notice-text').textContent = text;
+  $('#notice').hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => (notice.hidden = true), 6000);
+  noticeTimer = setTimeout(() => ($('#notice').hidden = true), 8000);
 }
 
 function displayName(user) {
@@ -163,9 +168,11 @@ function avatar(user, size) {
 // ---------------------------------------------------------------------------------------------
 // Logged out: log in, register, QR
 
+/** Panels: the three tabs, and "forgot" (under Log in) and "reset" (from the mailed link). */
 function selectTab(name) {
+  const tabName = name === 'forgot' || name === 'reset' ? 'login' : name;
   for (const tab of document.querySelectorAll('[data-tab]')) {
-    tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
+    tab.setAttribute('aria-selected', String(tab.dataset.tab === tabName));
   }
   for (const panel of document.querySelectorAll('[data-panel]')) panel.hidden = panel.dataset.panel !== name;
   if (name === 'qr') startQr();
@@ -191,6 +198,58 @@ async function submitLogin(event) {
   } catch (error) {
     showError(errorSlot(form), error);
   }
+}
+
+async function submitForgot(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  showError(errorSlot(form), null);
+  $('[data-success]', form).textContent = '';
+  const email = form.email.value.trim();
+  try {
+    await call('POST', '/auth/password-reset/request', { email }, { auth: false });
+    $('[data-success]', form).textContent =
+      `A link was mailed to ${email}. Open it to choose a new password; it works once.`;
+  } catch (error) {
+    showError(errorSlot(form), error);
+  }
+}
+
+async function submitReset(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  showError(errorSlot(form), null);
+  if (form.password.value !== form.repeat.value) {
+    showError(errorSlot(form), new Error('the two passwords differ'));
+    return;
+  }
+  try {
+    await call(
+      'POST',
+      '/auth/password-reset',
+      { token: state.resetToken, password: form.password.value },
+      { auth: false },
+    );
+  } catch (error) {
+    showError(
+      errorSlot(form),
+      error.code === 'invalid_token'
+        ? new Error('This link is used or expired: ask for a new one with "Forgot password?".')
+        : error,
+    );
+    return;
+  }
+  form.reset();
+  state.resetToken = null;
+  selectTab('login');
+  notify('Password changed. Log in with the new one.');
+}
+
+/** The token leaves the address bar once read, so a shared screen or the history does not show it. */
+function hideResetToken() {
+  const url = new URL(location.href);
+  url.searchParams.delete('password_reset_token');
+  history.replaceState(null, '', url.pathname + url.search);
 }
 
 async function submitRegister(event) {
@@ -293,27 +352,56 @@ function showGuest() {
   selectTab('login');
 }
 
-/** Contacts, blocks and the live stream need a confirmed email address. */
+/**
+ * Contacts, blocks and the live stream need a confirmed email address. Until then the page says
+ * so, and asks GET /me every few seconds: the link may be opened in another tab or on a phone.
+ */
 async function loadSocial() {
   const confirmed = state.me.confirmed_at !== null;
   $('#confirm-banner').hidden = confirmed;
+  $('#confirm-email').textContent = state.me.email;
   for (const id of ['#contacts-card', '#events-card', '#qr-approve-card'])
     $(id).classList.toggle('disabled', !confirmed);
-  if (!confirmed) return;
+  clearInterval(state.confirmPoll);
+  state.confirmPoll = null;
+  if (!confirmed) {
+    setLive('unconfirmed', 'not confirmed');
+    state.confirmPoll = setInterval(checkConfirmed, CONFIRM_POLL_MS);
+    return;
+  }
   await refreshLists();
   await openStream();
+}
+
+async function checkConfirmed() {
+  if (!state.session || !state.me || state.me.confirmed_at !== null) return;
+  let user;
+  try {
+    user = (await call('GET', '/me')).user;
+  } catch {
+    return; // Asked again at the next tick.
+  }
+  if (!state.me || user.confirmed_at === null) return;
+  state.me = { ...state.me, ...user, auth_token: state.me.auth_token };
+  renderMe();
+  notify('Email address confirmed: contacts and live events are on.');
+  await loadSocial();
 }
 
 function renderMe() {
   const me = state.me;
   $('#who').replaceChildren(avatar(me, 'tiny'), h('span', {}, displayName(me)));
   $('#me-avatar').replaceWith(Object.assign(avatar(me, 'large'), { id: 'me-avatar' }));
+  // My own dot shows my chosen status while this page's stream is open (then I am online);
+  // unconfirmed, no stream is open and nobody sees me online.
+  const ownState =
+    me.confirmed_at === null
+      ? 'offline'
+      : me.status === 'invisible'
+        ? 'invisible'
+        : presenceState({ ...me, is_online: true });
   $('#me-nick').replaceChildren(
-    // My own dot shows my chosen status (I am online: this page is).
-    h('span', {
-      class: 'dot',
-      dataset: { state: me.status === 'invisible' ? 'invisible' : presenceState({ ...me, is_online: true }) },
-    }),
+    h('span', { class: 'dot', dataset: { state: ownState } }),
     displayName(me),
     ...(me.status_message ? [h('span', { class: 'status-message' }, me.status_message)] : []),
   );
@@ -547,6 +635,8 @@ async function approveQr(event) {
 
 async function logout() {
   closeStream();
+  clearInterval(state.confirmPoll);
+  state.confirmPoll = null;
   try {
     await call('POST', '/auth/logout', {}, { retry: false });
   } catch {
@@ -703,18 +793,6 @@ async function resendConfirmation() {
   }
 }
 
-async function recheckConfirmation() {
-  try {
-    state.me = { ...state.me, ...(await call('GET', '/me')).user };
-  } catch (error) {
-    notify(error.message);
-    return;
-  }
-  renderMe();
-  await loadSocial();
-  if (state.me.confirmed_at === null) notify('Not confirmed yet: open the link in the mail.');
-}
-
 function wire() {
   for (const tab of document.querySelectorAll('[data-tab]'))
     tab.addEventListener('click', () => selectTab(tab.dataset.tab));
@@ -733,14 +811,36 @@ function wire() {
   $('#add-contact-form').addEventListener('submit', addContact);
   $('#qr-approve-form').addEventListener('submit', approveQr);
   $('#resend').addEventListener('click', resendConfirmation);
-  $('#recheck').addEventListener('click', recheckConfirmation);
+  $('#forgot-link').addEventListener('click', () => {
+    $('#forgot-form').email.value = $('#login-form').email.value;
+    selectTab('forgot');
+  });
+  $('#forgot-form').addEventListener('submit', submitForgot);
+  $('#reset-form').addEventListener('submit', submitReset);
+  for (const back of document.querySelectorAll('[data-back]'))
+    back.addEventListener('click', () => selectTab('login'));
+  $('#notice-close').addEventListener('click', () => ($('#notice').hidden = true));
 }
 
 async function start() {
   wire();
   const params = new URLSearchParams(location.search);
   if (params.get('email_confirmed') === '1') notify('Email address confirmed.');
-  if (params.get('error') === 'invalid_token') notify('That confirmation link is unknown, used or expired.');
+  if (params.get('error') === 'invalid_token')
+    notify(
+      'That confirmation link is not valid any more. Log in and choose "Resend the link" for a new one.',
+    );
+  if (params.get('error') === 'invalid_email')
+    notify('That address is used by another account now: it was not confirmed for yours.');
+  state.resetToken = params.get('password_reset_token');
+  if (state.resetToken) {
+    // The mailed reset link: the new-password form, whoever is logged in in this tab.
+    hideResetToken();
+    saveSession(null); // The reset ends every session of the account anyway.
+    showGuest();
+    selectTab('reset');
+    return;
+  }
   const saved = sessionStorage.getItem(STORAGE_KEY);
   if (saved) {
     state.session = JSON.parse(saved);

@@ -1,5 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsDefined, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 
 /** PATCH /me: a field that is missing or null is left unchanged. */
@@ -60,7 +60,8 @@ export class UpdateMeDto {
 }
 
 export class SearchUsersQuery {
-  @ApiPropertyOptional({ description: 'Nick prefix, at least 2 characters, case-insensitive.' })
+  @ApiProperty({ description: 'Nick prefix, at least 2 characters, case-insensitive.' })
+  @IsDefined({ message: 'nick is required' })
   @IsString()
   @MaxTextLength(64)
   nick: string;
