@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -15,6 +16,9 @@ import { DevicesModule } from './devices/devices.module.js';
 import { BusModule } from './bus/bus.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { Metrics } from './metrics/metrics.service.js';
+import { countingQueryErrors } from './metrics/query-error-counter.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { QrLoginModule } from './qr-login/qr-login.module.js';
@@ -33,11 +37,13 @@ export class AppModule implements OnApplicationShutdown {
       imports: [
         ConfigModule.forRoot(config),
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(config),
+          inject: [Metrics],
+          useFactory: (metrics: Metrics) => countingQueryErrors(dataSourceOptions(config), metrics),
           dataSourceFactory: (options) => openDataSource(options as DataSourceOptions),
         }),
         ScheduleModule.forRoot(),
         CommonModule,
+        MetricsModule,
         RedisModule,
         BusModule,
         UsersModule,
@@ -51,6 +57,7 @@ export class AppModule implements OnApplicationShutdown {
         SseModule,
         QrLoginModule,
         DemoModule,
+        AccountModule,
         RpcModule,
         HealthModule,
       ],

@@ -11,6 +11,8 @@ import { checkJsonBytes } from './common/request-body.guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
 import { createRootLogger, NestLogger, requestLogger } from './logging.js';
+import { httpMetrics, metricsEndpoint } from './metrics/http-metrics.js';
+import { Metrics } from './metrics/metrics.service.js';
 
 /** JSON bodies up to 4 MB: a 2 MB image as base64 fits (the limit). */
 export const JSON_BODY_LIMIT = '4mb';
@@ -26,6 +28,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   configureServer(app.getHttpServer() as Server, config);
   // First, so the request's id and logger are there for everything after it.
   app.use(requestLogger(logger));
+  const metrics = app.get(Metrics);
+  app.use(httpMetrics(metrics));
+  if (config.metricsPort === null) app.use(metricsEndpoint(metrics, config.metricsToken));
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
   app.disable('x-powered-by');

@@ -47,8 +47,8 @@ function decodeQueryText(text: string): string {
   return unescape(text.replace(/\+/g, ' '));
 }
 
-/** Requests not worth a line each: load balancers poll these every few seconds. */
-const QUIET_PATHS = new Set(['/health', '/health/ready']);
+/** Requests not worth a line each: load balancers and Prometheus poll these every few seconds. */
+const QUIET_PATHS = new Set(['/health', '/health/ready', '/metrics']);
 
 /**
  * The one pino logger of an application: JSON lines on stdout, secrets kept out of every line.

@@ -71,7 +71,7 @@ export class AuthService {
       throw error;
     });
     if (!opened) return { user: await this.records.own(user) };
-    this.announceLogin(opened.session.userId, opened.session.id, client);
+    this.announceLogin(opened.session.userId, opened.session.id, client, 'password');
     return {
       user: await this.records.own(user, opened.authToken),
       ...this.sessions.issueAccessToken(opened.session, false),
@@ -102,7 +102,7 @@ export class AuthService {
 
   /** Confirms the address a confirmation link was sent to: the first address, or a new one. */
   async confirmEmail(token: string): Promise<void> {
-    const confirmedUserId = await this.dataSource.transaction(async (manager) => {
+    const confirmed = await this.dataSource.transaction(async (manager) => {
       const row = await this.emailTokens.consume(manager, token, 'confirm_email').catch(async (error) => {
         // A link clicked again after it confirmed its address (or once the address was confirmed
         // otherwise): the address is confirmed, and that is what the person wants to hear.
@@ -120,17 +120,20 @@ export class AuthService {
           pendingEmail: null,
           confirmedAt: user.confirmedAt ?? now,
         });
-        return user.id;
+        return { userId: user.id, email: user.pendingEmail, changed: true, first: false };
       }
       if (emailKey(user.email) !== emailKey(row.email)) {
         throw new AppError('invalid_token', 'this link confirms an address the account no longer uses');
       }
       if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
-      return user.id;
+      return { userId: user.id, email: user.email, changed: false, first: user.confirmedAt === null };
     });
-    if (confirmedUserId !== null) {
-      await this.emailTokens.confirmationArrived(confirmedUserId);
-      this.events.emit('user.updated', { userId: confirmedUserId });
+    if (confirmed === null) return;
+    await this.emailTokens.confirmationArrived(confirmed.userId);
+    this.events.emit('user.updated', { userId: confirmed.userId });
+    if (confirmed.changed || confirmed.first) {
+      const { userId, email, changed } = confirmed;
+      this.events.emit('auth.email_confirmed', { userId, email, changed });
     }
   }
 
@@ -203,9 +206,18 @@ export class AuthService {
         const user = session ? await this.users.findById(session.userId) : null;
         return session && user ? { session, user } : null;
       });
-      if (!found) throw new AppError('auth_failed', 'unknown or revoked auth_token');
+      if (!found) {
+        this.events.emit('auth.login_failed', { userId: null, method: 'auth_token', ...client });
+        throw new AppError('auth_failed', 'unknown or revoked auth_token');
+      }
       const { session, user } = found;
       this.sessions.touch(session.id);
+      this.events.emit('auth.logged_in', {
+        userId: user.id,
+        sessionId: session.id,
+        method: 'auth_token',
+        ...client,
+      });
       return {
         user: await this.records.own(user, credentials.authToken),
         ...this.sessions.issueAccessToken(session, user.confirmedAt !== null),
@@ -213,11 +225,15 @@ export class AuthService {
     }
 
     const user = await this.passwords.login(credentials.email, credentials.password, client);
-    if (!user) throw new AppError('auth_failed');
+    if (!user) {
+      const known = await this.users.findByEmail(credentials.email);
+      this.events.emit('auth.login_failed', { userId: known?.id ?? null, method: 'password', ...client });
+      throw new AppError('auth_failed');
+    }
     const opened = await this.dataSource.transaction((manager) =>
       this.sessions.create(manager, { userId: user.id, ...client }),
     );
-    this.announceLogin(user.id, opened.session.id, client);
+    this.announceLogin(user.id, opened.session.id, client, 'password');
     return {
       user: await this.records.own(user, opened.authToken),
       ...this.sessions.issueAccessToken(opened.session, user.confirmedAt !== null),
@@ -247,7 +263,7 @@ export class AuthService {
       return this.sessions.create(manager, { userId, ...client });
     });
     if (!opened) return null;
-    this.announceLogin(userId, opened.session.id, client);
+    this.announceLogin(userId, opened.session.id, client, 'qr');
     return {
       user: await this.records.own(user, opened.authToken),
       ...this.sessions.issueAccessToken(opened.session, user.confirmedAt !== null),
@@ -259,7 +275,25 @@ export class AuthService {
     this.events.emit('auth.logged_out', { userId, sessionId, deviceToken });
   }
 
-  private announceLogin(userId: number, sessionId: number, client: ClientInfo): void {
+  /**
+   * Checks the user's own password outside login (account deletion): a wrong one counts among the
+   * failed password checks of that email and address, and is `invalid_password`.
+   */
+  async checkCurrentPassword(userId: number, password: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.getById(userId);
+    if (!(await this.passwords.isCurrentPassword(user, password, client))) {
+      this.events.emit('auth.login_failed', { userId, method: 'current_password', ...client });
+      throw new AppError('invalid_password');
+    }
+  }
+
+  private announceLogin(
+    userId: number,
+    sessionId: number,
+    client: ClientInfo,
+    method: 'password' | 'qr',
+  ): void {
     this.events.emit('auth.session_created', { userId, sessionId, ...client, at: this.clock.now() });
+    this.events.emit('auth.logged_in', { userId, sessionId, method, ...client });
   }
 }

@@ -10,6 +10,7 @@ import { type DomainEvents } from '../bus/domain-events.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { RedisService } from '../bus/redis.service.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { User } from '../users/user.entity.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -51,7 +52,7 @@ describe('BlockingService', () => {
     const { config } = keepJwtSecret(loadConfig(environment.vars));
     dataSource = await new DataSource({ ...dataSourceOptions(config), logger: recordingLogger }).initialize();
     // In-process bus: the cache of UsersService is dropped within this process only.
-    const clusterBus = new ClusterBus(new RedisService({ ...config, redisUrl: null }));
+    const clusterBus = new ClusterBus(new RedisService({ ...config, redisUrl: null }, new Metrics()));
     users = new UsersService(dataSource.getRepository(User), clock, clusterBus);
     await users.onModuleInit();
     bus = new EventBus();

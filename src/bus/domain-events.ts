@@ -12,10 +12,35 @@ export interface DomainEvents {
     ip: string | null;
     at: Date;
   };
+  /** A login succeeded: a new session (password, QR) or an access token for one (auth token). */
+  'auth.logged_in': {
+    userId: number;
+    sessionId: number;
+    method: 'password' | 'auth_token' | 'qr';
+    userAgent: string | null;
+    ip: string | null;
+  };
+  /** A login or password check was refused; `userId` when the email named a user. */
+  'auth.login_failed': {
+    userId: number | null;
+    method: 'password' | 'auth_token' | 'current_password';
+    userAgent: string | null;
+    ip: string | null;
+  };
   /** A session was ended by logout; `deviceToken` is the push token the device gave up, if any. */
   'auth.logged_out': { userId: number; sessionId: number; deviceToken: string | null };
+  /** Sessions were ended by their owner (one, or all but the calling one). */
+  'auth.sessions_ended': { userId: number; sessionIds: number[] };
+  /** The user asked to move their account to a new address (it changes once that is confirmed). */
+  'auth.email_change_requested': { userId: number; email: string };
+  /** A confirmation link was used: the first address (`changed` false) or a new one now in force. */
+  'auth.email_confirmed': { userId: number; email: string; changed: boolean };
   /** The password was changed (profile) or reset (mail link). */
   'auth.password_changed': { userId: number; via: 'update' | 'reset' };
+  /** A device token was registered; `movedFrom` the user who held it until now. */
+  'devices.registered': { userId: number; device: string; movedFrom: number | null };
+  /** The account is gone (account); `friendIds` were its friends when it went. */
+  'account.deleted': { userId: number; friendIds: number[] };
   /** Some field of the user's record changed; listeners send the fresh records. */
   'user.updated': { userId: number };
   /** `userId` added `contactId` to their contacts (profile); once per pair an hour, however often re-added. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Redis } from 'ioredis';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.service.js';
 
 /** The Redis connections of this instance, when REDIS_URL is set; null otherwise (in-process mode). */
 @Injectable()
@@ -11,7 +12,10 @@ export class RedisService implements OnApplicationShutdown {
   readonly prefix: string;
   private readonly connections: Redis[] = [];
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     this.prefix = config.redisPrefix;
     this.client = config.redisUrl ? this.connect('main') : null;
   }
@@ -39,6 +43,7 @@ export class RedisService implements OnApplicationShutdown {
     });
     let reported = false;
     connection.on('error', (error: Error) => {
+      this.metrics.redisErrors.inc();
       if (!reported) this.logger.error(`Redis ${name} connection: ${error.message}`);
       reported = true;
     });

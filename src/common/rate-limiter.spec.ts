@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RedisService } from '../bus/redis.service.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { Clock } from './clock.js';
 import { AppError } from './errors.js';
 import { type Limit, RateLimiter } from './rate-limiter.js';
@@ -13,9 +14,12 @@ class TestClock extends Clock {
 }
 
 const { redisUrl } = loadConfig();
-const inProcess = () => new RedisService({ redisUrl: null, redisPrefix: 'x:' } as AppConfig);
+const inProcess = () => new RedisService({ redisUrl: null, redisPrefix: 'x:' } as AppConfig, new Metrics());
 const inRedis = () =>
-  new RedisService({ redisUrl, redisPrefix: `test:${randomBytes(5).toString('hex')}:` } as AppConfig);
+  new RedisService(
+    { redisUrl, redisPrefix: `test:${randomBytes(5).toString('hex')}:` } as AppConfig,
+    new Metrics(),
+  );
 
 const stores: [string, () => RedisService][] = [['in process', inProcess]];
 if (redisUrl) stores.push(['in Redis', inRedis]);

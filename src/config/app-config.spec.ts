@@ -23,6 +23,14 @@ describe('configuration', () => {
     expect(config.bodyTimeoutSeconds).toBe(30);
     expect(config.maxStreamsPerUser).toBe(20);
     expect(config.registrationsPerHour).toBe(10);
+    expect(config.metricsToken).toBeNull();
+    expect(config.metricsPort).toBeNull();
+  });
+
+  it('reads the metrics token and port', () => {
+    const config = loadConfig({ METRICS_TOKEN: 'scrape-me-please-0123', METRICS_PORT: '9464' });
+    expect(config.metricsToken).toBe('scrape-me-please-0123');
+    expect(config.metricsPort).toBe(9464);
   });
 
   it.each([
@@ -66,6 +74,9 @@ describe('configuration', () => {
     [{ REGISTRATIONS_PER_HOUR: '0' }, /REGISTRATIONS_PER_HOUR/],
     [{ KEEP_ALIVE_SECONDS: '600' }, /KEEP_ALIVE_SECONDS must be a whole number from 1 to 290/],
     [{ MAX_CONNECTIONS: '-1' }, /MAX_CONNECTIONS/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be 16 to 200/],
+    [{ METRICS_PORT: '0' }, /METRICS_PORT must be a whole number from 1 to 65535/],
+    [{ METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT/],
     [{ AVATAR_FETCH_ALLOW_HOSTS: 'images.example, http://x/' }, /AVATAR_FETCH_ALLOW_HOSTS .*"http:\/\/x\/"/],
     [{ AVATAR_FETCH_CA_FILE: '/nonexistent/ca.pem' }, /AVATAR_FETCH_CA_FILE must be a PEM certificate/],
   ])('stops the start with one line naming the bad variable: %o', (env, message) => {

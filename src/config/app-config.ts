@@ -55,6 +55,10 @@ export interface AppConfig {
   maxStreamsPerUser: number;
   /** Registrations one client address may make in an hour. */
   registrationsPerHour: number;
+  /** Bearer token /metrics asks for; null: none (see metricsPort). */
+  metricsToken: string | null;
+  /** Port of a server of its own for /metrics (then not on the main port); null: the main port. */
+  metricsPort: number | null;
   /** Fetching the `https://` avatar URLs given to PATCH /me. */
   avatarFetch: {
     /** Hosts that may resolve to private addresses (refused otherwise). */
@@ -164,6 +168,15 @@ export function loadConfig(env: Env = process.env): EnvConfig {
           return trimmed;
         });
 
+  const metricsToken = read('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,200}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN must be 16 to 200 printable characters without spaces');
+  }
+  const metricsPort = integer('METRICS_PORT', 0, 1, 65535) || null;
+  if (metricsPort !== null && metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT, got ${metricsPort}`);
+  }
+
   return {
     port,
     host: read('HOST') ?? '0.0.0.0',
@@ -198,6 +211,8 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     bodyTimeoutSeconds: integer('BODY_TIMEOUT_SECONDS', 30, 1, 3600),
     maxStreamsPerUser: integer('MAX_STREAMS_PER_USER', 20, 1, 10_000),
     registrationsPerHour: integer('REGISTRATIONS_PER_HOUR', 10, 1, 1_000_000),
+    metricsToken,
+    metricsPort,
     avatarFetch: readAvatarFetch(read),
   };
 }

@@ -72,6 +72,16 @@ export class ContactsService {
     return this.withFriendship(userId, await this.users.findByIds(rows.map((row) => row.contactId)));
   }
 
+  /** Ids of the users who added this user to their contacts, oldest first. */
+  async addedByIdsOf(userId: number): Promise<number[]> {
+    const rows = await this.contacts.find({
+      where: { contactId: userId },
+      select: { userId: true },
+      order: { createdAt: 'ASC' },
+    });
+    return rows.map((row) => row.userId);
+  }
+
   async contactIdsOf(userId: number): Promise<number[]> {
     return (await this.contacts.find({ where: { userId }, select: { contactId: true } })).map(
       (row) => row.contactId,

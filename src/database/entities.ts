@@ -1,3 +1,4 @@
+import { SecurityEvent } from '../account/security-event.entity.js';
 import { EmailToken } from '../auth/email-token.entity.js';
 import { Block } from '../blocking/block.entity.js';
 import { OutboxMail } from '../mail/outbox-mail.entity.js';
@@ -23,4 +24,5 @@ export const ENTITIES = [
   SseCode,
   QrLogin,
   EventIdEpoch,
+  SecurityEvent,
 ];

@@ -4,6 +4,7 @@ import { In, LessThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { uniqueViolation } from '../database/errors.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { type DeviceRecord, toDeviceRecord } from './device-record.js';
 import { DEVICE_TOKEN_RULE, isNotificationService, parseDeviceToken, tokenPrefix } from './device-token.js';
 import { Device } from './device.entity.js';
@@ -22,6 +23,7 @@ export class DevicesService {
   constructor(
     @InjectRepository(Device) private readonly devices: Repository<Device>,
     private readonly clock: Clock,
+    private readonly events: EventBus,
   ) {}
 
   /** Registers a token for the user; a token another user holds moves to this one. */
@@ -59,6 +61,11 @@ export class DevicesService {
     await this.forgetBeyondLimit(userId);
     const device = await this.devices.findOneBy({ token });
     if (!device) throw new AppError('not_found', 'the device was removed at the same moment');
+    this.events.emit('devices.registered', {
+      userId,
+      device: tokenPrefix(token),
+      movedFrom: moved && existing && existing.userId !== userId ? existing.userId : null,
+    });
     // Another user may have registered the phone right after (the last one holds it): this
     // registration still happened, and is answered as made.
     return { device: toDeviceRecord({ ...device, ...fields }), created: true };

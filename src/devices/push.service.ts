@@ -12,6 +12,7 @@ import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { type AppConfig, type ApnsConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { describeFailure, judgeFailure, MAX_RETRIES, retryDelayMs } from './apns-answers.js';
 import { apnsEndpoint, apnsNotification, apnsProviderOptions } from './apns-provider.js';
 import { tokenPrefix } from './device-token.js';
@@ -44,6 +45,7 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     private readonly devices: DevicesService,
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {
     this.apns = config.apns;
     this.keyRefusals = new LogThrottle(clock);
@@ -106,11 +108,14 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     );
     const what = `push ${message.event} to user ${userId}${retry > 0 ? ` (retry ${retry} of ${MAX_RETRIES})` : ''}`;
     this.logger.log(`${what}: ${sent.length} of ${tokens.length} device(s) accepted`);
+    if (sent.length > 0) this.metrics.pushes.labels('accepted').inc(sent.length);
 
     const again: ResponseFailure[] = [];
     for (const failure of failed) {
       const device = `device ${tokenPrefix(failure.device)}`;
-      switch (judgeFailure(failure)) {
+      const verdict = judgeFailure(failure);
+      this.metrics.pushes.labels(verdict === 'retry' && retry >= MAX_RETRIES ? 'given_up' : verdict).inc();
+      switch (verdict) {
         case 'dead_token':
           if (await this.devices.removeDead(failure.device, sentAt)) {
             this.logger.log(`${what}: ${device} removed, APNs answered ${describeFailure(failure)}`);

@@ -35,6 +35,7 @@ export class FanoutService implements OnModuleInit {
     this.events.on('blocking.unblocked', ({ blockerId, blockedId }) =>
       this.blockChanged('unblocked', blockerId, blockedId),
     );
+    this.events.on('account.deleted', ({ userId, friendIds }) => this.userDeleted(userId, friendIds));
   }
 
   /** The user gets the own record; friends the public record. */
@@ -74,6 +75,14 @@ export class FanoutService implements OnModuleInit {
     if (!user) return;
     const data = JSON.stringify({ user: await this.records.public(user, contactId) });
     await this.gateway.deliver([{ userId: contactId, event: 'contact_added', data }]);
+  }
+
+  /** The friends of a deleted account (as they were when it went) drop it from their lists. */
+  async userDeleted(userId: number, friendIds: number[]): Promise<void> {
+    const data = JSON.stringify({ user_id: userId });
+    await this.gateway.deliver(
+      friendIds.map((friendId) => ({ userId: friendId, event: 'user_deleted', data })),
+    );
   }
 
   /** Both sides learn of a block or unblock, each with the other's id. */

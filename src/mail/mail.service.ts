@@ -5,6 +5,7 @@ import { EntityManager, IsNull, LessThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { createMailTransport, type MailMessage, type MailTransport } from './mail.transport.js';
 import { OutboxMail } from './outbox-mail.entity.js';
 
@@ -35,9 +36,13 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
     @InjectRepository(OutboxMail) private readonly outbox: Repository<OutboxMail>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.setSource('mailOutboxDepth', () =>
+      this.outbox.countBy({ sentAt: IsNull(), failedAt: IsNull() }),
+    );
     this.transport = createMailTransport(this.config);
     this.logger.log(`mail goes to ${this.transport.description}`);
   }
@@ -56,6 +61,11 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
       lastError: null,
       createdAt: now,
     });
+  }
+
+  /** Drops every mail, sent or not, to these addresses (account deletion), in the caller's transaction. */
+  async forgetMailTo(manager: EntityManager, addresses: string[]): Promise<void> {
+    for (const address of addresses) await manager.delete(OutboxMail, { toAddress: address });
   }
 
   @Interval('mail-delivery', 500)
@@ -100,9 +110,11 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
         now,
       );
       await this.outbox.update({ id: mail.id }, { sentAt: this.clock.now(), lastError: null, ...NO_BODY });
+      this.metrics.mailsDelivered.inc();
       this.logger.log({ mailId: mail.id, attempts }, `mail ${mail.id} "${mail.subject}" delivered`);
     } catch (error) {
       const message = (error as Error).message.slice(0, 500);
+      this.metrics.mailFailures.labels(String(attempts >= MAX_ATTEMPTS)).inc();
       if (attempts >= MAX_ATTEMPTS) {
         await this.outbox.update(
           { id: mail.id },

@@ -26,6 +26,6 @@ import { ProfileService } from './profile.service.js';
   ],
   controllers: [MeController, UsersController, AvatarsController, ContactsController],
   providers: [ProfileService, AvatarsService, ContactsService],
-  exports: [ContactsService, ProfileService],
+  exports: [ContactsService, ProfileService, AvatarsService],
 })
 export class ProfileModule {}

@@ -119,6 +119,9 @@ export class ProfileService {
     await this.sessions.announce(ended);
     await this.avatars.forget(oldImages);
     if (changes.passwordHash) this.events.emit('auth.password_changed', { userId, via: 'update' });
+    if (changes.pendingEmail) {
+      this.events.emit('auth.email_change_requested', { userId, email: changes.pendingEmail });
+    }
     if (Object.keys(changes).length > 0) this.events.emit('user.updated', { userId });
     return this.me(userId, sessionId);
   }

@@ -1,3 +1,4 @@
+import { DeleteMeDto } from '../account/dto/account.dto.js';
 import { UserIdDto } from '../blocking/dto/block-user.dto.js';
 import { CredentialsDto, EmailDto, LogoutDto, RegisterDto, ResetPasswordDto } from '../auth/dto/auth.dto.js';
 import { RegisterDeviceDto } from '../devices/dto/register-device.dto.js';
@@ -59,6 +60,7 @@ export const RPC_METHODS = {
   logout: { rest: 'POST /auth/logout', access: 'user', dto: LogoutDto, result: '{}' },
   update_me: { rest: 'PATCH /me', access: 'user', dto: UpdateMeDto, result: '{user}' },
   me: { rest: 'GET /me', access: 'user', dto: NoArgumentsDto, result: '{user}' },
+  delete_me: { rest: 'DELETE /me', access: 'user', dto: DeleteMeDto, result: '{}' },
   get_user: { rest: 'GET /users/:id', access: 'public', readsCaller: true, dto: UserIdDto, result: '{user}' },
   set_status: { rest: 'PUT /me/status', access: 'user', dto: SetStatusDto, result: '{user}' },
   api_create_sse_auth_code: {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountModule } from '../account/account.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
@@ -11,7 +12,15 @@ import { RpcService } from './rpc.service.js';
 // Owns nothing but a route: POST /rpc/:method calls the feature modules' services by the seed's
 // method names, for existing clients. No rule lives here.
 @Module({
-  imports: [AuthModule, ProfileModule, PresenceModule, BlockingModule, DevicesModule, SessionsModule],
+  imports: [
+    AccountModule,
+    AuthModule,
+    ProfileModule,
+    PresenceModule,
+    BlockingModule,
+    DevicesModule,
+    SessionsModule,
+  ],
   controllers: [RpcController],
   providers: [RpcService],
 })

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AccountService } from '../account/account.service.js';
+import type { DeleteMeDto } from '../account/dto/account.dto.js';
 import { AuthService, type ClientInfo } from '../auth/auth.service.js';
 import { credentialsFrom } from '../auth/credentials.js';
 import type {
@@ -40,6 +42,7 @@ export class RpcService {
     private readonly devices: DevicesService,
     private readonly sseCodes: SseCodesService,
     private readonly confirmation: ConfirmationGate,
+    private readonly account: AccountService,
   ) {
     const ok = {};
     this.handlers = {
@@ -60,6 +63,10 @@ export class RpcService {
         user: await this.profile.update(u.userId, u.sessionId, a, client),
       }),
       me: async (_a, u) => ({ user: await this.profile.me(u.userId, u.sessionId) }),
+      delete_me: async (a: DeleteMeDto, u, client) => (
+        await this.account.delete(u.userId, u.sessionId, a.current_password, client),
+        ok
+      ),
       get_user: async (a: UserIdDto, u) => ({
         user: await this.profile.publicUser(a.user_id, u?.userId ?? null),
       }),

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AllowUnconfirmed, type AuthUser, CurrentUser } from '../common/auth.decorators.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('tokens')
@@ -9,7 +10,10 @@ import { SessionsService } from './sessions.service.js';
 @AllowUnconfirmed()
 @Controller('tokens/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly events: EventBus,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'My open sessions; `current` marks the calling one' })
@@ -22,6 +26,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'End one of my sessions; its access tokens stop working at once' })
   async end(@CurrentUser() user: AuthUser, @Param('id', PositiveIntPipe) id: number) {
     await this.sessions.end(user.userId, id);
+    this.events.emit('auth.sessions_ended', { userId: user.userId, sessionIds: [id] });
     return {};
   }
 
@@ -29,7 +34,8 @@ export class SessionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'End every session but the calling one' })
   async endOthers(@CurrentUser() user: AuthUser) {
-    await this.sessions.endAll(user.userId, user.sessionId);
+    const ended = await this.sessions.endAll(user.userId, user.sessionId);
+    if (ended.length > 0) this.events.emit('auth.sessions_ended', { userId: user.userId, sessionIds: ended });
     return {};
   }
 }

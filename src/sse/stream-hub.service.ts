@@ -5,6 +5,7 @@ import { AppError } from '../common/errors.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
@@ -24,6 +25,8 @@ const STREAM_RETRY_AFTER_SECONDS = 30;
 interface DeliveryBatch {
   payloads: [string, string][];
   items: [number, number, number][];
+  /** When the events were raised (epoch ms), for the fan-out latency. */
+  at?: number;
 }
 
 interface Connection {
@@ -60,9 +63,12 @@ export class StreamHub implements OnModuleInit {
     private readonly presence: PresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsService,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.metrics.setSource('sseStreamsOpen', () => this.streamCount);
+    this.metrics.setSource('presenceOnlineUsers', () => this.connections.size);
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
     await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
     this.sessions.onEnded((ids) => this.closeSessions(ids));
@@ -71,6 +77,7 @@ export class StreamHub implements OnModuleInit {
   /** Sends events to users' streams on every instance. */
   async deliver(events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const at = Date.now();
     const ids = await this.log.append(events);
     const payloads: DeliveryBatch['payloads'] = [];
     // Keyed by the strings themselves: one serialised payload is one string object, hashed once.
@@ -85,7 +92,7 @@ export class StreamHub implements OnModuleInit {
       }
       return [event.userId, ids[n], index];
     });
-    await this.bus.publish(DELIVER_CHANNEL, { payloads, items } satisfies DeliveryBatch);
+    await this.bus.publish(DELIVER_CHANNEL, { payloads, items, at } satisfies DeliveryBatch);
   }
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
@@ -129,8 +136,11 @@ export class StreamHub implements OnModuleInit {
       // With the latest id, so the next reconnect resumes from here instead of asking again.
       last = await this.log.lastId(userId);
       stream.send('resync', '{}', last);
+      this.metrics.sseResyncs.inc();
     } else {
       for (const event of replay.events) stream.send(event.event, event.data, event.id);
+      this.metrics.sseReplays.inc();
+      this.metrics.sseEventsDelivered.inc(replay.events.length);
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
@@ -163,6 +173,7 @@ export class StreamHub implements OnModuleInit {
   }
 
   private writeLocal(batch: DeliveryBatch): void {
+    let written = 0;
     for (const [userId, id, index] of batch.items) {
       const set = this.connections.get(userId);
       if (!set) continue;
@@ -172,7 +183,11 @@ export class StreamHub implements OnModuleInit {
         if (connection.pending) connection.pending.push([id, event, data]);
         else connection.stream.write(message);
       }
+      written += set.size;
     }
+    if (written === 0) return;
+    this.metrics.sseEventsDelivered.inc(written);
+    if (batch.at !== undefined) this.metrics.sseFanoutSeconds.observe((Date.now() - batch.at) / 1000);
   }
 
   private closeRevoked({ userId, nonce }: SseCodeRevoked): void {

@@ -164,6 +164,12 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
     }
   }
 
+  /** Deletes the user; every row that belongs to them goes with it (foreign keys cascade). */
+  async remove(manager: EntityManager, userId: number): Promise<void> {
+    await manager.delete(User, { id: userId });
+    this.changed(manager, userId);
+  }
+
   afterTransactionCommit(event: TransactionCommitEvent): void {
     this.transactionEnded(event);
   }

@@ -10,6 +10,7 @@ import { EventIdEpochs1763900041000 } from './1763900041000-event-id-epochs.js';
 import { SseCodesPerSession1763900050000 } from './1763900050000-sse-codes-per-session.js';
 import { DerivedAuthTokens1763900051000 } from './1763900051000-derived-auth-tokens.js';
 import { QrApprovingSession1763900052000 } from './1763900052000-qr-approving-session.js';
+import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   SseCodesPerSession1763900050000,
   DerivedAuthTokens1763900051000,
   QrApprovingSession1763900052000,
+  SecurityEvents1763900060000,
 ];

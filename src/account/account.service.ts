@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuthService, type ClientInfo } from '../auth/auth.service.js';
+import { BlockingService } from '../blocking/blocking.service.js';
+import { Clock } from '../common/clock.js';
+import { AppError } from '../common/errors.js';
+import { RateLimiter } from '../common/rate-limiter.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { MailService } from '../mail/mail.service.js';
+import { noticeMail } from '../mail/templates.js';
+import { AvatarsService } from '../avatars/avatars.service.js';
+import { ContactsService } from '../contacts/contacts.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { UserRecordsService } from '../users/user-records.service.js';
+import { UsersService } from '../users/users.service.js';
+import { ActivityService } from './activity.service.js';
+
+/** One export a minute per user: it reads everything the service holds about them. */
+const EXPORT_WINDOW_SECONDS = 60;
+/** Without a usable password, deletion needs a session opened this recently. */
+const FRESH_LOGIN_MS = 5 * 60_000;
+
+/** The user's own account as a whole: the export of everything held about them, and deletion. */
+@Injectable()
+export class AccountService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly records: UserRecordsService,
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+    private readonly contacts: ContactsService,
+    private readonly blocking: BlockingService,
+    private readonly devices: DevicesService,
+    private readonly avatars: AvatarsService,
+    private readonly mail: MailService,
+    private readonly activity: ActivityService,
+    private readonly limiter: RateLimiter,
+    private readonly events: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Everything the service holds about the user, as one JSON document. */
+  async export(userId: number, sessionId: number, client: ClientInfo) {
+    await this.limiter.take(
+      [{ key: `export:${userId}`, max: 1, windowSeconds: EXPORT_WINDOW_SECONDS }],
+      'one export a minute',
+    );
+    const user = await this.users.getById(userId);
+    const [own, contacts, addedBy, blocked, blockers, sessions, devices] = await Promise.all([
+      this.records.own(user),
+      this.contacts.list(userId),
+      this.contacts.addedByIdsOf(userId),
+      this.blocking.blockedBy(userId),
+      this.blocking.blockersOf(userId),
+      this.sessions.list(userId, sessionId),
+      this.devices.list(userId),
+    ]);
+    await this.activity.record({ userId, type: 'account_exported', ...client });
+    const addedByUsers = await this.records.publicMany(await this.users.findByIds(addedBy), userId);
+    return {
+      exported_at: this.clock.now().toISOString(),
+      user: { ...own, auth_token: undefined },
+      contacts,
+      added_me: addedByUsers,
+      blocks: { blocked_by_me: blocked, blocked_me: blockers },
+      sessions,
+      devices,
+      activity: await this.activity.all(userId),
+    };
+  }
+
+  /**
+   * Deletes the account in one transaction: the user row and, by cascading foreign keys, the
+   * avatar images, contacts and blocks both ways, devices, SSE codes, sessions, QR logins and mail
+   * tokens; the mails still held for the addresses. Its sessions end as a logout ends them (their
+   * access tokens and streams die on every instance) and friends get `user_deleted`.
+   */
+  async delete(
+    userId: number,
+    sessionId: number,
+    currentPassword: string | undefined,
+    client: ClientInfo,
+  ): Promise<void> {
+    const user = await this.users.getById(userId);
+    if ((await this.users.passwordHash(userId)) !== null) {
+      if (currentPassword === undefined) {
+        throw new AppError('invalid_password', 'current_password is needed to delete the account');
+      }
+      await this.auth.checkCurrentPassword(userId, currentPassword, client);
+    } else {
+      const current = (await this.sessions.list(userId, sessionId)).find((session) => session.current);
+      if (!current || this.clock.nowMs() - Date.parse(current.created_at) > FRESH_LOGIN_MS) {
+        throw new AppError('unauthorized', 'log in again (within 5 minutes) to delete the account');
+      }
+    }
+    const [friendIds, images] = await Promise.all([
+      this.contacts.friendIdsOf(userId),
+      this.avatars.keysOf(userId),
+    ]);
+    const addresses = [user.email, ...(user.pendingEmail ? [user.pendingEmail] : [])];
+
+    const ended = await this.dataSource.transaction(async (manager) => {
+      const ended = await this.sessions.endAll(userId, null, manager);
+      await this.activity.record({ userId, type: 'account_deleted', ...client }, manager);
+      await this.activity.pseudonymise(manager, userId);
+      await this.mail.forgetMailTo(manager, addresses);
+      await this.users.remove(manager, userId);
+      await this.mail.enqueue(
+        manager,
+        noticeMail({
+          to: user.email,
+          subject: 'Your Unichat account is deleted',
+          body:
+            'Your Unichat account and everything it held (profile, avatar, contacts, blocks, devices and ' +
+            'sessions) have been deleted, as you asked. This address and your nick are free again. A record ' +
+            'of the account’s security events is kept 90 days, with network addresses replaced by a ' +
+            'one-way code, and then removed.',
+        }),
+      );
+      return ended;
+    });
+    // Every instance drops the sessions' access tokens and closes the streams they opened.
+    await this.sessions.announce(ended);
+    await this.avatars.forget(images);
+    this.events.emit('account.deleted', { userId, friendIds });
+  }
+}
