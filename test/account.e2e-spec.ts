@@ -135,7 +135,31 @@ describe(`the user's account${SEVERAL ? ' (two instances)' : ''}`, () => {
       const waiting = await a.http().delete('/api/v1/me').set(ann.auth).send({ current_password: PASSWORD });
       expect(waiting.status).toBe(429);
       expect(waiting.body.error.code).toBe('please_wait');
+      // The same count as a login's: the right password at the login waits too.
+      const login = await a.http().post('/api/v1/auth/login').send({ email: ann.email, password: PASSWORD });
+      expect(login.status).toBe(429);
       await a.http().get('/api/v1/me').set(ann.auth).expect(200);
+    });
+
+    it("refuses a deleted account's unexpired access token after a restart, as unauthorized", async () => {
+      const ann = await createUser(a);
+      await a.http().delete('/api/v1/me').set(ann.auth).send({ current_password: PASSWORD }).expect(200);
+      // A new instance of the deployment has never seen the token: it asks the database.
+      const restarted = await startApp(environment);
+      try {
+        for (const call of [
+          restarted.http().get('/api/v1/me'),
+          restarted.http().patch('/api/v1/me').send({ status_message: 'still here?' }),
+          restarted.http().get('/api/v1/me/export'),
+          restarted.http().delete('/api/v1/me').send({ current_password: PASSWORD }),
+        ]) {
+          const answer = await call.set(ann.auth);
+          expect(answer.status).toBe(401);
+          expect(answer.body.error.code).toBe('unauthorized');
+        }
+      } finally {
+        await restarted.close();
+      }
     });
 
     it('is the RPC method delete_me', async () => {

@@ -49,11 +49,11 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * My SSE code for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)
+     * The SSE code of this session for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)
      * @description Answers 200, not 201: it returns the existing code when there is one (the seed calls it again at each start), so nothing is necessarily created.
      */
     post: operations['sseCode_create'];
-    /** Revoke my SSE code; streams opened with it close (seed: api_delete_sse_auth_code) */
+    /** Revoke the SSE code of this session; streams opened with it close (seed: api_delete_sse_auth_code) */
     delete: operations['sseCode_revoke'];
     options?: never;
     head?: never;
@@ -320,7 +320,11 @@ export interface paths {
     get: operations['me_me'];
     put?: never;
     post?: never;
-    delete?: never;
+    /**
+     * Delete my account with current_password: profile, avatar, contacts and blocks both ways, devices, sessions and codes go; my streams close; friends get user_deleted; email and nick become free.
+     * @description Needs `current_password`; an account without a password needs a session opened in the last 5 minutes (else `401 unauthorized`). A wrong password counts among the failed password checks of the address (then `429 please_wait`).
+     */
+    delete: operations['account_deleteMe'];
     options?: never;
     head?: never;
     /** Update my profile, all fields or none (seed: update_me) */
@@ -533,6 +537,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/me/activity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My security events, newest first: logins (method, address, user agent), failed logins, logouts, ended sessions, password and email changes, devices, exports. Kept 90 days. Page with before_id. */
+    get: operations['account_activityPage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Everything the service holds about me as one JSON document: own record, avatar URLs, contacts and who added me, blocks both ways, sessions, devices, security activity. One a minute. */
+    get: operations['account_export'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -721,6 +759,26 @@ export interface paths {
      * @description Stands for `GET /me`: the same rules and error codes; success is always 200.
      */
     post: operations['rpc_me'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/delete_me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * DELETE /me by its seed name
+     * @description Stands for `DELETE /me`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_delete_me'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1022,6 +1080,10 @@ export interface components {
       /** @description The key from the scanned `uri` (unichat://qr-login?id=…&key=…). */
       key: string;
     };
+    DeleteMeDto: {
+      /** @description The account password; an account without one needs a login within the last 5 minutes */
+      current_password?: string;
+    };
     /** @description Every failure: the HTTP status plus this envelope. */
     Error: {
       error: {
@@ -1236,6 +1298,68 @@ export interface components {
       /** Format: date-time */
       expires_at: string;
     };
+    SecurityEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @enum {string} */
+      type:
+        | 'login'
+        | 'login_failed'
+        | 'logout'
+        | 'session_ended'
+        | 'password_changed'
+        | 'password_reset'
+        | 'email_confirmed'
+        | 'email_change_requested'
+        | 'email_change_confirmed'
+        | 'device_added'
+        | 'device_moved'
+        | 'account_exported'
+        | 'account_deleted';
+      /** Format: date-time */
+      created_at: string;
+      /** @description The client address the event came from. */
+      ip: string | null;
+      user_agent: string | null;
+      /**
+       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.
+       * @example {
+       *       "method": "password"
+       *     }
+       */
+      details: {
+        [key: string]: unknown;
+      };
+    };
+    /** @description My security events, newest first; kept 90 days. */
+    ActivityPage: {
+      events: components['schemas']['SecurityEvent'][];
+      /**
+       * Format: int32
+       * @description Send as `before_id` for the next page; null on the last page.
+       * @example 290
+       */
+      next_before_id: number | null;
+    };
+    /** @description Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export). */
+    AccountExport: {
+      /** Format: date-time */
+      exported_at: string;
+      user: components['schemas']['OwnUser'];
+      contacts: components['schemas']['Contact'][];
+      /** @description Who has me as a contact. */
+      added_me: components['schemas']['PublicUser'][];
+      blocks: {
+        blocked_by_me: components['schemas']['PublicUser'][];
+        blocked_me: components['schemas']['PublicUser'][];
+      };
+      sessions: components['schemas']['Session'][];
+      devices: components['schemas']['Device'][];
+      activity: components['schemas']['SecurityEvent'][];
+    };
     Health: {
       /** @enum {string} */
       status: 'ok';
@@ -1277,6 +1401,14 @@ export interface components {
     };
     /** @description `blocked` / `unblocked`: to both sides; `user_id` is the other one. */
     BlockEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      user_id: number;
+    };
+    /** @description `user_deleted`: a friend deleted their account; drop them from what you show. */
+    UserDeletedEvent: {
       /**
        * Format: int32
        * @example 290
@@ -1326,6 +1458,13 @@ export interface components {
           /** @enum {string} */
           event: 'blocked' | 'unblocked';
           data: components['schemas']['BlockEvent'];
+        }
+      | {
+          /** @description Absent on QR streams. */
+          id?: string;
+          /** @enum {string} */
+          event: 'user_deleted';
+          data: components['schemas']['UserDeletedEvent'];
         }
       | {
           /** @description Absent on QR streams. */
@@ -3414,6 +3553,102 @@ export interface operations {
       };
     };
   };
+  account_deleteMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DeleteMeDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_password` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_password';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
   me_update: {
     parameters: {
       query?: never;
@@ -4481,6 +4716,7 @@ export interface operations {
        *     | `presence` | `PresenceEvent` |
        *     | `contact_added` | `ContactAddedEvent` |
        *     | `blocked`, `unblocked` | `BlockEvent` |
+       *     | `user_deleted` | `UserDeletedEvent`: a friend deleted their account |
        *     | `resync` | `ResyncEvent` (`{}`): events since `Last-Event-ID` are gone; reload what you show |
        */
       200: {
@@ -4823,6 +5059,179 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  account_activityPage: {
+    parameters: {
+      query?: {
+        /** @description Events older than this one: the `next_before_id` of the page before. */
+        before_id?: number;
+        /** @description Events per page. */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description My security events, newest first; kept 90 days. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ActivityPage'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  account_export: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountExport'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };
@@ -5741,6 +6150,103 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_delete_me: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['DeleteMeDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_password` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_password';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };

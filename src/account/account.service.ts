@@ -62,7 +62,8 @@ export class AccountService {
     const addedByUsers = await this.records.publicMany(await this.users.findByIds(addedBy), userId);
     return {
       exported_at: this.clock.now().toISOString(),
-      user: { ...own, auth_token: undefined },
+      // No secret in a document that may be kept or shared.
+      user: { ...own, auth_token: null },
       contacts,
       added_me: addedByUsers,
       blocks: { blocked_by_me: blocked, blocked_me: blockers },

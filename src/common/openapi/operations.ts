@@ -60,6 +60,7 @@ const EVENT_STREAM_DESCRIPTION = [
   '| `presence` | `PresenceEvent` |',
   '| `contact_added` | `ContactAddedEvent` |',
   '| `blocked`, `unblocked` | `BlockEvent` |',
+  '| `user_deleted` | `UserDeletedEvent`: a friend deleted their account |',
   '| `resync` | `ResyncEvent` (`{}`): events since `Last-Event-ID` are gone; reload what you show |',
 ].join('\n');
 
@@ -206,6 +207,36 @@ export const OPERATIONS: Record<string, OperationContract> = {
       password: {
         summary: 'A new password',
         value: { password: 'Another-horse-43', current_password: 'Correct-horse-42' },
+      },
+    },
+  },
+  'DELETE /me': {
+    status: 200,
+    body: 'Empty',
+    errors: ['invalid_password', 'please_wait'],
+    description:
+      'Needs `current_password`; an account without a password needs a session opened in the last 5 minutes (else `401 unauthorized`). A wrong password counts among the failed password checks of the address (then `429 please_wait`).',
+    requestExamples: {
+      delete: { summary: 'With the password', value: { current_password: 'Correct-horse-42' } },
+    },
+  },
+  'GET /me/export': { status: 200, body: 'AccountExport', errors: ['please_wait'] },
+  'GET /me/activity': {
+    status: 200,
+    body: 'ActivityPage',
+    params: {
+      before_id: {
+        in: 'query',
+        ...PATH_ID,
+        description: 'Events older than this one: the `next_before_id` of the page before.',
+      },
+      limit: {
+        in: 'query',
+        type: 'integer',
+        minimum: 1,
+        maximum: 100,
+        default: 50,
+        description: 'Events per page.',
       },
     },
   },

@@ -201,6 +201,63 @@ export const SCHEMAS = {
     png: { type: 'string', description: 'A data URL (data:image/png;base64,…) of the QR code of `uri`.' },
     expires_at: time(),
   }),
+  SecurityEvent: closed({
+    id: ID,
+    type: {
+      type: 'string',
+      enum: [
+        'login',
+        'login_failed',
+        'logout',
+        'session_ended',
+        'password_changed',
+        'password_reset',
+        'email_confirmed',
+        'email_change_requested',
+        'email_change_confirmed',
+        'device_added',
+        'device_moved',
+        'account_exported',
+        'account_deleted',
+      ],
+    },
+    created_at: time(),
+    ip: nullable({ type: 'string', description: 'The client address the event came from.' }),
+    user_agent: nullable({ type: 'string' }),
+    details: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.',
+      example: { method: 'password' },
+    },
+  }),
+  ActivityPage: {
+    ...closed({
+      events: { type: 'array', items: ref('SecurityEvent') },
+      next_before_id: nullable({
+        ...ID,
+        description: 'Send as `before_id` for the next page; null on the last page.',
+      }),
+    }),
+    description: 'My security events, newest first; kept 90 days.',
+  },
+  AccountExport: {
+    ...closed({
+      exported_at: time(),
+      user: ref('OwnUser'),
+      contacts: { type: 'array', items: ref('Contact') },
+      added_me: { type: 'array', items: ref('PublicUser'), description: 'Who has me as a contact.' },
+      blocks: closed({
+        blocked_by_me: { type: 'array', items: ref('PublicUser') },
+        blocked_me: { type: 'array', items: ref('PublicUser') },
+      }),
+      sessions: { type: 'array', items: ref('Session') },
+      devices: { type: 'array', items: ref('Device') },
+      activity: { type: 'array', items: ref('SecurityEvent') },
+    }),
+    description:
+      'Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export).',
+  },
   Health: closed({ status: { type: 'string', enum: ['ok'] } }),
   Readiness: {
     type: 'object',
@@ -235,6 +292,10 @@ export const SCHEMAS = {
     ...closed({ user_id: ID }),
     description: '`blocked` / `unblocked`: to both sides; `user_id` is the other one.',
   },
+  UserDeletedEvent: {
+    ...closed({ user_id: ID }),
+    description: '`user_deleted`: a friend deleted their account; drop them from what you show.',
+  },
   ResyncEvent: {
     ...closed({}),
     description: '`resync`: the `Last-Event-ID` is older than the kept events: reload state.',
@@ -260,6 +321,7 @@ export const SCHEMAS = {
       message(['presence'], 'PresenceEvent'),
       message(['contact_added'], 'ContactAddedEvent'),
       message(['blocked', 'unblocked'], 'BlockEvent'),
+      message(['user_deleted'], 'UserDeletedEvent'),
       message(['resync'], 'ResyncEvent'),
     ],
   },
