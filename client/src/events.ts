@@ -19,6 +19,7 @@ export const EVENT_NAMES = [
   'contact_added',
   'blocked',
   'unblocked',
+  'user_deleted',
   'resync',
 ] as const;
 type Unlisted = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
