@@ -49,11 +49,11 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * My SSE code for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)
+     * The SSE code of this session for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)
      * @description Answers 200, not 201: it returns the existing code when there is one (the seed calls it again at each start), so nothing is necessarily created.
      */
     post: operations['sseCode_create'];
-    /** Revoke my SSE code; streams opened with it close (seed: api_delete_sse_auth_code) */
+    /** Revoke the SSE code of this session; streams opened with it close (seed: api_delete_sse_auth_code) */
     delete: operations['sseCode_revoke'];
     options?: never;
     head?: never;
@@ -557,7 +557,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: the database (and Redis, when used) answer */
+    /**
+     * Readiness: the database (and Redis, when used) answer
+     * @description Answers `503 unavailable` (the error envelope) while the database or Redis does not answer.
+     */
     get: operations['health_ready'];
     put?: never;
     post?: never;
@@ -4979,13 +4982,18 @@ export interface operations {
           };
         };
       };
-      /** @description The database or Redis does not answer (`status: error`). */
+      /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Readiness'];
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
         };
       };
     };
