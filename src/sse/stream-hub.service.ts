@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
-import { ReplayLog, type NewEvent } from './replay-log.js';
+import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
@@ -41,6 +41,9 @@ interface Connection {
  * once (id + replay buffer) where it is raised, then published once over ClusterBus; each instance
  * writes it to the streams it holds.
  */
+/** Rewrites what a replay sends to `userId` by the rules in force now. */
+export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
+
 @Injectable()
 export class StreamHub implements OnModuleInit {
   private readonly logger = new Logger('StreamHub');
@@ -52,6 +55,9 @@ export class StreamHub implements OnModuleInit {
    * open: the revocation found no stream of it to close.
    */
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+
+  /** What a replay may send a user now; the fan-out, which decides who hears what, registers it. */
+  private replayFilter: ReplayFilter = async (_userId, events) => events;
 
   constructor(
     private readonly log: ReplayLog,
@@ -66,6 +72,11 @@ export class StreamHub implements OnModuleInit {
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
     await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
     this.sessions.onEnded((ids) => this.closeSessions(ids));
+  }
+
+  /** The transport carries; who may see what in a replay is decided where events are made. */
+  useReplayFilter(filter: ReplayFilter): void {
+    this.replayFilter = filter;
   }
 
   /** Sends events to users' streams on every instance. */
@@ -130,7 +141,9 @@ export class StreamHub implements OnModuleInit {
       last = await this.log.lastId(userId);
       stream.send('resync', '{}', last);
     } else {
-      for (const event of replay.events) stream.send(event.event, event.data, event.id);
+      for (const event of await this.replayFilter(userId, replay.events))
+        stream.send(event.event, event.data, event.id);
+      // The last id read, sent or not: a filtered-out event is not asked for again.
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
