@@ -55,7 +55,10 @@ function setUp(options: {
   records.publicToUnblocked = (owner) => (publicViews.push([owner.id, null]), friendsRecord(owner));
   const fanout = new FanoutService(
     bus,
-    { deliver: async (events: NewEvent[]) => void delivered.push(events) } as unknown as StreamHub,
+    {
+      deliver: async (events: NewEvent[]) => void delivered.push(events),
+      useReplayFilter: () => undefined,
+    } as unknown as StreamHub,
     { findById: async (id: number) => byId.get(id) ?? null } as unknown as UsersService,
     records,
     { friendIdsOf: async (id: number) => options.friends?.[id] ?? [] } as unknown as ContactsService,

@@ -4,7 +4,7 @@ import { EventBus } from '../bus/event-bus.service.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
-import type { NewEvent } from '../sse/replay-log.js';
+import type { LoggedEvent, NewEvent } from '../sse/replay-log.js';
 import { StreamHub } from '../sse/stream-hub.service.js';
 
 /**
@@ -24,6 +24,7 @@ export class FanoutService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.gateway.useReplayFilter((userId, events) => this.replayed(userId, events));
     this.events.on('user.updated', ({ userId }) => this.userUpdated(userId));
     this.events.on('presence.changed', ({ userId, becameInvisible }) =>
       this.presenceChanged(userId, becameInvisible),
@@ -36,6 +37,20 @@ export class FanoutService implements OnModuleInit {
       this.blockChanged('unblocked', blockerId, blockedId),
     );
     this.events.on('account.deleted', ({ userId, friendIds }) => this.userDeleted(userId, friendIds));
+  }
+
+  /**
+   * A replay applies the blocks in force when it is sent: nothing about a user who blocked the
+   * reader, or whom the reader blocked, since the events were logged (the `blocked` / `unblocked`
+   * events themselves still go).
+   */
+  async replayed(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
+    const subjects = events.map((event) => replaySubject(event, userId));
+    const others = [...new Set(subjects.filter((id): id is number => id !== null))];
+    if (others.length === 0) return events;
+    const blocked = await this.blocking.blockedEitherWayAmong(userId, others);
+    if (blocked.size === 0) return events;
+    return events.filter((_event, n) => !blocked.has(subjects[n] as number));
   }
 
   /** The user gets the own record; friends the public record. */
@@ -92,4 +107,14 @@ export class FanoutService implements OnModuleInit {
       { userId: blockedId, event, data: JSON.stringify({ user_id: blockerId }) },
     ]);
   }
+}
+
+/** The other user a logged event tells about (`presence`, `user_updated`, `contact_added`), or null. */
+function replaySubject(event: LoggedEvent, readerId: number): number | null {
+  if (event.event !== 'presence' && event.event !== 'user_updated' && event.event !== 'contact_added') {
+    return null;
+  }
+  const data = JSON.parse(event.data) as { user_id?: number; user?: { id?: number } };
+  const id = data.user_id ?? data.user?.id ?? null;
+  return id === readerId ? null : id;
 }

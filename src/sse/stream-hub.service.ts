@@ -9,7 +9,7 @@ import { Metrics } from '../metrics/metrics.service.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
-import { ReplayLog, type NewEvent } from './replay-log.js';
+import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
@@ -44,6 +44,9 @@ interface Connection {
  * once (id + replay buffer) where it is raised, then published once over ClusterBus; each instance
  * writes it to the streams it holds.
  */
+/** Rewrites what a replay sends to `userId` by the rules in force now. */
+export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
+
 @Injectable()
 export class StreamHub implements OnModuleInit {
   private readonly logger = new Logger('StreamHub');
@@ -55,6 +58,9 @@ export class StreamHub implements OnModuleInit {
    * open: the revocation found no stream of it to close.
    */
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+
+  /** What a replay may send a user now; the fan-out, which decides who hears what, registers it. */
+  private replayFilter: ReplayFilter = async (_userId, events) => events;
 
   constructor(
     private readonly log: ReplayLog,
@@ -72,6 +78,11 @@ export class StreamHub implements OnModuleInit {
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
     await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
     this.sessions.onEnded((ids) => this.closeSessions(ids));
+  }
+
+  /** The transport carries; who may see what in a replay is decided where events are made. */
+  useReplayFilter(filter: ReplayFilter): void {
+    this.replayFilter = filter;
   }
 
   /** Sends events to users' streams on every instance. */
@@ -138,9 +149,11 @@ export class StreamHub implements OnModuleInit {
       stream.send('resync', '{}', last);
       this.metrics.sseResyncs.inc();
     } else {
-      for (const event of replay.events) stream.send(event.event, event.data, event.id);
+      const replayed = await this.replayFilter(userId, replay.events);
+      for (const event of replayed) stream.send(event.event, event.data, event.id);
       this.metrics.sseReplays.inc();
-      this.metrics.sseEventsDelivered.inc(replay.events.length);
+      this.metrics.sseEventsDelivered.inc(replayed.length);
+      // The last id read, sent or not: a filtered-out event is not asked for again.
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
