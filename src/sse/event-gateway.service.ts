@@ -5,7 +5,10 @@ import { AppError } from '../common/errors.js';
 import { ClusterBus } from '../events/cluster-bus.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
-import { EventLog, type NewEvent } from './event-log.js';
+import { EventLog, type LoggedEvent, type NewEvent } from './event-log.js';
+
+/** Rewrites what a replay sends to `userId` by the rules in force now (the fan-out registers it). */
+export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
@@ -44,6 +47,7 @@ export class EventGateway implements OnModuleInit {
    * open: the revocation found no stream of it to close.
    */
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  private replayFilter: ReplayFilter = async (_userId, events) => events;
 
   constructor(
     private readonly log: EventLog,
@@ -55,6 +59,11 @@ export class EventGateway implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
     await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
+  }
+
+  /** The transport carries; who may see what in a replay is decided where events are made. */
+  useReplayFilter(filter: ReplayFilter): void {
+    this.replayFilter = filter;
   }
 
   /** Sends events to users' streams on every instance. */
@@ -107,7 +116,8 @@ export class EventGateway implements OnModuleInit {
       last = await this.log.lastId(userId);
       stream.send('resync', '{}', last);
     } else {
-      for (const event of replay.events) stream.send(event.event, event.data, event.id);
+      for (const event of await this.replayFilter(userId, replay.events))
+        stream.send(event.event, event.data, event.id);
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);

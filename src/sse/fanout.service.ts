@@ -4,7 +4,7 @@ import { EventBus } from '../events/event-bus.js';
 import { ContactsService } from '../profile/contacts.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
-import type { NewEvent } from './event-log.js';
+import type { LoggedEvent, NewEvent } from './event-log.js';
 import { EventGateway } from './event-gateway.service.js';
 
 /**
@@ -24,9 +24,10 @@ export class FanoutService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.gateway.useReplayFilter((userId, events) => this.replayed(userId, events));
     this.events.on('user.updated', ({ userId }) => this.userUpdated(userId));
-    this.events.on('presence.changed', ({ userId, becameInvisible }) =>
-      this.presenceChanged(userId, becameInvisible),
+    this.events.on('presence.changed', ({ userId, becameInvisible, onlineOnly }) =>
+      this.presenceChanged(userId, becameInvisible, onlineOnly),
     );
     this.events.on('contact.added', ({ userId, contactId }) => this.contactAdded(userId, contactId));
     this.events.on('blocking.blocked', ({ blockerId, blockedId }) =>
@@ -37,34 +38,91 @@ export class FanoutService implements OnModuleInit {
     );
   }
 
-  /** The user gets the own record; friends the public record. */
+  /** The user gets the own record; friends the public record (split by last-seen privacy). */
   async userUpdated(userId: number): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) return;
     const [own, friends] = await Promise.all([this.records.own(user), this.contacts.friendIdsOf(userId)]);
     const events: NewEvent[] = [{ userId, event: 'user_updated', data: JSON.stringify({ user: own }) }];
-    if (friends.length > 0) {
-      // No friend is blocked by the user (friendIdsOf excludes blocked pairs): one view serves all.
-      const data = JSON.stringify({ user: await this.records.public(user, null) });
-      for (const friendId of friends) events.push({ userId: friendId, event: 'user_updated', data });
+    // No friend is blocked by the user (friendIdsOf excludes blocked pairs): at most two views serve all.
+    for (const { record, viewerIds } of await this.records.publicForFriends(user, friends)) {
+      const data = JSON.stringify({ user: record });
+      for (const friendId of viewerIds) events.push({ userId: friendId, event: 'user_updated', data });
     }
     await this.gateway.deliver(events);
   }
 
-  /** Friends learn online/offline/status; nothing about an invisible user but the moment they vanish. */
-  async presenceChanged(userId: number, becameInvisible: boolean): Promise<void> {
+  /**
+   * Friends learn online/offline/status; nothing about an invisible user but the moment they vanish.
+   * A friend whom last-seen privacy keeps from the exact state hears of status changes only: an
+   * event at each connect and disconnect would tell the exact times the hint hides.
+   */
+  async presenceChanged(userId: number, becameInvisible: boolean, onlineOnly: boolean): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user || (user.status === 'invisible' && !becameInvisible)) return;
     const friends = await this.contacts.friendIdsOf(userId);
     if (friends.length === 0) return;
-    const record = await this.records.public(user, null);
-    const data = JSON.stringify({
-      user_id: userId,
-      is_online: record.is_online,
-      status: record.status,
-      last_seen_at: record.last_seen_at,
+    const events: NewEvent[] = [];
+    for (const { record, viewerIds } of await this.records.publicForFriends(user, friends)) {
+      if (onlineOnly && record.last_seen_hint !== null) continue;
+      const data = JSON.stringify({
+        user_id: userId,
+        is_online: record.is_online,
+        status: record.status,
+        last_seen_at: record.last_seen_at,
+        last_seen_hint: record.last_seen_hint,
+      });
+      for (const friendId of viewerIds) events.push({ userId: friendId, event: 'presence', data });
+    }
+    await this.gateway.deliver(events);
+  }
+
+  /**
+   * A replay shows no more of others' presence than the rules in force now allow: where the owner
+   * has since blocked the recipient or last-seen privacy now withholds the exact state, the
+   * replayed presence fields are today's view (no times sent before).
+   */
+  async replayed(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
+    type Fields = {
+      is_online?: boolean;
+      last_seen_at?: string | null;
+      last_seen_hint?: string | null;
+      status?: unknown;
+    };
+    const subjectOf = (event: LoggedEvent): [number, Fields, (fields: Fields) => string] | null => {
+      if (event.event === 'presence') {
+        const data = JSON.parse(event.data) as Fields & { user_id: number };
+        return [data.user_id, data, (fields) => JSON.stringify(fields)];
+      }
+      if (event.event === 'user_updated') {
+        const data = JSON.parse(event.data) as { user: Fields & { id: number } };
+        return [data.user.id, data.user, (fields) => JSON.stringify({ ...data, user: fields })];
+      }
+      return null;
+    };
+    const subjects = events.map((event) => {
+      const subject = subjectOf(event);
+      return subject && subject[0] !== userId ? subject : null;
     });
-    await this.gateway.deliver(friends.map((friendId) => ({ userId: friendId, event: 'presence', data })));
+    const ownerIds = [...new Set(subjects.flatMap((subject) => (subject ? [subject[0]] : [])))];
+    if (ownerIds.length === 0) return events;
+    const now = new Map(
+      (await this.records.publicMany(await this.users.findByIds(ownerIds), userId)).map((record) => [
+        record.id,
+        record,
+      ]),
+    );
+    return events.map((event, n) => {
+      const subject = subjects[n];
+      const current = subject && now.get(subject[0]);
+      if (!subject || !current || current.last_seen_at !== null || current.is_online) return event;
+      const [, fields, write] = subject;
+      const hidden = { is_online: false, last_seen_at: null, last_seen_hint: current.last_seen_hint };
+      return {
+        ...event,
+        data: write({ ...fields, ...hidden, ...(current.status === null ? { status: null } : {}) }),
+      };
+    });
   }
 
   /** The user who was added hears of it, unless a block stands between the two. */

@@ -129,9 +129,18 @@ function presenceState(user) {
   return 'online';
 }
 
+const LAST_SEEN_HINTS = {
+  recently: 'Last seen recently',
+  within_week: 'Last seen within a week',
+  within_month: 'Last seen within a month',
+  long_ago: 'Last seen a long time ago',
+};
+
 function presenceText(user) {
   if (user.is_online) return user.status ? STATUS_LABELS[user.status] : 'Online';
   if (user.last_seen_at) return `Last seen ${relativeTime(user.last_seen_at)}`;
+  // Their last-seen privacy (or mine: it is reciprocal) keeps the exact time from me.
+  if (user.last_seen_hint) return LAST_SEEN_HINTS[user.last_seen_hint] ?? 'Offline';
   return 'Offline';
 }
 
@@ -323,6 +332,7 @@ function renderMe() {
   if (document.activeElement?.form !== form) {
     form.nick.value = me.nick ?? '';
     form.status_message.value = me.status_message ?? '';
+    form.last_seen_visibility.value = me.last_seen_visibility ?? 'everyone';
   }
   $('#status-select').value = me.status ?? '';
   $('#avatar-remove').hidden = !me.avatar;
@@ -336,9 +346,13 @@ async function submitProfile(event) {
   if (form.nick.value.trim() !== (state.me.nick ?? '')) body.nick = form.nick.value;
   if (form.status_message.value !== (state.me.status_message ?? ''))
     body.status_message = form.status_message.value;
+  const privacyChanged = form.last_seen_visibility.value !== state.me.last_seen_visibility;
+  if (privacyChanged) body.last_seen_visibility = form.last_seen_visibility.value;
   if (Object.keys(body).length === 0) return;
   try {
     state.me = { ...state.me, ...(await call('PATCH', '/me', body)).user };
+    // Reciprocal: what I see of others' last seen changes with my own setting.
+    if (privacyChanged) void refreshLists();
     form.querySelector('button').blur();
     renderMe();
     notify('Profile saved.');
