@@ -6,6 +6,7 @@ import { Devices1763900004000 } from './1763900004000-devices.js';
 import { QrLogin1763900005000 } from './1763900005000-qr-login.js';
 import { EmailFoldKeys1763900030000 } from './1763900030000-email-fold-keys.js';
 import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visibility.js';
+import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   QrLogin1763900005000,
   EmailFoldKeys1763900030000,
   LastSeenVisibility1763900057000,
+  QrLoginDetails1763900058000,
 ];

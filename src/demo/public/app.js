@@ -235,6 +235,7 @@ async function startQr() {
   }
   $('#qr-image').src = code.png;
   $('#qr-uri').value = code.uri;
+  $('#qr-check').textContent = code.check;
   panel.dataset.qrId = code.id;
   frame.dataset.state = 'waiting';
 
@@ -246,10 +247,13 @@ async function startQr() {
   source.addEventListener('qr_login', async (event) => {
     stopQr();
     frame.dataset.state = 'approved';
-    await enter(JSON.parse(event.data));
-    notify('Logged in with a QR code.');
+    const login = JSON.parse(event.data);
+    await enter(login);
+    notify(`Logged in with a QR code, approved from ${login.approved_by?.device ?? 'another device'}.`);
   });
-  source.addEventListener('qr_expired', () => expireQr('Code expired'));
+  source.addEventListener('qr_expired', (event) =>
+    expireQr(JSON.parse(event.data).reason === 'wrong_check' ? 'Wrong check number: code void' : 'Code expired'),
+  );
   source.addEventListener('error', () => {
     // A dropped connection is retried by EventSource itself; a refused one (closed) is final.
     if (source.readyState === EventSource.CLOSED && state.qr === qr) expireQr('Connection lost');
@@ -533,9 +537,11 @@ async function refreshLists() {
   }
 }
 
+/** Step one shows which browser asks (GET /auth/qr/:id); step two approves with its check number. */
 async function approveQr(event) {
   event.preventDefault();
   const form = event.currentTarget;
+  const details = $('#qr-approve-details');
   showError('#qr-approve-error', null);
   let id;
   let key;
@@ -550,11 +556,25 @@ async function approveQr(event) {
     showError('#qr-approve-error', new Error('paste the whole link: unichat://qr-login?id=…&key=…'));
     return;
   }
+  const path = `/auth/qr/${encodeURIComponent(id)}`;
   try {
-    await call('POST', `/auth/qr/${encodeURIComponent(id)}/approve`, { key });
+    if (details.hidden || details.dataset.qrId !== id) {
+      const shown = await call('GET', `${path}?key=${encodeURIComponent(key)}`);
+      $('#qr-approve-who').textContent =
+        `${shown.device} at ${shown.ip ?? 'an unknown address'} asked ${relativeTime(shown.created_at)}. ` +
+        'Only approve a browser you are looking at: type the check number its page shows.';
+      details.dataset.qrId = id;
+      details.hidden = false;
+      form.check.value = '';
+      form.check.focus();
+      return;
+    }
+    await call('POST', `${path}/approve`, { key, check: form.check.value.trim() });
     form.reset();
+    details.hidden = true;
     notify('Approved: that browser is now logged in as you.');
   } catch (error) {
+    details.hidden = true;
     showError('#qr-approve-error', error);
   }
 }
