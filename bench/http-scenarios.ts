@@ -21,7 +21,7 @@ interface Variant {
   over?: string;
 }
 
-// Baselines A, B, C of issue 9, and the steps between B and C that say what each layer costs.
+// Baselines A, B, C, and the steps between B and C that say what each layer costs.
 const VARIANTS: Variant[] = [
   { key: 'baseline-a', kind: 'node-http', scenario: 'baseline A: bare node:http, small JSON' },
   { key: 'baseline-b', kind: 'express', scenario: 'baseline B: bare Express 5, same JSON' },

@@ -4,7 +4,7 @@ import { cpus, freemem, release, totalmem } from 'node:os';
 
 export type Verdict = 'pass' | 'FAIL' | 'report' | 'n/a' | 'ERROR';
 
-/** One row of the table (one scenario of issue 9, or one layer of baseline C). */
+/** One row of the table (one scenario, or one layer of baseline C). */
 export interface Row {
   key: string;
   scenario: string;

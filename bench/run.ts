@@ -1,4 +1,4 @@
-// The benchmark suite of issue 9: `npm run bench [-- --quick] [-- --big] [-- --cluster] [-- --profile]`.
+// The benchmark suite: `npm run bench [-- --quick] [-- --big] [-- --cluster] [-- --profile]`.
 // Every server runs in its own child process on loopback; the load generator and the stream client
 // run here. Prints a table and writes bench/results/latest.json (and <mode>.json).
 import { randomBytes } from 'node:crypto';
@@ -85,7 +85,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
   return { options, phases };
 }
 
-// The table follows issue 9: baselines, the layers between B and C, then the scenarios.
+// The table follows this order: baselines, the layers between B and C, then the scenarios.
 const ORDER = [
   'baseline-a',
   'baseline-b',

@@ -14,17 +14,17 @@ import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions, openDataSource } from './database/data-source-options.js';
 import { DemoModule } from './demo/demo.module.js';
 import { DevicesModule } from './devices/devices.module.js';
-import { EventsModule } from './events/events.module.js';
+import { BusModule } from './bus/bus.module.js';
 import { HealthModule } from './health/health.module.js';
 import { createRootLogger, loggerParams } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { QrLoginModule } from './qr-login/qr-login.module.js';
-import { RedisModule } from './redis/redis.module.js';
+import { RedisModule } from './bus/redis.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { SseModule } from './sse/sse.module.js';
-import { TokensModule } from './tokens/tokens.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -43,10 +43,10 @@ export class AppModule implements OnApplicationShutdown {
         ScheduleModule.forRoot(),
         CommonModule,
         RedisModule,
-        EventsModule,
+        BusModule,
         UsersModule,
         MailModule,
-        TokensModule,
+        SessionsModule,
         AuthModule,
         BlockingModule,
         DevicesModule,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PushService } from '../src/devices/push.service.js';
-import { EventBus } from '../src/events/event-bus.js';
+import { EventBus } from '../src/bus/event-bus.service.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
 import { befriend, openStream } from './support/friends.js';
 import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';

@@ -242,7 +242,7 @@ describe(SEVERAL ? 'several instances' : 'one instance (set DATABASE_URL and RED
           (d: { user_id: number; is_online: boolean }) => d.user_id === ann.id && !d.is_online,
           10_000,
         );
-        // Within the TTL (DESIGN §2), give or take a busy machine; presence.store.spec has the exact bound.
+        // Within the TTL, give or take a busy machine; presence.store.spec has the exact bound.
         expect(Date.now() - killedAt).toBeLessThan(TTL_MS + 1000);
         expect((await b.http().get(`/api/v1/users/${ann.id}`)).body.user.is_online).toBe(false);
       });

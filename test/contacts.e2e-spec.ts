@@ -1,6 +1,6 @@
-import { type DomainEvents } from '../src/events/domain-events.js';
-import { EventBus } from '../src/events/event-bus.js';
-import { ContactsService } from '../src/profile/contacts.service.js';
+import { type DomainEvents } from '../src/bus/domain-events.js';
+import { EventBus } from '../src/bus/event-bus.service.js';
+import { ContactsService } from '../src/contacts/contacts.service.js';
 import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { waitFor } from './support/wait.js';
 

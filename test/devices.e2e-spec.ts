@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { PushService } from '../src/devices/push.service.js';
-import { EventBus } from '../src/events/event-bus.js';
+import { EventBus } from '../src/bus/event-bus.service.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
 import {
   anotherSession,

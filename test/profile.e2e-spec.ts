@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { type DomainEvents } from '../src/events/domain-events.js';
-import { EventBus } from '../src/events/event-bus.js';
+import { type DomainEvents } from '../src/bus/domain-events.js';
+import { EventBus } from '../src/bus/event-bus.service.js';
 import { UsersService } from '../src/users/users.service.js';
 import {
   anotherSession,

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import { ClusterBus } from '../src/events/cluster-bus.js';
-import { SseCode } from '../src/tokens/sse-code.entity.js';
-import { SSE_CODE_REVOKED } from '../src/tokens/sse-codes.service.js';
+import { ClusterBus } from '../src/bus/cluster-bus.service.js';
+import { SseCode } from '../src/sse/sse-code.entity.js';
+import { SSE_CODE_REVOKED } from '../src/sse/sse-codes.service.js';
 import { createUser, startApp, type TestApp } from './support/harness.js';
 import { befriend, openStream, sseCode } from './support/friends.js';
 import { SseClient } from './support/sse-client.js';

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { Session } from '../src/tokens/session.entity.js';
+import { Session } from '../src/sessions/session.entity.js';
 import { anotherSession, createUser, startApp, type TestApp } from './support/harness.js';
 import { waitFor } from './support/wait.js';
 

@@ -1,19 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MailModule } from '../mail/mail.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { EmailToken } from './email-token.entity.js';
 import { EmailTokensService } from './email-tokens.service.js';
-import { PasswordHasher } from './password-hasher.js';
-import { AccessTokensController } from './tokens.controller.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { AccessTokensController } from '../sessions/tokens.controller.js';
 
 // Owns credentials: registration, email confirmation and password-reset tokens (email_tokens),
 // password hashing, login and logout. Sessions themselves belong to tokens/.
 @Module({
-  imports: [TypeOrmModule.forFeature([EmailToken]), UsersModule, TokensModule, MailModule],
+  imports: [TypeOrmModule.forFeature([EmailToken]), UsersModule, SessionsModule, MailModule],
   controllers: [AuthController, AccessTokensController],
   providers: [AuthService, EmailTokensService, PasswordHasher],
   exports: [AuthService, EmailTokensService, PasswordHasher],

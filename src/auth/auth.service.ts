@@ -4,9 +4,9 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
-import { EventBus } from '../events/event-bus.js';
-import { type AccessToken, SessionsService } from '../tokens/sessions.service.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
+import { SseCodesService } from '../sse/sse-codes.service.js';
 import { emailKey, parseEmail } from '../users/email.js';
 import { parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
@@ -14,7 +14,7 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
-import { PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './password-hasher.service.js';
 import { passwordProblem } from './password-policy.js';
 
 /** Where a request came from, recorded on the session it opens. */
@@ -29,7 +29,7 @@ export interface LoginResult extends AccessToken {
   user: OwnRecord;
 }
 
-// Failed logins (DESIGN §5 and the auth issue): 5 per email or 30 per address in 15 minutes.
+// Failed logins: 5 per email or 30 per address in 15 minutes.
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 const LOGIN_FAILURES_PER_EMAIL = 5;
 const LOGIN_FAILURES_PER_IP = 30;

@@ -8,7 +8,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
 import { linkMail } from '../mail/templates.js';
-import { hashToken, newSecretToken } from '../tokens/secret-token.js';
+import { hashToken, newSecretToken } from '../sessions/secret-token.js';
 import { EmailToken, type EmailTokenPurpose } from './email-token.entity.js';
 
 const LIFETIME_MS: Record<EmailTokenPurpose, number> = {
@@ -16,7 +16,7 @@ const LIFETIME_MS: Record<EmailTokenPurpose, number> = {
   password_reset: 3600_000,
 };
 
-/** Seconds a user must wait between two mails of one kind (DESIGN §5: resend and reset). */
+/** Seconds a user must wait between two mails of one kind (resend and reset). */
 export const MAIL_INTERVAL_SECONDS = 60;
 
 /**

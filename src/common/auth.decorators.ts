@@ -13,7 +13,7 @@ export const ALLOW_UNCONFIRMED = 'unichat:allow-unconfirmed';
 /** No access token needed; when a valid one is sent the caller is still known (`@OptionalUser`). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-/** The route works before the email is confirmed (DESIGN §3: own record, sessions, logout, resend). */
+/** The route works before the email is confirmed (own record, sessions, logout, resend). */
 export const AllowUnconfirmed = () => SetMetadata(ALLOW_UNCONFIRMED, true);
 
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {

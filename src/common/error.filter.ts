@@ -19,7 +19,7 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_BUSY',
 ]);
 
-/** Writes every failure as `{error: {code, text}}` (DESIGN §3); never a stack trace in a body. */
+/** Writes every failure as `{error: {code, text}}`; never a stack trace in a body. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');

@@ -1,4 +1,4 @@
-/** Every error code of the API (DESIGN §3) with its default HTTP status and text. */
+/** Every error code of the API with its default HTTP status and text. */
 export const ERROR_CODES = {
   invalid_params: { status: 400, text: 'invalid parameters' },
   invalid_email: { status: 400, text: 'invalid email address' },

@@ -1,4 +1,4 @@
-import type { RedisService } from '../redis/redis.service.js';
+import type { RedisService } from '../bus/redis.service.js';
 import { Clock } from './clock.js';
 import { RateLimiter } from './rate-limiter.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RedisService } from '../redis/redis.service.js';
+import { RedisService } from '../bus/redis.service.js';
 import { Clock } from './clock.js';
 
 export interface WindowCount {

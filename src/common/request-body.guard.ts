@@ -24,7 +24,7 @@ interface RouteInputs {
 }
 
 /**
- * Checks every request body before validation (DESIGN §3: unknown fields are `invalid_params`,
+ * Checks every request body before validation (unknown fields are `invalid_params`,
  * never silently dropped; nothing a client sends gives a 500):
  * - a body is JSON, or multipart on a route that takes a file; any other type would be ignored;
  * - a JSON body stays within MAX_BODY_FIELDS and MAX_BODY_DEPTH, its text is valid Unicode

@@ -44,7 +44,7 @@ function describe(errors: ValidationError[], parent = ''): string {
 /**
  * The field may be left out, but not sent as `null`: class-validator's `IsOptional` lets `null`
  * through to code that expects its type. (`PATCH /me` keeps `IsOptional`: there `null` means
- * "unchanged", DESIGN §3.)
+ * "unchanged".)
  */
 export const MayBeOmitted = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
 

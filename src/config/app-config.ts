@@ -2,7 +2,7 @@ import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** Everything the service reads from its environment, validated once at start-up (DESIGN §9). */
+/** Everything the service reads from its environment, validated once at start-up. */
 export interface AppConfig {
   port: number;
   host: string;
@@ -31,7 +31,7 @@ export interface AppConfig {
   presenceGraceSeconds: number;
   /** Seconds between the keep-alive comment lines of an SSE stream. */
   sseHeartbeatSeconds: number;
-  /** Seconds a QR login code can be approved (DESIGN §7: two minutes). */
+  /** Seconds a QR login code can be approved (two minutes). */
   qrTtlSeconds: number;
   /** Open connections (streams included) beyond which new ones are refused; 0: no limit but the OS's. */
   maxConnections: number;

@@ -1,4 +1,4 @@
-/** The notification services a device may register for; iOS only for now (DESIGN §5). */
+/** The notification services a device may register for; iOS only for now. */
 export const NOTIFICATION_SERVICES = ['ios_app'] as const;
 export type NotificationService = (typeof NOTIFICATION_SERVICES)[number];
 

@@ -5,7 +5,7 @@ import { UsersModule } from '../users/users.module.js';
 import { Device } from './device.entity.js';
 import { DevicesController } from './devices.controller.js';
 import { DevicesService } from './devices.service.js';
-import { PushTriggers } from './push-triggers.js';
+import { PushTriggers } from '../fanout/push-triggers.service.js';
 import { PushService } from './push.service.js';
 
 // Owns the devices table (iOS device tokens, one user each) and push: one long-lived APNs

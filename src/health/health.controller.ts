@@ -7,7 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '../common/auth.decorators.js';
-import { RedisService } from '../redis/redis.service.js';
+import { RedisService } from '../bus/redis.service.js';
 
 @ApiTags('health')
 @Public()

@@ -18,7 +18,7 @@ export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 
   @ApiBearerAuth()
-  // The status is part of the own record, which an unconfirmed user may update (DESIGN §3).
+  // The status is part of the own record, which an unconfirmed user may update.
   @AllowUnconfirmed()
   @Put('me/status')
   @ApiOperation({ summary: 'Set my status: null, away, busy, do_not_disturb or invisible' })

@@ -54,8 +54,8 @@ export class MemoryPresenceStore implements PresenceStore {
 
 /**
  * How often each instance heartbeats and checks the others, and after how long without a
- * heartbeat an instance is dead, for a crashed instance's users to be offline within `ttlMs`
- * (DESIGN §2): found dead at most one check after `deadAfterMs`. A live instance misses three
+ * heartbeat an instance is dead, for a crashed instance's users to be offline within `ttlMs`:
+ * found dead at most one check after `deadAfterMs`. A live instance misses three
  * heartbeats before it is taken for dead.
  */
 export function presenceTimings(ttlMs: number): { beatMs: number; deadAfterMs: number } {

@@ -30,12 +30,12 @@ import {
 } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
-import { AVATAR_MAX_BYTES } from './avatar-image.js';
-import { AvatarsService } from './avatars.service.js';
+import { AVATAR_MAX_BYTES } from '../avatars/avatar-image.js';
+import { AvatarsService } from '../avatars/avatars.service.js';
 import { SearchUsersQuery, UpdateMeDto } from './dto/update-me.dto.js';
 import { ProfileService } from './profile.service.js';
 
-/** Multer's own limit errors, in the words of DESIGN §3: an avatar over 2 MB is `413 invalid_avatar`. */
+/** Multer's own limit errors, in the API's words: an avatar over 2 MB is `413 invalid_avatar`. */
 @Injectable()
 class AvatarUploadErrors implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {

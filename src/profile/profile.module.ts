@@ -3,13 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { MailModule } from '../mail/mail.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { AvatarImage } from './avatar.entity.js';
-import { AvatarsService } from './avatars.service.js';
-import { Contact } from './contact.entity.js';
-import { ContactsController } from './contacts.controller.js';
-import { ContactsService } from './contacts.service.js';
+import { AvatarImage } from '../avatars/avatar.entity.js';
+import { AvatarsService } from '../avatars/avatars.service.js';
+import { Contact } from '../contacts/contact.entity.js';
+import { ContactsController } from '../contacts/contacts.controller.js';
+import { ContactsService } from '../contacts/contacts.service.js';
 import { AvatarsController, MeController, UsersController } from './profile.controller.js';
 import { ProfileService } from './profile.service.js';
 
@@ -20,7 +20,7 @@ import { ProfileService } from './profile.service.js';
     TypeOrmModule.forFeature([AvatarImage, Contact]),
     UsersModule,
     AuthModule,
-    TokensModule,
+    SessionsModule,
     MailModule,
     BlockingModule,
   ],

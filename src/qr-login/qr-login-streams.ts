@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type ClientInfo } from '../auth/auth.service.js';
 import { Clock } from '../common/clock.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { Heartbeat } from '../sse/heartbeat.js';
 import { SseStream } from '../sse/sse-stream.js';
 import { QR_APPROVED, QrLoginService } from './qr-login.service.js';

@@ -7,7 +7,7 @@ import { QrLogin } from './qr-login.entity.js';
 import { QrLoginStreams } from './qr-login-streams.js';
 import { QrLoginService } from './qr-login.service.js';
 
-// Owns QR login (DESIGN §7): the qr_logins table, the browsers' waiting streams and approvals.
+// Owns QR login: the qr_logins table, the browsers' waiting streams and approvals.
 // The session itself is opened by AuthService; approvals reach other instances over ClusterBus.
 // Its streams use the SSE framing and keep-alive of sse/ (its own Heartbeat timer, not the gateway).
 @Module({

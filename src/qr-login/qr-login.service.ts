@@ -9,9 +9,9 @@ import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { describeUserAgent } from '../devices/push-messages.js';
-import { ClusterBus } from '../events/cluster-bus.js';
-import { hashToken, newSecretToken, sameHash } from '../tokens/secret-token.js';
+import { hashToken, newSecretToken, sameHash } from '../sessions/secret-token.js';
 import { QrLogin } from './qr-login.entity.js';
 
 /** Published after an approval is committed: the instance holding the browser's stream delivers the session. */
@@ -61,7 +61,7 @@ const DELIVERY_GRACE_MS = 60_000;
 const KEEP_EXPIRED_MS = 60 * 60_000;
 const ID_PATTERN = /^[\w-]{22}$/;
 
-/** QR login (DESIGN §7): codes for browsers, approval by a logged-in user, a session for the browser. */
+/** QR login: codes for browsers, approval by a logged-in user, a session for the browser. */
 @Injectable()
 export class QrLoginService {
   private readonly logger = new Logger('QrLogin');

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs
 import type { ClientInfo } from '../auth/auth.service.js';
 import { OptionalUser, Public } from '../common/auth.decorators.js';
 import { Client } from '../common/client-info.decorator.js';
-import type { AuthenticatedUser } from '../tokens/jwt.strategy.js';
+import type { AuthenticatedUser } from '../sessions/jwt.strategy.js';
 import { RPC_METHODS } from './rpc-methods.js';
 import { RpcService } from './rpc.service.js';
 

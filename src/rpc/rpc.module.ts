@@ -4,14 +4,14 @@ import { BlockingModule } from '../blocking/blocking.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { RpcController } from './rpc.controller.js';
 import { RpcService } from './rpc.service.js';
 
 // Owns nothing but a route: POST /rpc/:method calls the feature modules' services by the seed's
 // method names, for existing clients. No rule lives here.
 @Module({
-  imports: [AuthModule, ProfileModule, PresenceModule, BlockingModule, DevicesModule, TokensModule],
+  imports: [AuthModule, ProfileModule, PresenceModule, BlockingModule, DevicesModule, SessionsModule],
   controllers: [RpcController],
   providers: [RpcService],
 })

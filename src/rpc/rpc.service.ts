@@ -19,14 +19,14 @@ import type { SetStatusDto } from '../presence/dto/status.dto.js';
 import { PresenceService } from '../presence/presence.service.js';
 import type { UpdateMeDto } from '../profile/dto/update-me.dto.js';
 import { ProfileService } from '../profile/profile.service.js';
-import { ConfirmationGate } from '../tokens/confirmation-gate.js';
-import type { AuthenticatedUser } from '../tokens/jwt.strategy.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
+import { ConfirmationGate } from '../sessions/confirmation-gate.service.js';
+import type { AuthenticatedUser } from '../sessions/jwt.strategy.js';
+import { SseCodesService } from '../sse/sse-codes.service.js';
 import { NoArgumentsDto, RPC_METHODS, type RpcMethodName } from './rpc-methods.js';
 
 type Handler = (args: never, user: AuthUser, client: ClientInfo) => Promise<unknown>;
 
-/** Calls the same services as the REST routes, by the seed's method names (issue 10). */
+/** Calls the same services as the REST routes, by the seed's method names. */
 @Injectable()
 export class RpcService {
   private readonly pipe = createValidationPipe();

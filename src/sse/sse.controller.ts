@@ -3,15 +3,15 @@ import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
-import { SseCodesService } from '../tokens/sse-codes.service.js';
-import { EventGateway } from './event-gateway.service.js';
+import { SseCodesService } from './sse-codes.service.js';
+import { StreamHub } from './stream-hub.service.js';
 
 @ApiTags('sse')
 @Controller('events')
 export class SseController {
   constructor(
     private readonly codes: SseCodesService,
-    private readonly gateway: EventGateway,
+    private readonly gateway: StreamHub,
   ) {}
 
   @Public()

@@ -2,20 +2,20 @@ import { Module } from '@nestjs/common';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { EventGateway } from './event-gateway.service.js';
-import { EventLog } from './event-log.js';
-import { FanoutService } from './fanout.service.js';
+import { StreamHub } from './stream-hub.service.js';
+import { ReplayLog } from './replay-log.js';
+import { FanoutService } from '../fanout/fanout.service.js';
 import { Heartbeat } from './heartbeat.js';
 import { SseController } from './sse.controller.js';
 
 // Owns the event streams: GET /events (authorized by the SSE code), per-user event ids and the
 // replay buffer, delivery across instances, and the fan-out of domain events to recipients.
 @Module({
-  imports: [TokensModule, UsersModule, PresenceModule, ProfileModule, BlockingModule],
+  imports: [SessionsModule, UsersModule, PresenceModule, ProfileModule, BlockingModule],
   controllers: [SseController],
-  providers: [EventGateway, EventLog, FanoutService, Heartbeat],
-  exports: [EventGateway],
+  providers: [StreamHub, ReplayLog, FanoutService, Heartbeat],
+  exports: [StreamHub],
 })
 export class SseModule {}

@@ -12,7 +12,7 @@ function refusal(raw: string): { code: string; status: number; text: string } {
   throw new Error(`"${raw}" was accepted`);
 }
 
-describe('nick rules (DESIGN §5)', () => {
+describe('nick rules', () => {
   it('strips leading and trailing spaces and keeps single inner spaces', () => {
     expect(parseNick('   Ada Lovelace  ').nick).toBe('Ada Lovelace');
   });

@@ -12,7 +12,7 @@ export interface Nick {
 }
 
 /**
- * The nick rules of DESIGN §5: starts with a letter (of any script), leading and trailing spaces
+ * The nick rules: starts with a letter (of any script), leading and trailing spaces
  * stripped, at least 5 and at most 64 characters, no two spaces in a row.
  */
 export function parseNick(raw: string): Nick {

@@ -6,7 +6,7 @@ export interface AvatarRecord {
   small: string;
 }
 
-/** What only the user sees (DESIGN §4). */
+/** What only the user sees. */
 export interface OwnRecord {
   id: number;
   nick: string | null;
@@ -25,7 +25,7 @@ export interface OwnRecord {
   created_at: string;
 }
 
-/** What anybody may see, after blocking and invisibility are applied (DESIGN §4). */
+/** What anybody may see, after blocking and invisibility are applied. */
 export interface PublicRecord {
   id: number;
   nick: string | null;

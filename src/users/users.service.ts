@@ -13,7 +13,7 @@ import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { insideSqliteTransaction } from '../database/sqlite-transactions.js';
 import { uniqueViolation } from '../database/errors.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { type EmailAddress, emailKey } from './email.js';
 import { UserCache } from './user-cache.js';
 import { User } from './user.entity.js';

@@ -3,7 +3,7 @@ import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 import { LAST_SEEN_VISIBILITIES, type LastSeenVisibility } from '../../users/user.entity.js';
 
-/** PATCH /me: a field that is missing or null is left unchanged (DESIGN §3). */
+/** PATCH /me: a field that is missing or null is left unchanged. */
 export class UpdateMeDto {
   @ApiPropertyOptional({
     description: 'Starts with a letter, 5 to 64 characters, no two spaces in a row, unique.',

@@ -8,14 +8,14 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
-import { ConfirmationGate } from './confirmation-gate.js';
+import { ConfirmationGate } from './confirmation-gate.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { Session } from './session.entity.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
-import { SseCodeController } from './sse-code.controller.js';
-import { SseCode } from './sse-code.entity.js';
-import { SseCodesService } from './sse-codes.service.js';
+import { SseCodeController } from '../sse/sse-code.controller.js';
+import { SseCode } from '../sse/sse-code.entity.js';
+import { SseCodesService } from '../sse/sse-codes.service.js';
 
 // Owns sessions, access tokens (JWT), SSE codes and the global access-token guard. A revoked
 // session's access tokens, and a revoked SSE code's streams, stop working at once on every instance.
@@ -43,4 +43,4 @@ import { SseCodesService } from './sse-codes.service.js';
   ],
   exports: [SessionsService, SseCodesService, ConfirmationGate],
 })
-export class TokensModule {}
+export class SessionsModule {}

@@ -1,14 +1,14 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { BlockingService } from '../blocking/blocking.service.js';
-import { EventBus } from '../events/event-bus.js';
-import { ContactsService } from '../profile/contacts.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { ContactsService } from '../contacts/contacts.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
-import type { LoggedEvent, NewEvent } from './event-log.js';
-import { EventGateway } from './event-gateway.service.js';
+import type { LoggedEvent, NewEvent } from '../sse/replay-log.js';
+import { StreamHub } from '../sse/stream-hub.service.js';
 
 /**
- * Turns domain events into stream events (DESIGN §6). Recipients are computed once, here, where
+ * Turns domain events into stream events. Recipients are computed once, here, where
  * the event is raised: the user and their friends (friends already exclude blocked pairs); each
  * distinct payload is serialised once.
  */
@@ -16,7 +16,7 @@ import { EventGateway } from './event-gateway.service.js';
 export class FanoutService implements OnModuleInit {
   constructor(
     private readonly events: EventBus,
-    private readonly gateway: EventGateway,
+    private readonly gateway: StreamHub,
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
     private readonly contacts: ContactsService,

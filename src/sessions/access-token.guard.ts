@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { ALLOW_UNCONFIRMED, IS_PUBLIC } from '../common/auth.decorators.js';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
-import { ConfirmationGate } from './confirmation-gate.js';
+import { ConfirmationGate } from './confirmation-gate.service.js';
 import { type AuthenticatedUser, bearerToken, JwtStrategy } from './jwt.strategy.js';
 
 /** Access tokens in use on one instance at a time; ~300 bytes each. */
@@ -18,7 +18,7 @@ interface TokenRequest {
 
 /**
  * The global guard: every route needs a valid access token unless marked `@Public()`, and a
- * confirmed email unless marked `@AllowUnconfirmed()` (DESIGN §3).
+ * confirmed email unless marked `@AllowUnconfirmed()`.
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('jwt') {

@@ -2,10 +2,10 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/errors.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { PresenceService } from '../presence/presence.service.js';
-import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from '../tokens/sse-codes.service.js';
-import { EventLog, type LoggedEvent, type NewEvent } from './event-log.js';
+import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
+import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.js';
 
 /** Rewrites what a replay sends to `userId` by the rules in force now (the fan-out registers it). */
 export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
@@ -38,8 +38,8 @@ interface Connection {
  * writes it to the streams it holds.
  */
 @Injectable()
-export class EventGateway implements OnModuleInit {
-  private readonly logger = new Logger('EventGateway');
+export class StreamHub implements OnModuleInit {
+  private readonly logger = new Logger('StreamHub');
   private readonly connections = new Map<number, Set<Connection>>();
   /**
    * Codes revoked within the last minute (by nonce). A stream whose code was read from the
@@ -50,7 +50,7 @@ export class EventGateway implements OnModuleInit {
   private replayFilter: ReplayFilter = async (_userId, events) => events;
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: ReplayLog,
     private readonly bus: ClusterBus,
     private readonly heartbeat: Heartbeat,
     private readonly presence: PresenceService,

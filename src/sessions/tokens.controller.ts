@@ -2,9 +2,9 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth.decorators.js';
 import { Client } from '../common/client-info.decorator.js';
-import { AuthService, type ClientInfo } from './auth.service.js';
-import { credentialsFrom } from './credentials.js';
-import { CredentialsDto } from './dto/auth.dto.js';
+import { AuthService, type ClientInfo } from '../auth/auth.service.js';
+import { credentialsFrom } from '../auth/credentials.js';
+import { CredentialsDto } from '../auth/dto/auth.dto.js';
 
 /** POST /tokens lives here, not in tokens/, because it checks credentials (auth's job). */
 @ApiTags('tokens')

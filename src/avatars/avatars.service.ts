@@ -7,7 +7,7 @@ import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { AvatarImage } from './avatar.entity.js';
 import { avatarRecord } from '../users/user-records.js';
 import type { User } from '../users/user.entity.js';
@@ -60,7 +60,7 @@ export class AvatarsService implements OnModuleInit {
   }
 
   /**
-   * The image a PATCH /me `avatar` names: a data URL, or an https URL fetched now (DESIGN §3);
+   * The image a PATCH /me `avatar` names: a data URL, or an https URL fetched now;
    * null when it is the user's own current avatar URL, as a client sends its record back.
    */
   async fromProfileValue(value: string, user: User): Promise<ProcessedAvatar | null> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisService } from '../redis/redis.service.js';
+import { RedisService } from '../bus/redis.service.js';
 
 /** How many recent events of each user are kept for `Last-Event-ID` replay. */
 export const REPLAY_EVENTS = 256;
@@ -27,7 +27,7 @@ export type Replay = { events: LoggedEvent[] } | 'resync';
  * Redis (INCR + a capped list, one script per event) when REDIS_URL is set, memory otherwise.
  */
 @Injectable()
-export class EventLog {
+export class ReplayLog {
   private readonly memory = new Map<number, { last: number; events: LoggedEvent[] }>();
 
   constructor(private readonly redis: RedisService) {

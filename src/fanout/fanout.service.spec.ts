@@ -1,14 +1,14 @@
 import type { BlockingService } from '../blocking/blocking.service.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { DomainEventName, DomainEvents } from '../events/domain-events.js';
-import { EventBus } from '../events/event-bus.js';
-import type { ContactsService } from '../profile/contacts.service.js';
+import type { DomainEventName, DomainEvents } from '../bus/domain-events.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import type { ContactsService } from '../contacts/contacts.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import type { UsersService } from '../users/users.service.js';
-import type { NewEvent } from './event-log.js';
-import type { EventGateway } from './event-gateway.service.js';
+import type { NewEvent } from '../sse/replay-log.js';
+import type { StreamHub } from '../sse/stream-hub.service.js';
 import { FanoutService } from './fanout.service.js';
 
 const SEEN = new Date('2026-01-01T10:00:00.000Z');
@@ -66,7 +66,7 @@ function setUp(options: {
     {
       deliver: async (events: NewEvent[]) => void delivered.push(events),
       useReplayFilter: () => undefined,
-    } as unknown as EventGateway,
+    } as unknown as StreamHub,
     users,
     records,
     { friendIdsOf: async (id: number) => options.friends?.[id] ?? [] } as unknown as ContactsService,

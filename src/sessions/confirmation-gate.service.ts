@@ -4,7 +4,7 @@ import { UsersService } from '../users/users.service.js';
 import type { AuthenticatedUser } from './jwt.strategy.js';
 
 /**
- * The confirmed-email rule of DESIGN §3 for a caller with a valid access token. Looks the user up
+ * The confirmed-email rule for a caller with a valid access token. Looks the user up
  * (from UsersService's cache) only when the token was issued before the address was confirmed.
  */
 @Injectable()

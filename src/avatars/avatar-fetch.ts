@@ -27,7 +27,7 @@ export interface AvatarFetchOptions {
 }
 
 /**
- * The bytes of the image at an `https://` avatar URL (DESIGN §3). The service fetches on a
+ * The bytes of the image at an `https://` avatar URL. The service fetches on a
  * client's behalf, so it refuses to reach private, loopback or link-local addresses (checked on
  * the address it connects to, so a DNS answer cannot change between check and use), follows at
  * most 3 redirects, all `https://`, reads at most 2 MB and gives up after 10 s.

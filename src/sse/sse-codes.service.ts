@@ -6,9 +6,9 @@ import { Clock } from '../common/clock.js';
 import { parseId } from '../common/positive-int.pipe.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { uniqueViolation } from '../database/errors.js';
-import { sameHash } from './secret-token.js';
+import { sameHash } from '../sessions/secret-token.js';
 import { SseCode } from './sse-code.entity.js';
 
 /** Published when a user's code is revoked: every instance closes the streams opened with it. */

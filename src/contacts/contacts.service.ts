@@ -5,7 +5,7 @@ import { BlockingService } from '../blocking/blocking.service.js';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { uniqueViolation } from '../database/errors.js';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';

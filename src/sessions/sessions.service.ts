@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ClusterBus } from '../events/cluster-bus.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { hashToken, newSecretToken } from './secret-token.js';
 import { Session } from './session.entity.js';
 

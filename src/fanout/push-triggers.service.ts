@@ -1,13 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { BlockingService } from '../blocking/blocking.service.js';
-import { type DomainEvents } from '../events/domain-events.js';
-import { EventBus } from '../events/event-bus.js';
+import { type DomainEvents } from '../bus/domain-events.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { UsersService } from '../users/users.service.js';
-import { DevicesService } from './devices.service.js';
-import { pushMessages } from './push-messages.js';
-import { PushService } from './push.service.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { pushMessages } from '../devices/push-messages.js';
+import { PushService } from '../devices/push.service.js';
 
-/** The account events that warrant a push (DESIGN §8), and the logout that gives a device up. */
+/** The account events that warrant a push, and the logout that gives a device up. */
 @Injectable()
 export class PushTriggers implements OnModuleInit {
   constructor(

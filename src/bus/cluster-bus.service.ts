@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisService } from '../redis/redis.service.js';
+import { RedisService } from './redis.service.js';
 
 type Handler = (payload: unknown) => void;
 
