@@ -9,6 +9,7 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { NewEvent } from '../sse/replay-log.js';
 import type { StreamHub } from '../sse/stream-hub.service.js';
+import type { ChatPushes } from './chat-pushes.service.js';
 import { FanoutService } from './fanout.service.js';
 
 const SEEN = new Date('2026-01-01T10:00:00.000Z');
@@ -64,13 +65,14 @@ function setUp(options: {
   const fanout = new FanoutService(
     bus,
     {
-      deliver: async (events: NewEvent[]) => void delivered.push(events),
+      deliver: async (events: NewEvent[]) => (delivered.push(events), events.map((_, n) => n + 1)),
       useReplayFilter: () => undefined,
     } as unknown as StreamHub,
     users,
     records,
     { friendIdsOf: async (id: number) => options.friends?.[id] ?? [] } as unknown as ContactsService,
     { isBlockedEitherWay: async (a: number, b: number) => blocked(a, b) } as unknown as BlockingService,
+    { send: async () => undefined } as unknown as ChatPushes,
   );
   fanout.onModuleInit();
   return {

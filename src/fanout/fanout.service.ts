@@ -4,6 +4,8 @@ import { EventBus } from '../bus/event-bus.service.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
+import { pushMessages } from '../devices/push-messages.js';
+import { ChatPushes } from './chat-pushes.service.js';
 import type { LoggedEvent, NewEvent } from '../sse/replay-log.js';
 import { StreamHub } from '../sse/stream-hub.service.js';
 
@@ -21,6 +23,7 @@ export class FanoutService implements OnModuleInit {
     private readonly records: UserRecordsService,
     private readonly contacts: ContactsService,
     private readonly blocking: BlockingService,
+    private readonly chatPushes: ChatPushes,
   ) {}
 
   onModuleInit(): void {
@@ -125,13 +128,19 @@ export class FanoutService implements OnModuleInit {
     });
   }
 
-  /** The user who was added hears of it, unless a block stands between the two. */
+  /**
+   * The user who was added hears of it, unless a block stands between the two: on their streams,
+   * and on their phones if no stream took it.
+   */
   async contactAdded(userId: number, contactId: number): Promise<void> {
     if (await this.blocking.isBlockedEitherWay(userId, contactId)) return;
     const user = await this.users.findById(userId);
     if (!user) return;
     const data = JSON.stringify({ user: await this.records.public(user, contactId) });
-    await this.gateway.deliver([{ userId: contactId, event: 'contact_added', data }]);
+    const [eventId] = await this.gateway.deliver([
+      { userId: contactId, event: 'contact_added', data, receipt: true },
+    ]);
+    await this.chatPushes.send(contactId, pushMessages.contactAdded(user), eventId);
   }
 
   /** Both sides learn of a block or unblock, each with the other's id. */

@@ -9,6 +9,7 @@ import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.js';
 
 /** Rewrites what a replay sends to `userId` by the rules in force now (the fan-out registers it). */
 export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
+import { DeliveryReceipts } from './delivery-receipts.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
@@ -22,6 +23,8 @@ const DELIVER_CHANNEL = 'sse.deliver';
 interface DeliveryBatch {
   payloads: [string, string][];
   items: [number, number, number][];
+  /** Indexes of the items whose writing to a stream is to be recorded (DeliveryReceipts). */
+  receipts?: number[];
 }
 
 interface Connection {
@@ -54,6 +57,7 @@ export class StreamHub implements OnModuleInit {
     private readonly bus: ClusterBus,
     private readonly heartbeat: Heartbeat,
     private readonly presence: PresenceService,
+    private readonly receipts: DeliveryReceipts,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -66,9 +70,9 @@ export class StreamHub implements OnModuleInit {
     this.replayFilter = filter;
   }
 
-  /** Sends events to users' streams on every instance. */
-  async deliver(events: NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /** Sends events to users' streams on every instance; answers their ids, in order. */
+  async deliver(events: NewEvent[]): Promise<number[]> {
+    if (events.length === 0) return [];
     const ids = await this.log.append(events);
     const payloads: DeliveryBatch['payloads'] = [];
     // Keyed by the strings themselves: one serialised payload is one string object, hashed once.
@@ -83,7 +87,13 @@ export class StreamHub implements OnModuleInit {
       }
       return [event.userId, ids[n], index];
     });
-    await this.bus.publish(DELIVER_CHANNEL, { payloads, items } satisfies DeliveryBatch);
+    const receipts = events.flatMap((event, n) => (event.receipt ? [n] : []));
+    await this.bus.publish(DELIVER_CHANNEL, {
+      payloads,
+      items,
+      ...(receipts.length > 0 ? { receipts } : {}),
+    } satisfies DeliveryBatch);
+    return ids;
   }
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
@@ -141,6 +151,11 @@ export class StreamHub implements OnModuleInit {
         if (connection.pending) connection.pending.push([id, event, data]);
         else connection.stream.write(message);
       }
+    }
+    for (const n of batch.receipts ?? []) {
+      const [userId, id] = batch.items[n];
+      if (this.connections.get(userId)?.size)
+        void this.receipts.mark(userId, id).catch((error: Error) => this.logger.warn(error.message));
     }
   }
 
