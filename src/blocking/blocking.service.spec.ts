@@ -58,7 +58,7 @@ describe('BlockingService', () => {
     blocking = new BlockingService(
       dataSource.getRepository(Block),
       users,
-      new UserRecordsService(config),
+      new UserRecordsService(config, users, clock),
       bus,
       clock,
     );

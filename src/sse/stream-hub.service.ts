@@ -8,9 +8,13 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
-import { ReplayLog, type NewEvent } from './replay-log.js';
+import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.js';
+import { DeliveryReceipts } from './delivery-receipts.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
+
+/** Rewrites what a replay sends to `userId` by the rules in force now (the fan-out registers it). */
+export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
 
 const DELIVER_CHANNEL = 'sse.deliver';
 /** What a stream refused for being one too many is told: a place frees when another stream closes. */
@@ -24,6 +28,8 @@ const STREAM_RETRY_AFTER_SECONDS = 30;
 interface DeliveryBatch {
   payloads: [string, string][];
   items: [number, number, number][];
+  /** Indexes of the items whose writing to a stream is to be recorded (DeliveryReceipts). */
+  receipts?: number[];
 }
 
 interface Connection {
@@ -52,6 +58,7 @@ export class StreamHub implements OnModuleInit {
    * open: the revocation found no stream of it to close.
    */
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  private replayFilter: ReplayFilter = async (_userId, events) => events;
 
   constructor(
     private readonly log: ReplayLog,
@@ -60,6 +67,7 @@ export class StreamHub implements OnModuleInit {
     private readonly presence: PresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsService,
+    private readonly receipts: DeliveryReceipts,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -68,9 +76,14 @@ export class StreamHub implements OnModuleInit {
     this.sessions.onEnded((ids) => this.closeSessions(ids));
   }
 
-  /** Sends events to users' streams on every instance. */
-  async deliver(events: NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /** The transport carries; who may see what in a replay is decided where events are made. */
+  useReplayFilter(filter: ReplayFilter): void {
+    this.replayFilter = filter;
+  }
+
+  /** Sends events to users' streams on every instance; answers their ids, in order. */
+  async deliver(events: NewEvent[]): Promise<number[]> {
+    if (events.length === 0) return [];
     const ids = await this.log.append(events);
     const payloads: DeliveryBatch['payloads'] = [];
     // Keyed by the strings themselves: one serialised payload is one string object, hashed once.
@@ -85,7 +98,13 @@ export class StreamHub implements OnModuleInit {
       }
       return [event.userId, ids[n], index];
     });
-    await this.bus.publish(DELIVER_CHANNEL, { payloads, items } satisfies DeliveryBatch);
+    const receipts = events.flatMap((event, n) => (event.receipt ? [n] : []));
+    await this.bus.publish(DELIVER_CHANNEL, {
+      payloads,
+      items,
+      ...(receipts.length > 0 ? { receipts } : {}),
+    } satisfies DeliveryBatch);
+    return ids;
   }
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
@@ -130,7 +149,8 @@ export class StreamHub implements OnModuleInit {
       last = await this.log.lastId(userId);
       stream.send('resync', '{}', last);
     } else {
-      for (const event of replay.events) stream.send(event.event, event.data, event.id);
+      for (const event of await this.replayFilter(userId, replay.events))
+        stream.send(event.event, event.data, event.id);
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
@@ -172,6 +192,11 @@ export class StreamHub implements OnModuleInit {
         if (connection.pending) connection.pending.push([id, event, data]);
         else connection.stream.write(message);
       }
+    }
+    for (const n of batch.receipts ?? []) {
+      const [userId, id] = batch.items[n];
+      if (this.connections.get(userId)?.size)
+        void this.receipts.mark(userId, id).catch((error: Error) => this.logger.warn(error.message));
     }
   }
 
