@@ -66,7 +66,8 @@ export class UpdateMeDto {
   mobile_number?: string | null;
 
   @ApiPropertyOptional({
-    enum: LAST_SEEN_VISIBILITIES,
+    // Null leaves it unchanged; OpenAPI 3.0 wants the null in the enum too.
+    enum: [...LAST_SEEN_VISIBILITIES, null],
     nullable: true,
     description:
       'Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. ' +
