@@ -142,10 +142,11 @@ describe(`last-seen privacy${SEVERAL ? ' across two instances' : ''}`, () => {
       expect(await seenBy(ann, viewer)).toMatchObject({ last_seen_at: null, last_seen_hint: 'recently' });
       expect((await lastSeenBy(ann, viewer)).last_seen_hint).toBe('recently');
     }
-    // Without a token only "everyone" shows it.
+    // Without a token no presence at all: not even the hint.
     expect((await b.http().get(`/api/v1/users/${ann.id}`).expect(200)).body.user).toMatchObject({
+      is_online: false,
       last_seen_at: null,
-      last_seen_hint: 'recently',
+      last_seen_hint: null,
     });
   });
 

@@ -285,7 +285,7 @@ describe('QR login', () => {
         .http()
         .post(`/api/v1/auth/qr/${stolen.id}/approve`)
         .set(thief.auth)
-        .send({ key: stolen.key })
+        .send({ key: stolen.key, check: stolen.check })
         .expect(200);
       await t.http().post('/api/v1/auth/password-reset/request').send({ email: ann.email }).expect(200);
       const token = new URL(
@@ -309,7 +309,7 @@ describe('QR login', () => {
           .http()
           .post(`/api/v1/auth/qr/${code.id}/approve`)
           .set(approver.auth)
-          .send({ key: code.key })
+          .send({ key: code.key, check: code.check })
           .expect(200);
         if (end === 'others') await t.http().delete('/api/v1/tokens/sessions').set(owner.auth).expect(200);
         else await t.http().post('/api/v1/auth/logout').set(approver.auth).send({}).expect(200);
