@@ -462,4 +462,26 @@ describe('blocking', () => {
       expect(apns.pushesTo(annsPhone)).toEqual([]);
     });
   });
+  it('replays nothing of the other side from before a block: the blocks in force apply to a replay', async () => {
+    const [ann, bob] = await Promise.all([createUser(t, { nick: uniqueNick() }), createUser(t)]);
+    await befriend(t, ann, bob);
+    const first = track(await openStream(t, bob));
+    await t.http().patch('/api/v1/me').set(bob.auth).send({ status_message: 'mark' }).expect(200);
+    const mark = await first.next<{ user: { id: number } }>('user_updated', (d) => d.user.id === bob.id);
+    // Ann's changes reach Bob's event log (a live stream sees them) before she blocks him.
+    await t.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'before the block' }).expect(200);
+    await t.http().put('/api/v1/me/status').set(ann.auth).send({ status: 'busy' }).expect(200);
+    await first.next<{ user: { id: number } }>('user_updated', (d) => d.user.id === ann.id);
+    await first.next<{ user_id: number }>('presence', (d) => d.user_id === ann.id);
+    first.close();
+    await block(ann, bob).expect(200);
+
+    const resumed = track(await openStream(t, bob, { 'Last-Event-ID': String(mark.id) }));
+    await resumed.next<{ user_id: number }>('blocked', (d) => d.user_id === ann.id);
+    const aboutAnn = resumed.events.filter((e) => {
+      const data = e.data as { user_id?: number; user?: { id: number } };
+      return e.event !== 'blocked' && (data.user_id === ann.id || data.user?.id === ann.id);
+    });
+    expect(aboutAnn).toEqual([]);
+  });
 });

@@ -574,7 +574,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: the database (and Redis, when used) answer */
+    /**
+     * Readiness: the database (and Redis, when used) answer
+     * @description Answers `503 unavailable` (the error envelope) while the database or Redis does not answer.
+     */
     get: operations['health_ready'];
     put?: never;
     post?: never;
@@ -5161,13 +5164,18 @@ export interface operations {
           };
         };
       };
-      /** @description The database or Redis does not answer (`status: error`). */
+      /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Readiness'];
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
         };
       };
     };

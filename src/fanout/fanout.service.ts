@@ -41,6 +41,21 @@ export class FanoutService implements OnModuleInit {
     );
   }
 
+  /**
+   * A replay applies the blocks in force when it is sent: nothing about a user who blocked the
+   * reader, or whom the reader blocked, since the events were logged (the `blocked` / `unblocked`
+   * events themselves still go); and last-seen privacy as it stands now.
+   */
+  async replayed(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
+    const subjects = events.map((event) => replaySubject(event, userId));
+    const others = [...new Set(subjects.filter((id): id is number => id !== null))];
+    if (others.length === 0) return this.withCurrentLastSeen(userId, events);
+    const blocked = await this.blocking.blockedEitherWayAmong(userId, others);
+    const allowed =
+      blocked.size === 0 ? events : events.filter((_event, n) => !blocked.has(subjects[n] as number));
+    return this.withCurrentLastSeen(userId, allowed);
+  }
+
   /** The user gets the own record; friends the public record (split by last-seen privacy). */
   async userUpdated(userId: number): Promise<void> {
     const user = await this.users.findById(userId);
@@ -85,7 +100,7 @@ export class FanoutService implements OnModuleInit {
    * has since blocked the recipient or last-seen privacy now withholds the exact state, the
    * replayed presence fields are today's view (no times sent before).
    */
-  async replayed(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
+  private async withCurrentLastSeen(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
     type Fields = {
       is_online?: boolean;
       last_seen_at?: string | null;
@@ -150,4 +165,14 @@ export class FanoutService implements OnModuleInit {
       { userId: blockedId, event, data: JSON.stringify({ user_id: blockerId }) },
     ]);
   }
+}
+
+/** The other user a logged event tells about (`presence`, `user_updated`, `contact_added`), or null. */
+function replaySubject(event: LoggedEvent, readerId: number): number | null {
+  if (event.event !== 'presence' && event.event !== 'user_updated' && event.event !== 'contact_added') {
+    return null;
+  }
+  const data = JSON.parse(event.data) as { user_id?: number; user?: { id?: number } };
+  const id = data.user_id ?? data.user?.id ?? null;
+  return id === readerId ? null : id;
 }

@@ -58,6 +58,7 @@ export class StreamHub implements OnModuleInit {
    * open: the revocation found no stream of it to close.
    */
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+  /** What a replay may send a user now; the fan-out, which decides who hears what, registers it. */
   private replayFilter: ReplayFilter = async (_userId, events) => events;
 
   constructor(
@@ -151,6 +152,7 @@ export class StreamHub implements OnModuleInit {
     } else {
       for (const event of await this.replayFilter(userId, replay.events))
         stream.send(event.event, event.data, event.id);
+      // The last id read, sent or not: a filtered-out event is not asked for again.
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);

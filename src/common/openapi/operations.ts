@@ -330,6 +330,8 @@ export const OPERATIONS: Record<string, OperationContract> = {
   'GET /health/ready': {
     status: 200,
     body: 'Readiness',
-    alsoStatus: { 503: 'The database or Redis does not answer (`status: error`).' },
+    errors: ['unavailable'],
+    description:
+      'Answers `503 unavailable` (the error envelope) while the database or Redis does not answer.',
   },
 };
