@@ -119,6 +119,8 @@ class StreamBoard {
   failures: string[] = [];
   round: Round | null = null;
   presence: { t0: number; online: Map<number, number> } | null = null;
+  /** During a reconnect storm: every presence event the hub's streams receive. */
+  stormPresence: { user_id: number; is_online: boolean }[] | null = null;
 
   constructor(private readonly hubId: number) {}
 
@@ -140,6 +142,8 @@ class StreamBoard {
         round.latencies.push(ms);
         (round.byServer[this.servers[index]] ??= []).push(ms);
       }
+    } else if (event.name === 'presence' && this.stormPresence && this.isHub(index)) {
+      this.stormPresence.push(JSON.parse(event.data) as { user_id: number; is_online: boolean });
     } else if (event.name === 'presence' && this.presence && this.isHub(index)) {
       const data = JSON.parse(event.data) as { user_id: number; is_online: boolean };
       if (data.is_online && !this.presence.online.has(data.user_id))
@@ -321,6 +325,66 @@ function fanOutRow(key: string, scenario: string, result: FanOut, distinctUsers:
   );
 }
 
+/** The service's presence grace in the bench (its default: the bench does not set it). */
+const PRESENCE_GRACE_MS = 5000;
+
+/**
+ * A flaky mobile network: every friend's stream drops and comes back 0.1 to 0.5 s later, the
+ * drops spread over 1.5 s (all back within 2 s). Friends of theirs (the hub) must hear no presence
+ * event at all: the grace period covers each drop. Counted until the grace has passed twice.
+ */
+async function reconnectStorm(
+  context: BenchContext,
+  board: StreamBoard,
+  server: ServerProcess,
+  codes: Map<number, string>,
+): Promise<void> {
+  const dropping = board.streams.flatMap((stream, index) =>
+    stream && !stream.closed && !board.isHub(index) ? [index] : [],
+  );
+  board.stormPresence = [];
+  const t0 = performance.now();
+  let lastSentMs = 0;
+  const reopened: Promise<boolean>[] = [];
+  for (let k = 0; k < dropping.length; k += 1) {
+    const wait = t0 + (k * 1500) / dropping.length - performance.now();
+    if (wait > 2) await sleep(wait);
+    const index = dropping[k];
+    const owner = board.owners[index];
+    board.streams[index]?.close();
+    reopened.push(
+      sleep(100 + Math.random() * 400).then(() => {
+        lastSentMs = Math.max(lastSentMs, performance.now() - t0);
+        return board.open(server, 0, owner, codes.get(owner) as string);
+      }),
+    );
+  }
+  const back = (await Promise.all(reopened)).filter(Boolean).length;
+  const backMs = performance.now() - t0;
+  await sleep(2 * PRESENCE_GRACE_MS);
+  const events = board.stormPresence;
+  board.stormPresence = null;
+  const offline = events.filter((event) => !event.is_online).length;
+  context.rows.push(
+    row(
+      'presence-storm',
+      `presence: ${dropping.length} users reconnect within 2 s`,
+      `${events.length} presence events (${offline} offline) to their friend; ${back}/${dropping.length}` +
+        ` back (reconnects sent within ${Math.round(lastSentMs)} ms, all answered after ${Math.round(backMs)} ms)`,
+      'no presence events',
+      events.length === 0 && back === dropping.length ? 'pass' : 'FAIL',
+      {
+        users: dropping.length,
+        events: events.length,
+        offline,
+        reconnected: back,
+        reconnectsSentWithinMs: Math.round(lastSentMs),
+        backMs: Math.round(backMs),
+      },
+    ),
+  );
+}
+
 /**
  * The stream scenarios on a freshly started service: presence of 1,000 users connecting within a
  * second, fan-out of one PATCH /me, memory per idle stream, and event-loop lag with heartbeats.
@@ -400,6 +464,8 @@ export async function measureStreams(context: BenchContext, server: ServerProces
         },
       ),
     );
+
+    await reconnectStorm(context, board, server, codes);
 
     // Fan-out to one stream per friend.
     await sleep(500);
@@ -593,6 +659,9 @@ export async function measureBareStreams(context: BenchContext): Promise<void> {
 
 export function streamRowsNotAvailable(context: BenchContext, why: string): void {
   context.rows.push(notAvailable('presence', 'presence: users connect within 1 s', 'all within 2 s', why));
+  context.rows.push(
+    notAvailable('presence-storm', 'presence: users reconnect within 2 s', 'no presence events', why),
+  );
   context.rows.push(
     notAvailable('fanout', 'SSE fan-out: one PATCH /me → N streams', 'p99 < 50 ms at 10,000', why),
   );

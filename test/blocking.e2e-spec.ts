@@ -8,7 +8,16 @@ import { dataUrl, makeImage } from './support/images.js';
 import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
-const PUBLIC_FIELDS = ['avatar', 'id', 'is_online', 'last_seen_at', 'nick', 'status', 'status_message'];
+const PUBLIC_FIELDS = [
+  'avatar',
+  'id',
+  'is_online',
+  'last_seen_at',
+  'last_seen_hint',
+  'nick',
+  'status',
+  'status_message',
+];
 /** What a blocked user sees of the blocker (XEP-0191 "polite" blocking: as if offline). */
 const hidden = (user: TestUser) => ({
   id: user.id,
@@ -18,6 +27,7 @@ const hidden = (user: TestUser) => ({
   status_message: null,
   is_online: false,
   last_seen_at: null,
+  last_seen_hint: null,
 });
 
 let nickSerial = 0;
@@ -88,6 +98,7 @@ describe('blocking', () => {
     status_message: 'Out fishing',
     is_online: true,
     last_seen_at: expect.any(String),
+    last_seen_hint: null,
   });
 
   /** Sends a marker update from a new friend of the viewer and waits for it: whatever came before has arrived. */
@@ -204,6 +215,7 @@ describe('blocking', () => {
         is_online: false,
         last_seen_at: null,
         seconds_ago: null,
+        last_seen_hint: null,
       });
       const asBystander = await t
         .http()

@@ -132,6 +132,7 @@ describe('contacts and friends', () => {
       status_message: 'Busy day',
       is_online: false,
       last_seen_at: null,
+      last_seen_hint: null,
       is_friend: false,
     });
   });

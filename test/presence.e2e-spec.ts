@@ -72,6 +72,7 @@ describe('presence', () => {
       is_online: false,
       last_seen_at: offline.data.last_seen_at,
       seconds_ago: expect.any(Number),
+      last_seen_hint: null,
     });
     expect(lastSeen.seconds_ago).toBeGreaterThanOrEqual(0);
     expect(lastSeen.seconds_ago).toBeLessThan(10);
@@ -183,6 +184,7 @@ describe('presence', () => {
       is_online: false,
       last_seen_at: null,
       seconds_ago: null,
+      last_seen_hint: null,
     });
     const bad = await t.http().get('/api/v1/users/abc/last-seen').set(viewer.auth).expect(400);
     expect(bad.body.error.code).toBe('invalid_params');

@@ -47,6 +47,7 @@ describe('profile', () => {
         'id',
         'is_online',
         'last_seen_at',
+        'last_seen_visibility',
         'mobile_number',
         'nick',
         'pending_email',
@@ -262,6 +263,7 @@ describe('profile', () => {
         status_message: null,
         is_online: false,
         last_seen_at: null,
+        last_seen_hint: null,
       });
     });
 

@@ -20,12 +20,14 @@ interface NewCode {
   uri: string;
   png: string;
   expires_at: string;
+  check: string;
 }
 
 interface QrLoginEvent {
   user: { id: number; email: string; auth_token: string };
   access_token: string;
   expires_in: number;
+  approved_by: { user_agent: string | null; device: string; ip: string | null };
 }
 
 const BROWSER = { 'User-Agent': 'QR test browser/1.0' };
@@ -68,8 +70,17 @@ describe('QR login', () => {
     await t.close();
   });
 
+  // Each code from an address of its own: one address may ask for 20 codes in 10 minutes.
+  let browsers = 0;
   const newCode = async (app = t): Promise<NewCode> =>
-    (await app.http().post('/api/v1/auth/qr').expect(201)).body;
+    (
+      await app
+        .http()
+        .post('/api/v1/auth/qr')
+        .set(BROWSER)
+        .set('X-Forwarded-For', `10.77.${(browsers += 1) >> 8}.${browsers & 255}`)
+        .expect(201)
+    ).body;
   const listen = async (code: Pick<NewCode, 'id' | 'key'>, app = t) => {
     const stream = track(
       await SseClient.open(
@@ -146,7 +157,7 @@ describe('QR login', () => {
       const ann = await createUser(t);
       const code = await newCode();
       const browser = await listen(code);
-      await approve(ann, code.id, { key: code.key }).expect(200, {});
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200, {});
 
       const { data } = await browser.next<QrLoginEvent>('qr_login');
       expect(data.user).toMatchObject({ id: ann.id, email: ann.email });
@@ -168,10 +179,82 @@ describe('QR login', () => {
       await t.http().get('/api/v1/me').set(ann.auth).expect(200);
     });
 
+    it('shows the phone the browser, its address, when it asked and the check number the page shows, before approving', async () => {
+      const ann = await createUser(t);
+      const response = await t.http().post('/api/v1/auth/qr').set(BROWSER).expect(201);
+      const code = response.body as NewCode;
+      expect(code.check).toMatch(/^[0-9]{2}$/);
+      const shown = await t
+        .http()
+        .get(`/api/v1/auth/qr/${code.id}?key=${encodeURIComponent(code.key)}`)
+        .set(ann.auth)
+        .expect(200);
+      expect(shown.body).toEqual({
+        id: code.id,
+        user_agent: BROWSER['User-Agent'],
+        device: 'Unknown device',
+        ip: expect.stringMatching(/127\.0\.0\.1$/),
+        created_at: expect.any(String),
+        expires_at: code.expires_at,
+        check: code.check,
+      });
+      expect(Math.abs(Date.parse(shown.body.created_at) - Date.now())).toBeLessThan(10_000);
+      // Only a logged-in phone with the key may look; once used, nobody.
+      await t
+        .http()
+        .get(`/api/v1/auth/qr/${code.id}?key=${encodeURIComponent(code.key)}`)
+        .expect(401);
+      const wrongKey = await t.http().get(`/api/v1/auth/qr/${code.id}?key=nope`).set(ann.auth).expect(400);
+      expect(wrongKey.body.error.code).toBe('invalid_token');
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
+      const used = await t
+        .http()
+        .get(`/api/v1/auth/qr/${code.id}?key=${encodeURIComponent(code.key)}`)
+        .set(ann.auth)
+        .expect(400);
+      expect(used.body.error.code).toBe('invalid_token');
+    });
+
+    it('tells the browser which device approved it', async () => {
+      const ann = await createUser(t);
+      const code = await newCode();
+      const browser = await listen(code);
+      const phone =
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1';
+      await approve(ann, code.id, { key: code.key, check: code.check }).set('User-Agent', phone).expect(200);
+      const { data } = await browser.next<QrLoginEvent>('qr_login');
+      expect(data.approved_by).toEqual({
+        user_agent: phone,
+        device: 'Safari on iPhone',
+        ip: expect.stringMatching(/127\.0\.0\.1$/),
+      });
+    });
+
+    it('voids the code on a wrong check number: the browser hears qr_expired and the right number no longer works', async () => {
+      const ann = await createUser(t);
+      const code = await newCode();
+      const browser = await listen(code);
+      const wrong = code.check === '42' ? '43' : '42';
+      const response = await approve(ann, code.id, { key: code.key, check: wrong }).expect(400);
+      expect(response.body.error).toEqual({
+        code: 'invalid_token',
+        text: expect.stringMatching(/check number/),
+      });
+      const { data } = await browser.next('qr_expired');
+      expect(data).toEqual({ id: code.id, reason: 'wrong_check' });
+      await waitFor(() => browser.ended, 'the QR stream to close');
+      const again = await approve(ann, code.id, { key: code.key, check: code.check }).expect(400);
+      expect(again.body.error.code).toBe('invalid_token');
+      expect(await sessions(ann)).toHaveLength(1);
+      const late = await listen(code);
+      expect((await late.next('qr_expired')).data).toEqual({ id: code.id, reason: 'wrong_check' });
+      expect(late.of('qr_login')).toEqual([]);
+    });
+
     it('answers HEAD on the QR stream with its headers only, and keeps the login for the real stream', async () => {
       const ann = await createUser(t);
       const code = await newCode();
-      await approve(ann, code.id, { key: code.key }).expect(200);
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
       const head = await t
         .http()
         .head(`/api/v1/auth/qr/${code.id}/events?key=${encodeURIComponent(code.key)}`)
@@ -184,7 +267,7 @@ describe('QR login', () => {
     it('delivers an approval that came before the browser started listening', async () => {
       const ann = await createUser(t);
       const code = await newCode();
-      await approve(ann, code.id, { key: code.key }).expect(200);
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
       const browser = await listen(code);
       const { data } = await browser.next<QrLoginEvent>('qr_login');
       expect(data.user.id).toBe(ann.id);
@@ -202,7 +285,7 @@ describe('QR login', () => {
         .http()
         .post(`/api/v1/auth/qr/${stolen.id}/approve`)
         .set(thief.auth)
-        .send({ key: stolen.key })
+        .send({ key: stolen.key, check: stolen.check })
         .expect(200);
       await t.http().post('/api/v1/auth/password-reset/request').send({ email: ann.email }).expect(200);
       const token = new URL(
@@ -226,7 +309,7 @@ describe('QR login', () => {
           .http()
           .post(`/api/v1/auth/qr/${code.id}/approve`)
           .set(approver.auth)
-          .send({ key: code.key })
+          .send({ key: code.key, check: code.check })
           .expect(200);
         if (end === 'others') await t.http().delete('/api/v1/tokens/sessions').set(owner.auth).expect(200);
         else await t.http().post('/api/v1/auth/logout').set(approver.auth).send({}).expect(200);
@@ -240,11 +323,11 @@ describe('QR login', () => {
       const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
       const code = await newCode();
       const browser = await listen(code);
-      await approve(ann, code.id, { key: code.key }).expect(200);
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
       await browser.next('qr_login');
 
       for (const user of [ann, bob]) {
-        const again = await approve(user, code.id, { key: code.key }).expect(400);
+        const again = await approve(user, code.id, { key: code.key, check: code.check }).expect(400);
         expect(again.body.error.code).toBe('invalid_token');
       }
       const replay = await listen(code);
@@ -259,7 +342,7 @@ describe('QR login', () => {
       const ann = await createUser(t);
       const code = await newCode();
       const [first, second] = [await listen(code), await listen(code)];
-      await approve(ann, code.id, { key: code.key }).expect(200);
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
       await waitFor(() => first.ended && second.ended, 'both streams to close');
       expect([...first.of('qr_login'), ...second.of('qr_login')]).toHaveLength(1);
       expect([...first.of('qr_expired'), ...second.of('qr_expired')]).toHaveLength(1);
@@ -271,11 +354,14 @@ describe('QR login', () => {
         'a wrong key',
         (code: NewCode) => ({
           id: code.id,
-          body: { key: code.key.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) },
+          body: { key: code.key.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')), check: code.check },
         }),
       ],
-      ['an unknown id', (code: NewCode) => ({ id: 'A'.repeat(22), body: { key: code.key } })],
-      ['a malformed id', (code: NewCode) => ({ id: 'nope', body: { key: code.key } })],
+      [
+        'an unknown id',
+        (code: NewCode) => ({ id: 'A'.repeat(22), body: { key: code.key, check: code.check } }),
+      ],
+      ['a malformed id', (code: NewCode) => ({ id: 'nope', body: { key: code.key, check: code.check } })],
     ])('answers %s with 400 invalid_token and the code still works', async (_case, make) => {
       const ann = await createUser(t);
       const code = await newCode();
@@ -285,20 +371,23 @@ describe('QR login', () => {
       expect(response.body.error.code).toBe('invalid_token');
       expect(browser.events).toEqual([]);
       expect(await sessions(ann)).toHaveLength(1);
-      await approve(ann, code.id, { key: code.key }).expect(200);
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
       await browser.next('qr_login');
     });
 
     it.each([
-      ['a missing key', {}],
-      ['a key of the wrong type', { key: 42 }],
-      ['an unknown field', { key: 'x', user_id: 1 }],
+      ['a missing key', { check: '00' }],
+      ['a key of the wrong type', { key: 42, check: '00' }],
+      ['an unknown field', { key: 'x', check: '00', user_id: 1 }],
+      ['a missing check number', { key: 'x' }],
+      ['a check number of one digit', { key: 'x', check: '7' }],
+      ['a check number as a number', { key: 'x', check: 7 }],
     ])('answers %s with 400 invalid_params and the code still works', async (_case, body) => {
       const ann = await createUser(t);
       const code = await newCode();
       const response = await approve(ann, code.id, body).expect(400);
       expect(response.body.error.code).toBe('invalid_params');
-      await approve(ann, code.id, { key: code.key }).expect(200);
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
     });
 
     it('needs an access token (401 unauthorized) and a confirmed email (403 email_not_confirmed)', async () => {
@@ -307,15 +396,15 @@ describe('QR login', () => {
       const anonymous = await t
         .http()
         .post(`/api/v1/auth/qr/${code.id}/approve`)
-        .send({ key: code.key })
+        .send({ key: code.key, check: code.check })
         .expect(401);
       expect(anonymous.body.error.code).toBe('unauthorized');
       const unconfirmed = await createUser(t, { confirmed: false });
-      const refused = await approve(unconfirmed, code.id, { key: code.key }).expect(403);
+      const refused = await approve(unconfirmed, code.id, { key: code.key, check: code.check }).expect(403);
       expect(refused.body.error.code).toBe('email_not_confirmed');
       expect(browser.events).toEqual([]);
       const ann = await createUser(t);
-      await approve(ann, code.id, { key: code.key }).expect(200);
+      await approve(ann, code.id, { key: code.key, check: code.check }).expect(200);
       expect((await browser.next<QrLoginEvent>('qr_login')).data.user.id).toBe(ann.id);
     });
   });
@@ -356,7 +445,7 @@ describe('QR login', () => {
       expect(Date.parse(code.expires_at) - Date.now()).toBeLessThanOrEqual(1000);
       const browser = await listen(code, short);
       const { data } = await browser.next('qr_expired', () => true, 4000);
-      expect(data).toEqual({ id: code.id });
+      expect(data).toEqual({ id: code.id, reason: 'expired' });
       expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(code.expires_at));
       await waitFor(() => browser.ended, 'the stream to close');
     });
@@ -365,7 +454,7 @@ describe('QR login', () => {
       const ann = await createUser(short);
       const code = await newCode(short);
       await waitFor(() => Date.now() > Date.parse(code.expires_at), 'the code to expire', 3000);
-      const response = await approve(ann, code.id, { key: code.key }, short).expect(400);
+      const response = await approve(ann, code.id, { key: code.key, check: code.check }, short).expect(400);
       expect(response.body.error.code).toBe('invalid_token');
       const late = await listen(code, short);
       await late.next('qr_expired', () => true, 1000);
@@ -395,11 +484,26 @@ describe('QR login', () => {
         await environment.dispose();
       });
 
+      it('voids the code for the browser on one instance when a wrong check number reaches the other', async () => {
+        const ann = await createUser(phoneSide);
+        const code = await newCode(browserSide);
+        const browser = await listen(code, browserSide);
+        const shown = await phoneSide
+          .http()
+          .get(`/api/v1/auth/qr/${code.id}?key=${encodeURIComponent(code.key)}`)
+          .set(ann.auth)
+          .expect(200);
+        expect(shown.body).toMatchObject({ check: code.check, user_agent: BROWSER['User-Agent'] });
+        const wrong = code.check === '00' ? '01' : '00';
+        await approve(ann, code.id, { key: code.key, check: wrong }, phoneSide).expect(400);
+        expect((await browser.next('qr_expired')).data).toEqual({ id: code.id, reason: 'wrong_check' });
+      });
+
       it('logs in the browser whose stream is on one instance when the approval reaches the other', async () => {
         const ann = await createUser(phoneSide);
         const code = await newCode(browserSide);
         const browser = await listen(code, browserSide);
-        await approve(ann, code.id, { key: code.key }, phoneSide).expect(200);
+        await approve(ann, code.id, { key: code.key, check: code.check }, phoneSide).expect(200);
         const { data } = await browser.next<QrLoginEvent>('qr_login');
         expect(data.user.id).toBe(ann.id);
         await phoneSide

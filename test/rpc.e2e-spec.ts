@@ -120,7 +120,16 @@ describe('seed-compatible RPC endpoint', () => {
     const user = await createUser(t);
     const response = await rpc('get_user', { user_id: user.id }).expect(200);
     expect(Object.keys(response.body.user).sort()).toEqual(
-      ['avatar', 'id', 'is_online', 'last_seen_at', 'nick', 'status', 'status_message'].sort(),
+      [
+        'avatar',
+        'id',
+        'is_online',
+        'last_seen_at',
+        'last_seen_hint',
+        'nick',
+        'status',
+        'status_message',
+      ].sort(),
     );
     expect((await rpc('get_user', { user_id: 999999999 }).expect(404)).body.error.code).toBe('not_found');
     expect((await rpc('get_user', { user_id: 'x' }).expect(400)).body.error.code).toBe('invalid_params');
@@ -187,7 +196,13 @@ describe('seed-compatible RPC endpoint', () => {
   it('get_last_seen answers the seed shape, hidden when the user blocked the caller', async () => {
     const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
     const seen = await rpc('get_last_seen', { user_id: ann.id }, bob).expect(200);
-    expect(seen.body).toEqual({ user_id: ann.id, is_online: false, last_seen_at: null, seconds_ago: null });
+    expect(seen.body).toEqual({
+      user_id: ann.id,
+      is_online: false,
+      last_seen_at: null,
+      seconds_ago: null,
+      last_seen_hint: null,
+    });
     await rpc('block_user', { user_id: bob.id }, ann).expect(200);
     expect((await rpc('get_last_seen', { user_id: ann.id }, bob).expect(200)).body.is_online).toBe(false);
     expect((await rpc('get_last_seen', { user_id: 999999999 }, bob).expect(404)).body.error.code).toBe(

@@ -282,6 +282,7 @@ describe('event stream', () => {
         user_id: ann.id,
         is_online: false,
         seconds_ago: expect.any(Number),
+        last_seen_hint: null,
       });
       expect(lastSeen.body.last_seen_at).toBe(offline.data.last_seen_at);
     });
@@ -339,6 +340,7 @@ describe('event stream', () => {
         is_online: false,
         last_seen_at: null,
         seconds_ago: null,
+        last_seen_hint: null,
       });
 
       const before = bobStream.of('presence').length;

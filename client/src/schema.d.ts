@@ -495,7 +495,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A QR login code for this browser: {id, key, uri, png, expires_at}; single use, 2 minutes */
+    /** A QR login code for this browser: {id, key, uri, png, expires_at, check}; single use, 2 minutes. The page shows `check` (two digits) beside the code; the approving phone must repeat it */
     post: operations['qrLogin_create'];
     delete?: never;
     options?: never;
@@ -510,8 +510,25 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The browser waits here: `qr_login` {user, access_token, expires_in} once approved, or `qr_expired` */
+    /** The browser waits here: `qr_login` {user, access_token, expires_in, approved_by: {user_agent, device, ip}} once approved, or `qr_expired` {id, reason: expired | wrong_check} */
     get: operations['qrLogin_events'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/qr/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What a phone is about to approve: {id, user_agent, device, ip, created_at, expires_at, check} of the browser that asked for the code; 400 invalid_token when unknown, used, void or expired */
+    get: operations['qrLogin_details'];
     put?: never;
     post?: never;
     delete?: never;
@@ -529,7 +546,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Log the browser that shows this QR code in as me (from a logged-in phone) */
+    /** Log the browser that shows this QR code in as me (from a logged-in phone), repeating its check number; a wrong one voids the code */
     post: operations['qrLogin_approve'];
     delete?: never;
     options?: never;
@@ -1069,6 +1086,11 @@ export interface components {
       status_message?: string | null;
       /** @description Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it. */
       mobile_number?: string | null;
+      /**
+       * @description Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. Reciprocal: I see no exact last seen of someone I hide mine from; others get last_seen_hint instead. Anything else is invalid_params.
+       * @enum {string|null}
+       */
+      last_seen_visibility?: 'everyone' | 'contacts' | 'nobody' | null;
       /** @description New address: takes effect once confirmed from the mailed link; needs current_password. */
       email?: string | null;
     };
@@ -1082,6 +1104,11 @@ export interface components {
     ApproveQrLoginDto: {
       /** @description The key from the scanned `uri` (unichat://qr-login?id=…&key=…). */
       key: string;
+      /**
+       * @description The two digits the browser page shows beside the QR code (`check` of POST /auth/qr). A wrong one voids the code: the browser hears `qr_expired` with reason `wrong_check`.
+       * @example 07
+       */
+      check: string;
     };
     DeleteMeDto: {
       /** @description The account password; an account without one needs a login within the last 5 minutes */
@@ -1142,6 +1169,11 @@ export interface components {
       is_online: boolean;
       /** Format: date-time */
       last_seen_at: string | null;
+      /**
+       * @description Who sees my exact last seen and online state (contacts: friends).
+       * @enum {string}
+       */
+      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
       /** Format: date-time */
       created_at: string;
     };
@@ -1161,6 +1193,11 @@ export interface components {
       is_online: boolean;
       /** Format: date-time */
       last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
     };
     /** @description A public record plus `is_friend`. */
     Contact: {
@@ -1177,6 +1214,11 @@ export interface components {
       is_online: boolean;
       /** Format: date-time */
       last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
       /** @description They added me back (and no block stands between us). */
       is_friend: boolean;
     };
@@ -1288,6 +1330,11 @@ export interface components {
       /** Format: date-time */
       last_seen_at: string | null;
       seconds_ago: number | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
     };
     QrCode: {
       /** @description The QR code id (path of its stream and approval). */
@@ -1300,6 +1347,11 @@ export interface components {
       png: string;
       /** Format: date-time */
       expires_at: string;
+      /**
+       * @description The two digits the browser page shows; the approval must repeat them.
+       * @example 47
+       */
+      check: string;
     };
     SecurityEvent: {
       /**
@@ -1363,6 +1415,23 @@ export interface components {
       devices: components['schemas']['Device'][];
       activity: components['schemas']['SecurityEvent'][];
     };
+    /** @description The browser that asked for the QR code, as the phone sees it before approving. */
+    QrDetails: {
+      id: string;
+      user_agent: string | null;
+      /** @example Chrome on macOS */
+      device: string;
+      ip: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      expires_at: string;
+      /**
+       * @description The two digits the browser page shows; the approval must repeat them.
+       * @example 47
+       */
+      check: string;
+    };
     Health: {
       /** @enum {string} */
       status: 'ok';
@@ -1397,6 +1466,11 @@ export interface components {
       status: 'away' | 'busy' | 'do_not_disturb' | null;
       /** Format: date-time */
       last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
     };
     /** @description `contact_added`: someone added me as a contact (their public record). */
     ContactAddedEvent: {
@@ -1427,10 +1501,22 @@ export interface components {
       /** @enum {string} */
       token_type: 'Bearer';
       expires_in: number;
+      /** @description The device that approved the code. */
+      approved_by: {
+        user_agent: string | null;
+        /** @example Chrome on macOS */
+        device: string;
+        ip: string | null;
+      };
     };
-    /** @description `qr_expired`: the code was used or expired; ask a new one. */
+    /** @description `qr_expired`: the code was used, expired or voided; ask a new one. */
     QrExpiredEvent: {
       id: string;
+      /**
+       * @description `wrong_check`: a phone sent a wrong check number, which voids the code.
+       * @enum {string}
+       */
+      reason: 'expired' | 'wrong_check';
     };
     /** @description One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data` parsed from JSON. */
     EventMessage:
@@ -4951,6 +5037,102 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  qrLogin_details: {
+    parameters: {
+      query: {
+        /** @description The `key` in the scanned `uri`. */
+        key: string;
+      };
+      header?: never;
+      path: {
+        /** @description The `id` in the scanned `uri`. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The browser that asked for the QR code, as the phone sees it before approving. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QrDetails'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
             };
           };
         };

@@ -59,7 +59,7 @@ describe('BlockingService', () => {
     blocking = new BlockingService(
       dataSource.getRepository(Block),
       users,
-      new UserRecordsService(config),
+      new UserRecordsService(config, users, clock),
       bus,
       clock,
     );

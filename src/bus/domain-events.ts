@@ -47,8 +47,11 @@ export interface DomainEvents {
   'contact.added': { userId: number; contactId: number };
   /** `userId` removed `contactId` from their contacts (profile). */
   'contact.removed': { userId: number; contactId: number };
-  /** The user came online, went offline or changed status (presence); `becameInvisible` on that transition. */
-  'presence.changed': { userId: number; becameInvisible: boolean };
+  /**
+   * The user came online, went offline or changed status (presence); `becameInvisible` on that
+   * transition; `onlineOnly` when only the online state changed (a first stream opened, the last closed).
+   */
+  'presence.changed': { userId: number; becameInvisible: boolean; onlineOnly: boolean };
   /** `blockerId` blocked `blockedId` (blocking). */
   'blocking.blocked': { blockerId: number; blockedId: number };
   /** `blockerId` lifted the block on `blockedId` (blocking). */

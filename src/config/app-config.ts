@@ -34,6 +34,10 @@ export interface AppConfig {
   presenceTtlSeconds: number;
   /** Seconds between a user's last stream closing and the offline event (a page reload does not flicker). */
   presenceGraceSeconds: number;
+  /** Seconds a chat-type push waits for an open stream to take its event before it goes to the phones. */
+  pushStreamGraceSeconds: number;
+  /** Seconds within which the same notification is not pushed to a user twice. */
+  pushDedupeSeconds: number;
   /** Seconds between the keep-alive comment lines of an SSE stream. */
   sseHeartbeatSeconds: number;
   /** Seconds a QR login code can be approved (two minutes). */
@@ -201,6 +205,8 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     logLevel,
     presenceTtlSeconds: integer('PRESENCE_TTL_SECONDS', 60, 2, 3600),
     presenceGraceSeconds: integer('PRESENCE_GRACE_SECONDS', 5, 0, 300),
+    pushStreamGraceSeconds: integer('PUSH_STREAM_GRACE_SECONDS', 3, 0, 60),
+    pushDedupeSeconds: integer('PUSH_DEDUPE_SECONDS', 3600, 0, 86_400),
     sseHeartbeatSeconds: integer('SSE_HEARTBEAT_SECONDS', 25, 1, 300),
     qrTtlSeconds: integer('QR_TTL_SECONDS', 120, 1, 3600),
     qrCodesPerAddress: integer('QR_CODES_PER_ADDRESS', 20, 1, 100_000),

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { BlockingService } from '../blocking/blocking.service.js';
@@ -10,6 +10,7 @@ import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
+import type { FriendSource } from '../users/view-sources.js';
 import { Contact } from './contact.entity.js';
 
 export interface ContactRecord extends PublicRecord {
@@ -19,7 +20,7 @@ export interface ContactRecord extends PublicRecord {
 
 /** Contacts (one-way) and friends (mutual contacts with no block between them). */
 @Injectable()
-export class ContactsService {
+export class ContactsService implements FriendSource, OnModuleInit {
   constructor(
     @InjectRepository(Contact) private readonly contacts: Repository<Contact>,
     private readonly users: UsersService,
@@ -29,6 +30,10 @@ export class ContactsService {
     private readonly clock: Clock,
     private readonly limiter: RateLimiter,
   ) {}
+
+  onModuleInit(): void {
+    this.records.useFriends(this);
+  }
 
   async add(userId: number, contactId: number): Promise<ContactRecord> {
     if (userId === contactId) throw new AppError('invalid_params', 'you cannot add yourself as a contact');
@@ -95,6 +100,13 @@ export class ContactsService {
     const mutual = await this.mutualAmong(userId, mine);
     const blocked = await this.blocking.blockedEitherWayAmong(userId, [...mutual]);
     return [...mutual].filter((id) => !blocked.has(id));
+  }
+
+  async friendsAmong(userId: number, ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const mutual = await this.mutualAmong(userId, ids);
+    const blocked = await this.blocking.blockedEitherWayAmong(userId, [...mutual]);
+    return new Set([...mutual].filter((id) => !blocked.has(id)));
   }
 
   async isFriend(a: number, b: number): Promise<boolean> {

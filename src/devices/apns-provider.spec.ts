@@ -40,12 +40,13 @@ describe('APNs connection', () => {
     expect(apnsEndpoint(config)).toBe('127.0.0.1:2197');
   });
 
-  it('builds an alert push with the topic, a day of expiry and the unichat payload', () => {
+  it('builds an alert push with the topic, a day of expiry, its collapse id and the unichat payload', () => {
     const now = Date.parse('2025-11-23T10:00:00Z');
     const notification = apnsNotification(
       pushMessages.contactAdded({ id: 42, nick: 'Annabel' }),
       base.topic,
       now,
+      'contact_added:42',
     );
     // What becomes the apns-topic, apns-push-type, apns-priority and apns-expiration headers.
     expect(notification).toMatchObject({
@@ -53,6 +54,7 @@ describe('APNs connection', () => {
       pushType: 'alert',
       priority: 10,
       expiry: now / 1000 + 86400,
+      collapseId: 'contact_added:42',
     });
     expect(JSON.parse(JSON.stringify(notification))).toEqual({
       aps: { alert: { title: 'New contact', body: 'Annabel added you as a contact.' }, sound: 'default' },

@@ -28,7 +28,12 @@ export function apnsEndpoint(config: ApnsConfig): string {
   return `${config.host ?? (config.production ? PRODUCTION : SANDBOX)}:${config.port ?? 443}`;
 }
 
-export function apnsNotification(message: PushMessage, topic: string, nowMs: number): apn.Notification {
+export function apnsNotification(
+  message: PushMessage,
+  topic: string,
+  nowMs: number,
+  collapseId: string,
+): apn.Notification {
   const notification = new apn.Notification();
   notification.topic = topic;
   notification.pushType = 'alert';
@@ -36,6 +41,7 @@ export function apnsNotification(message: PushMessage, topic: string, nowMs: num
   notification.expiry = Math.floor(nowMs / 1000) + PUSH_TTL_SECONDS;
   notification.alert = { title: message.title, body: message.body };
   notification.sound = 'default';
+  notification.collapseId = collapseId;
   notification.payload = { unichat: { event: message.event, user_id: message.userId } };
   return notification;
 }

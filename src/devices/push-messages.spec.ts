@@ -1,12 +1,14 @@
 import { describeUserAgent, formatTime, pushMessages } from './push-messages.js';
 
 describe('push messages', () => {
-  it('names who added you, and is about them', () => {
+  it('names who added you, and is about them; chat-type news, one notification per adder', () => {
     expect(pushMessages.contactAdded({ id: 7, nick: 'Annabel' })).toEqual({
       event: 'contact_added',
       userId: 7,
       title: 'New contact',
       body: 'Annabel added you as a contact.',
+      collapseId: 'contact_added:7',
+      dedupe: true,
     });
     expect(pushMessages.contactAdded({ id: 7, nick: null }).body).toBe('Someone added you as a contact.');
   });
@@ -30,6 +32,9 @@ describe('push messages', () => {
       event: 'password_reset',
       title: 'Password reset',
     });
+    // Security news always goes: never held back as a duplicate.
+    expect(pushMessages.passwordChanged(3, 'reset').dedupe).toBe(false);
+    expect(pushMessages.newLogin(3, null, new Date()).dedupe).toBe(false);
   });
 
   it.each([

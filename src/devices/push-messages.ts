@@ -8,6 +8,13 @@ export interface PushMessage {
   userId: number;
   title: string;
   body: string;
+  /**
+   * apns-collapse-id: one notification on the phone for pushes that share it (a retry whose first
+   * answer was lost, the same contact added again). Null: PushService makes one per notification.
+   */
+  collapseId: string | null;
+  /** Chat-type news: not pushed twice within the de-duplication window. Security pushes always go. */
+  dedupe: boolean;
 }
 
 interface MessageArgs {
@@ -50,12 +57,16 @@ function message<E extends PushEvent>(
   locale = 'en',
 ): PushMessage {
   const catalogue = CATALOGUES[locale] ?? EN;
-  return { event, userId, ...catalogue[event](args) };
+  return { event, userId, ...catalogue[event](args), collapseId: null, dedupe: false };
 }
 
 export const pushMessages = {
   contactAdded(adder: { id: number; nick: string | null }): PushMessage {
-    return message('contact_added', adder.id, { name: adder.nick ?? 'Someone' });
+    return {
+      ...message('contact_added', adder.id, { name: adder.nick ?? 'Someone' }),
+      collapseId: `contact_added:${adder.id}`,
+      dedupe: true,
+    };
   },
   newLogin(userId: number, userAgent: string | null, at: Date): PushMessage {
     return message('new_login', userId, { device: describeUserAgent(userAgent), time: formatTime(at) });

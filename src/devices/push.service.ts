@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import apn, { type ResponseFailure } from '@parse/node-apn';
 import { Clock } from '../common/clock.js';
 import { AppError } from '../common/errors.js';
@@ -33,6 +34,7 @@ const TEST_PUSH_WINDOW_SECONDS = 60;
 export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Push');
   private readonly apns: ApnsConfig | null;
+  private readonly dedupeSeconds: number;
   private provider: apn.Provider | null = null;
   private readonly keyRefusals: LogThrottle;
   /** Cancels the waits of retries not yet due (shutdown). */
@@ -48,6 +50,7 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     private readonly metrics: Metrics,
   ) {
     this.apns = config.apns;
+    this.dedupeSeconds = config.pushDedupeSeconds;
     this.keyRefusals = new LogThrottle(clock);
   }
 
@@ -68,12 +71,29 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     return this.provider !== null;
   }
 
-  /** Pushes to every device of the user in the background; the caller never waits for APNs. */
+  /**
+   * Pushes to every device of the user in the background; the caller never waits for APNs. A
+   * chat-type message (`dedupe`) already pushed to the user within the window is not pushed again,
+   * on any instance.
+   */
   notify(userId: number, message: PushMessage): void {
     if (!this.provider || this.stopped) return;
+    const sending = withCollapseId(message);
     this.background(async () => {
+      if (sending.dedupe && this.dedupeSeconds > 0) {
+        // The first push in a window takes its one place; any other within it finds none left.
+        const first = await this.limiter.attempt([
+          { key: `push-dedupe:${userId}:${sending.collapseId}`, max: 1, windowSeconds: this.dedupeSeconds },
+        ]);
+        if ('retryAfter' in first) {
+          this.logger.log(
+            `push ${sending.event} to user ${userId}: already sent within ${this.dedupeSeconds} s`,
+          );
+          return;
+        }
+      }
       const tokens = await this.devices.apnsTokensOf(userId);
-      if (tokens.length > 0) await this.attempt(userId, message, tokens, 0);
+      if (tokens.length > 0) await this.attempt(userId, sending, tokens, 0);
     });
   }
 
@@ -88,7 +108,9 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     );
     const tokens = await this.devices.apnsTokensOf(userId);
     if (tokens.length === 0) return { devices: 0, accepted: 0 };
-    const accepted = await this.hold(this.attempt(userId, pushMessages.test(userId), tokens, 0));
+    const accepted = await this.hold(
+      this.attempt(userId, withCollapseId(pushMessages.test(userId)), tokens, 0),
+    );
     return { devices: tokens.length, accepted };
   }
 
@@ -103,7 +125,7 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     const provider = this.provider as apn.Provider;
     const sentAt = this.clock.now();
     const { sent, failed } = await provider.send(
-      apnsNotification(message, apns.topic, sentAt.getTime()),
+      apnsNotification(message, apns.topic, sentAt.getTime(), message.collapseId as string),
       tokens,
     );
     const what = `push ${message.event} to user ${userId}${retry > 0 ? ` (retry ${retry} of ${MAX_RETRIES})` : ''}`;
@@ -226,4 +248,12 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     this.provider = null;
     if (provider) await new Promise<void>((done) => void provider.shutdown(() => done()));
   }
+}
+
+/** Every notification carries a collapse id, so that a retry APNs did deliver shows once. */
+function withCollapseId(message: PushMessage): PushMessage {
+  return {
+    ...message,
+    collapseId: message.collapseId ?? `${message.event}:${randomBytes(8).toString('hex')}`,
+  };
 }

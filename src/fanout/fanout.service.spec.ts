@@ -1,4 +1,5 @@
 import type { BlockingService } from '../blocking/blocking.service.js';
+import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { DomainEventName, DomainEvents } from '../bus/domain-events.js';
 import { EventBus } from '../bus/event-bus.service.js';
@@ -8,6 +9,7 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { NewEvent } from '../sse/replay-log.js';
 import type { StreamHub } from '../sse/stream-hub.service.js';
+import type { ChatPushes } from './chat-pushes.service.js';
 import { FanoutService } from './fanout.service.js';
 
 const SEEN = new Date('2026-01-01T10:00:00.000Z');
@@ -22,6 +24,7 @@ function user(id: number, fields: Partial<User> = {}): User {
     avatarKey: null,
     avatarSmallKey: null,
     lastSeenAt: SEEN,
+    lastSeenVisibility: 'everyone',
     createdAt: SEEN,
     ...fields,
   } as User;
@@ -39,7 +42,16 @@ function setUp(options: {
     (options.blocked ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a));
   const delivered: NewEvent[][] = [];
   const bus = new EventBus();
-  const records = new UserRecordsService({ publicUrl: 'https://chat.example' } as AppConfig);
+  const users = {
+    findById: async (id: number) => byId.get(id) ?? null,
+    hidingLastSeenAmong: async (ids: number[]) =>
+      new Set(ids.filter((id) => byId.get(id)?.lastSeenVisibility === 'nobody')),
+  } as unknown as UsersService;
+  const records = new UserRecordsService(
+    { publicUrl: 'https://chat.example' } as AppConfig,
+    users,
+    new Clock(),
+  );
   records.usePresence({
     onlineAmong: async (ids) => new Set(ids.filter((id) => options.online?.includes(id))),
   });
@@ -50,19 +62,17 @@ function setUp(options: {
     publicViews.push([owner.id, viewerId]),
     publicRecord(owner, viewerId)
   );
-  // Friends' view: a signed-in viewer the owner has not blocked (recorded with viewer null).
-  const friendsRecord = records.publicToUnblocked.bind(records);
-  records.publicToUnblocked = (owner) => (publicViews.push([owner.id, null]), friendsRecord(owner));
   const fanout = new FanoutService(
     bus,
     {
-      deliver: async (events: NewEvent[]) => void delivered.push(events),
+      deliver: async (events: NewEvent[]) => (delivered.push(events), events.map((_, n) => n + 1)),
       useReplayFilter: () => undefined,
     } as unknown as StreamHub,
-    { findById: async (id: number) => byId.get(id) ?? null } as unknown as UsersService,
+    users,
     records,
     { friendIdsOf: async (id: number) => options.friends?.[id] ?? [] } as unknown as ContactsService,
     { isBlockedEitherWay: async (a: number, b: number) => blocked(a, b) } as unknown as BlockingService,
+    { send: async () => undefined } as unknown as ChatPushes,
   );
   fanout.onModuleInit();
   return {
@@ -84,7 +94,7 @@ function setUp(options: {
 describe('event fan-out: who hears what', () => {
   it('user_updated: the own record to the user, one public record to every friend', async () => {
     const ann = user(1, { statusMessage: 'hi', mobileNumber: '+48 600' });
-    const { raise, publicViews, delivered } = setUp({
+    const { raise, delivered } = setUp({
       users: [ann, user(2), user(3)],
       friends: { 1: [2, 3] },
     });
@@ -103,7 +113,6 @@ describe('event fan-out: who hears what', () => {
       expect(data.user).not.toHaveProperty('mobile_number');
     }
     // Built and serialised once for all friends: the very same string.
-    expect(publicViews).toHaveLength(1);
     expect(
       new Set(
         delivered
@@ -119,20 +128,85 @@ describe('event fan-out: who hears what', () => {
     expect((await raise('user.updated', { userId: 1 })).map(([to]) => to)).toEqual([1]);
   });
 
-  it('presence goes to friends only, never to the user, as {user_id, is_online, status, last_seen_at}', async () => {
+  it('presence goes to friends only, never to the user, as {user_id, is_online, status, last_seen_at, last_seen_hint}', async () => {
     const { raise } = setUp({ users: [user(1, { status: 'busy' })], friends: { 1: [2, 3] }, online: [1] });
-    const sent = await raise('presence.changed', { userId: 1, becameInvisible: false });
+    const sent = await raise('presence.changed', { userId: 1, becameInvisible: false, onlineOnly: true });
+    const data = {
+      user_id: 1,
+      is_online: true,
+      status: 'busy',
+      last_seen_at: SEEN.toISOString(),
+      last_seen_hint: null,
+    };
     expect(sent).toEqual([
-      [2, 'presence', { user_id: 1, is_online: true, status: 'busy', last_seen_at: SEEN.toISOString() }],
-      [3, 'presence', { user_id: 1, is_online: true, status: 'busy', last_seen_at: SEEN.toISOString() }],
+      [2, 'presence', data],
+      [3, 'presence', data],
+    ]);
+  });
+
+  it('splits friends by last-seen privacy: one who shows theirs to nobody gets the hint, and no connect or disconnect', async () => {
+    const ann = user(1, { status: 'busy', lastSeenAt: new Date(Date.now() - 3600_000) });
+    const { raise } = setUp({
+      users: [ann, user(2), user(3, { lastSeenVisibility: 'nobody' })],
+      friends: { 1: [2, 3] },
+      online: [1],
+    });
+    const exact = await raise('presence.changed', { userId: 1, becameInvisible: false, onlineOnly: true });
+    expect(exact.map(([to, , data]) => [to, data.is_online, data.last_seen_hint])).toEqual([[2, true, null]]);
+    const status = await raise('presence.changed', { userId: 1, becameInvisible: false, onlineOnly: false });
+    expect(status).toEqual([
+      [2, 'presence', expect.objectContaining({ is_online: true, last_seen_hint: null })],
+      [
+        3,
+        'presence',
+        { user_id: 1, is_online: false, status: 'busy', last_seen_at: null, last_seen_hint: 'recently' },
+      ],
+    ]);
+    const updated = await raise('user.updated', { userId: 1 });
+    expect(
+      updated
+        .slice(1)
+        .map(([to, , data]) => [to, (data.user as { last_seen_hint: string | null }).last_seen_hint]),
+    ).toEqual([
+      [2, null],
+      [3, 'recently'],
+    ]);
+  });
+
+  it('gives every friend the hint of a user who shows their last seen to nobody', async () => {
+    const { raise } = setUp({
+      users: [user(1, { lastSeenVisibility: 'nobody', lastSeenAt: new Date(Date.now() - 10 * 86_400_000) })],
+      friends: { 1: [2, 3] },
+    });
+    expect(await raise('presence.changed', { userId: 1, becameInvisible: false, onlineOnly: true })).toEqual(
+      [],
+    );
+    const updated = await raise('user.updated', { userId: 1 });
+    expect(
+      updated.slice(1).map(([to, , data]) => [to, (data.user as { last_seen_hint: string }).last_seen_hint]),
+    ).toEqual([
+      [2, 'within_month'],
+      [3, 'within_month'],
     ]);
   });
 
   it('says nothing about an invisible user’s presence, except that they vanished when they went invisible', async () => {
     const { raise } = setUp({ users: [user(1, { status: 'invisible' })], friends: { 1: [2] }, online: [1] });
-    expect(await raise('presence.changed', { userId: 1, becameInvisible: false })).toEqual([]);
-    expect(await raise('presence.changed', { userId: 1, becameInvisible: true })).toEqual([
-      [2, 'presence', { user_id: 1, is_online: false, status: null, last_seen_at: SEEN.toISOString() }],
+    expect(await raise('presence.changed', { userId: 1, becameInvisible: false, onlineOnly: true })).toEqual(
+      [],
+    );
+    expect(await raise('presence.changed', { userId: 1, becameInvisible: true, onlineOnly: false })).toEqual([
+      [
+        2,
+        'presence',
+        {
+          user_id: 1,
+          is_online: false,
+          status: null,
+          last_seen_at: SEEN.toISOString(),
+          last_seen_hint: null,
+        },
+      ],
     ]);
   });
 

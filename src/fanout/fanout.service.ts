@@ -4,6 +4,8 @@ import { EventBus } from '../bus/event-bus.service.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
+import { pushMessages } from '../devices/push-messages.js';
+import { ChatPushes } from './chat-pushes.service.js';
 import type { LoggedEvent, NewEvent } from '../sse/replay-log.js';
 import { StreamHub } from '../sse/stream-hub.service.js';
 
@@ -21,13 +23,14 @@ export class FanoutService implements OnModuleInit {
     private readonly records: UserRecordsService,
     private readonly contacts: ContactsService,
     private readonly blocking: BlockingService,
+    private readonly chatPushes: ChatPushes,
   ) {}
 
   onModuleInit(): void {
     this.gateway.useReplayFilter((userId, events) => this.replayed(userId, events));
     this.events.on('user.updated', ({ userId }) => this.userUpdated(userId));
-    this.events.on('presence.changed', ({ userId, becameInvisible }) =>
-      this.presenceChanged(userId, becameInvisible),
+    this.events.on('presence.changed', ({ userId, becameInvisible, onlineOnly }) =>
+      this.presenceChanged(userId, becameInvisible, onlineOnly),
     );
     this.events.on('contact.added', ({ userId, contactId }) => this.contactAdded(userId, contactId));
     this.events.on('blocking.blocked', ({ blockerId, blockedId }) =>
@@ -42,54 +45,118 @@ export class FanoutService implements OnModuleInit {
   /**
    * A replay applies the blocks in force when it is sent: nothing about a user who blocked the
    * reader, or whom the reader blocked, since the events were logged (the `blocked` / `unblocked`
-   * events themselves still go).
+   * events themselves still go); and last-seen privacy as it stands now.
    */
   async replayed(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
     const subjects = events.map((event) => replaySubject(event, userId));
     const others = [...new Set(subjects.filter((id): id is number => id !== null))];
-    if (others.length === 0) return events;
+    if (others.length === 0) return this.withCurrentLastSeen(userId, events);
     const blocked = await this.blocking.blockedEitherWayAmong(userId, others);
-    if (blocked.size === 0) return events;
-    return events.filter((_event, n) => !blocked.has(subjects[n] as number));
+    const allowed =
+      blocked.size === 0 ? events : events.filter((_event, n) => !blocked.has(subjects[n] as number));
+    return this.withCurrentLastSeen(userId, allowed);
   }
 
-  /** The user gets the own record; friends the public record. */
+  /** The user gets the own record; friends the public record (split by last-seen privacy). */
   async userUpdated(userId: number): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) return;
     const [own, friends] = await Promise.all([this.records.own(user), this.contacts.friendIdsOf(userId)]);
     const events: NewEvent[] = [{ userId, event: 'user_updated', data: JSON.stringify({ user: own }) }];
-    if (friends.length > 0) {
-      // No friend is blocked by the user (friendIdsOf excludes blocked pairs): one view serves all.
-      const data = JSON.stringify({ user: await this.records.publicToUnblocked(user) });
-      for (const friendId of friends) events.push({ userId: friendId, event: 'user_updated', data });
+    // No friend is blocked by the user (friendIdsOf excludes blocked pairs): at most two views serve all.
+    for (const { record, viewerIds } of await this.records.publicForFriends(user, friends)) {
+      const data = JSON.stringify({ user: record });
+      for (const friendId of viewerIds) events.push({ userId: friendId, event: 'user_updated', data });
     }
     await this.gateway.deliver(events);
   }
 
-  /** Friends learn online/offline/status; nothing about an invisible user but the moment they vanish. */
-  async presenceChanged(userId: number, becameInvisible: boolean): Promise<void> {
+  /**
+   * Friends learn online/offline/status; nothing about an invisible user but the moment they vanish.
+   * A friend whom last-seen privacy keeps from the exact state hears of status changes only: an
+   * event at each connect and disconnect would tell the exact times the hint hides.
+   */
+  async presenceChanged(userId: number, becameInvisible: boolean, onlineOnly: boolean): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user || (user.status === 'invisible' && !becameInvisible)) return;
     const friends = await this.contacts.friendIdsOf(userId);
     if (friends.length === 0) return;
-    const record = await this.records.publicToUnblocked(user);
-    const data = JSON.stringify({
-      user_id: userId,
-      is_online: record.is_online,
-      status: record.status,
-      last_seen_at: record.last_seen_at,
-    });
-    await this.gateway.deliver(friends.map((friendId) => ({ userId: friendId, event: 'presence', data })));
+    const events: NewEvent[] = [];
+    for (const { record, viewerIds } of await this.records.publicForFriends(user, friends)) {
+      if (onlineOnly && record.last_seen_hint !== null) continue;
+      const data = JSON.stringify({
+        user_id: userId,
+        is_online: record.is_online,
+        status: record.status,
+        last_seen_at: record.last_seen_at,
+        last_seen_hint: record.last_seen_hint,
+      });
+      for (const friendId of viewerIds) events.push({ userId: friendId, event: 'presence', data });
+    }
+    await this.gateway.deliver(events);
   }
 
-  /** The user who was added hears of it, unless a block stands between the two. */
+  /**
+   * A replay shows no more of others' presence than the rules in force now allow: where the owner
+   * has since blocked the recipient or last-seen privacy now withholds the exact state, the
+   * replayed presence fields are today's view (no times sent before).
+   */
+  private async withCurrentLastSeen(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
+    type Fields = {
+      is_online?: boolean;
+      last_seen_at?: string | null;
+      last_seen_hint?: string | null;
+      status?: unknown;
+    };
+    const subjectOf = (event: LoggedEvent): [number, Fields, (fields: Fields) => string] | null => {
+      if (event.event === 'presence') {
+        const data = JSON.parse(event.data) as Fields & { user_id: number };
+        return [data.user_id, data, (fields) => JSON.stringify(fields)];
+      }
+      if (event.event === 'user_updated') {
+        const data = JSON.parse(event.data) as { user: Fields & { id: number } };
+        return [data.user.id, data.user, (fields) => JSON.stringify({ ...data, user: fields })];
+      }
+      return null;
+    };
+    const subjects = events.map((event) => {
+      const subject = subjectOf(event);
+      return subject && subject[0] !== userId ? subject : null;
+    });
+    const ownerIds = [...new Set(subjects.flatMap((subject) => (subject ? [subject[0]] : [])))];
+    if (ownerIds.length === 0) return events;
+    const now = new Map(
+      (await this.records.publicMany(await this.users.findByIds(ownerIds), userId)).map((record) => [
+        record.id,
+        record,
+      ]),
+    );
+    return events.map((event, n) => {
+      const subject = subjects[n];
+      const current = subject && now.get(subject[0]);
+      if (!subject || !current || current.last_seen_at !== null || current.is_online) return event;
+      const [, fields, write] = subject;
+      const hidden = { is_online: false, last_seen_at: null, last_seen_hint: current.last_seen_hint };
+      return {
+        ...event,
+        data: write({ ...fields, ...hidden, ...(current.status === null ? { status: null } : {}) }),
+      };
+    });
+  }
+
+  /**
+   * The user who was added hears of it, unless a block stands between the two: on their streams,
+   * and on their phones if no stream took it.
+   */
   async contactAdded(userId: number, contactId: number): Promise<void> {
     if (await this.blocking.isBlockedEitherWay(userId, contactId)) return;
     const user = await this.users.findById(userId);
     if (!user) return;
     const data = JSON.stringify({ user: await this.records.public(user, contactId) });
-    await this.gateway.deliver([{ userId: contactId, event: 'contact_added', data }]);
+    const [eventId] = await this.gateway.deliver([
+      { userId: contactId, event: 'contact_added', data, receipt: true },
+    ]);
+    await this.chatPushes.send(contactId, pushMessages.contactAdded(user), eventId);
   }
 
   /** The friends of a deleted account (as they were when it went) drop it from their lists. */

@@ -14,6 +14,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { RedisService } from '../bus/redis.service.js';
+import { lastSeenHint, type LastSeenHint } from '../users/last-seen-privacy.js';
 import type { OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { USER_STATUSES, type UserStatus } from '../users/user.entity.js';
@@ -31,6 +32,8 @@ export interface LastSeen {
   is_online: boolean;
   last_seen_at: string | null;
   seconds_ago: number | null;
+  /** Instead of the exact time, for a caller the user's last-seen privacy keeps it from. */
+  last_seen_hint: LastSeenHint | null;
 }
 
 /**
@@ -86,7 +89,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
     if (added === 'full') return false;
     clearTimeout(this.pendingOffline.get(userId)?.timer);
     this.pendingOffline.delete(userId);
-    if (added) this.events.emit('presence.changed', { userId, becameInvisible: false });
+    if (added) this.events.emit('presence.changed', { userId, becameInvisible: false, onlineOnly: true });
     return true;
   }
 
@@ -119,7 +122,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
         changes.lastSeenAt = this.clock.now();
       // One statement needs no transaction (and on SQLite two concurrent ones collide).
       await this.users.update(this.dataSource.manager, userId, changes);
-      this.events.emit('presence.changed', { userId, becameInvisible });
+      this.events.emit('presence.changed', { userId, becameInvisible, onlineOnly: false });
       this.events.emit('user.updated', { userId });
     }
     return this.records.own(await this.users.getById(userId));
@@ -134,14 +137,23 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
       (viewerId === null ||
         user.status === 'invisible' ||
         (await this.records.isHiddenFrom(userId, viewerId)));
-    if (hidden) return { user_id: userId, is_online: false, last_seen_at: null, seconds_ago: null };
+    const hiddenRecord = { user_id: userId, is_online: false, last_seen_at: null, seconds_ago: null };
+    if (hidden) return { ...hiddenRecord, last_seen_hint: null };
     const online = (await this.store.onlineAmong([userId])).has(userId);
+    if (!own && (await this.records.lastSeenWithheld(user, viewerId))) {
+      const invisible = user.status === 'invisible';
+      return {
+        ...hiddenRecord,
+        last_seen_hint: lastSeenHint(user.lastSeenAt, online && !invisible, this.clock.nowMs()),
+      };
+    }
     const seen = online ? this.clock.now() : user.lastSeenAt;
     return {
       user_id: userId,
       is_online: online,
       last_seen_at: seen?.toISOString() ?? null,
       seconds_ago: seen ? Math.max(0, Math.floor((this.clock.nowMs() - seen.getTime()) / 1000)) : null,
+      last_seen_hint: null,
     };
   }
 
@@ -155,7 +167,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
       if (user.status !== 'invisible') {
         await this.users.update(this.dataSource.manager, userId, { lastSeenAt: at ?? this.clock.now() });
       }
-      this.events.emit('presence.changed', { userId, becameInvisible: false });
+      this.events.emit('presence.changed', { userId, becameInvisible: false, onlineOnly: true });
     } catch (error) {
       this.logger.warn(`could not settle presence of user ${userId}: ${(error as Error).message}`);
     }

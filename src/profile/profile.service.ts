@@ -62,6 +62,8 @@ export class ProfileService {
       changes.nickKey = nick.key;
     }
     if (dto.searchable_nick != null) changes.searchableNick = dto.searchable_nick;
+    if (dto.last_seen_visibility != null && dto.last_seen_visibility !== user.lastSeenVisibility)
+      changes.lastSeenVisibility = dto.last_seen_visibility;
     if (dto.status_message != null) changes.statusMessage = dto.status_message.trim() || null;
     if (dto.mobile_number != null) {
       const number = dto.mobile_number.trim();

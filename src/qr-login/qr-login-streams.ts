@@ -81,7 +81,7 @@ export class QrLoginStreams implements OnModuleInit, OnApplicationShutdown {
         waiter.stream.send('qr_login', JSON.stringify(outcome.login));
         waiter.stream.close();
       } else if (outcome.kind === 'expired') {
-        waiter.stream.send('qr_expired', JSON.stringify({ id: waiter.id }));
+        waiter.stream.send('qr_expired', JSON.stringify({ id: waiter.id, reason: outcome.reason }));
         waiter.stream.close();
       } else {
         if (waiter.timer) clearTimeout(waiter.timer);

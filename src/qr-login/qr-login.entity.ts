@@ -19,6 +19,21 @@ export class QrLogin {
   @Column(timeColumn)
   createdAt: Date;
 
+  /** The browser that asked for the code, shown to the phone before it approves. */
+  @Column({ type: 'varchar', length: 300, nullable: true })
+  userAgent: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  /** Two digits the browser page shows; the approval must repeat them. Not a secret on its own. */
+  @Column({ type: 'varchar', length: 2 })
+  checkCode: string;
+
+  /** Set when an approval came with a wrong check number: the code can no longer be used. */
+  @Column({ ...timeColumn, nullable: true })
+  voidedAt: Date | null;
+
   @Column(timeColumn)
   expiresAt: Date;
 
@@ -32,6 +47,13 @@ export class QrLogin {
 
   @Column({ ...timeColumn, nullable: true })
   approvedAt: Date | null;
+
+  /** The approving request's user agent and address: the browser learns which device let it in. */
+  @Column({ type: 'varchar', length: 300, nullable: true })
+  approverUserAgent: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  approverIp: string | null;
 
   /** When the browser's stream received its session: a code gives at most one. */
   @Column({ ...timeColumn, nullable: true })

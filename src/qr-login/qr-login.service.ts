@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import QRCode from 'qrcode';
@@ -11,6 +11,7 @@ import { RateLimiter } from '../common/rate-limiter.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { describeUserAgent } from '../devices/push-messages.js';
 import { hashToken, newSecretToken, sameHash } from '../sessions/secret-token.js';
 import { QrLogin } from './qr-login.entity.js';
 
@@ -23,11 +24,34 @@ export interface NewQrLogin {
   uri: string;
   png: string;
   expires_at: string;
+  /** Two digits for the page to show; the phone's approval must carry them. */
+  check: string;
 }
+
+/** A device as the other side of a QR login sees it. */
+export interface QrDevice {
+  user_agent: string | null;
+  /** "Chrome on macOS": only names from a fixed list, never the header's own words. */
+  device: string;
+  ip: string | null;
+}
+
+/** What the phone sees before it approves (GET /auth/qr/:id?key=). */
+export interface QrLoginDetails extends QrDevice {
+  id: string;
+  created_at: string;
+  expires_at: string;
+  check: string;
+}
+
+/** The browser's session, and which device approved it. */
+export type QrLoginResult = LoginResult & { approved_by: QrDevice };
 
 /** What a browser's stream gets now: its session, nothing yet (wait until `expiresAt`), or the end. */
 export type QrOutcome =
-  { kind: 'login'; login: LoginResult } | { kind: 'waiting'; expiresAt: Date } | { kind: 'expired' };
+  | { kind: 'login'; login: QrLoginResult }
+  | { kind: 'waiting'; expiresAt: Date }
+  | { kind: 'expired'; reason: 'expired' | 'wrong_check' };
 
 const CODES_WINDOW_SECONDS = 10 * 60;
 /** An approved code still gives its session to a stream that reconnects this long after expiry. */
@@ -66,20 +90,48 @@ export class QrLoginService {
     const id = randomBytes(16).toString('base64url');
     const key = newSecretToken();
     const expiresAt = new Date(now + this.config.qrTtlSeconds * 1000);
+    const check = String(randomInt(0, 100)).padStart(2, '0');
     await this.codes.insert({
       id,
       keyHash: hashToken(key),
       createdAt: new Date(now),
+      userAgent: client.userAgent?.slice(0, 300) ?? null,
+      ip: client.ip,
+      checkCode: check,
+      voidedAt: null,
       expiresAt,
       approvedBy: null,
       approvedSessionId: null,
       approvedAt: null,
+      approverUserAgent: null,
+      approverIp: null,
       deliveredAt: null,
     });
     const uri = `unichat://qr-login?${new URLSearchParams({ id, key })}`;
     // 4 pixels a module (about 180 px): sharp enough for a camera; pages scale it up without smoothing.
     const png = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, scale: 4 });
-    return { id, key, uri, png, expires_at: expiresAt.toISOString() };
+    return { id, key, uri, png, expires_at: expiresAt.toISOString(), check };
+  }
+
+  /** What a phone is about to approve: the browser, when it asked, and the check number. */
+  async details(id: string, key: string): Promise<QrLoginDetails> {
+    if (!ID_PATTERN.test(id)) throw new AppError('invalid_token', 'unknown QR code');
+    const row = await this.codes.findOneBy({
+      id,
+      keyHash: hashToken(key),
+      approvedBy: IsNull(),
+      voidedAt: IsNull(),
+      expiresAt: MoreThan(this.clock.now()),
+    });
+    if (!row) throw new AppError('invalid_token', 'QR code is unknown, used or expired');
+    return {
+      id,
+      ...device(row.userAgent, row.ip),
+      // To the second: the phone shows "a minute ago", not the browser's clock.
+      created_at: new Date(Math.floor(row.createdAt.getTime() / 1000) * 1000).toISOString(),
+      expires_at: row.expiresAt.toISOString(),
+      check: row.checkCode,
+    };
   }
 
   /** Whether `key` opens the stream of code `id`; unknown ids and wrong keys look the same. */
@@ -89,18 +141,58 @@ export class QrLoginService {
     return row !== null && sameHash(row.keyHash, hashToken(key));
   }
 
-  /** A logged-in user approves a code: unknown, used, expired or a wrong key is `invalid_token`. */
-  async approve(approver: AuthUser, id: string, key: string): Promise<void> {
+  /**
+   * A logged-in user approves a code, repeating the check number the browser page shows. Unknown,
+   * used, expired or a wrong key is `invalid_token`; a wrong check number voids the code (its
+   * stream hears `qr_expired`), so a phone that was shown a phished code cannot try again.
+   */
+  async approve(
+    approver: AuthUser,
+    id: string,
+    key: string,
+    check: string,
+    approverClient: ClientInfo,
+  ): Promise<void> {
     if (!ID_PATTERN.test(id)) throw new AppError('invalid_token', 'unknown QR code');
     const now = this.clock.now();
+    const open = {
+      id,
+      keyHash: hashToken(key),
+      approvedBy: IsNull(),
+      voidedAt: IsNull(),
+      expiresAt: MoreThan(now),
+    };
     // One conditional update: of two approvals racing for one code, exactly one wins.
     const result = await this.codes.update(
-      { id, keyHash: hashToken(key), approvedBy: IsNull(), expiresAt: MoreThan(now) },
-      { approvedBy: approver.userId, approvedSessionId: approver.sessionId, approvedAt: now },
+      { ...open, checkCode: check },
+      {
+        approvedBy: approver.userId,
+        approvedSessionId: approver.sessionId,
+        approvedAt: now,
+        approverUserAgent: approverClient.userAgent?.slice(0, 300) ?? null,
+        approverIp: approverClient.ip,
+      },
     );
-    if (!result.affected) throw new AppError('invalid_token', 'QR code is unknown, used or expired');
-    // The approval is committed: if the signal is lost, the stream still collects it at its expiry
-    // check or when it reconnects, so a bus failure does not fail the request.
+    if (!result.affected) {
+      const voided = await this.codes.update(open, { voidedAt: now });
+      if (voided.affected) {
+        await this.announce(id);
+        throw new AppError(
+          'invalid_token',
+          'wrong check number: this QR code is void, the browser needs a new one',
+        );
+      }
+      throw new AppError('invalid_token', 'QR code is unknown, used or expired');
+    }
+    await this.announce(id);
+  }
+
+  /**
+   * Tells the instances holding the code's streams to look again. The change is committed: if the
+   * signal is lost, the stream still finds it at its expiry check or when it reconnects, so a bus
+   * failure does not fail the request.
+   */
+  private async announce(id: string): Promise<void> {
     await this.bus
       .publish(QR_APPROVED, { id })
       .catch((error: Error) => this.logger.warn(`could not announce QR approval: ${error.message}`));
@@ -126,11 +218,20 @@ export class QrLoginService {
       // An approval made by a session that has ended since (logout, a reset, ended from another
       // session) opens nothing: the end of a session voids what it approved.
       const login = await this.auth.openSessionApprovedBy(row.approvedBy, row.approvedSessionId, browser);
-      return login ? { kind: 'login', login } : { kind: 'expired' };
+      if (!login) return { kind: 'expired', reason: 'expired' };
+      return {
+        kind: 'login',
+        login: { ...login, approved_by: device(row.approverUserAgent, row.approverIp) },
+      };
     }
+    if (row?.voidedAt) return { kind: 'expired', reason: 'wrong_check' };
     if (row && row.approvedBy === null && row.expiresAt.getTime() > now) {
       return { kind: 'waiting', expiresAt: row.expiresAt };
     }
-    return { kind: 'expired' };
+    return { kind: 'expired', reason: 'expired' };
   }
+}
+
+function device(userAgent: string | null, ip: string | null): QrDevice {
+  return { user_agent: userAgent, device: describeUserAgent(userAgent), ip };
 }

@@ -34,6 +34,8 @@ export interface NewEvent {
   userId: number;
   event: string;
   data: string;
+  /** The sender wants to know whether an open stream took it (DeliveryReceipts). */
+  receipt?: boolean;
 }
 
 /** What a reconnecting stream gets: the events it missed, or `resync` when they are gone. */

@@ -10,8 +10,12 @@ import { PresenceService } from '../presence/presence.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
 import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.js';
+import { DeliveryReceipts } from './delivery-receipts.js';
 import { Heartbeat } from './heartbeat.js';
 import { sseMessage, SseStream } from './sse-stream.js';
+
+/** Rewrites what a replay sends to `userId` by the rules in force now (the fan-out registers it). */
+export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
 
 const DELIVER_CHANNEL = 'sse.deliver';
 /** What a stream refused for being one too many is told: a place frees when another stream closes. */
@@ -27,6 +31,8 @@ interface DeliveryBatch {
   items: [number, number, number][];
   /** When the events were raised (epoch ms), for the fan-out latency. */
   at?: number;
+  /** Indexes of the items whose writing to a stream is to be recorded (DeliveryReceipts). */
+  receipts?: number[];
 }
 
 interface Connection {
@@ -44,9 +50,6 @@ interface Connection {
  * once (id + replay buffer) where it is raised, then published once over ClusterBus; each instance
  * writes it to the streams it holds.
  */
-/** Rewrites what a replay sends to `userId` by the rules in force now. */
-export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
-
 @Injectable()
 export class StreamHub implements OnModuleInit {
   private readonly logger = new Logger('StreamHub');
@@ -58,7 +61,6 @@ export class StreamHub implements OnModuleInit {
    * open: the revocation found no stream of it to close.
    */
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
-
   /** What a replay may send a user now; the fan-out, which decides who hears what, registers it. */
   private replayFilter: ReplayFilter = async (_userId, events) => events;
 
@@ -70,6 +72,7 @@ export class StreamHub implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsService,
     private readonly metrics: Metrics,
+    private readonly receipts: DeliveryReceipts,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -85,9 +88,9 @@ export class StreamHub implements OnModuleInit {
     this.replayFilter = filter;
   }
 
-  /** Sends events to users' streams on every instance. */
-  async deliver(events: NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /** Sends events to users' streams on every instance; answers their ids, in order. */
+  async deliver(events: NewEvent[]): Promise<number[]> {
+    if (events.length === 0) return [];
     const at = Date.now();
     const ids = await this.log.append(events);
     const payloads: DeliveryBatch['payloads'] = [];
@@ -103,7 +106,14 @@ export class StreamHub implements OnModuleInit {
       }
       return [event.userId, ids[n], index];
     });
-    await this.bus.publish(DELIVER_CHANNEL, { payloads, items, at } satisfies DeliveryBatch);
+    const receipts = events.flatMap((event, n) => (event.receipt ? [n] : []));
+    await this.bus.publish(DELIVER_CHANNEL, {
+      payloads,
+      items,
+      at,
+      ...(receipts.length > 0 ? { receipts } : {}),
+    } satisfies DeliveryBatch);
+    return ids;
   }
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
@@ -197,6 +207,11 @@ export class StreamHub implements OnModuleInit {
         else connection.stream.write(message);
       }
       written += set.size;
+    }
+    for (const n of batch.receipts ?? []) {
+      const [userId, id] = batch.items[n];
+      if (this.connections.get(userId)?.size)
+        void this.receipts.mark(userId, id).catch((error: Error) => this.logger.warn(error.message));
     }
     if (written === 0) return;
     this.metrics.sseEventsDelivered.inc(written);

@@ -1,4 +1,5 @@
-import { User, type UserStatus } from './user.entity.js';
+import { lastSeenHint, type LastSeenHint } from './last-seen-privacy.js';
+import { type LastSeenVisibility, User, type UserStatus } from './user.entity.js';
 
 export interface AvatarRecord {
   full: string;
@@ -20,6 +21,7 @@ export interface OwnRecord {
   mobile_number: string | null;
   is_online: boolean;
   last_seen_at: string | null;
+  last_seen_visibility: LastSeenVisibility;
   created_at: string;
 }
 
@@ -32,6 +34,8 @@ export interface PublicRecord {
   status_message: string | null;
   is_online: boolean;
   last_seen_at: string | null;
+  /** Instead of the exact last seen, for a viewer the user's last-seen privacy keeps it from. */
+  last_seen_hint: LastSeenHint | null;
 }
 
 export interface OwnRecordContext {
@@ -48,6 +52,9 @@ export interface PublicRecordContext {
   anonymousViewer: boolean;
   /** The owner blocked the viewer: presence, avatar and status are hidden (polite blocking). */
   viewerBlockedByOwner: boolean;
+  /** Last-seen privacy keeps the exact last seen and online state from the viewer: a hint instead. */
+  lastSeenWithheld: boolean;
+  nowMs: number;
 }
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -76,6 +83,7 @@ export function toOwnRecord(user: User, context: OwnRecordContext): OwnRecord {
     mobile_number: user.mobileNumber,
     is_online: context.isOnline,
     last_seen_at: iso(user.lastSeenAt),
+    last_seen_visibility: user.lastSeenVisibility,
     created_at: user.createdAt.toISOString(),
   };
 }
@@ -90,6 +98,7 @@ export function toPublicRecord(user: User, context: PublicRecordContext): Public
       status_message: null,
       is_online: false,
       last_seen_at: null,
+      last_seen_hint: null,
     };
   }
   if (context.anonymousViewer) {
@@ -102,6 +111,20 @@ export function toPublicRecord(user: User, context: PublicRecordContext): Public
       status_message: null,
       is_online: false,
       last_seen_at: null,
+      last_seen_hint: null,
+    };
+  }
+  const online = user.status === 'invisible' ? false : context.isOnline;
+  if (context.lastSeenWithheld) {
+    return {
+      id: user.id,
+      nick: user.nick,
+      avatar: avatarRecord(user, context.publicUrl),
+      status: user.status === 'invisible' ? null : user.status,
+      status_message: user.statusMessage,
+      is_online: false,
+      last_seen_at: null,
+      last_seen_hint: lastSeenHint(user.lastSeenAt, online, context.nowMs),
     };
   }
   return {
@@ -110,8 +133,9 @@ export function toPublicRecord(user: User, context: PublicRecordContext): Public
     avatar: avatarRecord(user, context.publicUrl),
     status: user.status === 'invisible' ? null : user.status,
     status_message: user.statusMessage,
-    is_online: user.status === 'invisible' ? false : context.isOnline,
+    is_online: online,
     // Frozen at the moment the user went invisible: the presence module stops updating it.
     last_seen_at: iso(user.lastSeenAt),
+    last_seen_hint: null,
   };
 }

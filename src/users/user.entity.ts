@@ -4,6 +4,10 @@ import { timeColumn } from '../database/columns.js';
 export const USER_STATUSES = ['away', 'busy', 'do_not_disturb', 'invisible'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
+/** Who sees the exact last seen and online state: anybody, friends (mutual contacts), nobody. */
+export const LAST_SEEN_VISIBILITIES = ['everyone', 'contacts', 'nobody'] as const;
+export type LastSeenVisibility = (typeof LAST_SEEN_VISIBILITIES)[number];
+
 /** A Unichat account. Its id is also the user's JID. Written only through UsersService. */
 @Entity('users')
 export class User {
@@ -55,6 +59,9 @@ export class User {
 
   @Column({ ...timeColumn, nullable: true })
   lastSeenAt: Date | null;
+
+  @Column({ type: 'varchar', length: 10, default: 'everyone' })
+  lastSeenVisibility: LastSeenVisibility;
 
   @Column(timeColumn)
   createdAt: Date;

@@ -74,6 +74,19 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  /** Of these users, those who show their last seen to nobody (friends of theirs see no exact last seen of others). */
+  async hidingLastSeenAmong(ids: number[]): Promise<Set<number>> {
+    const hiding = new Set<number>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const rows = await this.users.find({
+        where: { id: In(ids.slice(start, start + 500)), lastSeenVisibility: 'nobody' },
+        select: { id: true },
+      });
+      for (const row of rows) hiding.add(row.id);
+    }
+    return hiding;
+  }
+
   /** The account of this address, compared folded (any case, any composition, look-alikes too). */
   findByEmail(email: string): Promise<User | null> {
     return this.users.findOneBy({ emailKey: emailKey(email) });

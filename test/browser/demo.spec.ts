@@ -317,11 +317,13 @@ describe('the demo page in a browser', () => {
       await shot(page, '07-qr-code');
 
       const link = new URL(await page.inputValue('#qr-uri'));
+      const check = await page.textContent('#qr-check');
+      expect(check).toMatch(/^[0-9]{2}$/);
       await t
         .http()
         .post(`/api/v1/auth/qr/${link.searchParams.get('id')}/approve`)
         .set(ann.auth)
-        .send({ key: link.searchParams.get('key') })
+        .send({ key: link.searchParams.get('key'), check })
         .expect(200);
       await page.waitForSelector('#app:not([hidden])');
       expect(await page.textContent('#me-email')).toBe(ann.email);
@@ -342,12 +344,19 @@ describe('the demo page in a browser', () => {
       await qrPage.waitForSelector('#qr-frame[data-state="waiting"]');
       const uri = await qrPage.inputValue('#qr-uri');
       await annPage.fill('#qr-approve-form [name=uri]', uri);
-      await annPage.click('#qr-approve-form button[type=submit]');
+      await annPage.click('#qr-approve-next');
+      // The approving tab shows which browser asks, and wants the number the QR page shows.
+      await annPage.waitForSelector('#qr-approve-details:not([hidden])');
+      expect(await annPage.textContent('#qr-approve-who')).toMatch(/Linux at .* asked/);
+      await annPage.fill('#qr-approve-form [name=check]', (await qrPage.textContent('#qr-check')) ?? '');
+      await shot(annPage, '09-qr-approve-check');
+      await annPage.click('#qr-approve-submit');
       await qrPage.waitForSelector('#app:not([hidden])');
       expect(await qrPage.textContent('#me-email')).toBe(ann.email);
+      await qrPage.getByText(/Logged in with a QR code, approved from/).waitFor();
       // The code was single use: approving it again is refused, and the page says why.
       await annPage.fill('#qr-approve-form [name=uri]', uri);
-      await annPage.click('#qr-approve-form button[type=submit]');
+      await annPage.click('#qr-approve-next');
       await annPage.getByText('QR code is unknown, used or expired').waitFor();
     },
     STEP_MS * 3,

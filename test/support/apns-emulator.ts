@@ -27,6 +27,8 @@ export interface ReceivedPush {
   pushType: string | undefined;
   priority: string | undefined;
   expiration: string | undefined;
+  /** apns-collapse-id: APNs shows one notification for pushes that share it. */
+  collapseId: string | undefined;
   /** The JSON body: `aps` plus custom keys (`unichat`). */
   payload: {
     aps?: { alert?: { title?: string; body?: string }; sound?: string };
@@ -118,6 +120,7 @@ export async function startApnsEmulator(): Promise<ApnsEmulator> {
         pushType: headers['apns-push-type'] as string | undefined,
         priority: headers['apns-priority'] as string | undefined,
         expiration: headers['apns-expiration'] as string | undefined,
+        collapseId: headers['apns-collapse-id'] as string | undefined,
         payload,
         status,
         reason,

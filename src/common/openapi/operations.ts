@@ -157,10 +157,25 @@ export const OPERATIONS: Record<string, OperationContract> = {
       key: { in: 'query', required: true, type: 'string', description: 'The `key` from POST /auth/qr.' },
     },
   },
+  'GET /auth/qr/{id}': {
+    status: 200,
+    body: 'QrDetails',
+    errors: ['invalid_token'],
+    params: {
+      id: { in: 'path', type: 'string', description: 'The `id` in the scanned `uri`.' },
+      key: { in: 'query', required: true, type: 'string', description: 'The `key` in the scanned `uri`.' },
+    },
+  },
   'POST /auth/qr/{id}/approve': {
     status: 200,
     body: 'Empty',
     errors: ['invalid_token'],
+    requestExamples: {
+      approve: {
+        summary: 'The key from the uri, the number the page shows',
+        value: { key: 'q2Lx…', check: '47' },
+      },
+    },
     params: { id: { in: 'path', type: 'string', description: 'The `id` in the scanned `uri`.' } },
   },
   'POST /tokens': {
@@ -207,6 +222,10 @@ export const OPERATIONS: Record<string, OperationContract> = {
       password: {
         summary: 'A new password',
         value: { password: 'Another-horse-43', current_password: 'Correct-horse-42' },
+      },
+      lastSeen: {
+        summary: 'Show my exact last seen to friends only',
+        value: { last_seen_visibility: 'contacts' },
       },
     },
   },

@@ -44,6 +44,23 @@ export const ID: SchemaObject = {
   example: 290,
 };
 const USER_STATUS = ['away', 'busy', 'do_not_disturb'];
+const HINT: SchemaObject = nullable({
+  type: 'string',
+  enum: ['recently', 'within_week', 'within_month', 'long_ago'],
+  description:
+    'Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.',
+});
+const CHECK: SchemaObject = {
+  type: 'string',
+  pattern: '^[0-9]{2}$',
+  example: '47',
+  description: 'The two digits the browser page shows; the approval must repeat them.',
+};
+const QR_DEVICE = {
+  user_agent: nullable({ type: 'string', maxLength: 300 }),
+  device: { type: 'string', example: 'Chrome on macOS' },
+  ip: nullable({ type: 'string' }),
+};
 
 export const SCHEMAS = {
   Error: {
@@ -96,6 +113,11 @@ export const SCHEMAS = {
       mobile_number: nullable({ type: 'string', maxLength: 32 }),
       is_online: { type: 'boolean' },
       last_seen_at: nullable(time()),
+      last_seen_visibility: {
+        type: 'string',
+        enum: ['everyone', 'contacts', 'nobody'],
+        description: 'Who sees my exact last seen and online state (contacts: friends).',
+      },
       created_at: time(),
     }),
     description: 'The own record: only the user sees it.',
@@ -109,6 +131,7 @@ export const SCHEMAS = {
       status_message: nullable({ type: 'string' }),
       is_online: { type: 'boolean' },
       last_seen_at: nullable(time()),
+      last_seen_hint: HINT,
     }),
     description:
       'What anybody may see. Presence, avatar and status are hidden (null / false) from a user the owner blocked; an invisible user shows status null and is_online false.',
@@ -122,6 +145,7 @@ export const SCHEMAS = {
       status_message: nullable({ type: 'string' }),
       is_online: { type: 'boolean' },
       last_seen_at: nullable(time()),
+      last_seen_hint: HINT,
       is_friend: { type: 'boolean', description: 'They added me back (and no block stands between us).' },
     }),
     description: 'A public record plus `is_friend`.',
@@ -193,6 +217,7 @@ export const SCHEMAS = {
     is_online: { type: 'boolean' },
     last_seen_at: nullable(time()),
     seconds_ago: nullable({ type: 'integer', minimum: 0 }),
+    last_seen_hint: HINT,
   }),
   QrCode: closed({
     id: { type: 'string', description: 'The QR code id (path of its stream and approval).' },
@@ -200,6 +225,7 @@ export const SCHEMAS = {
     uri: { type: 'string', example: 'unichat://qr-login?id=…&key=…' },
     png: { type: 'string', description: 'A data URL (data:image/png;base64,…) of the QR code of `uri`.' },
     expires_at: time(),
+    check: CHECK,
   }),
   SecurityEvent: closed({
     id: ID,
@@ -258,6 +284,16 @@ export const SCHEMAS = {
     description:
       'Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export).',
   },
+  QrDetails: {
+    ...closed({
+      id: { type: 'string' },
+      ...QR_DEVICE,
+      created_at: time(),
+      expires_at: time(),
+      check: CHECK,
+    }),
+    description: 'The browser that asked for the QR code, as the phone sees it before approving.',
+  },
   Health: closed({ status: { type: 'string', enum: ['ok'] } }),
   Readiness: {
     type: 'object',
@@ -281,6 +317,7 @@ export const SCHEMAS = {
       is_online: { type: 'boolean' },
       status: nullable({ type: 'string', enum: USER_STATUS }),
       last_seen_at: nullable(time()),
+      last_seen_hint: HINT,
     }),
     description: '`presence`: a friend came online, went offline or changed status.',
   },
@@ -306,12 +343,20 @@ export const SCHEMAS = {
       access_token: { type: 'string' },
       token_type: { type: 'string', enum: ['Bearer'] },
       expires_in: { type: 'integer', minimum: 1 },
+      approved_by: { ...closed(QR_DEVICE), description: 'The device that approved the code.' },
     }),
     description: '`qr_login`: the QR code was approved; a new session of this browser.',
   },
   QrExpiredEvent: {
-    ...closed({ id: { type: 'string' } }),
-    description: '`qr_expired`: the code was used or expired; ask a new one.',
+    ...closed({
+      id: { type: 'string' },
+      reason: {
+        type: 'string',
+        enum: ['expired', 'wrong_check'],
+        description: '`wrong_check`: a phone sent a wrong check number, which voids the code.',
+      },
+    }),
+    description: '`qr_expired`: the code was used, expired or voided; ask a new one.',
   },
   EventMessage: {
     description:

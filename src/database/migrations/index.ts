@@ -10,6 +10,8 @@ import { EventIdEpochs1763900041000 } from './1763900041000-event-id-epochs.js';
 import { SseCodesPerSession1763900050000 } from './1763900050000-sse-codes-per-session.js';
 import { DerivedAuthTokens1763900051000 } from './1763900051000-derived-auth-tokens.js';
 import { QrApprovingSession1763900052000 } from './1763900052000-qr-approving-session.js';
+import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visibility.js';
+import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
 import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
@@ -26,5 +28,7 @@ export const MIGRATIONS = [
   SseCodesPerSession1763900050000,
   DerivedAuthTokens1763900051000,
   QrApprovingSession1763900052000,
+  LastSeenVisibility1763900057000,
+  QrLoginDetails1763900058000,
   SecurityEvents1763900060000,
 ];

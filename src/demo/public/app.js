@@ -134,9 +134,18 @@ function presenceState(user) {
   return 'online';
 }
 
+const LAST_SEEN_HINTS = {
+  recently: 'Last seen recently',
+  within_week: 'Last seen within a week',
+  within_month: 'Last seen within a month',
+  long_ago: 'Last seen a long time ago',
+};
+
 function presenceText(user) {
   if (user.is_online) return user.status ? STATUS_LABELS[user.status] : 'Online';
   if (user.last_seen_at) return `Last seen ${relativeTime(user.last_seen_at)}`;
+  // Their last-seen privacy (or mine: it is reciprocal) keeps the exact time from me.
+  if (user.last_seen_hint) return LAST_SEEN_HINTS[user.last_seen_hint] ?? 'Offline';
   return 'Offline';
 }
 
@@ -285,6 +294,7 @@ async function startQr() {
   }
   $('#qr-image').src = code.png;
   $('#qr-uri').value = code.uri;
+  $('#qr-check').textContent = code.check;
   panel.dataset.qrId = code.id;
   frame.dataset.state = 'waiting';
 
@@ -296,10 +306,13 @@ async function startQr() {
   source.addEventListener('qr_login', async (event) => {
     stopQr();
     frame.dataset.state = 'approved';
-    await enter(JSON.parse(event.data));
-    notify('Logged in with a QR code.');
+    const login = JSON.parse(event.data);
+    await enter(login);
+    notify(`Logged in with a QR code, approved from ${login.approved_by?.device ?? 'another device'}.`);
   });
-  source.addEventListener('qr_expired', () => expireQr('Code expired'));
+  source.addEventListener('qr_expired', (event) =>
+    expireQr(JSON.parse(event.data).reason === 'wrong_check' ? 'Wrong check number: code void' : 'Code expired'),
+  );
   source.addEventListener('error', () => {
     // A dropped connection is retried by EventSource itself; a refused one (closed) is final.
     if (source.readyState === EventSource.CLOSED && state.qr === qr) expireQr('Connection lost');
@@ -411,6 +424,7 @@ function renderMe() {
   if (document.activeElement?.form !== form) {
     form.nick.value = me.nick ?? '';
     form.status_message.value = me.status_message ?? '';
+    form.last_seen_visibility.value = me.last_seen_visibility ?? 'everyone';
   }
   $('#status-select').value = me.status ?? '';
   $('#avatar-remove').hidden = !me.avatar;
@@ -424,9 +438,13 @@ async function submitProfile(event) {
   if (form.nick.value.trim() !== (state.me.nick ?? '')) body.nick = form.nick.value;
   if (form.status_message.value !== (state.me.status_message ?? ''))
     body.status_message = form.status_message.value;
+  const privacyChanged = form.last_seen_visibility.value !== state.me.last_seen_visibility;
+  if (privacyChanged) body.last_seen_visibility = form.last_seen_visibility.value;
   if (Object.keys(body).length === 0) return;
   try {
     state.me = { ...state.me, ...(await call('PATCH', '/me', body)).user };
+    // Reciprocal: what I see of others' last seen changes with my own setting.
+    if (privacyChanged) void refreshLists();
     form.querySelector('button').blur();
     renderMe();
     notify('Profile saved.');
@@ -607,9 +625,11 @@ async function refreshLists() {
   }
 }
 
+/** Step one shows which browser asks (GET /auth/qr/:id); step two approves with its check number. */
 async function approveQr(event) {
   event.preventDefault();
   const form = event.currentTarget;
+  const details = $('#qr-approve-details');
   showError('#qr-approve-error', null);
   let id;
   let key;
@@ -624,11 +644,25 @@ async function approveQr(event) {
     showError('#qr-approve-error', new Error('paste the whole link: unichat://qr-login?id=…&key=…'));
     return;
   }
+  const path = `/auth/qr/${encodeURIComponent(id)}`;
   try {
-    await call('POST', `/auth/qr/${encodeURIComponent(id)}/approve`, { key });
+    if (details.hidden || details.dataset.qrId !== id) {
+      const shown = await call('GET', `${path}?key=${encodeURIComponent(key)}`);
+      $('#qr-approve-who').textContent =
+        `${shown.device} at ${shown.ip ?? 'an unknown address'} asked ${relativeTime(shown.created_at)}. ` +
+        'Only approve a browser you are looking at: type the check number its page shows.';
+      details.dataset.qrId = id;
+      details.hidden = false;
+      form.check.value = '';
+      form.check.focus();
+      return;
+    }
+    await call('POST', `${path}/approve`, { key, check: form.check.value.trim() });
     form.reset();
+    details.hidden = true;
     notify('Approved: that browser is now logged in as you.');
   } catch (error) {
+    details.hidden = true;
     showError('#qr-approve-error', error);
   }
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsDefined, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
+import { LAST_SEEN_VISIBILITIES, type LastSeenVisibility } from '../../users/user.entity.js';
 
 /** PATCH /me: a field that is missing or null is left unchanged. */
 export class UpdateMeDto {
@@ -63,6 +64,19 @@ export class UpdateMeDto {
   @IsString()
   @MaxTextLength(32)
   mobile_number?: string | null;
+
+  @ApiPropertyOptional({
+    // Null leaves it unchanged; OpenAPI 3.0 wants the null in the enum too.
+    enum: [...LAST_SEEN_VISIBILITIES, null],
+    nullable: true,
+    description:
+      'Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. ' +
+      'Reciprocal: I see no exact last seen of someone I hide mine from; others get last_seen_hint instead. ' +
+      'Anything else is invalid_params.',
+  })
+  @IsOptional()
+  @IsIn(LAST_SEEN_VISIBILITIES, { message: 'last_seen_visibility must be everyone, contacts or nobody' })
+  last_seen_visibility?: LastSeenVisibility | null;
 
   @ApiPropertyOptional({
     type: String,

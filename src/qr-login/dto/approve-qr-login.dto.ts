@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 
 export class ApproveQrLoginDto {
@@ -7,4 +7,15 @@ export class ApproveQrLoginDto {
   @IsString()
   @MaxTextLength(200)
   key: string;
+
+  @ApiProperty({
+    description:
+      'The two digits the browser page shows beside the QR code (`check` of POST /auth/qr). A wrong ' +
+      'one voids the code: the browser hears `qr_expired` with reason `wrong_check`.',
+    example: '07',
+    pattern: '^[0-9]{2}$',
+  })
+  @IsString()
+  @Matches(/^[0-9]{2}$/, { message: 'check must be the two digits the browser shows' })
+  check: string;
 }

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { EventBus } from '../src/bus/event-bus.service.js';
+import { PushService } from '../src/devices/push.service.js';
+import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
+import { openStream } from './support/friends.js';
+import {
+  anotherSession,
+  createTestEnvironment,
+  createUser,
+  startApp,
+  type TestApp,
+  type TestEnvironment,
+  type TestUser,
+} from './support/harness.js';
+import type { SseClient } from './support/sse-client.js';
+import { waitFor } from './support/wait.js';
+
+// Streams on instance B, requests on A: two instances with PostgreSQL and Redis, else one.
+const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
+
+describe(`chat pushes respect open streams${SEVERAL ? ' across two instances' : ''}`, () => {
+  let apns: ApnsEmulator;
+  let environment: TestEnvironment;
+  let a: TestApp;
+  let b: TestApp;
+  const streams: SseClient[] = [];
+  const track = (stream: SseClient) => (streams.push(stream), stream);
+
+  beforeAll(async () => {
+    apns = await startApnsEmulator();
+    environment = await createTestEnvironment({ ...apns.vars, PUSH_STREAM_GRACE_SECONDS: '2' });
+    a = await startApp(environment);
+    b = SEVERAL ? await startApp(environment) : a;
+  });
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    await a?.close();
+    if (b !== a) await b?.close();
+    await environment?.dispose();
+    await apns?.close();
+  });
+
+  const phoneOf = async (user: TestUser): Promise<string> => {
+    const token = randomBytes(32).toString('hex');
+    await a
+      .http()
+      .post('/api/v1/devices')
+      .set(user.auth)
+      .send({ token, notification_service: 'ios_app' })
+      .expect(201);
+    return token;
+  };
+  const add = (adder: TestUser, added: TestUser) =>
+    a.http().post('/api/v1/contacts').set(adder.auth).send({ user_id: added.id }).expect(200);
+  /** Every listener, the wait for a stream's receipt, and every push under way have finished. */
+  const settled = async () => {
+    for (const app of new Set([a, b])) await app.app.get(EventBus).drain();
+    for (const app of new Set([a, b])) await app.app.get(PushService).idle();
+  };
+
+  it('pushes no contact_added to a user whose open stream took the event', async () => {
+    const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+    const phone = await phoneOf(bob);
+    const stream = track(await openStream(b, bob));
+    await add(ann, bob);
+    await stream.next('contact_added', (d: { user: { id: number } }) => d.user.id === ann.id);
+    await settled();
+    expect(apns.pushesTo(phone)).toEqual([]);
+  });
+
+  it('pushes it once to a user with no open stream, with a collapse id, and not again within the window', async () => {
+    const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+    const phone = await phoneOf(bob);
+    await add(ann, bob);
+    const [push] = await apns.waitForPushes(phone);
+    expect(push.payload.unichat).toEqual({ event: 'contact_added', user_id: ann.id });
+    expect(push.collapseId).toBe(`contact_added:${ann.id}`);
+    // Removed and added again: the same news, not pushed a second time.
+    await a.http().delete(`/api/v1/contacts/${bob.id}`).set(ann.auth).expect(200);
+    await add(ann, bob);
+    await settled();
+    expect(apns.pushesTo(phone)).toHaveLength(1);
+  });
+
+  it('pushes again once the stream has closed', async () => {
+    const [ann, carl, bob] = await Promise.all([createUser(a), createUser(a), createUser(a)]);
+    const phone = await phoneOf(bob);
+    const stream = track(await openStream(b, bob));
+    await add(ann, bob);
+    await stream.next('contact_added', (d: { user: { id: number } }) => d.user.id === ann.id);
+    stream.close();
+    await waitFor(
+      async () => (await a.http().get(`/api/v1/users/${bob.id}`).set(ann.auth)).body.user.is_online === false,
+      'the service to see the stream closed',
+    );
+    await add(carl, bob);
+    const [push] = await apns.waitForPushes(phone);
+    expect(push.payload.unichat).toEqual({ event: 'contact_added', user_id: carl.id });
+    await settled();
+    expect(apns.pushesTo(phone)).toHaveLength(1);
+  });
+
+  it('always pushes a new login and a password change, open stream or not, each with its own collapse id', async () => {
+    const bob = await createUser(a);
+    const phone = await phoneOf(bob);
+    track(await openStream(b, bob));
+    await anotherSession(a, bob);
+    await anotherSession(a, bob);
+    const pushes = await apns.waitForPushes(phone, 2);
+    expect(pushes.map((push) => push.payload.unichat?.event)).toEqual(['new_login', 'new_login']);
+    expect(pushes[0].collapseId).toMatch(/^new_login:/);
+    expect(pushes[0].collapseId).not.toBe(pushes[1].collapseId);
+  });
+});
