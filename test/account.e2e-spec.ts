@@ -304,7 +304,12 @@ describe(`the user's account${SEVERAL ? ' (two instances)' : ''}`, () => {
       await waitForActivity(ann, 'login', (e) => e.details.method === 'auth_token');
       const qr = (await a.http().post('/api/v1/auth/qr').expect(201)).body;
       const browser = track(await SseClient.open(a.url, `/api/v1/auth/qr/${qr.id}/events?key=${qr.key}`));
-      await a.http().post(`/api/v1/auth/qr/${qr.id}/approve`).set(ann.auth).send({ key: qr.key }).expect(200);
+      await a
+        .http()
+        .post(`/api/v1/auth/qr/${qr.id}/approve`)
+        .set(ann.auth)
+        .send({ key: qr.key, check: qr.check })
+        .expect(200);
       await browser.next('qr_login');
       await waitForActivity(ann, 'login', (e) => e.details.method === 'qr');
       const token = randomBytes(32).toString('hex');

@@ -112,6 +112,7 @@ describe('callers of public routes', () => {
       user_id: ann.id,
       is_online: false,
       last_seen_at: null,
+      last_seen_hint: null,
       seconds_ago: null,
     });
     expect(

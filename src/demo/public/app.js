@@ -311,7 +311,9 @@ async function startQr() {
     notify(`Logged in with a QR code, approved from ${login.approved_by?.device ?? 'another device'}.`);
   });
   source.addEventListener('qr_expired', (event) =>
-    expireQr(JSON.parse(event.data).reason === 'wrong_check' ? 'Wrong check number: code void' : 'Code expired'),
+    expireQr(
+      JSON.parse(event.data).reason === 'wrong_check' ? 'Wrong check number: code void' : 'Code expired',
+    ),
   );
   source.addEventListener('error', () => {
     // A dropped connection is retried by EventSource itself; a refused one (closed) is final.
@@ -644,10 +646,9 @@ async function approveQr(event) {
     showError('#qr-approve-error', new Error('paste the whole link: unichat://qr-login?id=…&key=…'));
     return;
   }
-  const path = `/auth/qr/${encodeURIComponent(id)}`;
   try {
     if (details.hidden || details.dataset.qrId !== id) {
-      const shown = await call('GET', `${path}?key=${encodeURIComponent(key)}`);
+      const shown = await call('GET', `/auth/qr/${encodeURIComponent(id)}?key=${encodeURIComponent(key)}`);
       $('#qr-approve-who').textContent =
         `${shown.device} at ${shown.ip ?? 'an unknown address'} asked ${relativeTime(shown.created_at)}. ` +
         'Only approve a browser you are looking at: type the check number its page shows.';
@@ -657,7 +658,7 @@ async function approveQr(event) {
       form.check.focus();
       return;
     }
-    await call('POST', `${path}/approve`, { key, check: form.check.value.trim() });
+    await call('POST', `/auth/qr/${encodeURIComponent(id)}/approve`, { key, check: form.check.value.trim() });
     form.reset();
     details.hidden = true;
     notify('Approved: that browser is now logged in as you.');
