@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'bench/**', '*.config.js'],
+    files: ['src/config/**', 'test/**', 'bench/**', '*.config.js', 'scripts/prepare.mjs'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

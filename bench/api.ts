@@ -8,6 +8,7 @@ export interface Answer {
   status: number;
   body: Record<string, unknown>;
   location: string | null;
+  etag: string | null;
 }
 
 export interface BenchUser {
@@ -35,7 +36,12 @@ export async function call(
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
-  return { status: response.status, body: parseBody(text), location: response.headers.get('location') };
+  return {
+    status: response.status,
+    body: parseBody(text),
+    location: response.headers.get('location'),
+    etag: response.headers.get('etag'),
+  };
 }
 
 function parseBody(text: string): Record<string, unknown> {

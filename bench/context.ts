@@ -22,6 +22,8 @@ export interface BenchOptions {
   streams: number;
   rounds: number;
   heartbeatSeconds: number;
+  /** LOG_LEVEL of the service the stream scenarios measure (info: the service's default). */
+  streamLogLevel: 'info' | 'warn';
 }
 
 export interface BenchContext {

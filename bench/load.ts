@@ -16,6 +16,8 @@ export interface LoadResult {
 }
 
 export interface LoadOptions extends Options {
+  /** The status every answer should have, when it is not a 2xx (a 304 run). */
+  expectStatus?: number;
   duration: number;
   connections: number;
   /** Seconds of load before the measured run, so that the JIT and the caches are warm. */
@@ -26,7 +28,7 @@ export interface LoadOptions extends Options {
 
 /** One bounded autocannon run against a server in another process. */
 export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
-  const { warmup, beforeMeasure, ...run } = options;
+  const { warmup, beforeMeasure, expectStatus, ...run } = options;
   const base = { timeout: 10, ...run };
   if (warmup > 0) await autocannon({ ...base, duration: warmup });
   await beforeMeasure?.();
@@ -34,10 +36,12 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
   const statusCodes = Object.fromEntries(
     Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count]),
   );
+  const ok = expectStatus === undefined ? result['2xx'] : (statusCodes[String(expectStatus)] ?? 0);
+  const total = result['2xx'] + result.non2xx;
   return {
-    rps: Math.round(result['2xx'] / result.duration),
-    ok: result['2xx'],
-    non2xx: result.non2xx,
+    rps: Math.round(ok / result.duration),
+    ok,
+    non2xx: total - ok,
     errors: result.errors,
     timeouts: result.timeouts,
     latencyP50: result.latency.p50,

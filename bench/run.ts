@@ -36,7 +36,9 @@ const USAGE = `npm run bench -- [options]
   --streams=N     streams to open (default: --users, or 10000 with --big)
   --only=LIST     phases to run: baselines,http,streams (default all)
   --connections=N autocannon connections (default 50)
-  --rounds=N      interleaved rounds of each request/response run (default 3, 2 with --quick)`;
+  --rounds=N      interleaved rounds of each request/response run (default 3, 2 with --quick)
+  --stream-log-level=info|warn  LOG_LEVEL of the service in the stream scenarios (default info,
+                  the service's default; the request/response scenarios measure both)`;
 
 function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<string> } {
   const flags = new Set(argv.filter((arg) => !arg.includes('=')));
@@ -64,6 +66,11 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     }
     return Number(raw);
   };
+  const streamLogLevel = values.get('stream-log-level') ?? 'info';
+  if (streamLogLevel !== 'info' && streamLogLevel !== 'warn') {
+    console.error(`--stream-log-level must be info or warn\n${USAGE}`);
+    process.exit(64);
+  }
   const quick = flags.has('--quick');
   const big = flags.has('--big');
   const users = number('users', 1000);
@@ -80,6 +87,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     streams: number('streams', big ? 10_000 : users),
     rounds: quick ? 3 : 5,
     heartbeatSeconds: quick ? 2 : 5,
+    streamLogLevel,
   };
   const phases = new Set((values.get('only') ?? 'baselines,http,streams').split(','));
   return { options, phases };
@@ -95,9 +103,14 @@ const ORDER = [
   'layer-nest-als',
   'layer-nest-pino',
   'layer-app-info',
-  'layer-users-id-info',
   'users-id',
   'me',
+  'users-id-304',
+  'users-batch',
+  'users-id-warn',
+  'me-warn',
+  'users-id-304-warn',
+  'users-batch-warn',
   'login',
   'fanout',
   'fanout-bare',
@@ -137,8 +150,12 @@ async function single(context: BenchContext, phases: Set<string>): Promise<void>
     // A fresh process, so that the memory counted per stream is not hidden in a heap grown by setup.
     service = await startService(
       'service-streams',
-      serviceEnv(dataDir, { SSE_HEARTBEAT_SECONDS: String(context.options.heartbeatSeconds) }),
+      serviceEnv(dataDir, {
+        SSE_HEARTBEAT_SECONDS: String(context.options.heartbeatSeconds),
+        LOG_LEVEL: context.options.streamLogLevel,
+      }),
     );
+    context.notes.push(`stream scenarios: the service at LOG_LEVEL=${context.options.streamLogLevel}`);
     await measureStreams(context, service, { hub, friends: setup.friends, setupSeconds: setup.setupSeconds });
   } finally {
     await service?.stop();

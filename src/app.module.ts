@@ -5,16 +5,20 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AvatarsModule } from './avatars/avatars.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
 import { CommonModule } from './common/common.module.js';
+import { ContactsModule } from './contacts/contacts.module.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions, openDataSource } from './database/data-source-options.js';
 import { DemoModule } from './demo/demo.module.js';
 import { DevicesModule } from './devices/devices.module.js';
+import { FanoutModule } from './fanout/fanout.module.js';
 import { BusModule } from './bus/bus.module.js';
 import { HealthModule } from './health/health.module.js';
+import { flushLogs } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { Metrics } from './metrics/metrics.service.js';
@@ -52,9 +56,12 @@ export class AppModule implements OnApplicationShutdown {
         AuthModule,
         BlockingModule,
         DevicesModule,
+        AvatarsModule,
+        ContactsModule,
         ProfileModule,
-        PresenceModule,
         SseModule,
+        PresenceModule,
+        FanoutModule,
         QrLoginModule,
         DemoModule,
         AccountModule,
@@ -65,8 +72,9 @@ export class AppModule implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(signal?: string): void {
+  async onApplicationShutdown(signal?: string): Promise<void> {
     // Runs after every module closed its streams, jobs and connections.
     new Logger('Main').log(`stopped${signal ? ` on ${signal}` : ''}`);
+    await flushLogs();
   }
 }

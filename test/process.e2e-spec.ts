@@ -95,11 +95,19 @@ describe('the service as `npm start` runs it', () => {
     expect(output).toMatch(/"req":\{"id":"[\w-]+"/);
   });
 
-  it('shuts down cleanly on SIGTERM', async () => {
+  it('shuts down cleanly on SIGTERM, every line logged before it written out', async () => {
+    // Lines are written asynchronously: those of requests answered just before the signal are
+    // still written before the process ends.
+    const ids = Array.from({ length: 200 }, (_, index) => `last-lines-${index}`);
+    await Promise.all(
+      ids.map((id) => fetch(`${service.url}/api/v1/users/1`, { headers: { 'X-Request-Id': id } })),
+    );
     service.child.kill('SIGTERM');
     // Nest closes every module, then re-raises the signal so supervisors see why it ended.
     expect(await service.exited).toBe('SIGTERM');
     expect(service.output()).toContain('"msg":"stopped on SIGTERM"');
+    const logged = new Set(service.output().match(/"id":"last-lines-\d+"/g));
+    expect(logged.size).toBe(ids.length);
   });
 
   it(

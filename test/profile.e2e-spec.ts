@@ -317,7 +317,7 @@ describe('profile', () => {
       );
       expect((await t.http().get('/api/v1/users').set(viewer.auth).expect(400)).body.error).toEqual({
         code: 'invalid_params',
-        text: 'nick is required',
+        text: 'nick is required (a search), or ids (users by id)',
       });
       await t.http().get('/api/v1/users?nick=ab').expect(401);
     });

@@ -135,6 +135,19 @@ describe('seed-compatible RPC endpoint', () => {
     expect((await rpc('get_user', { user_id: 'x' }).expect(400)).body.error.code).toBe('invalid_params');
   });
 
+  it('get_users answers what GET /users?ids= answers; needs a caller; at most 100 ids', async () => {
+    const [ann, bob, viewer] = [await createUser(t), await createUser(t), await createUser(t)];
+    const response = await rpc('get_users', { ids: [bob.id, ann.id, bob.id, 999999999] }, viewer).expect(200);
+    const rest = await t.http().get(`/api/v1/users?ids=${bob.id},${ann.id}`).set(viewer.auth).expect(200);
+    expect(response.body).toEqual(rest.body);
+    expect(response.body.users.map((user: { id: number }) => user.id)).toEqual([bob.id, ann.id]);
+    expect((await rpc('get_users', { ids: [ann.id] }).expect(401)).body.error.code).toBe('unauthorized');
+    const tooMany = Array.from({ length: 101 }, (_, index) => index + 1);
+    for (const ids of [tooMany, [], ['1'], [0], [1.5], '1,2', null]) {
+      expect((await rpc('get_users', { ids }, viewer).expect(400)).body.error.code).toBe('invalid_params');
+    }
+  });
+
   it('set_status; invalid_user_status', async () => {
     const user = await createUser(t);
     expect((await rpc('set_status', { status: 'away' }, user).expect(200)).body.user.status).toBe('away');

@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ClusterBus } from '../src/bus/cluster-bus.service.js';
 import { SseCode } from '../src/sse/sse-code.entity.js';
-import { SSE_CODE_REVOKED } from '../src/sse/sse-codes.service.js';
 import { createUser, startApp, type TestApp } from './support/harness.js';
 import { befriend, openStream, sseCode } from './support/friends.js';
 import { SseClient } from './support/sse-client.js';
@@ -51,7 +50,7 @@ describe('event stream', () => {
       await waitFor(() => first.ended, 'the stream of the revoked code to close');
       const second = track(await openStream(t, user));
       // What another instance does when the revocation reaches it after the new stream opened.
-      await t.app.get(ClusterBus).publish(SSE_CODE_REVOKED, { userId: user.id, nonce });
+      await t.app.get(ClusterBus).publish('sse_code.revoked', { userId: user.id, nonce });
       await t.http().patch('/api/v1/me').set(user.auth).send({ status_message: 'still here' }).expect(200);
       await second.next(
         'user_updated',
@@ -69,7 +68,7 @@ describe('event stream', () => {
         .findOneByOrFail({ userId: user.id });
       // The revocation reaches this instance after the stream's code was read, still valid, from
       // the database: here the row is still there when the message arrives.
-      await t.app.get(ClusterBus).publish(SSE_CODE_REVOKED, { userId: user.id, nonce });
+      await t.app.get(ClusterBus).publish('sse_code.revoked', { userId: user.id, nonce });
       const refused = await waitFor(async () => {
         const stream = track(await SseClient.open(t.url, `/api/v1/events?code=${code}`));
         stream.close();

@@ -4,6 +4,48 @@
  */
 
 export interface paths {
+  '/api/v1/users/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A user's public record; with a token, as the caller sees it (seed: get_user) */
+    get: operations['users_user'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Several users at once (`ids`, up to 100), or people by nick prefix (`nick`, at most 20)
+     * @description Exactly one of `ids` and `nick`.
+     *
+     *     - `ids`: the public records of up to 100 users at once, in the order asked (an id sent twice
+     *       answers once), each as `GET /users/{id}` answers it to the caller; ids of no user are left
+     *       out. With an `ETag`: send it back in `If-None-Match` for a 304 while nothing shown changed.
+     *     - `nick`: confirmed users with `searchable_nick` whose nick starts with the prefix, at most 20.
+     */
+    get: operations['users_search'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tokens/sessions': {
     parameters: {
       query?: never;
@@ -34,27 +76,6 @@ export interface paths {
     post?: never;
     /** End one of my sessions; its access tokens stop working at once */
     delete: operations['sessions_end'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/tokens/sse-code': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * The SSE code of this session for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)
-     * @description Answers 200, not 201: it returns the existing code when there is one (the seed calls it again at each start), so nothing is necessarily created.
-     */
-    post: operations['sseCode_create'];
-    /** Revoke the SSE code of this session; streams opened with it close (seed: api_delete_sse_auth_code) */
-    delete: operations['sseCode_revoke'];
     options?: never;
     head?: never;
     patch?: never;
@@ -309,80 +330,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** My own record; the id is my JID (seed: me) */
-    get: operations['me_me'];
-    put?: never;
-    post?: never;
-    /**
-     * Delete my account with current_password: profile, avatar, contacts and blocks both ways, devices, sessions and codes go; my streams close; friends get user_deleted; email and nick become free.
-     * @description Needs `current_password`; an account without a password needs a session opened in the last 5 minutes (else `401 unauthorized`). A wrong password counts among the failed password checks of the address (then `429 please_wait`).
-     */
-    delete: operations['account_deleteMe'];
-    options?: never;
-    head?: never;
-    /** Update my profile, all fields or none (seed: update_me) */
-    patch: operations['me_update'];
-    trace?: never;
-  };
-  '/api/v1/me/avatar': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    /** Upload my avatar as a file (field "file", at most 2 MB) */
-    put: operations['me_uploadAvatar'];
-    post?: never;
-    /** Remove my avatar */
-    delete: operations['me_removeAvatar'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/users/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** A user's public record; with a token, as the caller sees it (seed: get_user) */
-    get: operations['users_user'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Find people by nick prefix (users with searchable_nick), at most 20 */
-    get: operations['users_search'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/avatars/{key}': {
     parameters: {
       query?: never;
@@ -435,6 +382,84 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My own record; the id is my JID (seed: me) */
+    get: operations['me_me'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete my account with current_password: profile, avatar, contacts and blocks both ways, devices, sessions and codes go; my streams close; friends get user_deleted; email and nick become free.
+     * @description Needs `current_password`; an account without a password needs a session opened in the last 5 minutes (else `401 unauthorized`). A wrong password counts among the failed password checks of the address (then `429 please_wait`).
+     */
+    delete: operations['account_deleteMe'];
+    options?: never;
+    head?: never;
+    /** Update my profile, all fields or none (seed: update_me) */
+    patch: operations['me_update'];
+    trace?: never;
+  };
+  '/api/v1/me/avatar': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Upload my avatar as a file (field "file", at most 2 MB) */
+    put: operations['me_uploadAvatar'];
+    post?: never;
+    /** Remove my avatar */
+    delete: operations['me_removeAvatar'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The live event stream: user_updated, presence, contact_added, blocked, unblocked */
+    get: operations['sse_stream'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tokens/sse-code': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The SSE code of this session for GET /events?code= (created, or the existing one) (seed: api_create_sse_auth_code)
+     * @description Answers 200, not 201: it returns the existing code when there is one (the seed calls it again at each start), so nothing is necessarily created.
+     */
+    post: operations['sseCode_create'];
+    /** Revoke the SSE code of this session; streams opened with it close (seed: api_delete_sse_auth_code) */
+    delete: operations['sseCode_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/me/status': {
     parameters: {
       query?: never;
@@ -461,23 +486,6 @@ export interface paths {
     };
     /** A user's online state and last seen time; hidden when invisible or when they blocked me */
     get: operations['presence_lastSeen'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The live event stream: user_updated, presence, contact_added, blocked, unblocked */
-    get: operations['sse_stream'];
     put?: never;
     post?: never;
     delete?: never;
@@ -985,6 +993,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/rpc/get_users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /users by its seed name
+     * @description Stands for `GET /users`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_users'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/rpc/get_users_who_blocked_me': {
     parameters: {
       query?: never;
@@ -1113,6 +1141,17 @@ export interface components {
     DeleteMeDto: {
       /** @description The account password; an account without one needs a login within the last 5 minutes */
       current_password?: string;
+    };
+    UserIdsDto: {
+      /**
+       * @description Up to 100 user ids; an id sent twice answers once.
+       * @example [
+       *       12,
+       *       7,
+       *       290
+       *     ]
+       */
+      ids: number[];
     };
     /** @description Every failure: the HTTP status plus this envelope. */
     Error: {
@@ -1589,6 +1628,216 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  users_user: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The `ETag` of the answer the caller holds: 304 while it is current. */
+        'If-None-Match'?: string;
+      };
+      path: {
+        /** @description A positive integer (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description PublicUserAnswer */
+      200: {
+        headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUserAnswer'];
+        };
+      };
+      /** @description Not modified: nothing the caller sees changed since the `ETag` sent in `If-None-Match`. */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  users_search: {
+    parameters: {
+      query?: {
+        /** @description Nick prefix, case-insensitive. */
+        nick?: string;
+        /** @description User ids separated by commas, at most 100. */
+        ids?: string;
+      };
+      header?: {
+        /** @description The `ETag` of the answer the caller holds: 304 while it is current. */
+        'If-None-Match'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description PublicUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUsersAnswer'];
+        };
+      };
+      /** @description Not modified: nothing the caller sees changed since the `ETag` sent in `If-None-Match`. */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
   sessions_list: {
     parameters: {
       query?: never;
@@ -1800,186 +2049,6 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  sseCode_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description SseCodeAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SseCodeAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  sseCode_revoke: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
             };
           };
         };
@@ -3566,7 +3635,107 @@ export interface operations {
       };
     };
   };
-  me_me: {
+  avatars_avatar: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description From an avatar URL of a record. */
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The image; `ETag` and a year of `Cache-Control: immutable`. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/webp': string;
+        };
+      };
+      /** @description Not modified (`If-None-Match` names its ETag). */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  contacts_list: {
     parameters: {
       query?: never;
       header?: never;
@@ -3575,14 +3744,331 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description UserAnswer */
+      /** @description ContactsAnswer */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
+          'application/json': components['schemas']['ContactsAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  contacts_add: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserIdDto'];
+      };
+    };
+    responses: {
+      /** @description ContactAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContactAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed`, `blocked` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed' | 'blocked';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  contacts_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A positive integer (decimal digits only). */
+        user_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  me_me: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The `ETag` of the answer the caller holds: 304 while it is current. */
+        'If-None-Match'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description UserAnswer */
+      200: {
+        headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
           'application/json': components['schemas']['UserAnswer'];
         };
+      };
+      /** @description Not modified: nothing the caller sees changed since the `ETag` sent in `If-None-Match`. */
+      304: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Bad request: `invalid_params` */
       400: {
@@ -4013,118 +4499,135 @@ export interface operations {
       };
     };
   };
-  users_user: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A positive integer (decimal digits only). */
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description PublicUserAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PublicUserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  users_search: {
+  sse_stream: {
     parameters: {
       query: {
-        /** @description Nick prefix, case-insensitive. */
-        nick: string;
+        /** @description For clients that cannot send `Last-Event-ID`; the header wins. */
+        last_event_id?: string;
+        /** @description From POST /tokens/sse-code. */
+        code: string;
       };
+      header?: {
+        /** @description The last id seen: the stream starts with the events after it, or `resync`. */
+        'Last-Event-ID'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /**
+       * @description A `text/event-stream` of Server-Sent Events. Each message has `id:` (per user, increasing: send
+       *     it back as `Last-Event-ID`, or `?last_event_id=`, to resume), `event:` and one line of JSON `data:`.
+       *     A comment line keeps the connection open every 25 s; `retry:` is sent once.
+       *
+       *     | event | data |
+       *     |---|---|
+       *     | `user_updated` | `UserUpdatedEvent`: own record to the user, public record to friends |
+       *     | `presence` | `PresenceEvent` |
+       *     | `contact_added` | `ContactAddedEvent` |
+       *     | `blocked`, `unblocked` | `BlockEvent` |
+       *     | `user_deleted` | `UserDeletedEvent`: a friend deleted their account |
+       *     | `resync` | `ResyncEvent` (`{}`): events since `Last-Event-ID` are gone; reload what you show |
+       */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['EventMessage'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  sseCode_create: {
+    parameters: {
+      query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description PublicUsersAnswer */
+      /** @description SseCodeAnswer */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['PublicUsersAnswer'];
+          'application/json': components['schemas']['SseCodeAnswer'];
         };
       };
       /** @description Bad request: `invalid_params` */
@@ -4199,312 +4702,11 @@ export interface operations {
       };
     };
   };
-  avatars_avatar: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description From an avatar URL of a record. */
-        key: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The image; `ETag` and a year of `Cache-Control: immutable`. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'image/webp': string;
-        };
-      };
-      /** @description Not modified (`If-None-Match` names its ETag). */
-      304: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  contacts_list: {
+  sseCode_revoke: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description ContactsAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ContactsAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  contacts_add: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UserIdDto'];
-      };
-    };
-    responses: {
-      /** @description ContactAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ContactAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed`, `blocked` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed' | 'blocked';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  contacts_remove: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A positive integer (decimal digits only). */
-        user_id: number;
-      };
       cookie?: never;
     };
     requestBody?: never;
@@ -4556,20 +4758,6 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
             };
           };
         };
@@ -4757,119 +4945,6 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  sse_stream: {
-    parameters: {
-      query: {
-        /** @description For clients that cannot send `Last-Event-ID`; the header wins. */
-        last_event_id?: string;
-        /** @description From POST /tokens/sse-code. */
-        code: string;
-      };
-      header?: {
-        /** @description The last id seen: the stream starts with the events after it, or `resync`. */
-        'Last-Event-ID'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /**
-       * @description A `text/event-stream` of Server-Sent Events. Each message has `id:` (per user, increasing: send
-       *     it back as `Last-Event-ID`, or `?last_event_id=`, to resume), `event:` and one line of JSON `data:`.
-       *     A comment line keeps the connection open every 25 s; `retry:` is sent once.
-       *
-       *     | event | data |
-       *     |---|---|
-       *     | `user_updated` | `UserUpdatedEvent`: own record to the user, public record to friends |
-       *     | `presence` | `PresenceEvent` |
-       *     | `contact_added` | `ContactAddedEvent` |
-       *     | `blocked`, `unblocked` | `BlockEvent` |
-       *     | `user_deleted` | `UserDeletedEvent`: a friend deleted their account |
-       *     | `resync` | `ResyncEvent` (`{}`): events since `Last-Event-ID` are gone; reload what you show |
-       */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream': components['schemas']['EventMessage'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
             };
           };
         };
@@ -6296,6 +6371,8 @@ export interface operations {
       /** @description UserAnswer */
       200: {
         headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
           [name: string]: unknown;
         };
         content: {
@@ -6474,6 +6551,8 @@ export interface operations {
       /** @description PublicUserAnswer */
       200: {
         headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
           [name: string]: unknown;
         };
         content: {
@@ -7258,6 +7337,101 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': components['schemas']['NoArguments'];
+      };
+    };
+    responses: {
+      /** @description PublicUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUsersAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_users: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UserIdsDto'];
       };
     };
     responses: {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { type ClientInfo } from '../auth/auth.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { AllowUnconfirmed, type AuthUser, CurrentUser } from '../common/auth.decorators.js';
 import { Client } from '../common/client-info.decorator.js';
 import { AccountService } from './account.service.js';

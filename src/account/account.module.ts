@@ -4,12 +4,13 @@ import { AuthModule } from '../auth/auth.module.js';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
 import { MailModule } from '../mail/mail.module.js';
-import { ProfileModule } from '../profile/profile.module.js';
+import { AvatarsModule } from '../avatars/avatars.module.js';
+import { ContactsModule } from '../contacts/contacts.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
-import { ActivityRecorder } from './activity-recorder.js';
+import { ActivityRecorder } from './activity-recorder.service.js';
 import { ActivityService } from './activity.service.js';
 import { SecurityEvent } from './security-event.entity.js';
 
@@ -21,7 +22,8 @@ import { SecurityEvent } from './security-event.entity.js';
     UsersModule,
     AuthModule,
     SessionsModule,
-    ProfileModule,
+    ContactsModule,
+    AvatarsModule,
     BlockingModule,
     DevicesModule,
     MailModule,

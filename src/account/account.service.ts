@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthService, type ClientInfo } from '../auth/auth.service.js';
+import { AuthService } from '../auth/auth.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { BlockingService } from '../blocking/blocking.service.js';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { RateLimiter } from '../common/rate-limiter.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { MailService } from '../mail/mail.service.js';
-import { noticeMail } from '../mail/templates.js';
+import { accountDeletedMail } from '../mail/templates.js';
+import { inTransaction } from '../database/transaction.js';
 import { AvatarsService } from '../avatars/avatars.service.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -97,35 +99,20 @@ export class AccountService {
         throw new AppError('unauthorized', 'log in again (within 5 minutes) to delete the account');
       }
     }
-    const [friendIds, images] = await Promise.all([
-      this.contacts.friendIdsOf(userId),
-      this.avatars.keysOf(userId),
-    ]);
+    const friendIds = await this.contacts.friendIdsOf(userId);
     const addresses = [user.email, ...(user.pendingEmail ? [user.pendingEmail] : [])];
 
-    const ended = await this.dataSource.transaction(async (manager) => {
-      const ended = await this.sessions.endAll(userId, null, manager);
+    await inTransaction(this.dataSource, async (tx) => {
+      const { manager } = tx;
+      // Every instance drops the sessions' access tokens and closes the streams they opened.
+      await this.sessions.endAll(tx, userId, null);
       await this.activity.record({ userId, type: 'account_deleted', ...client }, manager);
       await this.activity.pseudonymise(manager, userId);
       await this.mail.forgetMailTo(manager, addresses);
+      await this.avatars.remove(tx, userId);
       await this.users.remove(manager, userId);
-      await this.mail.enqueue(
-        manager,
-        noticeMail({
-          to: user.email,
-          subject: 'Your Unichat account is deleted',
-          body:
-            'Your Unichat account and everything it held (profile, avatar, contacts, blocks, devices and ' +
-            'sessions) have been deleted, as you asked. This address and your nick are free again. A record ' +
-            'of the account’s security events is kept 90 days, with network addresses replaced by a ' +
-            'one-way code, and then removed.',
-        }),
-      );
-      return ended;
+      await this.mail.enqueue(manager, accountDeletedMail(user.email));
+      tx.afterCommit(() => this.events.emit('account.deleted', { userId, friendIds }));
     });
-    // Every instance drops the sessions' access tokens and closes the streams they opened.
-    await this.sessions.announce(ended);
-    await this.avatars.forget(images);
-    this.events.emit('account.deleted', { userId, friendIds });
   }
 }

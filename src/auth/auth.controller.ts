@@ -6,7 +6,8 @@ import { Client } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { AuthService, type ClientInfo } from './auth.service.js';
+import { AuthService } from './auth.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { credentialsFrom } from './credentials.js';
 import { CredentialsDto, EmailDto, LogoutDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto.js';
 
@@ -22,10 +23,7 @@ export class AuthController {
   @Post('register')
   @ApiOperation({ summary: 'Create an account; a confirmation link is mailed (seed: register)' })
   register(@Body() dto: RegisterDto, @Client() client: ClientInfo) {
-    return this.auth.register(
-      { email: dto.email, password: dto.password, nick: dto.nick, autoLogin: dto.auto_login },
-      client,
-    );
+    return this.auth.register(dto, client);
   }
 
   @Public()

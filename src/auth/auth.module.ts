@@ -5,6 +5,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { CredentialsService } from './credentials.service.js';
 import { EmailToken } from './email-token.entity.js';
 import { EmailTokensService } from './email-tokens.service.js';
 import { PasswordChecks } from './password-checks.service.js';
@@ -16,7 +17,7 @@ import { AccessTokensController } from '../sessions/tokens.controller.js';
 @Module({
   imports: [TypeOrmModule.forFeature([EmailToken]), UsersModule, SessionsModule, MailModule],
   controllers: [AuthController, AccessTokensController],
-  providers: [AuthService, EmailTokensService, PasswordHasher, PasswordChecks],
-  exports: [AuthService, EmailTokensService, PasswordHasher, PasswordChecks],
+  providers: [AuthService, CredentialsService, EmailTokensService, PasswordHasher, PasswordChecks],
+  exports: [AuthService, CredentialsService, EmailTokensService, PasswordHasher, PasswordChecks],
 })
 export class AuthModule {}

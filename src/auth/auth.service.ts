@@ -1,25 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
-import { RateLimiter } from '../common/rate-limiter.js';
-import { type AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../bus/event-bus.service.js';
+import { afterCommit, inTransaction } from '../database/transaction.js';
 import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
+import { type Session } from '../sessions/session.entity.js';
 import { type EmailAddress, emailKey, parseEmail } from '../users/email.js';
 import { type Nick, parseNick } from '../users/nick.js';
 import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { type RegisterDto } from './dto/auth.dto.js';
+import { CredentialsService } from './credentials.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
-import { type ClientInfo, PasswordChecks } from './password-checks.service.js';
-import { PasswordHasher } from './password-hasher.service.js';
-import { passwordProblem } from './password-policy.js';
-
-export type { ClientInfo } from './password-checks.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 
 export type Credentials = { email: string; password: string } | { authToken: string };
 
@@ -36,105 +33,90 @@ export class AuthService {
     private readonly records: UserRecordsService,
     private readonly sessions: SessionsService,
     private readonly emailTokens: EmailTokensService,
-    private readonly hasher: PasswordHasher,
-    private readonly passwords: PasswordChecks,
-    private readonly limiter: RateLimiter,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly credentials: CredentialsService,
     private readonly events: EventBus,
     private readonly clock: Clock,
   ) {}
 
   async register(
-    input: { email: string; password: string; nick?: string; autoLogin?: boolean },
+    input: Pick<RegisterDto, 'email' | 'password' | 'nick' | 'auto_login'>,
     client: ClientInfo,
   ): Promise<{ user: OwnRecord } | LoginResult> {
     const email = parseEmail(input.email);
-    const problem = passwordProblem(input.password, email.email);
-    if (problem) throw new AppError('registration_error', problem);
+    this.credentials.checkPolicy(input.password, email.email, 'registration_error');
     const nick = input.nick === undefined ? null : parseNick(input.nick);
-    if (await this.users.findByEmail(email.key)) {
-      throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
-    }
+    await this.credentials.checkEmailFree(email.key);
     // Counted once the request could succeed, so a form's typos do not use up an address's turns.
-    const reservation = await this.limiter.take(
-      [
-        {
-          key: `register:ip:${client.ip ?? 'unknown'}`,
-          max: this.config.registrationsPerHour,
-          windowSeconds: 3600,
-        },
-      ],
-      'too many registrations from this address',
-    );
+    const reservation = await this.credentials.reserveRegistration(client);
     const { user, opened } = await this.createAccount(input, email, nick, client).catch(async (error) => {
-      await this.limiter.release(reservation);
+      await this.credentials.release(reservation);
       throw error;
     });
     if (!opened) return { user: await this.records.own(user) };
-    this.announceLogin(opened.session.userId, opened.session.id, client, 'password');
-    return {
-      user: await this.records.own(user, opened.authToken),
-      ...this.sessions.issueAccessToken(opened.session, false),
-    };
+    return this.loginResult(user, opened, false);
   }
 
   private async createAccount(
-    input: { password: string; autoLogin?: boolean },
+    input: { password: string; auto_login?: boolean },
     email: EmailAddress,
     nick: Nick | null,
     client: ClientInfo,
   ) {
-    const passwordHash = await this.hasher.hash(input.password);
-    return this.dataSource.transaction(async (manager) => {
-      const user = await this.users.create(manager, {
+    const passwordHash = await this.credentials.newPasswordHash(
+      input.password,
+      email.email,
+      'registration_error',
+    );
+    return inTransaction(this.dataSource, async (tx) => {
+      const user = await this.users.create(tx.manager, {
         email,
         passwordHash,
         nick: nick?.nick ?? null,
         nickKey: nick?.key ?? null,
       });
-      await this.emailTokens.sendConfirmation(manager, user.id, user.email);
-      const opened = input.autoLogin
-        ? await this.sessions.create(manager, { userId: user.id, ...client })
-        : null;
+      await this.credentials.sendConfirmation(tx, user.id, user.email);
+      const opened = input.auto_login ? await this.openSession(tx.manager, user, client, 'password') : null;
       return { user, opened };
     });
   }
 
   /** Confirms the address a confirmation link was sent to: the first address, or a new one. */
   async confirmEmail(token: string): Promise<void> {
-    const confirmed = await this.dataSource.transaction(async (manager) => {
+    await inTransaction(this.dataSource, async (tx) => {
+      const { manager } = tx;
       const row = await this.emailTokens.consume(manager, token, 'confirm_email').catch(async (error) => {
         // A link clicked again after it confirmed its address (or once the address was confirmed
         // otherwise): the address is confirmed, and that is what the person wants to hear.
         if (error instanceof AppError && (await this.confirmsConfirmedAddress(manager, token))) return null;
         throw error;
       });
-      if (row === null) return null;
+      if (row === null) return;
       const user = await manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
+      const userId = user.id;
       const now = this.clock.now();
+      let confirmed: { email: string; changed: boolean } | null = null;
       if (user.pendingEmail !== null && emailKey(user.pendingEmail) === emailKey(row.email)) {
-        await this.users.update(manager, user.id, {
+        await this.users.update(manager, userId, {
           email: user.pendingEmail,
           emailKey: emailKey(user.pendingEmail),
           pendingEmail: null,
           confirmedAt: user.confirmedAt ?? now,
         });
-        return { userId: user.id, email: user.pendingEmail, changed: true, first: false };
-      }
-      if (emailKey(user.email) !== emailKey(row.email)) {
+        confirmed = { email: user.pendingEmail, changed: true };
+      } else if (emailKey(user.email) !== emailKey(row.email)) {
         throw new AppError('invalid_token', 'this link confirms an address the account no longer uses');
+      } else if (user.confirmedAt === null) {
+        await this.users.update(manager, userId, { confirmedAt: now });
+        confirmed = { email: user.email, changed: false };
       }
-      if (user.confirmedAt === null) await this.users.update(manager, user.id, { confirmedAt: now });
-      return { userId: user.id, email: user.email, changed: false, first: user.confirmedAt === null };
+      tx.afterCommit(() => this.emailTokens.confirmationArrived(userId));
+      tx.afterCommit(() => this.events.emit('user.updated', { userId }));
+      if (confirmed) {
+        const { email, changed } = confirmed;
+        tx.afterCommit(() => this.events.emit('auth.email_confirmed', { userId, email, changed }));
+      }
     });
-    if (confirmed === null) return;
-    await this.emailTokens.confirmationArrived(confirmed.userId);
-    this.events.emit('user.updated', { userId: confirmed.userId });
-    if (confirmed.changed || confirmed.first) {
-      const { userId, email, changed } = confirmed;
-      this.events.emit('auth.email_confirmed', { userId, email, changed });
-    }
   }
 
   /** Whether a spent or expired confirmation token is for the address its user has confirmed. */
@@ -151,10 +133,8 @@ export class AuthService {
     if (!user) return; // Nothing to send; answering the same as for a real account tells nothing.
     const target = user.confirmedAt === null ? user.email : user.pendingEmail;
     if (target === null) return;
-    await this.emailTokens.claimConfirmation(user.id);
-    await this.dataSource.transaction((manager) =>
-      this.emailTokens.sendConfirmation(manager, user.id, target),
-    );
+    await this.credentials.claimConfirmation(user.id);
+    await inTransaction(this.dataSource, (tx) => this.credentials.sendConfirmation(tx, user.id, target));
   }
 
   async requestPasswordReset(emailAddress: string): Promise<void> {
@@ -169,8 +149,8 @@ export class AuthService {
         { retryAfter: claim.retryAfter },
       );
     }
-    await this.dataSource.transaction((manager) =>
-      this.emailTokens.sendPasswordReset(manager, user.id, user.email),
+    await inTransaction(this.dataSource, (tx) =>
+      this.emailTokens.sendPasswordReset(tx.manager, user.id, user.email),
     );
   }
 
@@ -178,30 +158,26 @@ export class AuthService {
   async resetPassword(token: string, password: string): Promise<void> {
     // Checked and hashed before the transaction: on SQLite a transaction holds the one connection.
     const link = await this.emailTokens.live(this.dataSource.manager, token, 'password_reset');
-    const problem = passwordProblem(password, link.email);
-    if (problem) throw new AppError('weak_password', problem);
-    const passwordHash = await this.hasher.hash(password);
-    const { userId, ended } = await this.dataSource.transaction(async (manager) => {
-      const row = await this.emailTokens.consume(manager, token, 'password_reset');
-      const user = await manager.findOneBy(User, { id: row.userId });
+    const passwordHash = await this.credentials.newPasswordHash(password, link.email, 'weak_password');
+    await inTransaction(this.dataSource, async (tx) => {
+      const row = await this.emailTokens.consume(tx.manager, token, 'password_reset');
+      const user = await tx.manager.findOneBy(User, { id: row.userId });
       if (!user) throw new AppError('invalid_token');
-      await this.users.update(manager, user.id, {
+      await this.users.update(tx.manager, user.id, {
         passwordHash,
         // The mail reached its owner, so the address is proven.
         confirmedAt: user.confirmedAt ?? this.clock.now(),
       });
-      await this.emailTokens.consumeAll(manager, user.id, 'password_reset');
-      const ended = await this.sessions.endAll(user.id, null, manager);
-      return { userId: user.id, ended };
+      await this.emailTokens.consumeAll(tx.manager, user.id, 'password_reset');
+      // Whoever had the password may have opened streams: they close with their sessions.
+      await this.sessions.endAll(tx, user.id, null);
+      tx.afterCommit(() => this.events.emit('auth.password_changed', { userId: user.id, via: 'reset' }));
     });
-    // Whoever had the password may have opened streams: they close with their sessions.
-    await this.sessions.announce(ended);
-    this.events.emit('auth.password_changed', { userId, via: 'reset' });
   }
 
   async login(credentials: Credentials, client: ClientInfo): Promise<LoginResult> {
     if ('authToken' in credentials) {
-      const found = await this.passwords.authToken(client, async () => {
+      const found = await this.credentials.authTokenLogin(client, async () => {
         const session = await this.sessions.findByAuthToken(credentials.authToken);
         const user = session ? await this.users.findById(session.userId) : null;
         return session && user ? { session, user } : null;
@@ -218,26 +194,19 @@ export class AuthService {
         method: 'auth_token',
         ...client,
       });
-      return {
-        user: await this.records.own(user, credentials.authToken),
-        ...this.sessions.issueAccessToken(session, user.confirmedAt !== null),
-      };
+      return this.loginResult(user, { session, authToken: credentials.authToken });
     }
 
-    const user = await this.passwords.login(credentials.email, credentials.password, client);
+    const user = await this.credentials.passwordLogin(credentials.email, credentials.password, client);
     if (!user) {
       const known = await this.users.findByEmail(credentials.email);
       this.events.emit('auth.login_failed', { userId: known?.id ?? null, method: 'password', ...client });
       throw new AppError('auth_failed');
     }
-    const opened = await this.dataSource.transaction((manager) =>
-      this.sessions.create(manager, { userId: user.id, ...client }),
+    const opened = await inTransaction(this.dataSource, (tx) =>
+      this.openSession(tx.manager, user, client, 'password'),
     );
-    this.announceLogin(user.id, opened.session.id, client, 'password');
-    return {
-      user: await this.records.own(user, opened.authToken),
-      ...this.sessions.issueAccessToken(opened.session, user.confirmedAt !== null),
-    };
+    return this.loginResult(user, opened);
   }
 
   /** POST /tokens: an access token for a password (a new session) or for an auth token (its session). */
@@ -256,18 +225,16 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<LoginResult | null> {
     const user = await this.users.getById(userId);
-    const opened = await this.dataSource.transaction(async (manager) => {
-      if (approvingSessionId === null || !(await this.sessions.isLive(approvingSessionId, userId, manager))) {
+    const opened = await inTransaction(this.dataSource, async (tx) => {
+      if (
+        approvingSessionId === null ||
+        !(await this.sessions.isLive(approvingSessionId, userId, tx.manager))
+      ) {
         return null;
       }
-      return this.sessions.create(manager, { userId, ...client });
+      return this.openSession(tx.manager, user, client, 'qr');
     });
-    if (!opened) return null;
-    this.announceLogin(userId, opened.session.id, client, 'qr');
-    return {
-      user: await this.records.own(user, opened.authToken),
-      ...this.sessions.issueAccessToken(opened.session, user.confirmedAt !== null),
-    };
+    return opened && this.loginResult(user, opened);
   }
 
   async logout(userId: number, sessionId: number, deviceToken: string | null): Promise<void> {
@@ -281,19 +248,47 @@ export class AuthService {
    */
   async checkCurrentPassword(userId: number, password: string, client: ClientInfo): Promise<void> {
     const user = await this.users.getById(userId);
-    if (!(await this.passwords.isCurrentPassword(user, password, client))) {
-      this.events.emit('auth.login_failed', { userId, method: 'current_password', ...client });
-      throw new AppError('invalid_password');
-    }
+    await this.credentials
+      .checkCurrentPassword(user, password, client, 'current_password is needed')
+      .catch((error) => {
+        this.events.emit('auth.login_failed', { userId, method: 'current_password', ...client });
+        throw error;
+      });
   }
 
-  private announceLogin(
-    userId: number,
-    sessionId: number,
+  /**
+   * Opens a session in the caller's transaction; its creation and the login are announced once
+   * that commits.
+   */
+  private async openSession(
+    manager: EntityManager,
+    user: User,
     client: ClientInfo,
     method: 'password' | 'qr',
-  ): void {
-    this.events.emit('auth.session_created', { userId, sessionId, ...client, at: this.clock.now() });
-    this.events.emit('auth.logged_in', { userId, sessionId, method, ...client });
+  ): Promise<{ session: Session; authToken: string }> {
+    const opened = await this.sessions.create(manager, { userId: user.id, ...client });
+    const sessionId = opened.session.id;
+    afterCommit(manager, () => {
+      this.events.emit('auth.session_created', {
+        userId: user.id,
+        sessionId,
+        ...client,
+        at: this.clock.now(),
+      });
+      this.events.emit('auth.logged_in', { userId: user.id, sessionId, method, ...client });
+    });
+    return opened;
+  }
+
+  /** What every login answers: the own record with the session's auth token, and an access token. */
+  private async loginResult(
+    user: User,
+    opened: { session: Session; authToken: string },
+    emailConfirmed = user.confirmedAt !== null,
+  ): Promise<LoginResult> {
+    return {
+      user: await this.records.own(user, opened.authToken),
+      ...this.sessions.issueAccessToken(opened.session, emailConfirmed),
+    };
   }
 }

@@ -1,13 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
-import { Clock } from '../common/clock.js';
-import { type Attempt, type Limit, RateLimiter, type Reservation } from '../common/rate-limiter.js';
+import { Clock } from '../common/clock.service.js';
+import {
+  type Attempt,
+  type Limit,
+  orPleaseWait,
+  RateLimiter,
+  type Reservation,
+} from '../common/rate-limiter.service.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
-import { linkMail } from '../mail/templates.js';
+import { confirmationMail, passwordResetMail } from '../mail/templates.js';
 import { hashToken, newSecretToken } from '../sessions/secret-token.js';
 import { EmailToken, type EmailTokenPurpose } from './email-token.entity.js';
 
@@ -37,34 +43,13 @@ export class EmailTokensService {
   async sendConfirmation(manager: EntityManager, userId: number, email: string): Promise<void> {
     const token = await this.create(manager, userId, 'confirm_email', email);
     const link = `${this.config.publicUrl}/api/v1/auth/confirm?token=${token}`;
-    await this.mail.enqueue(
-      manager,
-      linkMail({
-        to: email,
-        subject: 'Confirm your email address for Unichat',
-        intro: `Please confirm that ${email} is your address on Unichat.`,
-        action: 'Confirm my email address',
-        link,
-        outro: 'The link works for 48 hours. If you did not ask for this, ignore this mail.',
-      }),
-    );
+    await this.mail.enqueue(manager, confirmationMail(email, link));
   }
 
   async sendPasswordReset(manager: EntityManager, userId: number, email: string): Promise<void> {
     const token = await this.create(manager, userId, 'password_reset', email);
     const link = `${this.config.passwordResetCallbackUrl}?password_reset_token=${token}`;
-    await this.mail.enqueue(
-      manager,
-      linkMail({
-        to: email,
-        subject: 'Reset your Unichat password',
-        intro: 'Somebody (we hope you) asked to reset the password of your Unichat account.',
-        action: 'Choose a new password',
-        link,
-        outro:
-          'The link works once, for one hour. If you did not ask for this, ignore this mail: nothing changes.',
-      }),
-    );
+    await this.mail.enqueue(manager, passwordResetMail(email, link));
   }
 
   /**
@@ -85,15 +70,10 @@ export class EmailTokensService {
 
   /** The turn to send a confirmation link (registration's resend, email change), else `please_wait`. */
   async claimConfirmation(userId: number): Promise<Reservation> {
-    const claim = await this.claimNextSend(userId, 'confirm_email');
-    if ('retryAfter' in claim) {
-      throw new AppError(
-        'please_wait',
-        `a confirmation was sent less than a minute ago; try again in ${claim.retryAfter} s`,
-        { retryAfter: claim.retryAfter },
-      );
-    }
-    return claim.reservation;
+    return orPleaseWait(
+      await this.claimNextSend(userId, 'confirm_email'),
+      'a confirmation was sent less than a minute ago',
+    );
   }
 
   async unclaim(reservation: Reservation): Promise<void> {

@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { type Limit, RateLimiter } from '../common/rate-limiter.js';
+import type { ClientInfo } from '../common/client-info.decorator.js';
+import { type Limit, RateLimiter } from '../common/rate-limiter.service.js';
 import { User } from '../users/user.entity.js';
 import { emailKey } from '../users/email.js';
 import { UsersService } from '../users/users.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
-
-/** Where a request came from, recorded on the session it opens and counted in the limits. */
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
 
 const WINDOW_SECONDS = 15 * 60;
 /** Wrong passwords for one email from one address: the guesser is stopped here... */

@@ -8,8 +8,7 @@ const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parall
 
 /**
  * Hashes at once: one per core. libuv's four threads would otherwise all hash during a burst of
- * logins and, on two cores, starve every other request (bench, 2 cores: 41 logins/s with event-loop
- * lag p99 13 ms; one at a time gave 32/s).
+ * logins and, on two cores, starve every other request (docs/benchmarks.md has the figures).
  */
 const CONCURRENT_HASHES = availableParallelism();
 /** New passwords (registrations, changes, resets) leave a core to checks, so logins never queue behind them. */

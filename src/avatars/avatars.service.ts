@@ -3,10 +3,11 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { type Transaction } from '../database/transaction.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { AvatarImage } from './avatar.entity.js';
 import { avatarRecord } from '../users/user-records.js';
@@ -30,7 +31,6 @@ export interface ServedImage {
   etag: string;
 }
 
-const REMOVED_CHANNEL = 'avatars.removed';
 /** Memory for recently served images; a full avatar can weigh a few hundred kB. */
 const CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -78,32 +78,34 @@ export class AvatarsService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     // A removed avatar stops being served by every instance, not only the one that removed it.
-    await this.bus.subscribe<{ keys: string[] }>(REMOVED_CHANNEL, ({ keys }) =>
-      keys.forEach((key) => this.uncache(key)),
-    );
+    await this.bus.subscribe('avatars.removed', ({ keys }) => keys.forEach((key) => this.uncache(key)));
   }
 
-  /** Keys of the user's current images, to forget once a change that drops them has committed. */
-  async keysOf(userId: number): Promise<string[]> {
-    return (await this.images.find({ where: { userId }, select: { key: true } })).map((row) => row.key);
-  }
-
-  async forget(keys: string[]): Promise<void> {
+  /** Stops serving these images, on every instance. */
+  private async forget(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     keys.forEach((key) => this.uncache(key));
-    await this.bus.publish(REMOVED_CHANNEL, { keys });
+    await this.bus.publish('avatars.removed', { keys });
   }
 
-  /** Stores a processed avatar under new keys, in the caller's transaction, and drops the user's old images. */
-  async replace(manager: EntityManager, userId: number, avatar: ProcessedAvatar): Promise<StoredAvatarKeys> {
-    await manager.delete(AvatarImage, { userId });
-    const avatarKey = await this.insert(manager, userId, avatar.full);
-    const avatarSmallKey = avatar.small ? await this.insert(manager, userId, avatar.small) : avatarKey;
+  /**
+   * Stores a processed avatar under new keys, in the caller's transaction, and drops the user's
+   * old images (forgotten by every instance once that commits).
+   */
+  async replace(tx: Transaction, userId: number, avatar: ProcessedAvatar): Promise<StoredAvatarKeys> {
+    await this.remove(tx, userId);
+    const avatarKey = await this.insert(tx.manager, userId, avatar.full);
+    const avatarSmallKey = avatar.small ? await this.insert(tx.manager, userId, avatar.small) : avatarKey;
     return { avatarKey, avatarSmallKey };
   }
 
-  async remove(manager: EntityManager, userId: number): Promise<void> {
-    await manager.delete(AvatarImage, { userId });
+  /** Deletes the user's images in the caller's transaction; every instance forgets them once it commits. */
+  async remove(tx: Transaction, userId: number): Promise<void> {
+    const rows = await tx.manager.find(AvatarImage, { where: { userId }, select: { key: true } });
+    if (rows.length === 0) return;
+    await tx.manager.delete(AvatarImage, { userId });
+    const keys = rows.map((row) => row.key);
+    tx.afterCommit(() => this.forget(keys));
   }
 
   async get(key: string): Promise<ServedImage> {

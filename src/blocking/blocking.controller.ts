@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../common/auth.decorators.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
 import { BlockingService } from './blocking.service.js';
-import { UserIdDto } from './dto/block-user.dto.js';
+import { UserIdDto } from '../common/user-id.dto.js';
 
 @ApiTags('blocking')
 @ApiBearerAuth()

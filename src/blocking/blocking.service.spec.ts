@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource, type Logger as OrmLogger } from 'typeorm';
 import { createTestEnvironment, type TestEnvironment } from '../../test/support/harness.js';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { loadConfig } from '../config/app-config.js';
 import { keepJwtSecret } from '../config/kept-jwt-secret.js';
@@ -56,13 +56,11 @@ describe('BlockingService', () => {
     users = new UsersService(dataSource.getRepository(User), clock, clusterBus);
     await users.onModuleInit();
     bus = new EventBus();
-    blocking = new BlockingService(
-      dataSource.getRepository(Block),
-      users,
-      new UserRecordsService(config, users, clock),
-      bus,
-      clock,
-    );
+    const records = new UserRecordsService(config, users, clock);
+    // Presence and contacts are not under test: nobody is online, nobody is a friend.
+    records.usePresence({ onlineAmong: async () => new Set() });
+    records.useFriends({ friendsAmong: async () => new Set() });
+    blocking = new BlockingService(dataSource.getRepository(Block), users, records, bus, clock);
     blocking.onModuleInit();
     bus.on('blocking.blocked', (payload) => void events.push(['blocking.blocked', payload]));
     bus.on('blocking.unblocked', (payload) => void events.push(['blocking.unblocked', payload]));

@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
+import { SqlDialect } from '../database/sql-dialect.js';
 import { AppError } from '../common/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
@@ -37,7 +38,7 @@ export class BlockingService implements BlockSource, OnModuleInit {
   /** Idempotent: blocking again changes nothing and announces nothing. */
   async block(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    const [p1, p2, p3] = this.placeholders(3);
+    const [p1, p2, p3] = this.dialect.placeholders(3);
     // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is not
     // an error, and RETURNING tells whether this call is the one that made it.
     const inserted: unknown[] = await this.blocks.query(
@@ -77,12 +78,13 @@ export class BlockingService implements BlockSource, OnModuleInit {
   /** Of `otherIds`, those with a block in either direction with `userId`: one query for any number. */
   async blockedEitherWayAmong(userId: number, otherIds: number[]): Promise<Set<number>> {
     if (otherIds.length === 0) return new Set();
-    const [p1, p2, p3, p4] = this.placeholders(4);
-    const ids = this.idList(otherIds);
+    const sql = this.dialect;
+    const [p1, p2, p3, p4] = sql.placeholders(4);
+    const ids = sql.ids(otherIds);
     const rows: { other_id: number }[] = await this.blocks.query(
-      `SELECT blocked_id AS other_id FROM blocks WHERE blocker_id = ${p1} AND blocked_id ${this.inList(p2)}
+      `SELECT blocked_id AS other_id FROM blocks WHERE blocker_id = ${p1} AND blocked_id ${sql.inIds(p2)}
        UNION
-       SELECT blocker_id AS other_id FROM blocks WHERE blocked_id = ${p3} AND blocker_id ${this.inList(p4)}`,
+       SELECT blocker_id AS other_id FROM blocks WHERE blocked_id = ${p3} AND blocker_id ${sql.inIds(p4)}`,
       [userId, ids, userId, ids],
     );
     return new Set(rows.map((row) => Number(row.other_id)));
@@ -91,10 +93,11 @@ export class BlockingService implements BlockSource, OnModuleInit {
   /** Of these owners, the ones who blocked the viewer (BlockSource, for the public record views). */
   async ownersBlockingViewer(ownerIds: number[], viewerId: number): Promise<Set<number>> {
     if (ownerIds.length === 0) return new Set();
-    const [p1, p2] = this.placeholders(2);
+    const sql = this.dialect;
+    const [p1, p2] = sql.placeholders(2);
     const rows: { blocker_id: number }[] = await this.blocks.query(
-      `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1} AND blocker_id ${this.inList(p2)}`,
-      [viewerId, this.idList(ownerIds)],
+      `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1} AND blocker_id ${sql.inIds(p2)}`,
+      [viewerId, sql.ids(ownerIds)],
     );
     return new Set(rows.map((row) => Number(row.blocker_id)));
   }
@@ -124,24 +127,7 @@ export class BlockingService implements BlockSource, OnModuleInit {
     await this.users.getById(otherId);
   }
 
-  private get postgres(): boolean {
-    return this.blocks.manager.connection.options.type === 'postgres';
-  }
-
-  /** `$1…$n` on PostgreSQL, `?` on SQLite, in the order they appear in the statement. */
-  private placeholders(count: number): string[] {
-    return Array.from({ length: count }, (_, index) => (this.postgres ? `$${index + 1}` : '?'));
-  }
-
-  /** "IN this list", bound as one parameter: an int[] on PostgreSQL, a JSON array on SQLite. */
-  private inList(placeholder: string): string {
-    return this.postgres
-      ? `= ANY(${placeholder}::int[])`
-      : `IN (SELECT value FROM json_each(${placeholder}))`;
-  }
-
-  private idList(ids: number[]): number[] | string {
-    const unique = [...new Set(ids)];
-    return this.postgres ? unique : JSON.stringify(unique);
+  private get dialect(): SqlDialect {
+    return new SqlDialect(this.blocks.manager);
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { ClusterChannel, ClusterMessages } from './cluster-messages.js';
 import { RedisService } from './redis.service.js';
 
 type Handler = (payload: unknown) => void;
 
 /**
- * Messages between instances: Redis pub/sub when REDIS_URL is set, else within this process.
- * Every instance, the publisher included, receives each message once.
+ * Cluster messages (cluster-messages.ts), between instances: Redis pub/sub when REDIS_URL is
+ * set, else within this process. Every instance, the publisher included, receives each once.
  */
 @Injectable()
 export class ClusterBus implements OnApplicationShutdown {
@@ -19,7 +20,10 @@ export class ClusterBus implements OnApplicationShutdown {
 
   constructor(private readonly redis: RedisService) {}
 
-  async subscribe<T>(channel: string, handler: (payload: T) => void): Promise<void> {
+  async subscribe<C extends ClusterChannel>(
+    channel: C,
+    handler: (message: ClusterMessages[C]) => void,
+  ): Promise<void> {
     const list = this.handlers.get(channel) ?? [];
     list.push(handler as Handler);
     this.handlers.set(channel, list);
@@ -42,12 +46,12 @@ export class ClusterBus implements OnApplicationShutdown {
     return this.subscriber?.status === 'ready' && !this.catchingUp;
   }
 
-  async publish(channel: string, payload: unknown): Promise<void> {
+  async publish<C extends ClusterChannel>(channel: C, message: ClusterMessages[C]): Promise<void> {
     if (this.redis.client) {
-      await this.redis.client.publish(this.redis.key('bus', channel), JSON.stringify(payload));
+      await this.redis.client.publish(this.redis.key('bus', channel), JSON.stringify(message));
       return;
     }
-    this.dispatch(channel, payload);
+    this.dispatch(channel, message);
   }
 
   private dispatch(channel: string, payload: unknown): void {

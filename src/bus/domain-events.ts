@@ -45,8 +45,6 @@ export interface DomainEvents {
   'user.updated': { userId: number };
   /** `userId` added `contactId` to their contacts (profile); once per pair an hour, however often re-added. */
   'contact.added': { userId: number; contactId: number };
-  /** `userId` removed `contactId` from their contacts (profile). */
-  'contact.removed': { userId: number; contactId: number };
   /**
    * The user came online, went offline or changed status (presence); `becameInvisible` on that
    * transition; `onlineOnly` when only the online state changed (a first stream opened, the last closed).

@@ -1,5 +1,6 @@
 import { AppError } from './errors.js';
-import { MAX_ID, parseId, PositiveIntPipe } from './positive-int.pipe.js';
+import { MAX_ID, parseId } from './ids.js';
+import { PositiveIntPipe } from './positive-int.pipe.js';
 
 describe('ids', () => {
   it.each(['1', '16', '290', String(MAX_ID)])('reads %s', (text) => {

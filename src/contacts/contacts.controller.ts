@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { UserIdDto } from '../blocking/dto/block-user.dto.js';
+import { UserIdDto } from '../common/user-id.dto.js';
 import { type AuthUser, CurrentUser } from '../common/auth.decorators.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
 import { ContactsService } from './contacts.service.js';

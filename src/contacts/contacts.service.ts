@@ -1,10 +1,11 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { BlockingService } from '../blocking/blocking.service.js';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
+import { SqlDialect } from '../database/sql-dialect.js';
 import { AppError } from '../common/errors.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { RateLimiter } from '../common/rate-limiter.service.js';
 import { uniqueViolation } from '../database/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
@@ -69,7 +70,6 @@ export class ContactsService implements FriendSource, OnModuleInit {
   async remove(userId: number, contactId: number): Promise<void> {
     const result = await this.contacts.delete({ userId, contactId });
     if (!result.affected) throw new AppError('not_found', `user ${contactId} is not among your contacts`);
-    this.events.emit('contact.removed', { userId, contactId });
   }
 
   async list(userId: number): Promise<ContactRecord[]> {
@@ -109,20 +109,15 @@ export class ContactsService implements FriendSource, OnModuleInit {
     return new Set([...mutual].filter((id) => !blocked.has(id)));
   }
 
-  async isFriend(a: number, b: number): Promise<boolean> {
-    return (await this.friendIdsOf(a)).includes(b);
-  }
-
+  /** Of `ids`, those who have `userId` among their contacts: one query for any number. */
   private async mutualAmong(userId: number, ids: number[]): Promise<Set<number>> {
-    const result = new Set<number>();
-    for (let start = 0; start < ids.length; start += 500) {
-      const back = await this.contacts.find({
-        where: { contactId: userId, userId: In(ids.slice(start, start + 500)) },
-        select: { userId: true },
-      });
-      for (const row of back) result.add(row.userId);
-    }
-    return result;
+    const sql = new SqlDialect(this.contacts.manager);
+    const [p1, p2] = sql.placeholders(2);
+    const rows: { user_id: number }[] = await this.contacts.query(
+      `SELECT user_id FROM contacts WHERE contact_id = ${p1} AND user_id ${sql.inIds(p2)}`,
+      [userId, sql.ids(ids)],
+    );
+    return new Set(rows.map((row) => Number(row.user_id)));
   }
 
   private async withFriendship(userId: number, users: Awaited<ReturnType<UsersService['findByIds']>>) {

@@ -5,6 +5,7 @@ import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { TimeoutClosingClient } from './postgres-client.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
+import { TypeOrmLogger } from './typeorm-logger.js';
 import { takeTurnsOnSqlite } from './sqlite-transactions.js';
 
 /** How long a query may wait for PostgreSQL's answer (migrations at start included). */
@@ -18,9 +19,7 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'
     migrationsRun: true,
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
-    // Not 'error': TypeORM would print a failed query with its parameters (a password hash, a
-    // token hash) outside the log redaction. Failures reach the error filter, which logs them safely.
-    logging: ['warn', 'migration'] as ('warn' | 'migration')[],
+    logger: new TypeOrmLogger(),
   };
   if (config.database.kind === 'postgres') {
     return {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThanOrEqual, Repository } from 'typeorm';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { uniqueViolation } from '../database/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../common/clock.js';
+import type { Clock } from '../common/clock.service.js';
 
 /**
  * Lets a repeated log line through once per interval per key, counting the ones held back, so a

@@ -8,9 +8,9 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import apn, { type ResponseFailure } from '@parse/node-apn';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { RateLimiter } from '../common/rate-limiter.service.js';
 import { type AppConfig, type ApnsConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.service.js';

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { PushMessage } from '../devices/push-messages.js';
 import { PushService } from '../devices/push.service.js';
 import { PresenceService } from '../presence/presence.service.js';
-import { DeliveryReceipts } from '../sse/delivery-receipts.js';
+import { DeliveryReceipts } from '../sse/delivery-receipts.service.js';
 
 /** How often a waiting push looks whether a stream took its event. */
 const POLL_MS = 50;

@@ -1,5 +1,5 @@
 import type { BlockingService } from '../blocking/blocking.service.js';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { DomainEventName, DomainEvents } from '../bus/domain-events.js';
 import { EventBus } from '../bus/event-bus.service.js';
@@ -7,7 +7,7 @@ import type { ContactsService } from '../contacts/contacts.service.js';
 import type { User } from '../users/user.entity.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import type { UsersService } from '../users/users.service.js';
-import type { NewEvent } from '../sse/replay-log.js';
+import type { NewEvent } from '../sse/replay-log.service.js';
 import type { StreamHub } from '../sse/stream-hub.service.js';
 import type { ChatPushes } from './chat-pushes.service.js';
 import { FanoutService } from './fanout.service.js';
@@ -55,6 +55,9 @@ function setUp(options: {
   records.usePresence({
     onlineAmong: async (ids) => new Set(ids.filter((id) => options.online?.includes(id))),
   });
+  // The service asks the blocking stub below; records need no blocks and no friends of their own here.
+  records.useBlocks({ ownersBlockingViewer: async () => new Set() });
+  records.useFriends({ friendsAmong: async () => new Set() });
   /** [owner, viewer] of every public record built. */
   const publicViews: [number, number | null][] = [];
   const publicRecord = records.public.bind(records);

@@ -6,7 +6,7 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import { pushMessages } from '../devices/push-messages.js';
 import { ChatPushes } from './chat-pushes.service.js';
-import type { LoggedEvent, NewEvent } from '../sse/replay-log.js';
+import type { LoggedEvent, NewEvent } from '../sse/replay-log.service.js';
 import { StreamHub } from '../sse/stream-hub.service.js';
 
 /**

@@ -38,3 +38,48 @@ export function noticeMail(input: { to: string; subject: string; body: string })
     html: `<!doctype html><html><body style="font-family:sans-serif"><p>${escapeHtml(input.body)}</p><p>-- Unichat</p></body></html>`,
   };
 }
+
+/** The link that confirms an address: at registration, on resend, and for a new address. */
+export function confirmationMail(to: string, link: string): MailMessage {
+  return linkMail({
+    to,
+    subject: 'Confirm your email address for Unichat',
+    intro: `Please confirm that ${to} is your address on Unichat.`,
+    action: 'Confirm my email address',
+    link,
+    outro: 'The link works for 48 hours. If you did not ask for this, ignore this mail.',
+  });
+}
+
+export function passwordResetMail(to: string, link: string): MailMessage {
+  return linkMail({
+    to,
+    subject: 'Reset your Unichat password',
+    intro: 'Somebody (we hope you) asked to reset the password of your Unichat account.',
+    action: 'Choose a new password',
+    link,
+    outro:
+      'The link works once, for one hour. If you did not ask for this, ignore this mail: nothing changes.',
+  });
+}
+
+/** To the address in force, when a change to `newEmail` was asked for. */
+export function emailChangingMail(to: string, newEmail: string): MailMessage {
+  return noticeMail({
+    to,
+    subject: 'Your Unichat email address is changing',
+    body: `Somebody (we hope you) asked to change the address of your Unichat account to ${newEmail}. It changes once the new address is confirmed; until then this address stays in force. If this was not you, change your password now.`,
+  });
+}
+
+export function accountDeletedMail(to: string): MailMessage {
+  return noticeMail({
+    to,
+    subject: 'Your Unichat account is deleted',
+    body:
+      'Your Unichat account and everything it held (profile, avatar, contacts, blocks, devices and ' +
+      'sessions) have been deleted, as you asked. This address and your nick are free again. A record ' +
+      'of the account’s security events is kept 90 days, with network addresses replaced by a ' +
+      'one-way code, and then removed.',
+  });
+}

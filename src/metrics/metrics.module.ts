@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricsListeners } from './metrics-listeners.js';
-import { MetricsServer } from './metrics-server.js';
+import { MetricsListeners } from './metrics-listeners.service.js';
+import { MetricsServer } from './metrics-server.service.js';
 import { Metrics } from './metrics.service.js';
 
 // Owns the Prometheus metrics: one registry per application, GET /metrics (on the main port behind

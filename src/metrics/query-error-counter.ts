@@ -1,29 +1,21 @@
-import { AdvancedConsoleLogger, type DataSourceOptions, type QueryRunner } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
+import { TypeOrmLogger } from '../database/typeorm-logger.js';
 import { type DatabaseErrorKind, Metrics } from './metrics.service.js';
 
-/** TypeORM's own logger, counting every failed query by kind on its way (it logs as configured). */
-class QueryErrorCounter extends AdvancedConsoleLogger {
-  constructor(
-    options: DataSourceOptions['logging'],
-    private readonly metrics: Metrics,
-  ) {
-    super(options);
+/** The service's TypeORM logger, counting every failed query by kind on its way. */
+class QueryErrorCounter extends TypeOrmLogger {
+  constructor(private readonly metrics: Metrics) {
+    super();
   }
 
-  override logQueryError(
-    error: string | Error,
-    query: string,
-    parameters?: unknown[],
-    queryRunner?: QueryRunner,
-  ): void {
+  override logQueryError(error: string | Error): void {
     this.metrics.databaseErrors.labels(databaseErrorKind(error)).inc();
-    super.logQueryError(error as string, query, parameters, queryRunner);
   }
 }
 
 /** The data source options with a logger that counts failed queries into `metrics`. */
 export function countingQueryErrors(options: DataSourceOptions, metrics: Metrics): DataSourceOptions {
-  return { ...options, logger: new QueryErrorCounter(options.logging, metrics) };
+  return { ...options, logger: new QueryErrorCounter(metrics) };
 }
 
 export function databaseErrorKind(error: unknown): DatabaseErrorKind {

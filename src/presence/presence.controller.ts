@@ -7,9 +7,8 @@ import {
   OptionalUser,
   Public,
 } from '../common/auth.decorators.js';
-import { AppError } from '../common/errors.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
-import { SetStatusDto } from './dto/status.dto.js';
+import { SetStatusDto, statusOf } from './dto/status.dto.js';
 import { PresenceService } from './presence.service.js';
 
 @ApiTags('presence')
@@ -23,8 +22,7 @@ export class PresenceController {
   @Put('me/status')
   @ApiOperation({ summary: 'Set my status: null, away, busy, do_not_disturb or invisible' })
   async setStatus(@CurrentUser() user: AuthUser, @Body() dto: SetStatusDto) {
-    if (dto.status === undefined) throw new AppError('invalid_params', 'status is required (null clears it)');
-    return { user: await this.presence.setStatus(user.userId, dto.status) };
+    return { user: await this.presence.setStatus(user.userId, statusOf(dto)) };
   }
 
   @Public()

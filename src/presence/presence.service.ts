@@ -8,11 +8,12 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../bus/event-bus.service.js';
+import { StreamHub, type StreamCounter } from '../sse/stream-hub.service.js';
 import { RedisService } from '../bus/redis.service.js';
 import { lastSeenHint, type LastSeenHint } from '../users/last-seen-privacy.js';
 import type { OwnRecord } from '../users/user-records.js';
@@ -41,7 +42,9 @@ export interface LastSeen {
  * as 'presence.changed'; the event gateway tells friends.
  */
 @Injectable()
-export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+export class PresenceService
+  implements PresenceSource, StreamCounter, OnModuleInit, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly logger = new Logger('Presence');
   private readonly store: PresenceStore;
   /** Users whose last stream here closed, waiting out the grace period; `closedAt` becomes last_seen_at. */
@@ -57,6 +60,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
     private readonly records: UserRecordsService,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly streams: StreamHub,
     redis: RedisService,
   ) {
     this.timings = presenceTimings(config.presenceTtlSeconds * 1000);
@@ -72,6 +76,7 @@ export class PresenceService implements PresenceSource, OnModuleInit, OnModuleDe
 
   async onModuleInit(): Promise<void> {
     this.records.usePresence(this);
+    this.streams.useStreamCounter(this);
     await this.tick();
     this.ticker = setInterval(() => void this.tick(), this.timings.beatMs).unref();
   }

@@ -1,29 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { EmailTokensService } from '../auth/email-tokens.service.js';
-import { type ClientInfo, PasswordChecks } from '../auth/password-checks.service.js';
-import { PasswordHasher } from '../auth/password-hasher.service.js';
-import { passwordProblem } from '../auth/password-policy.js';
+import { CredentialsService } from '../auth/credentials.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
-import { MailService } from '../mail/mail.service.js';
-import { noticeMail } from '../mail/templates.js';
+import { inTransaction, type Transaction } from '../database/transaction.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { emailKey, parseEmail } from '../users/email.js';
-import { nickKey, parseNick } from '../users/nick.js';
-import type { OwnRecord, PublicRecord } from '../users/user-records.js';
+import { parseNick } from '../users/nick.js';
+import type { OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { processAvatar } from '../avatars/avatar-image.js';
+import { processAvatar, type ProcessedAvatar } from '../avatars/avatar-image.js';
 import { AvatarsService } from '../avatars/avatars.service.js';
 import type { UpdateMeDto } from './dto/update-me.dto.js';
 
-const SEARCH_LIMIT = 20;
 const MOBILE_NUMBER = /^\+?[0-9][0-9 ().-]{2,30}$/;
 
-/** The own record and its atomic update, avatars, public records and nick search. */
+/** The own record and its atomic update (nick, password, email, avatar, status text, mobile number). */
 @Injectable()
 export class ProfileService {
   constructor(
@@ -32,10 +28,7 @@ export class ProfileService {
     private readonly records: UserRecordsService,
     private readonly avatars: AvatarsService,
     private readonly sessions: SessionsService,
-    private readonly emailTokens: EmailTokensService,
-    private readonly hasher: PasswordHasher,
-    private readonly passwords: PasswordChecks,
-    private readonly mail: MailService,
+    private readonly credentials: CredentialsService,
     private readonly events: EventBus,
   ) {}
 
@@ -78,104 +71,82 @@ export class ProfileService {
     const newEmail = emailChanges ? parseEmail(dto.email as string) : null;
     // Sending the address in force again calls a pending change off (its link stops working).
     if (dto.email != null && !emailChanges && user.pendingEmail !== null) changes.pendingEmail = null;
-    if (dto.password != null || emailChanges)
-      await this.checkCurrentPassword(user, dto.current_password, client);
+    if (dto.password != null || emailChanges) {
+      await this.credentials.checkCurrentPassword(
+        user,
+        dto.current_password,
+        client,
+        'current_password is needed to change password or email',
+      );
+    }
     if (dto.password != null) {
-      const problem = passwordProblem(dto.password, user.email);
-      if (problem) throw new AppError('weak_password', problem);
-      changes.passwordHash = await this.hasher.hash(dto.password);
+      changes.passwordHash = await this.credentials.newPasswordHash(
+        dto.password,
+        user.email,
+        'weak_password',
+      );
     }
     if (newEmail !== null) {
-      if (await this.users.findByEmail(newEmail.key)) {
-        throw new AppError('invalid_email', 'email address is already taken', { status: 409 });
-      }
+      await this.credentials.checkEmailFree(newEmail.key);
       changes.pendingEmail = newEmail.email;
     }
     const avatar = dto.avatar == null ? null : await this.avatars.fromProfileValue(dto.avatar, user);
-    const oldImages = avatar ? await this.avatars.keysOf(userId) : [];
     // Last of the checks: a refused request does not use up the user's turn to be mailed.
-    const mailTurn = changes.pendingEmail ? await this.emailTokens.claimConfirmation(userId) : null;
+    const mailTurn = changes.pendingEmail ? await this.credentials.claimConfirmation(userId) : null;
 
-    const ended = await this.dataSource
-      .transaction(async (manager) => {
-        if (avatar) Object.assign(changes, await this.avatars.replace(manager, userId, avatar));
-        if (Object.keys(changes).length > 0) await this.users.update(manager, userId, changes);
-        if (changes.pendingEmail) {
-          await this.emailTokens.sendConfirmation(manager, userId, changes.pendingEmail);
-          await this.mail.enqueue(
-            manager,
-            noticeMail({
-              to: user.email,
-              subject: 'Your Unichat email address is changing',
-              body: `Somebody (we hope you) asked to change the address of your Unichat account to ${changes.pendingEmail}. It changes once the new address is confirmed; until then this address stays in force. If this was not you, change your password now.`,
-            }),
-          );
-        }
-        return changes.passwordHash ? this.sessions.endAll(userId, sessionId, manager) : [];
-      })
-      .catch(async (error: unknown) => {
-        if (mailTurn) await this.emailTokens.unclaim(mailTurn);
-        throw error;
-      });
-
-    await this.sessions.announce(ended);
-    await this.avatars.forget(oldImages);
-    if (changes.passwordHash) this.events.emit('auth.password_changed', { userId, via: 'update' });
-    if (changes.pendingEmail) {
-      this.events.emit('auth.email_change_requested', { userId, email: changes.pendingEmail });
-    }
-    if (Object.keys(changes).length > 0) this.events.emit('user.updated', { userId });
+    await inTransaction(this.dataSource, async (tx) => {
+      if (avatar) Object.assign(changes, await this.avatarChanges(tx, userId, avatar));
+      if (Object.keys(changes).length > 0) await this.users.update(tx.manager, userId, changes);
+      const { passwordHash, pendingEmail } = changes;
+      if (pendingEmail) await this.credentials.startEmailChange(tx, user, pendingEmail);
+      if (passwordHash) {
+        await this.sessions.endAll(tx, userId, sessionId);
+        tx.afterCommit(() => this.events.emit('auth.password_changed', { userId, via: 'update' }));
+      }
+      if (pendingEmail) {
+        tx.afterCommit(() =>
+          this.events.emit('auth.email_change_requested', { userId, email: pendingEmail }),
+        );
+      }
+      if (Object.keys(changes).length > 0) tx.afterCommit(() => this.events.emit('user.updated', { userId }));
+    }).catch(async (error: unknown) => {
+      if (mailTurn) await this.credentials.release(mailTurn);
+      throw error;
+    });
     return this.me(userId, sessionId);
   }
 
   async setAvatarFile(userId: number, sessionId: number, file: Buffer): Promise<OwnRecord> {
-    const avatar = await processAvatar(file);
-    const oldImages = await this.avatars.keysOf(userId);
-    await this.dataSource.transaction(async (manager) => {
-      await this.users.update(manager, userId, await this.avatars.replace(manager, userId, avatar));
-    });
-    await this.avatars.forget(oldImages);
-    this.events.emit('user.updated', { userId });
-    return this.me(userId, sessionId);
+    return this.changeAvatar(userId, sessionId, await processAvatar(file));
   }
 
   async removeAvatar(userId: number, sessionId: number): Promise<OwnRecord> {
     const user = await this.users.getById(userId);
-    if (user.avatarKey !== null) {
-      const oldImages = await this.avatars.keysOf(userId);
-      await this.dataSource.transaction(async (manager) => {
-        await this.avatars.remove(manager, userId);
-        await this.users.update(manager, userId, { avatarKey: null, avatarSmallKey: null });
-      });
-      await this.avatars.forget(oldImages);
-      this.events.emit('user.updated', { userId });
-    }
+    if (user.avatarKey === null) return this.me(userId, sessionId);
+    return this.changeAvatar(userId, sessionId, null);
+  }
+
+  /** Sets (or, with null, removes) the avatar alone. */
+  private async changeAvatar(
+    userId: number,
+    sessionId: number,
+    avatar: ProcessedAvatar | null,
+  ): Promise<OwnRecord> {
+    await inTransaction(this.dataSource, async (tx) => {
+      await this.users.update(tx.manager, userId, await this.avatarChanges(tx, userId, avatar));
+      tx.afterCommit(() => this.events.emit('user.updated', { userId }));
+    });
     return this.me(userId, sessionId);
   }
 
-  async publicUser(userId: number, viewerId: number | null): Promise<PublicRecord> {
-    return this.records.public(await this.users.getById(userId), viewerId);
-  }
-
-  /** Confirmed users who allow it, whose nick starts with the prefix (case-insensitive). */
-  async search(prefix: string, viewerId: number): Promise<PublicRecord[]> {
-    const key = nickKey(prefix.trim());
-    if ([...key].length < 2) {
-      throw new AppError('invalid_params', 'nick must be at least 2 characters to search');
-    }
-    const found = await this.users.searchByNickPrefix(key, SEARCH_LIMIT, viewerId);
-    return this.records.publicMany(found, viewerId);
-  }
-
-  private async checkCurrentPassword(
-    user: User,
-    given: string | null | undefined,
-    client: ClientInfo,
-  ): Promise<void> {
-    if (given == null) {
-      throw new AppError('invalid_password', 'current_password is needed to change password or email');
-    }
-    if (!(await this.passwords.isCurrentPassword(user, given, client)))
-      throw new AppError('invalid_password');
+  /** Stores the new images (or deletes the old) in the transaction; the user's fields that change. */
+  private async avatarChanges(
+    tx: Transaction,
+    userId: number,
+    avatar: ProcessedAvatar | null,
+  ): Promise<Pick<User, 'avatarKey' | 'avatarSmallKey'>> {
+    if (avatar) return this.avatars.replace(tx, userId, avatar);
+    await this.avatars.remove(tx, userId);
+    return { avatarKey: null, avatarSmallKey: null };
   }
 }

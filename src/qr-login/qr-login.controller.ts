@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { type ClientInfo } from '../auth/auth.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { type AuthUser, CurrentUser, Public } from '../common/auth.decorators.js';
 import { Client } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
 import { ApproveQrLoginDto } from './dto/approve-qr-login.dto.js';
-import { QrLoginStreams } from './qr-login-streams.js';
+import { QrLoginStreams } from './qr-login-streams.service.js';
 import { QrLoginService } from './qr-login.service.js';
 
 @ApiTags('auth')

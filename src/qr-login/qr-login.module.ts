@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
-import { Heartbeat } from '../sse/heartbeat.js';
+import { Heartbeat } from '../sse/heartbeat.service.js';
 import { QrLoginController } from './qr-login.controller.js';
 import { QrLogin } from './qr-login.entity.js';
-import { QrLoginStreams } from './qr-login-streams.js';
+import { QrLoginStreams } from './qr-login-streams.service.js';
 import { QrLoginService } from './qr-login.service.js';
 
 // Owns QR login: the qr_logins table, the browsers' waiting streams and approvals.

@@ -3,11 +3,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import QRCode from 'qrcode';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
-import { AuthService, type ClientInfo, type LoginResult } from '../auth/auth.service.js';
+import { AuthService, type LoginResult } from '../auth/auth.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import type { AuthUser } from '../common/auth.decorators.js';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { RateLimiter } from '../common/rate-limiter.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
@@ -16,8 +17,6 @@ import { hashToken, newSecretToken, sameHash } from '../sessions/secret-token.js
 import { QrLogin } from './qr-login.entity.js';
 
 /** Published after an approval is committed: the instance holding the browser's stream delivers the session. */
-export const QR_APPROVED = 'qr_login.approved';
-
 export interface NewQrLogin {
   id: string;
   key: string;
@@ -194,7 +193,7 @@ export class QrLoginService {
    */
   private async announce(id: string): Promise<void> {
     await this.bus
-      .publish(QR_APPROVED, { id })
+      .publish('qr_login.approved', { id })
       .catch((error: Error) => this.logger.warn(`could not announce QR approval: ${error.message}`));
   }
 

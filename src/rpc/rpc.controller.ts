@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { ClientInfo } from '../auth/auth.service.js';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { ClientInfo } from '../common/client-info.decorator.js';
 import { CallerOrFailure, Public } from '../common/auth.decorators.js';
 import type { AppError } from '../common/errors.js';
 import { Client } from '../common/client-info.decorator.js';
@@ -14,6 +14,8 @@ const METHOD_TABLE = Object.entries(RPC_METHODS)
 
 @ApiTags('rpc')
 @ApiBearerAuth()
+// The arguments of every method are schemas of the document, also those no REST route takes as a body.
+@ApiExtraModels(...new Set(Object.values(RPC_METHODS).map((spec) => spec.dto)))
 @Controller('rpc')
 export class RpcController {
   constructor(private readonly rpc: RpcService) {}

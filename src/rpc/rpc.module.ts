@@ -6,6 +6,8 @@ import { DevicesModule } from '../devices/devices.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { SseModule } from '../sse/sse.module.js';
+import { UsersModule } from '../users/users.module.js';
 import { RpcController } from './rpc.controller.js';
 import { RpcService } from './rpc.service.js';
 
@@ -20,6 +22,8 @@ import { RpcService } from './rpc.service.js';
     BlockingModule,
     DevicesModule,
     SessionsModule,
+    SseModule,
+    UsersModule,
   ],
   controllers: [RpcController],
   providers: [RpcService],

@@ -1,97 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import { AccountService } from '../account/account.service.js';
-import type { DeleteMeDto } from '../account/dto/account.dto.js';
-import { AuthService, type ClientInfo } from '../auth/auth.service.js';
-import { credentialsFrom } from '../auth/credentials.js';
-import type {
-  CredentialsDto,
-  EmailDto,
-  LogoutDto,
-  RegisterDto,
-  ResetPasswordDto,
-} from '../auth/dto/auth.dto.js';
+import { AuthService } from '../auth/auth.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { BlockingService } from '../blocking/blocking.service.js';
-import type { UserIdDto } from '../blocking/dto/block-user.dto.js';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { createValidationPipe } from '../common/validation.js';
 import { DevicesService } from '../devices/devices.service.js';
-import type { RegisterDeviceDto } from '../devices/dto/register-device.dto.js';
-import type { SetStatusDto } from '../presence/dto/status.dto.js';
 import { PresenceService } from '../presence/presence.service.js';
-import type { UpdateMeDto } from '../profile/dto/update-me.dto.js';
 import { ProfileService } from '../profile/profile.service.js';
+import { UserDirectoryService } from '../users/user-directory.service.js';
 import { ConfirmationGate } from '../sessions/confirmation-gate.service.js';
 import type { AuthenticatedUser } from '../sessions/jwt.strategy.js';
 import { SseCodesService } from '../sse/sse-codes.service.js';
-import { NoArgumentsDto, RPC_METHODS, type RpcMethodName, type RpcMethodSpec } from './rpc-methods.js';
-
-type Handler = (args: never, user: AuthUser, client: ClientInfo) => Promise<unknown>;
+import {
+  NoArgumentsDto,
+  RPC_METHODS,
+  type RpcMethodName,
+  type RpcMethodSpec,
+  type RpcServices,
+} from './rpc-methods.js';
 
 /** Calls the same services as the REST routes, by the seed's method names. */
 @Injectable()
 export class RpcService {
   private readonly pipe = createValidationPipe();
-  private readonly handlers: Record<RpcMethodName, Handler>;
+  private readonly services: RpcServices;
 
   constructor(
-    private readonly auth: AuthService,
-    private readonly profile: ProfileService,
-    private readonly presence: PresenceService,
-    private readonly blocking: BlockingService,
-    private readonly devices: DevicesService,
-    private readonly sseCodes: SseCodesService,
+    auth: AuthService,
+    profile: ProfileService,
+    directory: UserDirectoryService,
+    presence: PresenceService,
+    blocking: BlockingService,
+    devices: DevicesService,
+    sseCodes: SseCodesService,
     private readonly confirmation: ConfirmationGate,
-    private readonly account: AccountService,
+    account: AccountService,
   ) {
-    const ok = {};
-    this.handlers = {
-      register: (a: RegisterDto, _u, client) =>
-        this.auth.register(
-          { email: a.email, password: a.password, nick: a.nick, autoLogin: a.auto_login },
-          client,
-        ),
-      resend_confirmation: async (a: EmailDto) => (await this.auth.resendConfirmation(a.email), ok),
-      request_password_reset: async (a: EmailDto) => (await this.auth.requestPasswordReset(a.email), ok),
-      reset_password: async (a: ResetPasswordDto) => (await this.auth.resetPassword(a.token, a.password), ok),
-      login: (a: CredentialsDto, _u, client) => this.auth.login(credentialsFrom(a), client),
-      logout: async (a: LogoutDto, u) => (
-        await this.auth.logout(u.userId, u.sessionId, a.device_token ?? null),
-        ok
-      ),
-      update_me: async (a: UpdateMeDto, u, client) => ({
-        user: await this.profile.update(u.userId, u.sessionId, a, client),
-      }),
-      me: async (_a, u) => ({ user: await this.profile.me(u.userId, u.sessionId) }),
-      delete_me: async (a: DeleteMeDto, u, client) => (
-        await this.account.delete(u.userId, u.sessionId, a.current_password, client),
-        ok
-      ),
-      get_user: async (a: UserIdDto, u) => ({
-        user: await this.profile.publicUser(a.user_id, u?.userId ?? null),
-      }),
-      set_status: async (a: SetStatusDto, u) => {
-        if (a.status === undefined)
-          throw new AppError('invalid_params', 'status is required (null clears it)');
-        return { user: await this.presence.setStatus(u.userId, a.status) };
-      },
-      api_create_sse_auth_code: async (_a, u) => ({
-        code: await this.sseCodes.codeFor(u.userId, u.sessionId),
-      }),
-      api_delete_sse_auth_code: async (_a, u) => (await this.sseCodes.revoke(u.sessionId), ok),
-      devise_token: async (a: RegisterDeviceDto, u) => ({
-        user_devise: (await this.devices.register(u.userId, a.token, a.notification_service)).device,
-      }),
-      remove_devise_token: async (a: RegisterDeviceDto, u) => (
-        await this.devices.remove(u.userId, a.token),
-        { result: true }
-      ),
-      block_user: async (a: UserIdDto, u) => (await this.blocking.block(u.userId, a.user_id), ok),
-      unblock_user: async (a: UserIdDto, u) => (await this.blocking.unblock(u.userId, a.user_id), ok),
-      get_blocked_users: async (_a, u) => ({ users: await this.blocking.blockedBy(u.userId) }),
-      get_users_who_blocked_me: async (_a, u) => ({ users: await this.blocking.blockersOf(u.userId) }),
-      get_last_seen: (a: UserIdDto, u) => this.presence.lastSeen(a.user_id, u?.userId ?? null),
-    };
+    this.services = { auth, profile, directory, presence, blocking, devices, sseCodes, account };
   }
 
   /** `caller`: who calls, null without a token, or why the token sent was refused. */
@@ -123,6 +70,6 @@ export class RpcService {
       spec.dto === NoArgumentsDto
         ? {}
         : await this.pipe.transform(body, { type: 'body', metatype: spec.dto });
-    return this.handlers[method as RpcMethodName](validated as never, caller as AuthUser, client);
+    return spec.handle(this.services, validated as never, caller as AuthUser, client);
   }
 }

@@ -1,4 +1,3 @@
-import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -6,6 +5,7 @@ import { type AuthUser } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { accessTokenKey } from './jwt-key.js';
 import { type AccessClaims, SessionsService } from './sessions.service.js';
 
 export interface AuthenticatedUser extends AuthUser {
@@ -27,8 +27,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: bearerToken,
-      // A KeyObject, not a string: jsonwebtoken first tries a string as a public key, ~1 ms a call.
-      secretOrKey: createSecretKey(Buffer.from(config.jwtSecret, 'utf8')) as unknown as string,
+      // The key JwtModule signs with (passport-jwt's types say string; a KeyObject works).
+      secretOrKey: accessTokenKey(config) as unknown as string,
       algorithms: ['HS256'],
       ignoreExpiration: false,
     });

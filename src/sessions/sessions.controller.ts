@@ -34,7 +34,7 @@ export class SessionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'End every session but the calling one' })
   async endOthers(@CurrentUser() user: AuthUser) {
-    const ended = await this.sessions.endAll(user.userId, user.sessionId);
+    const ended = await this.sessions.endOthers(user.userId, user.sessionId);
     if (ended.length > 0) this.events.emit('auth.sessions_ended', { userId: user.userId, sessionIds: ended });
     return {};
   }

@@ -4,11 +4,12 @@ import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { EntityManager, In, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
-import { Clock } from '../common/clock.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { inTransaction, type Transaction } from '../database/transaction.js';
 import { hashToken, newSecretToken, sameHash } from './secret-token.js';
 import { Session } from './session.entity.js';
 
@@ -34,7 +35,6 @@ export interface SessionRecord {
   current: boolean;
 }
 
-const REVOKED_CHANNEL = 'sessions.revoked';
 /** last_used_at is written at most this often per session, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -79,7 +79,7 @@ export class SessionsService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe<{ ids: number[] }>(REVOKED_CHANNEL, ({ ids }) => this.remember(ids));
+    await this.bus.subscribe('sessions.revoked', ({ ids }) => this.remember(ids));
     this.bus.onReconnect(() => this.loadRecentRevocations());
     await this.loadRecentRevocations();
   }
@@ -180,40 +180,45 @@ export class SessionsService implements OnModuleInit {
 
   /** Ends one of the user's sessions; `not_found` when it is not theirs or already ended. */
   async end(userId: number, sessionId: number): Promise<void> {
-    await this.sessions.manager.transaction(async (manager) => {
-      const result = await manager.update(
+    await inTransaction(this.sessions.manager, async (tx) => {
+      const result = await tx.manager.update(
         Session,
         { id: sessionId, userId, revokedAt: IsNull() },
         { revokedAt: this.clock.now() },
       );
       if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
-      for (const step of this.endingSteps) await step(manager, [sessionId]);
+      await this.ended(tx, [sessionId]);
     });
-    await this.announce([sessionId]);
+  }
+
+  /** Ends every session of the user but the calling one, in a transaction of its own. */
+  async endOthers(userId: number, keep: number): Promise<number[]> {
+    return inTransaction(this.sessions.manager, (tx) => this.endAll(tx, userId, keep));
   }
 
   /**
-   * Ends every session of the user except `keep` (null: all of them). With a manager, the
-   * revocation is part of the caller's transaction; call `announce` with the result after commit.
+   * Ends every session of the user except `keep` (null: all of them) in the caller's transaction;
+   * every instance hears of it once that commits.
    */
-  async endAll(userId: number, keep: number | null, manager?: EntityManager): Promise<number[]> {
-    if (!manager) {
-      const ids = await this.sessions.manager.transaction((inner) => this.endAll(userId, keep, inner));
-      await this.announce(ids);
-      return ids;
-    }
-    const repository = manager.getRepository(Session);
+  async endAll(tx: Transaction, userId: number, keep: number | null): Promise<number[]> {
+    const repository = tx.manager.getRepository(Session);
     const where = { userId, revokedAt: IsNull(), ...(keep === null ? {} : { id: Not(keep) }) };
     const ids = (await repository.find({ where, select: { id: true } })).map((row) => row.id);
     if (ids.length > 0) {
       await repository.update({ ...where, id: In(ids) }, { revokedAt: this.clock.now() });
-      for (const step of this.endingSteps) await step(manager, ids);
+      await this.ended(tx, ids);
     }
     return ids;
   }
 
+  /** The steps of other modules, now, and the announcement once the transaction commits. */
+  private async ended(tx: Transaction, ids: number[]): Promise<void> {
+    for (const step of this.endingSteps) await step(tx.manager, ids);
+    tx.afterCommit(() => this.announce(ids));
+  }
+
   /** Tells every instance (this one first, synchronously) that these sessions are revoked. */
-  async announce(ids: number[]): Promise<void> {
+  private async announce(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     this.remember(ids);
     await this.publishRevocation(ids);
@@ -226,7 +231,7 @@ export class SessionsService implements OnModuleInit {
    */
   private async publishRevocation(ids: number[]): Promise<void> {
     try {
-      await this.bus.publish(REVOKED_CHANNEL, { ids });
+      await this.bus.publish('sessions.revoked', { ids });
     } catch (error) {
       this.logger.warn(`could not announce ended sessions, trying again: ${(error as Error).message}`);
       setTimeout(() => void this.publishRevocation(ids), 1000).unref();

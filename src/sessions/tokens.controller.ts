@@ -2,7 +2,8 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth.decorators.js';
 import { Client } from '../common/client-info.decorator.js';
-import { AuthService, type ClientInfo } from '../auth/auth.service.js';
+import { AuthService } from '../auth/auth.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { credentialsFrom } from '../auth/credentials.js';
 import { CredentialsDto } from '../auth/dto/auth.dto.js';
 

@@ -2,8 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
-import { Clock } from '../common/clock.js';
-import { parseId } from '../common/positive-int.pipe.js';
+import { Clock } from '../common/clock.service.js';
+import { parseId } from '../common/ids.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
@@ -14,14 +14,6 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { SseCode } from './sse-code.entity.js';
 
 /** Published when a session's code is revoked: every instance closes the streams opened with it. */
-export const SSE_CODE_REVOKED = 'sse_code.revoked';
-
-/** The message of SSE_CODE_REVOKED. */
-export interface SseCodeRevoked {
-  userId: number;
-  nonce: string;
-}
-
 export interface SseCodeOwner {
   userId: number;
   sessionId: number;
@@ -97,10 +89,7 @@ export class SseCodesService implements OnModuleInit {
     const row = await this.codes.findOneBy({ sessionId });
     if (!row) return;
     await this.codes.delete({ sessionId, nonce: row.nonce });
-    await this.bus.publish(SSE_CODE_REVOKED, {
-      userId: row.userId,
-      nonce: row.nonce,
-    } satisfies SseCodeRevoked);
+    await this.bus.publish('sse_code.revoked', { userId: row.userId, nonce: row.nonce });
   }
 
   /**

@@ -1,36 +1,26 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { BlockingModule } from '../blocking/blocking.module.js';
-import { DevicesModule } from '../devices/devices.module.js';
-import { ChatPushes } from '../fanout/chat-pushes.service.js';
-import { PresenceModule } from '../presence/presence.module.js';
-import { ProfileModule } from '../profile/profile.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
-import { UsersModule } from '../users/users.module.js';
+import { DeliveryReceipts } from './delivery-receipts.service.js';
 import { EventIdEpoch } from './event-id-epoch.entity.js';
-import { StreamHub } from './stream-hub.service.js';
-import { ReplayLog } from './replay-log.js';
-import { FanoutService } from '../fanout/fanout.service.js';
-import { DeliveryReceipts } from './delivery-receipts.js';
-import { Heartbeat } from './heartbeat.js';
+import { Heartbeat } from './heartbeat.service.js';
+import { ReplayLog } from './replay-log.service.js';
+import { SseCodeController } from './sse-code.controller.js';
+import { SseCode } from './sse-code.entity.js';
+import { SseCodesService } from './sse-codes.service.js';
 import { SseController } from './sse.controller.js';
+import { StreamHub } from './stream-hub.service.js';
 
-// Owns the event streams: GET /events (authorized by the SSE code), per-user event ids (and the
-// epochs that keep in-process ids unique across restarts) and the replay buffer, delivery across
-// instances (with receipts for events a sender waits on), and the fan-out of domain events to
-// recipients: stream events, and chat pushes no stream took.
+// The event stream as transport: SSE codes (one per session), GET /events, per-user event ids
+// (and the epochs that keep in-process ids unique across restarts), the replay buffer, delivery
+// across instances (with receipts for events a sender waits on) and heartbeats. It decides
+// nothing about who hears what: fanout/ does, and registers its replay filter; presence
+// registers the counter of each user's streams. It imports no feature but sessions (a stream
+// belongs to a session, and ends with it).
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([EventIdEpoch]),
-    SessionsModule,
-    UsersModule,
-    PresenceModule,
-    ProfileModule,
-    BlockingModule,
-    DevicesModule,
-  ],
-  controllers: [SseController],
-  providers: [StreamHub, ReplayLog, FanoutService, ChatPushes, DeliveryReceipts, Heartbeat],
-  exports: [StreamHub],
+  imports: [TypeOrmModule.forFeature([EventIdEpoch, SseCode]), SessionsModule],
+  controllers: [SseController, SseCodeController],
+  providers: [StreamHub, ReplayLog, DeliveryReceipts, Heartbeat, SseCodesService],
+  exports: [StreamHub, DeliveryReceipts, SseCodesService],
 })
 export class SseModule {}

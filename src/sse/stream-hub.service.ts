@@ -6,34 +6,26 @@ import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.service.js';
-import { PresenceService } from '../presence/presence.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
-import { SSE_CODE_REVOKED, type SseCodeOwner, type SseCodeRevoked } from './sse-codes.service.js';
-import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.js';
-import { DeliveryReceipts } from './delivery-receipts.js';
-import { Heartbeat } from './heartbeat.js';
+import type { ClusterMessages, DeliveryBatch } from '../bus/cluster-messages.js';
+import { type SseCodeOwner } from './sse-codes.service.js';
+import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.service.js';
+import { DeliveryReceipts } from './delivery-receipts.service.js';
+import { Heartbeat } from './heartbeat.service.js';
 import { sseMessage, SseStream } from './sse-stream.js';
 
 /** Rewrites what a replay sends to `userId` by the rules in force now (the fan-out registers it). */
 export type ReplayFilter = (userId: number, events: LoggedEvent[]) => Promise<LoggedEvent[]>;
 
-const DELIVER_CHANNEL = 'sse.deliver';
+/** Counts a user's open streams on all instances: presence, which turns them into online/offline. */
+export interface StreamCounter {
+  /** Counts one more stream of the user, or answers false when they hold `max` already. */
+  streamOpened(userId: number, max: number): Promise<boolean>;
+  streamClosed(userId: number): Promise<void>;
+}
+
 /** What a stream refused for being one too many is told: a place frees when another stream closes. */
 const STREAM_RETRY_AFTER_SECONDS = 30;
-
-/**
- * A batch of events for users' streams, as sent between instances. Each distinct payload travels
- * once (a fan-out to 10,000 friends is one payload and 10,000 small items): items are
- * [userId, id, index in payloads], payloads are [event, data].
- */
-interface DeliveryBatch {
-  payloads: [string, string][];
-  items: [number, number, number][];
-  /** When the events were raised (epoch ms), for the fan-out latency. */
-  at?: number;
-  /** Indexes of the items whose writing to a stream is to be recorded (DeliveryReceipts). */
-  receipts?: number[];
-}
 
 interface Connection {
   stream: SseStream;
@@ -62,13 +54,14 @@ export class StreamHub implements OnModuleInit {
    */
   private readonly revokedNonces = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
   /** What a replay may send a user now; the fan-out, which decides who hears what, registers it. */
-  private replayFilter: ReplayFilter = async (_userId, events) => events;
+  private replayFilter: ReplayFilter | null = null;
+  /** Counts each user's streams on all instances; presence registers itself. */
+  private counter: StreamCounter | null = null;
 
   constructor(
     private readonly log: ReplayLog,
     private readonly bus: ClusterBus,
     private readonly heartbeat: Heartbeat,
-    private readonly presence: PresenceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsService,
     private readonly metrics: Metrics,
@@ -78,14 +71,27 @@ export class StreamHub implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     this.metrics.setSource('sseStreamsOpen', () => this.streamCount);
     this.metrics.setSource('presenceOnlineUsers', () => this.connections.size);
-    await this.bus.subscribe<DeliveryBatch>(DELIVER_CHANNEL, (batch) => this.writeLocal(batch));
-    await this.bus.subscribe<SseCodeRevoked>(SSE_CODE_REVOKED, (revoked) => this.closeRevoked(revoked));
+    await this.bus.subscribe('sse.deliver', (batch) => this.writeLocal(batch));
+    await this.bus.subscribe('sse_code.revoked', (revoked) => this.closeRevoked(revoked));
     this.sessions.onEnded((ids) => this.closeSessions(ids));
+  }
+
+  /**
+   * Without both registrations a replay would send what blocks hide, or streams would go
+   * uncounted (no presence, no per-user limit): refuse to start instead.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.replayFilter) throw new Error('StreamHub: no replay filter registered (FanoutModule)');
+    if (!this.counter) throw new Error('StreamHub: no stream counter registered (PresenceModule)');
   }
 
   /** The transport carries; who may see what in a replay is decided where events are made. */
   useReplayFilter(filter: ReplayFilter): void {
     this.replayFilter = filter;
+  }
+
+  useStreamCounter(counter: StreamCounter): void {
+    this.counter = counter;
   }
 
   /** Sends events to users' streams on every instance; answers their ids, in order. */
@@ -107,7 +113,7 @@ export class StreamHub implements OnModuleInit {
       return [event.userId, ids[n], index];
     });
     const receipts = events.flatMap((event, n) => (event.receipt ? [n] : []));
-    await this.bus.publish(DELIVER_CHANNEL, {
+    await this.bus.publish('sse.deliver', {
       payloads,
       items,
       at,
@@ -143,7 +149,9 @@ export class StreamHub implements OnModuleInit {
       ofSession.delete(connection);
       if (ofSession.size === 0 && this.bySession.get(sessionId) === ofSession)
         this.bySession.delete(sessionId);
-      void this.presence.streamClosed(userId).catch((error: Error) => this.logger.warn(error.message));
+      void this.counted()
+        .streamClosed(userId)
+        .catch((error: Error) => this.logger.warn(error.message));
     });
     if (stream.isClosed) return; // the client left while its place was being taken
 
@@ -159,7 +167,7 @@ export class StreamHub implements OnModuleInit {
       stream.send('resync', '{}', last);
       this.metrics.sseResyncs.inc();
     } else {
-      const replayed = await this.replayFilter(userId, replay.events);
+      const replayed = await (this.replayFilter as ReplayFilter)(userId, replay.events);
       for (const event of replayed) stream.send(event.event, event.data, event.id);
       this.metrics.sseReplays.inc();
       this.metrics.sseEventsDelivered.inc(replayed.length);
@@ -177,15 +185,22 @@ export class StreamHub implements OnModuleInit {
    */
   private async takePlace(userId: number): Promise<void> {
     const max = this.config.maxStreamsPerUser;
-    const admitted = await this.presence.streamOpened(userId, max).catch((error: Error) => {
-      this.logger.warn(error.message);
-      return true;
-    });
+    const admitted = await this.counted()
+      .streamOpened(userId, max)
+      .catch((error: Error) => {
+        this.logger.warn(error.message);
+        return true;
+      });
     if (!admitted) {
       throw new AppError('please_wait', `at most ${max} event streams may be open at once; close one first`, {
         retryAfter: STREAM_RETRY_AFTER_SECONDS,
       });
     }
+  }
+
+  private counted(): StreamCounter {
+    if (!this.counter) throw new Error('StreamHub: no stream counter registered (PresenceModule)');
+    return this.counter;
   }
 
   /** Number of streams this instance holds. */
@@ -218,7 +233,7 @@ export class StreamHub implements OnModuleInit {
     if (batch.at !== undefined) this.metrics.sseFanoutSeconds.observe((Date.now() - batch.at) / 1000);
   }
 
-  private closeRevoked({ userId, nonce }: SseCodeRevoked): void {
+  private closeRevoked({ userId, nonce }: ClusterMessages['sse_code.revoked']): void {
     this.revokedNonces.set(nonce, true);
     for (const connection of [...(this.connections.get(userId) ?? [])]) {
       if (connection.nonce === nonce) connection.stream.close();

@@ -46,3 +46,8 @@ export function parseEmail(raw: string): EmailAddress {
   }
   return { email, key };
 }
+
+/** The one answer to an address another account holds (or is confirming). */
+export function emailTakenError(): AppError {
+  return new AppError('invalid_email', 'email address is already taken', { status: 409 });
+}

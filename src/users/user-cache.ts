@@ -32,6 +32,12 @@ export class UserCache {
     return user && copy(user);
   }
 
+  /** A copy of the user if this instance holds them now; never reads. */
+  peek(id: number): User | null {
+    const cached = this.users.get(id);
+    return cached ? copy(cached) : null;
+  }
+
   /** Forgets these users; a read of them in flight now is not kept. */
   invalidate(ids: Iterable<number>): void {
     for (const id of ids) {

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Clock } from '../common/clock.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { seesExactLastSeen } from './last-seen-privacy.js';
@@ -7,10 +7,6 @@ import { User } from './user.entity.js';
 import { type OwnRecord, type PublicRecord, toOwnRecord, toPublicRecord } from './user-records.js';
 import { UsersService } from './users.service.js';
 import { type BlockSource, type FriendSource, type PresenceSource } from './view-sources.js';
-
-const NOBODY_ONLINE: PresenceSource = { onlineAmong: async () => new Set() };
-const NO_BLOCKS: BlockSource = { ownersBlockingViewer: async () => new Set() };
-const NO_FRIENDS: FriendSource = { friendsAmong: async () => new Set() };
 
 /** One public record and the users who are to see it (an event's recipients, split by what they may see). */
 export interface RecordForGroup {
@@ -23,10 +19,10 @@ export interface RecordForGroup {
  * last-seen privacy applied.
  */
 @Injectable()
-export class UserRecordsService {
-  private presence: PresenceSource = NOBODY_ONLINE;
-  private blocks: BlockSource = NO_BLOCKS;
-  private friends: FriendSource = NO_FRIENDS;
+export class UserRecordsService implements OnApplicationBootstrap {
+  private presenceSource: PresenceSource | null = null;
+  private blockSource: BlockSource | null = null;
+  private friendSource: FriendSource | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -35,15 +31,42 @@ export class UserRecordsService {
   ) {}
 
   usePresence(source: PresenceSource): void {
-    this.presence = source;
+    this.presenceSource = source;
   }
 
   useBlocks(source: BlockSource): void {
-    this.blocks = source;
+    this.blockSource = source;
   }
 
   useFriends(source: FriendSource): void {
-    this.friends = source;
+    this.friendSource = source;
+  }
+
+  /**
+   * Every source registers itself while the modules initialise: one missing by now would show
+   * everybody offline and nobody blocked, so the application refuses to start instead.
+   */
+  onApplicationBootstrap(): void {
+    const missing = [
+      this.presenceSource ? null : 'presence',
+      this.blockSource ? null : 'blocking',
+      this.friendSource ? null : 'contacts',
+    ].filter((name) => name !== null);
+    if (missing.length > 0) {
+      throw new Error(`UserRecordsService: no source registered for ${missing.join(', ')}`);
+    }
+  }
+
+  private get presence(): PresenceSource {
+    return registered(this.presenceSource, 'presence');
+  }
+
+  private get blocks(): BlockSource {
+    return registered(this.blockSource, 'blocking');
+  }
+
+  private get friends(): FriendSource {
+    return registered(this.friendSource, 'contacts');
   }
 
   async own(user: User, authToken: string | null = null): Promise<OwnRecord> {
@@ -146,4 +169,9 @@ export class UserRecordsService {
         .map((owner) => owner.id),
     );
   }
+}
+
+function registered<T>(source: T | null, name: string): T {
+  if (source === null) throw new Error(`UserRecordsService: no source registered for ${name}`);
+  return source;
 }

@@ -1,27 +1,18 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import {
-  EntityManager,
-  type EntitySubscriberInterface,
-  In,
-  Repository,
-  type SelectQueryBuilder,
-  type TransactionCommitEvent,
-  type TransactionRollbackEvent,
-} from 'typeorm';
-import { Clock } from '../common/clock.js';
+import { EntityManager, In, Repository, type SelectQueryBuilder } from 'typeorm';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { insideSqliteTransaction } from '../database/sqlite-transactions.js';
 import { uniqueViolation } from '../database/errors.js';
+import { afterCommit } from '../database/transaction.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
-import { type EmailAddress, emailKey } from './email.js';
+import { type EmailAddress, emailKey, emailTakenError } from './email.js';
 import { UserCache } from './user-cache.js';
+import { SqlDialect } from '../database/sql-dialect.js';
 import { User } from './user.entity.js';
 
 /** Ids of changed users, published to every instance so each drops its cached copies. */
-const CHANGED_CHANNEL = 'users.changed';
-/** Where a transaction collects the users it changed until it commits or rolls back. */
-const CHANGED_IN_TRANSACTION = 'changedUserIds';
 
 export interface NewUser {
   /** An address parseEmail took: composed, trimmed, with its folded key. */
@@ -37,7 +28,7 @@ export interface NewUser {
  * change commits.
  */
 @Injectable()
-export class UsersService implements OnModuleInit, EntitySubscriberInterface {
+export class UsersService implements OnModuleInit {
   private readonly logger = new Logger('UsersService');
   private readonly cache = new UserCache();
 
@@ -48,8 +39,7 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.users.manager.connection.subscribers.push(this);
-    await this.bus.subscribe<{ ids: number[] }>(CHANGED_CHANNEL, ({ ids }) => this.cache.invalidate(ids));
+    await this.bus.subscribe('users.changed', ({ ids }) => this.cache.invalidate(ids));
     // Changes announced while the subscriber was away were missed.
     this.bus.onReconnect(() => this.cache.clear());
   }
@@ -65,6 +55,23 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
     const user = await this.findById(id);
     if (!user) throw new AppError('not_found', `no user with id ${id}`);
     return user;
+  }
+
+  /**
+   * The users with these ids, in the order of `ids` (unknown ids left out): those this instance
+   * holds from the cache, the rest in one query.
+   */
+  async findManyByIds(ids: number[]): Promise<User[]> {
+    if (insideSqliteTransaction()) return this.findByIds(ids);
+    const cached = new Map<number, User>();
+    for (const id of ids) {
+      const user = this.cache.peek(id);
+      if (user) cached.set(id, user);
+    }
+    const missing = ids.filter((id) => !cached.has(id));
+    const read = missing.length === 0 ? [] : await this.users.findBy({ id: In(missing) });
+    for (const user of read) cached.set(user.id, user);
+    return ids.flatMap((id) => cached.get(id) ?? []);
   }
 
   /** The users with these ids, in the order of `ids` (unknown ids are left out). */
@@ -100,8 +107,7 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
 
   /**
    * Confirmed, searchable users whose folded nick starts with `prefix`, by nick, without `exceptId`.
-   * A range on the unique nick_key index on SQLite; LIKE on a pattern-ops index on PostgreSQL
-   * (its collations do not order by code point, so a range would be wrong there).
+   * Uses the nick_key index on both databases (SqlDialect.startsWith).
    */
   searchByNickPrefix(prefix: string, limit: number, exceptId: number): Promise<User[]> {
     return this.nickPrefixQuery(prefix, limit, exceptId).getMany();
@@ -116,17 +122,8 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
       .andWhere('user.id != :exceptId', { exceptId })
       .orderBy('user.nick_key', 'ASC')
       .limit(limit);
-    if (this.users.manager.connection.options.type === 'postgres') {
-      query.andWhere("user.nick_key LIKE :pattern ESCAPE '\\'", {
-        pattern: `${prefix.replace(/[\\%_]/g, '\\$&')}%`,
-      });
-    } else {
-      query.andWhere('user.nick_key >= :low AND user.nick_key < :high', {
-        low: prefix,
-        high: `${prefix}\u{10FFFF}`,
-      });
-    }
-    return query;
+    const startsWith = new SqlDialect(this.users.manager).startsWith('user.nick_key', prefix);
+    return query.andWhere(startsWith.sql, startsWith.params);
   }
 
   async isConfirmed(userId: number): Promise<boolean> {
@@ -183,39 +180,20 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
     this.changed(manager, userId);
   }
 
-  afterTransactionCommit(event: TransactionCommitEvent): void {
-    this.transactionEnded(event);
-  }
-
-  /** A rolled-back change may still have been read on SQLite's one shared connection. */
-  afterTransactionRollback(event: TransactionRollbackEvent): void {
-    this.transactionEnded(event);
-  }
-
   /**
    * Drops the user from this instance's cache now, and everywhere once the change is visible:
-   * after the transaction commits, or at once outside one.
+   * after the transaction commits, or at once outside one. A rolled-back change needs nothing
+   * more: reads inside a transaction are not cached, and on SQLite reads from outside wait for it.
    */
   private changed(manager: EntityManager, userId: number): void {
-    const runner = manager.queryRunner;
-    if (!runner?.isTransactionActive) return this.announce([userId]);
     this.cache.invalidate([userId]);
-    const ids = (runner.data[CHANGED_IN_TRANSACTION] ??= new Set<number>()) as Set<number>;
-    ids.add(userId);
-  }
-
-  private transactionEnded({ queryRunner }: TransactionCommitEvent | TransactionRollbackEvent): void {
-    const ids = queryRunner.data[CHANGED_IN_TRANSACTION] as Set<number> | undefined;
-    // A savepoint released inside an outer transaction is not the end: wait for the outer one.
-    if (!ids || queryRunner.isTransactionActive) return;
-    delete queryRunner.data[CHANGED_IN_TRANSACTION];
-    this.announce([...ids]);
+    afterCommit(manager, () => this.announce([userId]));
   }
 
   private announce(ids: number[]): void {
     this.cache.invalidate(ids);
     this.bus
-      .publish(CHANGED_CHANNEL, { ids })
+      .publish('users.changed', { ids })
       .catch((error: Error) => this.logger.error(`could not announce changed users: ${error.message}`));
   }
 }
@@ -223,8 +201,7 @@ export class UsersService implements OnModuleInit, EntitySubscriberInterface {
 function conflictError(error: unknown): AppError | null {
   const column = uniqueViolation(error);
   if (column === null) return null;
-  if (column.includes('email'))
-    return new AppError('invalid_email', 'email address is already taken', { status: 409 });
+  if (column.includes('email')) return emailTakenError();
   if (column.includes('nick')) return new AppError('invalid_nick', 'nick is already taken', { status: 409 });
   return null;
 }

@@ -171,6 +171,41 @@ describe('the demo page in a browser', () => {
     STEP_MS * 4,
   );
 
+  it('refreshes the contacts with one GET /users?ids= when its stream comes back after a drop', async () => {
+    const [ann, bob] = await Promise.all([createUser(t), createUser(t, { nick: `Bob Away ${Date.now()}` })]);
+    await befriend(t, ann, bob);
+    const page = await newPage();
+    await logIn(page, ann);
+    await row(page, bob).waitFor();
+    // End the page's stream from the server (its session's SSE code revoked): the page goes
+    // offline and opens a new stream with a new code a few seconds later.
+    const session = await page.evaluate<{ access_token: string }>(
+      "JSON.parse(Object.values(sessionStorage).find((value) => value.includes('access_token')))",
+    );
+    await t
+      .http()
+      .delete('/api/v1/tokens/sse-code')
+      .set('Authorization', `Bearer ${session.access_token}`)
+      .expect(200);
+    await page.waitForSelector('#live-state[data-state="off"]');
+    // A change while the page had no stream: no event will tell it.
+    await t
+      .http()
+      .patch('/api/v1/me')
+      .set(bob.auth)
+      .send({ status_message: 'changed while you were away' })
+      .expect(200);
+    const lookup = page.waitForRequest((request) => request.url().includes(`/api/v1/users?ids=${bob.id}`), {
+      timeout: 3 * STEP_MS,
+    });
+    await page.waitForSelector('#live-state[data-state="on"]', { timeout: 3 * STEP_MS });
+    await lookup;
+    await until('the contact shows the new status message', async () =>
+      (await row(page, bob).innerText()).includes('changed while you were away'),
+    );
+    expect(problemsOf(page)).toEqual([]);
+  }, 60_000);
+
   it(
     'fits a 390 and a 320 px wide phone with no sideways scrolling',
     async () => {

@@ -41,7 +41,8 @@ export async function startServiceProcess(vars: Record<string, string>): Promise
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | string | null>((done) =>
-    child.once('exit', (code, signal) => done(code ?? signal)),
+    // 'close', not 'exit': 'exit' can come before the last output has been read from the pipes.
+    child.once('close', (code, signal) => done(code ?? signal)),
   );
   const url = `http://127.0.0.1:${port}`;
   let gone = false;

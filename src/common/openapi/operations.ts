@@ -49,6 +49,30 @@ const DEVICE_TOKEN: ParameterSpec = {
   description: 'The APNs device token as hex.',
 };
 
+/**
+ * A record answered with a weak `ETag` and `Cache-Control: private, no-cache`; `If-None-Match`
+ * with that tag answers 304 with no body while nothing the caller sees of it changed.
+ */
+const CONDITIONAL = {
+  alsoStatus: {
+    304: 'Not modified: nothing the caller sees changed since the `ETag` sent in `If-None-Match`.',
+  },
+  headers: {
+    ETag: {
+      description:
+        'A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included.',
+      schema: { type: 'string', example: 'W/"mV0f2pQ6Zr1Yc3b8Xk4aTw"' },
+    },
+  },
+  params: {
+    'If-None-Match': {
+      in: 'header',
+      type: 'string',
+      description: 'The `ETag` of the answer the caller holds: 304 while it is current.',
+    },
+  },
+} satisfies Pick<OperationContract, 'alsoStatus' | 'headers' | 'params'>;
+
 const EVENT_STREAM_DESCRIPTION = [
   'A `text/event-stream` of Server-Sent Events. Each message has `id:` (per user, increasing: send',
   'it back as `Last-Event-ID`, or `?last_event_id=`, to resume), `event:` and one line of JSON `data:`.',
@@ -200,7 +224,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
       'Answers 200, not 201: it returns the existing code when there is one (the seed calls it again at each start), so nothing is necessarily created.',
   },
   'DELETE /tokens/sse-code': { status: 200, body: 'Empty' },
-  'GET /me': { status: 200, body: 'UserAnswer' },
+  'GET /me': { status: 200, body: 'UserAnswer', ...CONDITIONAL },
   'PATCH /me': {
     status: 200,
     body: 'UserAnswer',
@@ -271,20 +295,37 @@ export const OPERATIONS: Record<string, OperationContract> = {
     body: 'PublicUserAnswer',
     errors: ['not_found'],
     optionalCaller: true,
-    params: { id: PATH_ID },
+    ...CONDITIONAL,
+    params: { id: PATH_ID, ...CONDITIONAL.params },
   },
   'GET /users': {
     status: 200,
     body: 'PublicUsersAnswer',
+    description: [
+      'Exactly one of `ids` and `nick`.',
+      '',
+      '- `ids`: the public records of up to 100 users at once, in the order asked (an id sent twice',
+      '  answers once), each as `GET /users/{id}` answers it to the caller; ids of no user are left',
+      '  out. With an `ETag`: send it back in `If-None-Match` for a 304 while nothing shown changed.',
+      '- `nick`: confirmed users with `searchable_nick` whose nick starts with the prefix, at most 20.',
+    ].join('\n'),
+    alsoStatus: CONDITIONAL.alsoStatus,
     params: {
+      ids: {
+        in: 'query',
+        type: 'string',
+        pattern: '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9}){0,99}$',
+        example: '12,7,290',
+        description: 'User ids separated by commas, at most 100.',
+      },
       nick: {
         in: 'query',
-        required: true,
         type: 'string',
         minLength: 2,
         maxLength: 64,
         description: 'Nick prefix, case-insensitive.',
       },
+      ...CONDITIONAL.params,
     },
   },
   'GET /avatars/{key}': {

@@ -1,5 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import { MAX_ID } from '../positive-int.pipe.js';
+import { MAX_ID } from '../ids.js';
 
 /**
  * The records and answers of the API as JSON schemas (components of the OpenAPI document). Every

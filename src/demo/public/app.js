@@ -12,6 +12,7 @@ const state = {
   blocks: new Map(), // id -> public record
   stream: null,
   streamRetry: null,
+  streamOpened: false, // a stream was open since sign-in: a later open is a return after a drop
   qr: null, // { source, timer, expiresAt }
   eventCount: 0,
   confirmPoll: null,
@@ -627,6 +628,25 @@ async function refreshLists() {
   }
 }
 
+/**
+ * The shown contacts' records in one request. The answer carries an ETag and `no-cache`, so the
+ * browser asks with If-None-Match and the server answers 304 while nothing shown changed.
+ */
+async function refreshContactRecords() {
+  const ids = [...state.contacts.keys()].slice(0, 100);
+  if (ids.length === 0) return;
+  try {
+    const { users } = await call('GET', `/users?ids=${ids.join(',')}`);
+    for (const user of users) {
+      const known = state.contacts.get(user.id);
+      if (known) state.contacts.set(user.id, { ...known, ...user });
+    }
+    renderContacts();
+  } catch (error) {
+    showError('#contacts-error', error);
+  }
+}
+
 /** Step one shows which browser asks (GET /auth/qr/:id); step two approves with its check number. */
 async function approveQr(event) {
   event.preventDefault();
@@ -681,6 +701,7 @@ async function logout() {
   state.me = null;
   state.contacts.clear();
   state.blocks.clear();
+  state.streamOpened = false;
   $('#events').replaceChildren();
   state.eventCount = 0;
   renderEventCount();
@@ -703,7 +724,12 @@ async function openStream() {
   const source = new EventSource(`${API}/events?code=${encodeURIComponent(code)}`);
   state.stream = source;
   setLive('connecting', 'connecting');
-  source.addEventListener('open', () => setLive('on', 'live'));
+  source.addEventListener('open', () => {
+    setLive('on', 'live');
+    // Back after a drop: what the contacts show may have changed meanwhile.
+    if (state.streamOpened) void refreshContactRecords();
+    state.streamOpened = true;
+  });
   source.addEventListener('error', () => {
     if (state.stream !== source) return;
     if (source.readyState === EventSource.CLOSED) {

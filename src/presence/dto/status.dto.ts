@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Allow } from 'class-validator';
+import { AppError } from '../../common/errors.js';
 
 export class SetStatusDto {
   @ApiProperty({
@@ -9,4 +10,10 @@ export class SetStatusDto {
   })
   @Allow()
   status: unknown;
+}
+
+/** The status to set: null clears it, leaving the field out is `invalid_params` (route and RPC alike). */
+export function statusOf(dto: SetStatusDto): unknown {
+  if (dto.status === undefined) throw new AppError('invalid_params', 'status is required (null clears it)');
+  return dto.status;
 }

@@ -1,5 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsDefined, IsIn, IsOptional, IsString } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 import { LAST_SEEN_VISIBILITIES, type LastSeenVisibility } from '../../users/user.entity.js';
 
@@ -87,16 +87,4 @@ export class UpdateMeDto {
   @IsString()
   @MaxTextLength(1000)
   email?: string | null;
-}
-
-export class SearchUsersQuery {
-  @ApiProperty({
-    minLength: 2,
-    maxLength: 64,
-    description: 'Nick prefix, at least 2 characters, case-insensitive.',
-  })
-  @IsDefined({ message: 'nick is required' })
-  @IsString()
-  @MaxTextLength(64)
-  nick: string;
 }

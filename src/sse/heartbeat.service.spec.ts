@@ -1,6 +1,6 @@
 import { waitFor } from '../../test/support/wait.js';
 import type { AppConfig } from '../config/app-config.js';
-import { Heartbeat } from './heartbeat.js';
+import { Heartbeat } from './heartbeat.service.js';
 import type { SseStream } from './sse-stream.js';
 
 /** What the heartbeat needs of a stream; records what was written to it. */

@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { type ClientInfo } from '../auth/auth.service.js';
-import { Clock } from '../common/clock.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
+import { Clock } from '../common/clock.service.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
-import { Heartbeat } from '../sse/heartbeat.js';
+import { Heartbeat } from '../sse/heartbeat.service.js';
 import { SseStream } from '../sse/sse-stream.js';
-import { QR_APPROVED, QrLoginService } from './qr-login.service.js';
+import { QrLoginService } from './qr-login.service.js';
 
 interface Waiter {
   id: string;
@@ -38,7 +38,7 @@ export class QrLoginStreams implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe<{ id: string }>(QR_APPROVED, ({ id }) => {
+    await this.bus.subscribe('qr_login.approved', ({ id }) => {
       for (const waiter of this.waiters.get(id) ?? []) void this.settle(waiter);
     });
     // An approval announced while the subscriber was reconnecting would be missed: look again.

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { RedisService } from '../bus/redis.service.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.service.js';
-import { Clock } from './clock.js';
+import { Clock } from './clock.service.js';
 import { AppError } from './errors.js';
-import { type Limit, RateLimiter } from './rate-limiter.js';
+import { type Limit, RateLimiter } from './rate-limiter.service.js';
 
 class TestClock extends Clock {
   at = Date.UTC(2026, 0, 1);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RedisService } from '../bus/redis.service.js';
-import { Clock } from './clock.js';
+import { Clock } from './clock.service.js';
 import { AppError } from './errors.js';
 
 /** At most `max` in a window of `windowSeconds` that opens with the first one counted. */
@@ -105,13 +105,7 @@ export class RateLimiter {
    * the seconds until the fullest window ends.
    */
   async take(limits: Limit[], what: string): Promise<Reservation> {
-    const attempt = await this.attempt(limits);
-    if ('retryAfter' in attempt) {
-      throw new AppError('please_wait', `${what}; try again in ${attempt.retryAfter} s`, {
-        retryAfter: attempt.retryAfter,
-      });
-    }
-    return attempt.reservation;
+    return orPleaseWait(await this.attempt(limits), what);
   }
 
   /** Gives back what `take` counted (the work it limited did not count after all). */
@@ -150,6 +144,16 @@ export class RateLimiter {
   private sweep(now: number): void {
     for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
   }
+}
+
+/** The reservation of an attempt that got its place, else `429 please_wait` naming `what` was refused. */
+export function orPleaseWait(attempt: Attempt, what: string): Reservation {
+  if ('retryAfter' in attempt) {
+    throw new AppError('please_wait', `${what}; try again in ${attempt.retryAfter} s`, {
+      retryAfter: attempt.retryAfter,
+    });
+  }
+  return attempt.reservation;
 }
 
 function seconds(ms: number): number {

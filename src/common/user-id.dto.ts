@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { MAX_ID } from '../../common/positive-int.pipe.js';
+import { MAX_ID } from './ids.js';
 
 export class UserIdDto {
   @ApiProperty({ example: 290, description: 'The other user (their id is also their JID).' })

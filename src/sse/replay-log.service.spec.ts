@@ -1,7 +1,7 @@
 import type { Repository } from 'typeorm';
 import type { RedisService } from '../bus/redis.service.js';
 import type { EventIdEpoch } from './event-id-epoch.entity.js';
-import { EPOCH_SPAN, ReplayLog, REPLAY_EVENTS } from './replay-log.js';
+import { EPOCH_SPAN, ReplayLog, REPLAY_EVENTS } from './replay-log.service.js';
 
 describe('event ids and the replay buffer (in process)', () => {
   const inProcess = { client: null, enabled: false } as unknown as RedisService;

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/**
+ * Whether `If-None-Match` names the tag. RFC 9110 §13.1.2: the comparison is weak (a `W/` prefix
+ * on either side does not matter) and `*` matches any current representation.
+ */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const wanted = etag.replace(/^W\//, '');
+  return header.split(/\s*,\s*/).some((tag) => tag === '*' || tag.replace(/^W\//, '') === wanted);
+}
+
+/**
+ * Answers a record with a weak ETag, or 304 with no body when the caller already holds it.
+ *
+ * The tag is a hash of the JSON as this caller sees it, so it changes with every visible change:
+ * the user's own fields, presence (online, status, last seen or its hint), a block, last-seen
+ * privacy. A stored version number would not: presence lives on other instances and in Redis,
+ * and what a viewer sees also depends on their own relation to the user. Hashing a record of a
+ * few hundred bytes costs about a microsecond.
+ */
+export function sendWithETag(request: Request, response: Response, body: unknown): void {
+  const json = JSON.stringify(body);
+  const etag = `W/"${createHash('sha1').update(json).digest('base64url').slice(0, 22)}"`;
+  response.setHeader('ETag', etag);
+  // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
+  response.setHeader('Cache-Control', 'private, no-cache');
+  response.vary('Authorization');
+  if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
+    response.status(304).end();
+    return;
+  }
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.status(200).end(json);
+}

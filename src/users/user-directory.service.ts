@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/errors.js';
+import { nickKey } from './nick.js';
+import type { PublicRecord } from './user-records.js';
+import { UserRecordsService } from './user-records.service.js';
+import { UsersService } from './users.service.js';
+
+const SEARCH_LIMIT = 20;
+
+/** Other people's records: one, many at once, or found by nick. */
+@Injectable()
+export class UserDirectoryService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly records: UserRecordsService,
+  ) {}
+
+  async publicUser(userId: number, viewerId: number | null): Promise<PublicRecord> {
+    return this.records.public(await this.users.getById(userId), viewerId);
+  }
+
+  /**
+   * Several users at once, in the order asked, as the viewer sees each (as GET /users/:id would);
+   * ids of no user are left out.
+   */
+  async publicUsers(ids: number[], viewerId: number): Promise<PublicRecord[]> {
+    return this.records.publicMany(await this.users.findManyByIds(ids), viewerId);
+  }
+
+  /** Confirmed users who allow it, whose nick starts with the prefix (case-insensitive). */
+  async search(prefix: string, viewerId: number): Promise<PublicRecord[]> {
+    const key = nickKey(prefix.trim());
+    if ([...key].length < 2) {
+      throw new AppError('invalid_params', 'nick must be at least 2 characters to search');
+    }
+    const found = await this.users.searchByNickPrefix(key, SEARCH_LIMIT, viewerId);
+    return this.records.publicMany(found, viewerId);
+  }
+}
