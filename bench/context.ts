@@ -10,6 +10,8 @@ export interface BenchOptions {
   big: boolean;
   cluster: boolean;
   profile: boolean;
+  /** Heap snapshots before and after the idle streams open, and what grew per stream. */
+  heapSnapshots: boolean;
   /** Seconds of each measured autocannon run, and of its warm-up. */
   duration: number;
   warmup: number;

@@ -32,6 +32,8 @@ const USAGE = `npm run bench -- [options]
   --big           10,000 streams (fan-out, idle memory and lag); default: as many as --users
   --cluster       only the fan-out, on two instances with PostgreSQL and Redis
   --profile       CPU profiles of the server during each load run (bench/results/profiles/)
+  --heap-snapshots  heap snapshots of the service before and after the idle streams open
+                  (bench/results/profiles/idle-*.heapsnapshot), and what grew per stream
   --users=N       friends of the user whose PATCH fans out (default 1000)
   --streams=N     streams to open (default: --users, or 10000 with --big)
   --only=LIST     phases to run: baselines,http,streams (default all)
@@ -52,7 +54,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     process.exit(0);
   }
   for (const flag of flags) {
-    if (!['--quick', '--big', '--cluster', '--profile'].includes(flag)) {
+    if (!['--quick', '--big', '--cluster', '--profile', '--heap-snapshots'].includes(flag)) {
       console.error(`unknown option ${flag}\n${USAGE}`);
       process.exit(64);
     }
@@ -79,6 +81,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     big,
     cluster: flags.has('--cluster'),
     profile: flags.has('--profile'),
+    heapSnapshots: flags.has('--heap-snapshots'),
     duration: quick ? 2 : 5,
     warmup: quick ? 0.5 : 1,
     connections: number('connections', 50),

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { type BenchUser, call, createUsers, expectStatus, inBatches, routeExists } from './api.js';
 import { type BenchContext, lagWindow, startBenchServer } from './context.js';
 import type { ServerProcess } from './processes.js';
+import { heapGrowth } from './heap-diff.js';
 import { formatSummary, summarizeProfile } from './profile-summary.js';
 import { failed, notAvailable, percentile, round1, row } from './report.js';
 import { type SseEvent, SseStream } from './sse-client.js';
@@ -405,6 +406,7 @@ export async function measureStreams(context: BenchContext, server: ServerProces
     for (const stream of board.streams.slice(1)) stream?.close();
     await sleep(1000);
     const before = { memory: await server.memory(), rssKb: server.rssKb(), streams: board.openCount };
+    const snapshots = await heapSnapshots(context, server, 'idle');
 
     // Presence: every friend connects, evenly spread over one second.
     const endPresenceLag = await lagWindow(context, [server]);
@@ -496,6 +498,7 @@ export async function measureStreams(context: BenchContext, server: ServerProces
     const added = after.streams - before.streams;
     const rssPerStream = (after.rssKb - before.rssKb) / added;
     const heapPerStream = (after.memory.heapUsed - before.memory.heapUsed) / added / 1024;
+    await snapshots.after(added);
     context.rows.push(
       row(
         'idle-rss',
@@ -609,6 +612,27 @@ export async function measureClusterFanOut(
  * streams, with the same framing. Its fan-out time and memory per stream are what any Node
  * server pays here; the service's rows compare with these.
  */
+/**
+ * With --heap-snapshots, a heap snapshot of the server now and one when `after` is called (once the
+ * memory figures are taken: a snapshot takes memory of its own), and what grew per stream between.
+ */
+async function heapSnapshots(context: BenchContext, server: ServerProcess, label: string) {
+  const file = (when: string) => join(context.resultsDir, 'profiles', `${label}-${when}.heapsnapshot`);
+  if (context.options.heapSnapshots) await server.heapSnapshot(file('before'));
+  return {
+    async after(streams: number): Promise<void> {
+      if (!context.options.heapSnapshots) return;
+      await server.heapSnapshot(file('after'));
+      context.log(`${label}: heap grown per stream (self size; top kinds):`);
+      for (const group of heapGrowth(file('before'), file('after'), streams, 25)) {
+        context.log(
+          `${Math.round(group.bytes).toString().padStart(6)} B ${group.count.toFixed(2).padStart(6)} × ${group.kind}`,
+        );
+      }
+    },
+  };
+}
+
 export async function measureBareStreams(context: BenchContext): Promise<void> {
   const board = new StreamBoard(-1);
   let server: ServerProcess | null = null;
@@ -631,6 +655,7 @@ export async function measureBareStreams(context: BenchContext): Promise<void> {
     for (const stream of board.streams) stream?.close();
     await sleep(500);
     const before = { memory: await server.memory(), rssKb: server.rssKb() };
+    const snapshots = await heapSnapshots(context, server, 'idle-bare');
     await open(context.options.users);
     await sleep(1000);
     const small = await fanOut(context, board, [server], trigger);
@@ -642,6 +667,7 @@ export async function measureBareStreams(context: BenchContext): Promise<void> {
     const after = { memory: await server.memory(), rssKb: server.rssKb(), streams: board.openCount };
     const rssPerStream = (after.rssKb - before.rssKb) / after.streams;
     const heapPerStream = (after.memory.heapUsed - before.memory.heapUsed) / after.streams / 1024;
+    await snapshots.after(after.streams);
     context.rows.push(
       row(
         'idle-rss-bare',

@@ -39,13 +39,3 @@ declare module 'autocannon' {
   function autocannon(options: Options): Promise<Result> & { stop(): void };
   export default autocannon;
 }
-
-declare module 'cors' {
-  import type { RequestHandler } from 'express';
-
-  export default function cors(options: {
-    origin: string | string[];
-    exposedHeaders?: string[];
-    maxAge?: number;
-  }): RequestHandler;
-}

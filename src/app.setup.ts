@@ -1,15 +1,18 @@
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { SwaggerModule } from '@nestjs/swagger';
+import cors from 'cors';
 import helmet from 'helmet';
 import { AppModule } from './app.module.js';
 import { defaultConnectionCap } from './common/connection-cap.js';
+import { frontDoor, type Layer } from './common/front-door.js';
 import { buildApiDocument } from './common/openapi/document.js';
 import { checkJsonBytes } from './common/request-body.guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
+import { hotRoutes } from './hot-routes.js';
 import { createRootLogger, NestLogger, requestLogger } from './logging.js';
 import { httpMetrics, metricsEndpoint } from './metrics/http-metrics.js';
 import { Metrics } from './metrics/metrics.service.js';
@@ -25,26 +28,32 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bodyParser: false,
   });
   app.useLogger(new NestLogger(logger));
-  configureServer(app.getHttpServer() as Server, config);
-  // First, so the request's id and logger are there for everything after it.
-  app.use(requestLogger(logger));
+  const server = app.getHttpServer() as Server;
+  configureServer(server, config);
   const metrics = app.get(Metrics);
-  app.use(httpMetrics(metrics));
-  if (config.metricsPort === null) app.use(metricsEndpoint(metrics, config.metricsToken));
-  app.set('trust proxy', config.trustProxy);
-  app.set('etag', false);
-  app.disable('x-powered-by');
-  app.use(
+  // What every request goes through, in this order, whether Express or the front door answers it.
+  const layers: Layer[] = [
+    // First, so the request's id and logger are there for everything after it.
+    requestLogger(logger),
+    httpMetrics(metrics),
     helmet({
       // Avatars are embedded by apps on other origins.
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     }),
-  );
-  app.enableCors({
-    origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
-    exposedHeaders: ['Retry-After', 'ETag', 'X-Request-Id'],
-    maxAge: 600,
-  });
+    cors({
+      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+      exposedHeaders: ['Retry-After', 'ETag', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+  ];
+  const [logging, counting, ...headers] = layers;
+  app.use(logging);
+  app.use(counting);
+  if (config.metricsPort === null) app.use(metricsEndpoint(metrics, config.metricsToken));
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  app.disable('x-powered-by');
+  for (const layer of headers) app.use(layer);
   // After CORS and helmet, so a body the parser refuses (400, 413) still reaches a browser on
   // another origin. application/json, and its +json kinds (application/merge-patch+json).
   // Nest leaves `verify` out of its option types (it uses it for its raw-body option, which is off
@@ -63,6 +72,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
   app.use(outsideTheApi);
+  const express = app.getHttpAdapter().getInstance() as RequestListener;
+  server.removeListener('request', express);
+  server.on('request', frontDoor(express, layers, hotRoutes(app)));
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import vary from 'vary';
 
 /**
  * Whether `If-None-Match` names the tag. RFC 9110 §13.1.2: the comparison is weak (a `W/` prefix
@@ -20,17 +21,19 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * and what a viewer sees also depends on their own relation to the user. Hashing a record of a
  * few hundred bytes costs about a microsecond.
  */
-export function sendWithETag(request: Request, response: Response, body: unknown): void {
+export function sendWithETag(request: IncomingMessage, response: ServerResponse, body: unknown): void {
   const json = JSON.stringify(body);
   const etag = `W/"${createHash('sha1').update(json).digest('base64url').slice(0, 22)}"`;
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
   response.setHeader('Cache-Control', 'private, no-cache');
-  response.vary('Authorization');
+  vary(response, 'Authorization');
   if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
-    response.status(304).end();
+    response.statusCode = 304;
+    response.end();
     return;
   }
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
-  response.status(200).end(json);
+  response.statusCode = 200;
+  response.end(json);
 }

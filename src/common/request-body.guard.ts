@@ -81,7 +81,8 @@ export class RequestBodyGuard implements CanActivate {
   }
 }
 
-function hasBody(request: IncomingMessage): boolean {
+/** Whether a body comes with the request (a length above zero, or chunks). */
+export function hasBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -1,17 +1,11 @@
-import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { LRUCache } from 'lru-cache';
 import { ALLOW_UNCONFIRMED, IS_PUBLIC } from '../common/auth.decorators.js';
-import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
-import { type AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { ConfirmationGate } from './confirmation-gate.service.js';
 import { type AuthenticatedUser, bearerToken, JwtStrategy } from './jwt.strategy.js';
-
-/** Access tokens in use on one instance at a time; ~300 bytes each. */
-const REMEMBERED_TOKENS = 20_000;
+import { KnownTokens } from './known-tokens.service.js';
 
 interface TokenRequest {
   headers: Record<string, string | undefined>;
@@ -26,25 +20,13 @@ interface TokenRequest {
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('jwt') {
-  /**
-   * Tokens passport-jwt accepted, until they expire: a token is an immutable signed string, so
-   * its next requests skip passport and the signature (~25% of a `GET /me`). Whether its session
-   * has ended is still asked at every request.
-   */
-  private readonly accessTokenTtlMs: number;
-  private readonly verified = new LRUCache<string, { user: AuthenticatedUser; untilMs: number }>({
-    max: REMEMBERED_TOKENS,
-  });
-
   constructor(
     private readonly reflector: Reflector,
     private readonly confirmation: ConfirmationGate,
     private readonly strategy: JwtStrategy,
-    private readonly clock: Clock,
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly known: KnownTokens,
   ) {
     super();
-    this.accessTokenTtlMs = config.accessTokenTtl * 1000;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -71,25 +53,20 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
 
   private async authenticate(context: ExecutionContext, request: TokenRequest): Promise<AuthenticatedUser> {
     const token = bearerToken(request);
-    const now = this.clock.nowMs();
-    const known = token === null ? undefined : this.verified.get(token);
-    if (known && known.untilMs > now) {
+    const known = this.known.recall(token);
+    if (known) {
       // While the bus is away, revocations may be missing from memory: ask the database.
       request.user = this.strategy.revocationsInSync
-        ? this.strategy.admit(known.user)
-        : await this.strategy.admitFirstUse(known.user);
-      return known.user;
+        ? this.strategy.admit(known)
+        : await this.strategy.admitFirstUse(known);
+      return known;
     }
     await super.canActivate(context);
     const user = request.user as AuthenticatedUser;
     // The caller is known only once its session is known to be live, in the database.
     request.user = undefined;
     await this.strategy.admitFirstUse(user);
-    // Remembered for at most one token lifetime of this configuration: the revocations kept in
-    // memory cover that long, so a token issued under a longer lifetime is looked up again.
-    if (token !== null) {
-      this.verified.set(token, { user, untilMs: Math.min(user.expiresAtMs, now + this.accessTokenTtlMs) });
-    }
+    if (token !== null) this.known.remember(token, user);
     request.user = user;
     return user;
   }

@@ -10,6 +10,7 @@ import { AccessTokenGuard } from './access-token.guard.js';
 import { ConfirmationGate } from './confirmation-gate.service.js';
 import { accessTokenKey } from './jwt-key.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { KnownTokens } from './known-tokens.service.js';
 import { Session } from './session.entity.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
@@ -34,8 +35,9 @@ import { SessionsService } from './sessions.service.js';
     SessionsService,
     JwtStrategy,
     ConfirmationGate,
+    KnownTokens,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [SessionsService, ConfirmationGate],
+  exports: [SessionsService, ConfirmationGate, KnownTokens],
 })
 export class SessionsModule {}

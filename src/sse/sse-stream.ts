@@ -26,6 +26,18 @@ const DOCUMENT_ONLY_HEADERS = [
 ];
 
 /**
+ * The id a client resumes from (`Last-Event-ID`, or `last_event_id` in the query): null for none.
+ * An id as we write them (decimal digits, no leading zero), else one we never sent: treated like
+ * one we no longer have, so the client is told to resync.
+ */
+export function parseLastEventId(raw: string | undefined): number | null {
+  if (raw === undefined || raw === '') return null;
+  return /^(?:0|[1-9]\d{0,15})$/.test(raw) && Number(raw) < Number.MAX_SAFE_INTEGER
+    ? Number(raw)
+    : Number.MAX_SAFE_INTEGER;
+}
+
+/**
  * A message as it goes on the wire: `id:`, `event:` and a one-line `data:` (already serialised
  * JSON). Ids are per user, so one string serves every stream of the user.
  */

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { SseCodesService } from './sse-codes.service.js';
+import { parseLastEventId } from './sse-stream.js';
 import { StreamHub } from './stream-hub.service.js';
 
 @ApiTags('sse')
@@ -40,15 +41,9 @@ export class SseController {
     }
     const owner = typeof code === 'string' ? await this.codes.verify(code) : null;
     if (!owner) throw new AppError('unauthorized', 'unknown or revoked SSE code');
-    const raw = lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined);
-    // An id as we write them (decimal digits, no leading zero), else one we never sent: treated
-    // like one we no longer have, so the client is told to resync.
-    const lastEventId =
-      raw === undefined || raw === ''
-        ? null
-        : /^(?:0|[1-9]\d{0,15})$/.test(raw) && Number(raw) < Number.MAX_SAFE_INTEGER
-          ? Number(raw)
-          : Number.MAX_SAFE_INTEGER;
+    const lastEventId = parseLastEventId(
+      lastEventIdHeader ?? (typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined),
+    );
     await this.gateway.open(owner, response, lastEventId);
   }
 }

@@ -124,16 +124,36 @@ export class StreamHub implements OnModuleInit {
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
   async open(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
-    // The code was read from the database just before: its session may have ended since, or its
-    // code been revoked, and the message found no stream of it to close.
-    if (this.revokedNonces.has(owner.nonce) || this.sessions.isRevoked(owner.sessionId))
-      throw new AppError('unauthorized', 'unknown or revoked SSE code');
-    const { userId, sessionId } = owner;
     if (response.req.method === 'HEAD') {
+      this.assertLive(owner);
       new SseStream(response); // headers only: no stream, no presence, no place taken
       return;
     }
-    await this.takePlace(userId);
+    await this.admit(owner);
+    await this.attach(owner, response, lastEventId);
+  }
+
+  /**
+   * The checks before a stream: the code's session is live, and the user may open one more stream
+   * (its place is taken here). Throws the error the client is answered with; takes no place then.
+   */
+  async admit(owner: SseCodeOwner): Promise<void> {
+    this.assertLive(owner);
+    await this.takePlace(owner.userId);
+  }
+
+  /**
+   * The code was read from the database just before: its session may have ended since, or its
+   * code been revoked, and the message found no stream of it to close.
+   */
+  private assertLive(owner: SseCodeOwner): void {
+    if (this.revokedNonces.has(owner.nonce) || this.sessions.isRevoked(owner.sessionId))
+      throw new AppError('unauthorized', 'unknown or revoked SSE code');
+  }
+
+  /** Starts the stream of an admitted owner on `response`: its place is taken already. */
+  async attach(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
+    const { userId, sessionId } = owner;
     const stream = new SseStream(response);
     const connection: Connection = { stream, sessionId, nonce: owner.nonce, pending: [] };
     const set = this.connections.get(userId) ?? new Set();

@@ -1,0 +1,109 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import { Logger } from '@nestjs/common';
+import { hasBody } from './request-body.guard.js';
+
+/** A middleware that works on Node's own request and response (the service's global layers). */
+export type Layer = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
+
+/** Writes the answer; runs after the global layers. */
+export type Send = (response: ServerResponse) => void | Promise<void>;
+
+/** The query of a front-door request: each parameter once, as a string. */
+export type FrontQuery = Record<string, string>;
+
+export interface FrontRoute {
+  /** The route as Express names it: the metrics' label. */
+  pattern: string;
+  /** The path's parameters when the path is this route's, else null. */
+  match(path: string): string[] | null;
+  /** The query parameters the route reads: a request with any other is left to the framework. */
+  query: readonly string[];
+  /**
+   * Everything that decides the answer, with no effect on the request or response: a Send, or null
+   * to leave the request to the framework (which answers the errors).
+   */
+  answer(request: IncomingMessage, params: string[], query: FrontQuery): Promise<Send | null>;
+}
+
+/**
+ * The front door: the hottest requests answered before Express and Nest, everything else handed
+ * to them untouched. Express gives each request and response a hidden class of its own (it swaps
+ * their prototypes) and, with Nest's router, costs more than the work of a cached read; an open
+ * event stream keeps what Express added for as long as it is open.
+ *
+ * A route here takes only the plain shape of its request (GET, no body, the query it reads, each
+ * parameter once) and answers only its success: when anything else holds (a refused token, an
+ * unknown user, a full stream quota, a database error), the route answers null and the framework
+ * handles the request from the start, so its errors, validation and documentation stay the one
+ * source. The same global layers run on both ways (request id and line, metrics, helmet, CORS).
+ */
+export function frontDoor(
+  framework: RequestListener,
+  layers: Layer[],
+  routes: FrontRoute[],
+): RequestListener {
+  const logger = new Logger('FrontDoor');
+  const handOver = (request: IncomingMessage, response: ServerResponse) => {
+    framework(request, response);
+  };
+  return (request, response) => {
+    const found = request.method === 'GET' && !hasBody(request) ? find(routes, request.url ?? '') : null;
+    if (!found) return handOver(request, response);
+    const { route, params, query } = found;
+    route.answer(request, params, query).then(
+      (send) => {
+        if (!send) return handOver(request, response);
+        (request as IncomingMessage & { route?: { path: string } }).route = { path: route.pattern };
+        runLayers(layers, request, response, () => {
+          Promise.resolve()
+            .then(() => send(response))
+            .catch((error: unknown) => {
+              // The answer had begun (a stream's headers are out): end it; the client retries.
+              logger.error({ err: error }, `internal_error on GET ${route.pattern}`);
+              if (response.headersSent) response.end();
+              else response.destroy();
+            });
+        });
+      },
+      () => handOver(request, response),
+    );
+  };
+}
+
+function find(routes: FrontRoute[], url: string) {
+  const mark = url.indexOf('?');
+  const path = mark < 0 ? url : url.slice(0, mark);
+  for (const route of routes) {
+    const params = route.match(path);
+    if (!params) continue;
+    const query = mark < 0 ? {} : readQuery(url.slice(mark + 1), route.query);
+    return query ? { route, params, query } : null;
+  }
+  return null;
+}
+
+/** The query parsed as Express parses it (Node's querystring), or null if it is not plain. */
+function readQuery(text: string, allowed: readonly string[]): FrontQuery | null {
+  const query: FrontQuery = {};
+  for (const [name, value] of Object.entries(parseQuery(text))) {
+    if (!allowed.includes(name) || typeof value !== 'string') return null;
+    query[name] = value;
+  }
+  return query;
+}
+
+function runLayers(
+  layers: Layer[],
+  request: IncomingMessage,
+  response: ServerResponse,
+  done: () => void,
+): void {
+  let index = 0;
+  const next = (): void => {
+    const layer = layers[index++];
+    if (layer) layer(request, response, next);
+    else done();
+  };
+  next();
+}

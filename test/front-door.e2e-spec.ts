@@ -1,0 +1,129 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import request from 'supertest';
+import { sseCode } from './support/friends.js';
+import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
+import { SseClient } from './support/sse-client.js';
+import { waitFor } from './support/wait.js';
+
+/** The headers of an answer but those that differ between any two answers (the time, the request id). */
+function lasting(headers: IncomingHttpHeaders | Record<string, string>): Record<string, unknown> {
+  const { date: _date, 'x-request-id': _id, ...rest } = headers as Record<string, unknown>;
+  return rest;
+}
+
+/** The count of answers of a route with a status, from a scrape of /metrics. */
+async function answered(t: TestApp, route: string, status: number): Promise<number> {
+  const text = (await t.http().get('/metrics').expect(200)).text;
+  const line = text
+    .split('\n')
+    .find(
+      (sample) =>
+        sample.startsWith('unichat_http_requests_total{') &&
+        sample.includes(`route="${route}"`) &&
+        sample.includes(`status="${status}"`),
+    );
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+// The front door answers the plain shape of GET /users/:id, GET /me and GET /events before the
+// framework; a request of another shape takes the framework's way. A client cannot tell which.
+describe('the hot routes answer the same on both ways through the service', () => {
+  let t: TestApp;
+  let ann: TestUser;
+  const origin = { Origin: 'https://app.example.com' };
+  const streams: SseClient[] = [];
+
+  beforeAll(async () => {
+    t = await startApp();
+    ann = await createUser(t, { nick: 'Ann Door' });
+  });
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    await t?.close();
+  });
+
+  it('GET /me: the answer to a token used for the first time (the guard checks it) and after it', async () => {
+    const second = await createUser(t, { nick: 'Second Door' });
+    const first = await t.http().get('/api/v1/me').set(second.auth).set(origin).expect(200);
+    const again = await t.http().get('/api/v1/me').set(second.auth).set(origin).expect(200);
+    expect(again.body).toEqual(first.body);
+    expect(lasting(again.headers)).toEqual(lasting(first.headers));
+    // The global layers ran: CORS, helmet, the tag.
+    expect(again.headers).toMatchObject({
+      'access-control-allow-origin': '*',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'private, no-cache',
+    });
+    expect(again.headers['x-request-id']).toMatch(/^[\w-]{36}$/);
+    await t.http().get('/api/v1/me').set(second.auth).set('If-None-Match', again.headers.etag).expect(304);
+  });
+
+  it('GET /users/:id: the same record and headers by either way, anonymous and signed in', async () => {
+    for (const caller of [{}, ann.auth]) {
+      const plain = await t.http().get(`/api/v1/users/${ann.id}`).set(caller).set(origin).expect(200);
+      // A trailing slash matches the same route, in the framework only.
+      const framework = await request(t.url)
+        .get(`/api/v1/users/${ann.id}/`)
+        .set(caller)
+        .set(origin)
+        .expect(200);
+      expect(plain.body).toEqual(framework.body);
+      expect(plain.body.user).toMatchObject({ id: ann.id, nick: 'Ann Door' });
+      expect(lasting(plain.headers)).toEqual(lasting(framework.headers));
+    }
+  });
+
+  it('GET /users/:id: refusals come from the framework, in the error envelope', async () => {
+    await t
+      .http()
+      .get('/api/v1/users/2147483647')
+      .expect(404, { error: { code: 'not_found', text: `no user with id 2147483647` } });
+    const refused = await t
+      .http()
+      .get(`/api/v1/users/${ann.id}`)
+      .set('Authorization', 'Bearer nonsense')
+      .expect(401);
+    expect(refused.body.error.code).toBe('unauthorized');
+    await t.http().get('/api/v1/users/0').expect(400);
+  });
+
+  it('GET /events: a stream opened either way has the same headers, hears the same and is counted', async () => {
+    const before = await answered(t, '/api/v1/events', 200);
+    const code = await sseCode(t, ann);
+    const plain = await SseClient.open(t.url, `/api/v1/events?code=${encodeURIComponent(code)}`, origin);
+    const framework = await SseClient.open(t.url, `/api/v1/events/?code=${encodeURIComponent(code)}`, origin);
+    streams.push(plain, framework);
+    expect([plain.status, framework.status]).toEqual([200, 200]);
+    expect(lasting(plain.headers)).toEqual(lasting(framework.headers));
+    expect(plain.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(plain.headers['access-control-allow-origin']).toBe('*');
+    await t.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'through the door' }).expect(200);
+    const heard = await Promise.all(
+      [plain, framework].map((stream) =>
+        stream.next<{ user: { status_message: string | null } }>(
+          'user_updated',
+          (data) => data.user.status_message === 'through the door',
+        ),
+      ),
+    );
+    expect(heard[0].id).toBe(heard[1].id);
+    expect(heard[0].data).toEqual(heard[1].data);
+    plain.close();
+    framework.close();
+    // Counted when they end, under the route's own name.
+    await waitFor(
+      async () => (await answered(t, '/api/v1/events', 200)) >= before + 2,
+      'both streams counted',
+    );
+    expect(await answered(t, '/api/v1/events', 200)).toBe(before + 2);
+  });
+
+  it('GET /events: a refused code is the framework’s 401 in the envelope', async () => {
+    const refused = await SseClient.open(t.url, '/api/v1/events?code=1.not-a-code', origin);
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body)).toEqual({
+      error: { code: 'unauthorized', text: 'unknown or revoked SSE code' },
+    });
+    expect(refused.headers['access-control-allow-origin']).toBe('*');
+  });
+});
