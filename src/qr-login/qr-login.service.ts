@@ -223,6 +223,10 @@ export class QrLoginService {
         login: { ...login, approved_by: device(row.approverUserAgent, row.approverIp) },
       };
     }
+    // Approved between the claim and the read (nobody has it yet): claim it now.
+    if (row?.approvedBy && row.deliveredAt === null && row.expiresAt.getTime() > now - DELIVERY_GRACE_MS) {
+      return this.outcome(id, browser);
+    }
     if (row?.voidedAt) return { kind: 'expired', reason: 'wrong_check' };
     if (row && row.approvedBy === null && row.expiresAt.getTime() > now) {
       return { kind: 'waiting', expiresAt: row.expiresAt };
