@@ -331,3 +331,9 @@ function checkPemFile(name: string, file: string, usable: (pem: string) => boole
   }
   if (!ok) throw new ConfigError(`${name} must be ${what}, got "${file}"`);
 }
+
+/** The PostgreSQL URL the configuration names (DATABASE_URL), or undefined for SQLite: tests choose their database as the service does. */
+export function databaseUrl(): string | undefined {
+  const { database } = loadConfig();
+  return database.kind === 'postgres' ? database.url : undefined;
+}

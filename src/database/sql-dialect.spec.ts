@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { databaseUrl } from '../config/app-config.js';
 import { SqlDialect } from './sql-dialect.js';
 
-// eslint-disable-next-line no-restricted-properties -- the test database is chosen as the e2e harness chooses it
-const url = process.env.DATABASE_URL;
+const url = databaseUrl();
 
 /** SQLite in memory, or, with DATABASE_URL, PostgreSQL with a table in a fresh schema. */
 async function openTable(): Promise<{ dataSource: DataSource; table: string; dispose(): Promise<void> }> {

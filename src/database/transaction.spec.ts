@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { databaseUrl } from '../config/app-config.js';
 import { openDataSource } from './data-source-options.js';
 import { afterCommit, inTransaction } from './transaction.js';
 
@@ -20,8 +21,7 @@ const failure = new Error('the request failed half-way');
 
 /** SQLite in a fresh file, or, with DATABASE_URL, PostgreSQL in a fresh schema. */
 async function openTestDatabase(): Promise<{ dataSource: DataSource; dispose(): Promise<void> }> {
-  // eslint-disable-next-line no-restricted-properties -- the test database is chosen as the e2e harness chooses it
-  const url = process.env.DATABASE_URL;
+  const url = databaseUrl();
   if (url) {
     const schema = `tx_${randomBytes(5).toString('hex')}`;
     const admin = await openDataSource({ type: 'postgres', url });
