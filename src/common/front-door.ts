@@ -44,16 +44,13 @@ export function frontDoor(
   routes: FrontRoute[],
 ): RequestListener {
   const logger = new Logger('FrontDoor');
-  const handOver = (request: IncomingMessage, response: ServerResponse) => {
-    framework(request, response);
-  };
   return (request, response) => {
     const found = request.method === 'GET' && !hasBody(request) ? find(routes, request.url ?? '') : null;
-    if (!found) return handOver(request, response);
+    if (!found) return framework(request, response);
     const { route, params, query } = found;
     route.answer(request, params, query).then(
       (send) => {
-        if (!send) return handOver(request, response);
+        if (!send) return framework(request, response);
         (request as IncomingMessage & { route?: { path: string } }).route = { path: route.pattern };
         runLayers(layers, request, response, () => {
           Promise.resolve()
@@ -66,7 +63,7 @@ export function frontDoor(
             });
         });
       },
-      () => handOver(request, response),
+      () => framework(request, response),
     );
   };
 }

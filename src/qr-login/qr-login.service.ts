@@ -203,17 +203,21 @@ export class QrLoginService {
    */
   async outcome(id: string, browser: ClientInfo): Promise<QrOutcome> {
     const now = this.clock.nowMs();
-    const claimed = await this.codes.update(
-      {
-        id,
-        approvedBy: Not(IsNull()),
-        deliveredAt: IsNull(),
-        expiresAt: MoreThan(new Date(now - DELIVERY_GRACE_MS)),
-      },
-      { deliveredAt: new Date(now) },
-    );
+    // Read, then claim: an approval committed after the read is announced, and this stream looks
+    // again then (a claim made before the read would miss one committed in between).
     const row = await this.codes.findOneBy({ id });
-    if (claimed.affected && row?.approvedBy) {
+    if (row?.approvedBy && row.deliveredAt === null && row.expiresAt.getTime() > now - DELIVERY_GRACE_MS) {
+      // Of two streams waiting on the code, the one whose claim lands gets the session.
+      const claimed = await this.codes.update(
+        {
+          id,
+          approvedBy: Not(IsNull()),
+          deliveredAt: IsNull(),
+          expiresAt: MoreThan(new Date(now - DELIVERY_GRACE_MS)),
+        },
+        { deliveredAt: new Date(now) },
+      );
+      if (!claimed.affected) return { kind: 'expired', reason: 'expired' };
       // An approval made by a session that has ended since (logout, a reset, ended from another
       // session) opens nothing: the end of a session voids what it approved.
       const login = await this.auth.openSessionApprovedBy(row.approvedBy, row.approvedSessionId, browser);
@@ -222,10 +226,6 @@ export class QrLoginService {
         kind: 'login',
         login: { ...login, approved_by: device(row.approverUserAgent, row.approverIp) },
       };
-    }
-    // Approved between the claim and the read (nobody has it yet): claim it now.
-    if (row?.approvedBy && row.deliveredAt === null && row.expiresAt.getTime() > now - DELIVERY_GRACE_MS) {
-      return this.outcome(id, browser);
     }
     if (row?.voidedAt) return { kind: 'expired', reason: 'wrong_check' };
     if (row && row.approvedBy === null && row.expiresAt.getTime() > now) {
