@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.setup.js';
+import { API_CONTRACTS } from '../src/api-contracts.js';
 import { buildApiDocument } from '../src/common/openapi/document.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { keepJwtSecret } from '../src/config/kept-jwt-secret.js';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
       loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'x'.repeat(48) }),
     );
     const app = await createApp(config);
-    const document = buildApiDocument(app);
+    const document = buildApiDocument(app, API_CONTRACTS);
     await app.close();
     await writeFile(target, `${JSON.stringify(document, null, 2)}\n`);
     console.log(`wrote ${target}: ${Object.keys(document.paths).length} paths`);

@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module.js';
 import { defaultConnectionCap } from './common/connection-cap.js';
 import { frontDoor, type Layer } from './common/front-door.js';
+import { API_CONTRACTS } from './api-contracts.js';
 import { buildApiDocument } from './common/openapi/document.js';
 import { checkJsonBytes } from './common/request-body.guard.js';
 import { createValidationPipe } from './common/validation.js';
@@ -68,7 +69,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 
-  const document = buildApiDocument(app);
+  const document = buildApiDocument(app, API_CONTRACTS);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
   app.use(outsideTheApi);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { API_CONTRACTS } from '../src/api-contracts.js';
 import { buildApiDocument } from '../src/common/openapi/document.js';
 import { anotherSession, createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
 
@@ -107,7 +108,7 @@ describe('fuzz: every operation of the API document', () => {
     };
     process.on('unhandledRejection', onRejection);
     t = await startApp(undefined, { LOG_LEVEL: 'error' });
-    document = buildApiDocument(t.app);
+    document = buildApiDocument(t.app, API_CONTRACTS);
     owner = await createUser(t, { nick: `Fuzzowner${Date.now().toString(36).slice(-4)}` });
     other = await createUser(t);
   });

@@ -45,7 +45,7 @@ export class ErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    const body: ErrorBody = { error: { code: error.code, text: error.message } };
+    const body: ErrorBody = { error: { ...error.fields, code: error.code, text: error.message } };
     if (error.retryAfter !== undefined) {
       body.error.retry_after = error.retryAfter;
       response.setHeader('Retry-After', String(error.retryAfter));

@@ -15,6 +15,14 @@ export const ERROR_CODES = {
   email_not_confirmed: { status: 403, text: 'confirm your email address first' },
   blocked: { status: 403, text: 'this user has blocked you' },
   not_found: { status: 404, text: 'not found' },
+  forbidden: { status: 403, text: 'this key lacks the scope the route needs' },
+  account_disabled: { status: 403, text: 'this account has been disabled by an operator' },
+  mfa_required: { status: 401, text: 'enter the code from your authenticator app' },
+  invalid_mfa_code: { status: 400, text: 'the code is wrong, used or expired' },
+  identity_conflict: {
+    status: 409,
+    text: 'an account with this email address exists: sign in to it, then link this identity',
+  },
   payload_too_large: { status: 413, text: 'request body is too large' },
   please_wait: { status: 429, text: 'too many attempts, please wait' },
   rate_exceeded: { status: 429, text: 'requested too recently' },
@@ -29,12 +37,15 @@ export interface AppErrorOptions {
   status?: number;
   /** Seconds until the client may try again; sent as `retry_after` and `Retry-After` (429 only). */
   retryAfter?: number;
+  /** Extra fields of the error object, e.g. `mfa_token` with `mfa_required`. */
+  fields?: Record<string, string | number>;
 }
 
 /** The one error type services throw; the global filter turns it into the API's envelope. */
 export class AppError extends Error {
   readonly status: number;
   readonly retryAfter?: number;
+  readonly fields?: Record<string, string | number>;
 
   constructor(
     readonly code: ErrorCode,
@@ -44,9 +55,17 @@ export class AppError extends Error {
     super(text ?? ERROR_CODES[code].text);
     this.status = options.status ?? ERROR_CODES[code].status;
     this.retryAfter = options.retryAfter;
+    this.fields = options.fields;
   }
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; text: string; retry_after?: number; request_id?: string };
+  error: {
+    code: ErrorCode;
+    text: string;
+    retry_after?: number;
+    request_id?: string;
+    mfa_token?: string;
+    [field: string]: string | number | undefined;
+  };
 }

@@ -8,6 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
+import { API_CONTRACTS } from '../../src/api-contracts.js';
 import { buildApiDocument } from '../../src/common/openapi/document.js';
 import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { keepJwtSecret } from '../../src/config/kept-jwt-secret.js';
@@ -136,7 +137,7 @@ export async function startApp(
   const { config } = keepJwtSecret(loadConfig({ ...env.vars, ...overrides }));
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
-  validator ??= new ApiDocumentValidator(buildApiDocument(app));
+  validator ??= new ApiDocumentValidator(buildApiDocument(app, API_CONTRACTS));
   const check = validator;
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -7,10 +7,10 @@ import type {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger';
-import { RPC_METHODS } from '../../rpc/rpc-methods.js';
 import { ACCESS_EXTENSION } from '../auth.decorators.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
-import { type OperationContract, OPERATIONS } from './operations.js';
+import type { ApiContract, RpcMethodContract } from './contract.js';
+import type { OperationContract } from './operations.js';
 import { SCHEMAS, schemaRef } from './schemas.js';
 
 export const API_PREFIX = '/api/v1';
@@ -28,9 +28,10 @@ const STATUS_TEXT: Record<number, string> = {
 
 /**
  * The OpenAPI document of the service (served at /api/docs-json): read by @nestjs/swagger from
- * the controllers and DTOs, then completed from OPERATIONS (answers, error codes, parameters).
+ * the controllers and DTOs, then completed from the features' contracts (answers, error codes,
+ * parameters, schemas, RPC methods).
  */
-export function buildApiDocument(app: INestApplication): OpenAPIObject {
+export function buildApiDocument(app: INestApplication, contracts: ApiContract[]): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -44,15 +45,33 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
       .build(),
   );
-  return completeDocument(document);
+  return completeDocument(document, contracts);
 }
 
-export function completeDocument(document: OpenAPIObject): OpenAPIObject {
-  document.components = document.components ?? {};
-  document.components.schemas = {
-    ...document.components.schemas,
-    ...(SCHEMAS as Record<string, SchemaObject>),
+/** One map of every operation, schema and RPC method; a name declared twice is refused. */
+function collect(contracts: ApiContract[]) {
+  const operations: Record<string, OperationContract> = {};
+  const schemas: Record<string, SchemaObject> = { ...(SCHEMAS as Record<string, SchemaObject>) };
+  const rpcMethods: Record<string, RpcMethodContract> = {};
+  const merge = <T>(into: Record<string, T>, from: Record<string, T> | undefined, what: string) => {
+    for (const [name, value] of Object.entries(from ?? {})) {
+      if (Object.hasOwn(into, name) && into[name] !== value)
+        throw new Error(`OpenAPI: ${what} ${name} declared twice`);
+      into[name] = value;
+    }
   };
+  for (const contract of contracts) {
+    merge(operations, contract.operations, 'operation');
+    merge(schemas, contract.schemas, 'schema');
+    merge(rpcMethods, contract.rpcMethods, 'RPC method');
+  }
+  return { operations, schemas, rpcMethods };
+}
+
+export function completeDocument(document: OpenAPIObject, contracts: ApiContract[]): OpenAPIObject {
+  const { operations: OPERATIONS, schemas, rpcMethods } = collect(contracts);
+  document.components = document.components ?? {};
+  document.components.schemas = { ...document.components.schemas, ...schemas };
   // Every operation needs a token unless it says otherwise.
   document.security = [{ bearer: [] }];
   const seen = new Set<string>();
@@ -62,14 +81,15 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       if (!operation) continue;
       const key = `${method.toUpperCase()} ${path.startsWith(API_PREFIX) ? path.slice(API_PREFIX.length) : path}`;
       const contract = OPERATIONS[key];
-      if (!contract) throw new Error(`OpenAPI: no contract for ${key} (src/common/openapi/operations.ts)`);
+      if (!contract)
+        throw new Error(`OpenAPI: no contract for ${key} (declare it in the feature's *.contract.ts)`);
       seen.add(key);
-      complete(document, operation, contract);
+      complete(operation, contract, schemas);
     }
   }
   const missing = Object.keys(OPERATIONS).filter((key) => !seen.has(key));
   if (missing.length > 0) throw new Error(`OpenAPI: contracts without an operation: ${missing.join(', ')}`);
-  expandRpc(document);
+  expandRpc(document, OPERATIONS, rpcMethods);
   dropUnusedDtos(document);
   return document;
 }
@@ -87,7 +107,11 @@ function dropUnusedDtos(document: OpenAPIObject): void {
 
 type Access = 'public' | 'user' | 'confirmed';
 
-function complete(document: OpenAPIObject, operation: OperationObject, contract: OperationContract): void {
+function complete(
+  operation: OperationObject,
+  contract: OperationContract,
+  schemas: Record<string, SchemaObject>,
+): void {
   const extensions = operation as unknown as Record<string, unknown>;
   const access = (extensions[ACCESS_EXTENSION] as Access | undefined) ?? 'confirmed';
   delete extensions[ACCESS_EXTENSION];
@@ -109,30 +133,31 @@ function complete(document: OpenAPIObject, operation: OperationObject, contract:
   }
 
   const responses: Record<string, ResponseObject> = {};
-  const success = successResponse(contract);
+  const success = successResponse(contract, schemas);
   responses[String(contract.status)] = success;
   for (const [status, description] of Object.entries(contract.alsoStatus ?? {})) {
-    responses[status] = status === '304' ? { description } : { ...successResponse(contract), description };
+    responses[status] =
+      status === '304' ? { description } : { ...successResponse(contract, schemas), description };
   }
   for (const [status, codes] of errorStatuses(contract, access, body !== undefined)) {
     if (responses[status]) continue;
     responses[status] = errorResponse(status, codes);
   }
   operation.responses = responses;
-  void document;
 }
 
-function successResponse(contract: OperationContract): ResponseObject {
+function successResponse(contract: OperationContract, schemas: Record<string, SchemaObject>): ResponseObject {
   const headers = contract.headers
     ? Object.fromEntries(Object.entries(contract.headers).map(([name, header]) => [name, header]))
     : undefined;
   if (contract.status === 302) return { description: 'A redirect', headers };
   if (typeof contract.body === 'string') {
-    const schema = SCHEMAS[contract.body] as SchemaObject;
+    const schema = schemas[contract.body];
+    if (!schema) throw new Error(`OpenAPI: no schema named ${contract.body}`);
     return {
       description: schema.description ?? contract.body,
       headers,
-      content: { 'application/json': { schema: schemaRef(contract.body) } },
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${contract.body}` } } },
     };
   }
   return {
@@ -242,7 +267,11 @@ function operationId(nestId: string): string {
  * arguments are the REST route's body (or `user_id`), its result the REST route's answer, its
  * errors the REST route's, always with status 200 on success.
  */
-function expandRpc(document: OpenAPIObject): void {
+function expandRpc(
+  document: OpenAPIObject,
+  OPERATIONS: Record<string, OperationContract>,
+  rpcMethods: Record<string, RpcMethodContract>,
+): void {
   const generic = `${API_PREFIX}/rpc/{method}`;
   const template = document.paths[generic]?.post;
   if (!template) throw new Error('OpenAPI: no RPC operation');
@@ -253,7 +282,7 @@ function expandRpc(document: OpenAPIObject): void {
     properties: {},
     description: 'This method takes no arguments.',
   };
-  for (const [name, spec] of Object.entries(RPC_METHODS)) {
+  for (const [name, spec] of Object.entries(rpcMethods)) {
     const [method, restPath] = spec.rest.split(' ');
     const restKey = `${method.toLowerCase()}`;
     const restPathKey = `${API_PREFIX}${restPath.replace(/:(\w+)/g, '{$1}')}`;

@@ -18,7 +18,8 @@ export type ParameterSpec = Omit<SchemaObject, 'required'> & {
 export interface OperationContract {
   status: number;
   /** The success body; for a stream or an image, its content type and schema. */
-  body: SchemaName | { contentType: string; schema: SchemaObject; description: string };
+  /** The success body: a schema's name (shared or a feature's), or a content type and schema. */
+  body: string | { contentType: string; schema: SchemaObject; description: string };
   /** Other statuses with the same body (304: none), e.g. 200 for a device that was already mine. */
   alsoStatus?: Record<number, string>;
   errors?: ErrorCode[];

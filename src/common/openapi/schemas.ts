@@ -75,6 +75,11 @@ export const SCHEMAS = {
             description: '429 only: seconds until the call may be tried again (also `Retry-After`).',
           },
           request_id: { type: 'string', description: '5xx only: quote it when reporting the failure.' },
+          mfa_token: {
+            type: 'string',
+            description:
+              '`mfa_required` only: send it with a code to `POST /auth/login/mfa` within 5 minutes (single use).',
+          },
         },
         ['code', 'text'],
       ),
