@@ -145,11 +145,11 @@ export class RedisPresenceStore implements PresenceStore {
     const pipeline = this.redis.pipeline();
     pipeline.zrangebyscore(this.key('presence', 'instances'), this.now() - this.deadAfterMs, '+inf');
     for (const id of userIds) pipeline.hgetall(this.key('presence', 'user', id));
-    const [liveReply, ...holders] = replies(await pipeline.exec());
+    const [[, liveReply], ...holders] = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
     const live = new Set(liveReply as string[]);
     const online = new Set<number>();
     userIds.forEach((id, index) => {
-      const counts = (holders[index] ?? {}) as Record<string, string>;
+      const counts = (holders[index]?.[1] ?? {}) as Record<string, string>;
       if (Object.entries(counts).some(([instance, count]) => live.has(instance) && Number(count) > 0))
         online.add(id);
     });
@@ -168,7 +168,7 @@ export class RedisPresenceStore implements PresenceStore {
       const pipeline = this.redis.pipeline();
       for (const userId of users) pipeline.hdel(this.key('presence', 'user', userId), instance);
       pipeline.del(held);
-      replies(await pipeline.exec());
+      await pipeline.exec();
       orphans.push(...users);
     }
     return orphans;
@@ -178,13 +178,4 @@ export class RedisPresenceStore implements PresenceStore {
     // Score 0: the next tick of any other instance finds this one dead and settles its users.
     await this.redis.zadd(this.key('presence', 'instances'), 0, this.instanceId);
   }
-}
-
-/**
- * The replies of a pipeline, or its first error: ioredis answers each command's failure in its
- * place (a Redis that does not answer in time), which must not read as an empty answer.
- */
-function replies(results: [Error | null, unknown][] | null): unknown[] {
-  for (const [error] of results ?? []) if (error) throw error;
-  return (results ?? []).map(([, reply]) => reply);
 }
