@@ -41,9 +41,13 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
   /** The channel of this instance's own heartbeat, which only it listens to. */
   private readonly heartbeatChannel: string;
   private timer: NodeJS.Timeout | null = null;
-  /** When the heartbeat was last heard (or the bus started), sent, checked for, and the connections dropped. */
+  /**
+   * Monotonic times: the heartbeat last heard (or the bus started) and sent, the last beat, the
+   * last check while out of sync, the last time the connections were dropped.
+   */
   private heardAt = performance.now();
   private sentAt = 0;
+  private beatAt = performance.now();
   private checkedAt = 0;
   private reconnectedAt = 0;
   /** The heartbeat was missed or the subscriber dropped: out of sync until a heartbeat is heard. */
@@ -60,7 +64,7 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
   async onModuleInit(): Promise<void> {
     if (!this.redis.enabled) return;
     await this.redisSubscriber().subscribe(this.heartbeatChannel);
-    this.heardAt = performance.now();
+    this.heardAt = this.beatAt = performance.now();
     this.timer = setInterval(() => this.beat(), CHECK_EVERY_MS).unref();
     this.beat();
   }
@@ -150,8 +154,11 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
   /** Every second: sends the heartbeat when due, and looks for it. */
   private beat(): void {
     const now = performance.now();
+    // Late by a beat or more: this process was busy, and its heartbeat may be waiting to be read.
+    const late = now - this.beatAt > 2 * CHECK_EVERY_MS;
+    this.beatAt = now;
     if (now - this.sentAt >= BUS_HEARTBEAT_EVERY_MS) this.sendHeartbeat();
-    if (now - this.heardAt <= BUS_HEARTBEAT_MISSED_AFTER_MS && !this.lost) return;
+    if (late || (now - this.heardAt <= BUS_HEARTBEAT_MISSED_AFTER_MS && !this.lost)) return;
     if (!this.lost) {
       this.lost = true;
       this.logger.warn('the bus heartbeat was missed: out of sync, sessions are read from the database');
