@@ -1,6 +1,7 @@
 import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
+import { SERVICE_API_CONTRACT } from './service-api/service-api.contract.js';
 import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
 
 /**
@@ -11,4 +12,5 @@ import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
 export const API_CONTRACTS: ApiContract[] = [
   { operations: OPERATIONS, rpcMethods: RPC_METHODS },
   SIGNING_KEYS_CONTRACT,
+  SERVICE_API_CONTRACT,
 ];

@@ -6,7 +6,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { runAdmin } from './support/admin-cli.js';
+import { createServiceKey as serviceKey } from './support/admin-cli.js';
 import {
   createTestEnvironment,
   createUser,
@@ -15,21 +15,6 @@ import {
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
-
-/** A service key made the way an operator makes one: with the CLI, against the same database. */
-async function serviceKey(environment: TestEnvironment, scopes: string): Promise<string> {
-  const result = await runAdmin(environment, [
-    'service-keys',
-    'create',
-    '--name',
-    'tests',
-    '--scopes',
-    scopes,
-  ]);
-  const key = result.stdout.split('\n').find((line) => line.startsWith('usk_'));
-  if (result.code !== 0 || !key) throw new Error(`service-keys create failed: ${result.stderr}`);
-  return key;
-}
 
 interface SigningKeyRecord {
   kid: string;
