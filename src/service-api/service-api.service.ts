@@ -100,7 +100,7 @@ export class ServiceApiService {
       return {
         from,
         to,
-        can_message: present && from !== to && !blockedByFrom && !blockedByTo,
+        can_message: present && !blockedByFrom && !blockedByTo,
         blocked_by_from: blockedByFrom,
         blocked_by_to: blockedByTo,
         contact: contactOf.has(key(from, to)),
