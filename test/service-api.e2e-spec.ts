@@ -55,8 +55,9 @@ describe(SEVERAL ? 'service routes on several instances' : 'service routes', () 
       expect([none.status, none.body.error?.code]).toEqual([401, 'unauthorized']);
     });
 
-    it('answers a service key 401 on user routes: it is not a user', async () => {
-      for (const path of ['/api/v1/me', '/api/v1/contacts']) {
+    it('answers a service key 401 on user routes, public ones that read the caller included: it is not a user', async () => {
+      const user = await createUser(a);
+      for (const path of ['/api/v1/me', '/api/v1/contacts', `/api/v1/users/${user.id}`]) {
         const answer = await a.http().get(path).set(bearer(everything));
         expect([path, answer.status, answer.body.error?.code]).toEqual([path, 401, 'unauthorized']);
       }
