@@ -2,6 +2,8 @@ import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
 import { OIDC_CONTRACT } from './oidc/oidc.contract.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
+import { SERVICE_API_CONTRACT } from './service-api/service-api.contract.js';
+import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
 
 /**
  * Every feature's API contract, collected for the OpenAPI document (as `app.module.ts` collects
@@ -11,4 +13,6 @@ import { RPC_METHODS } from './rpc/rpc-methods.js';
 export const API_CONTRACTS: ApiContract[] = [
   { operations: OPERATIONS, rpcMethods: RPC_METHODS },
   OIDC_CONTRACT,
+  SIGNING_KEYS_CONTRACT,
+  SERVICE_API_CONTRACT,
 ];

@@ -30,6 +30,8 @@ import { QrLoginModule } from './qr-login/qr-login.module.js';
 import { RedisModule } from './bus/redis.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { SseModule } from './sse/sse.module.js';
+import { ServiceApiModule } from './service-api/service-api.module.js';
+import { ServiceKeysModule } from './service-keys/service-keys.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -54,6 +56,7 @@ export class AppModule implements OnApplicationShutdown {
         UsersModule,
         MailModule,
         SessionsModule,
+        ServiceKeysModule,
         AuthModule,
         BlockingModule,
         DevicesModule,
@@ -68,6 +71,7 @@ export class AppModule implements OnApplicationShutdown {
         DemoModule,
         AccountModule,
         RpcModule,
+        ServiceApiModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -8,7 +8,9 @@ import { Contact } from '../contacts/contact.entity.js';
 import { Identity } from '../oidc/identity.entity.js';
 import { OidcPending } from '../oidc/oidc-pending.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
+import { ServiceKey } from '../service-keys/service-key.entity.js';
 import { Session } from '../sessions/session.entity.js';
+import { SigningKey } from '../signing-keys/signing-key.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
 import { EventIdEpoch } from '../sse/event-id-epoch.entity.js';
 import { User } from '../users/user.entity.js';
@@ -29,4 +31,6 @@ export const ENTITIES = [
   SecurityEvent,
   Identity,
   OidcPending,
+  ServiceKey,
+  SigningKey,
 ];
