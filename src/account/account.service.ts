@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthService } from '../auth/auth.service.js';
+import { CredentialLoginService } from '../auth/credential-login.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { BlockingService } from '../blocking/blocking.service.js';
 import { Clock } from '../common/clock.service.js';
@@ -31,7 +31,7 @@ export class AccountService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
-    private readonly auth: AuthService,
+    private readonly credentialLogin: CredentialLoginService,
     private readonly sessions: SessionsService,
     private readonly contacts: ContactsService,
     private readonly blocking: BlockingService,
@@ -92,7 +92,7 @@ export class AccountService {
       if (currentPassword === undefined) {
         throw new AppError('invalid_password', 'current_password is needed to delete the account');
       }
-      await this.auth.checkCurrentPassword(userId, currentPassword, client);
+      await this.credentialLogin.checkCurrentPassword(userId, currentPassword, client);
     } else {
       const current = (await this.sessions.list(userId, sessionId)).find((session) => session.current);
       if (!current || this.clock.nowMs() - Date.parse(current.created_at) > FRESH_LOGIN_MS) {

@@ -37,6 +37,19 @@ export class CredentialsService {
     return this.passwords.login(email, password, client);
   }
 
+  /** A login passed every step (password and any second factor): its earlier failures are forgotten. */
+  loginCompleted(user: User, client: ClientInfo): Promise<void> {
+    return this.passwords.loginCompleted(user, client);
+  }
+
+  /**
+   * A second-factor code, counted among the failed password checks of the user's email and the
+   * client's address: `check` answers a value when the code is right, null when it is wrong.
+   */
+  secondStep<T>(user: User, client: ClientInfo, check: () => Promise<T | null>): Promise<T | null> {
+    return this.passwords.secondStep(user, client, check);
+  }
+
   /** A login by auth token, counted among the failures of its address: `find` answers its session. */
   authTokenLogin<T>(client: ClientInfo, find: () => Promise<T | null>): Promise<T | null> {
     return this.passwords.authToken(client, find);
