@@ -21,6 +21,7 @@ import { HealthModule } from './health/health.module.js';
 import { flushLogs } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { MfaModule } from './mfa/mfa.module.js';
 import { Metrics } from './metrics/metrics.service.js';
 import { countingQueryErrors } from './metrics/query-error-counter.js';
 import { PresenceModule } from './presence/presence.module.js';
@@ -54,6 +55,7 @@ export class AppModule implements OnApplicationShutdown {
         MailModule,
         SessionsModule,
         AuthModule,
+        MfaModule,
         BlockingModule,
         DevicesModule,
         AvatarsModule,

@@ -17,6 +17,7 @@ import { ContactsService } from '../contacts/contacts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
+import { TotpEnrolmentService } from '../mfa/totp-enrolment.service.js';
 import { ActivityService } from './activity.service.js';
 
 /** One export a minute per user: it reads everything the service holds about them. */
@@ -39,6 +40,7 @@ export class AccountService {
     private readonly avatars: AvatarsService,
     private readonly mail: MailService,
     private readonly activity: ActivityService,
+    private readonly secondFactor: TotpEnrolmentService,
     private readonly limiter: RateLimiter,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -51,7 +53,7 @@ export class AccountService {
       'one export a minute',
     );
     const user = await this.users.getById(userId);
-    const [own, contacts, addedBy, blocked, blockers, sessions, devices] = await Promise.all([
+    const [own, contacts, addedBy, blocked, blockers, sessions, devices, secondFactor] = await Promise.all([
       this.records.own(user),
       this.contacts.list(userId),
       this.contacts.addedByIdsOf(userId),
@@ -59,6 +61,7 @@ export class AccountService {
       this.blocking.blockersOf(userId),
       this.sessions.list(userId, sessionId),
       this.devices.list(userId),
+      this.secondFactor.status(userId),
     ]);
     await this.activity.record({ userId, type: 'account_exported', ...client });
     const addedByUsers = await this.records.publicMany(await this.users.findByIds(addedBy), userId);
@@ -72,13 +75,15 @@ export class AccountService {
       sessions,
       devices,
       activity: await this.activity.all(userId),
+      // Whether two-step login is on; never its secret or codes.
+      second_factor: secondFactor,
     };
   }
 
   /**
    * Deletes the account in one transaction: the user row and, by cascading foreign keys, the
-   * avatar images, contacts and blocks both ways, devices, SSE codes, sessions, QR logins and mail
-   * tokens; the mails still held for the addresses. Its sessions end as a logout ends them (their
+   * avatar images, contacts and blocks both ways, devices, SSE codes, sessions, QR logins, mail
+   * tokens and the second factor (secret, recovery codes, pending second steps); the mails still held for the addresses. Its sessions end as a logout ends them (their
    * access tokens and streams die on every instance) and friends get `user_deleted`.
    */
   async delete(

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventBus } from '../bus/event-bus.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
@@ -16,7 +16,7 @@ export type Credentials = { email: string; password: string } | { authToken: str
  * checks outside login.
  */
 @Injectable()
-export class CredentialLoginService {
+export class CredentialLoginService implements OnApplicationBootstrap {
   private secondFactor: SecondFactorGate | null = null;
 
   constructor(
@@ -32,6 +32,10 @@ export class CredentialLoginService {
     this.secondFactor = gate;
   }
 
+  onApplicationBootstrap(): void {
+    if (!this.secondFactor) throw new Error('no second-factor gate is registered for password logins');
+  }
+
   async login(credentials: Credentials, client: ClientInfo): Promise<LoginResult> {
     if ('authToken' in credentials) return this.authTokenLogin(credentials.authToken, client);
 
@@ -41,7 +45,7 @@ export class CredentialLoginService {
       this.events.emit('auth.login_failed', { userId: known?.id ?? null, method: 'password', ...client });
       throw new AppError('auth_failed');
     }
-    const mfaToken = this.secondFactor ? await this.secondFactor.challenge(user, client) : null;
+    const mfaToken = await (this.secondFactor as SecondFactorGate).challenge(user, client);
     if (mfaToken !== null) {
       // The failures of this email stay counted until the second step is passed too.
       throw new AppError('mfa_required', undefined, { fields: { mfa_token: mfaToken } });

@@ -5,6 +5,7 @@ import { OutboxMail } from '../mail/outbox-mail.entity.js';
 import { AvatarImage } from '../avatars/avatar.entity.js';
 import { Device } from '../devices/device.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
+import { MfaChallenge, RecoveryCode, TotpFactor } from '../mfa/second-factor.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
@@ -25,4 +26,7 @@ export const ENTITIES = [
   QrLogin,
   EventIdEpoch,
   SecurityEvent,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
 ];

@@ -17,6 +17,8 @@ import type { SseCodesService } from '../sse/sse-codes.service.js';
 import { UserIdDto } from '../common/user-id.dto.js';
 import { CredentialsDto, EmailDto, LogoutDto, RegisterDto, ResetPasswordDto } from '../auth/dto/auth.dto.js';
 import { RegisterDeviceDto } from '../devices/dto/register-device.dto.js';
+import { MfaLoginDto } from '../mfa/dto/mfa.dto.js';
+import type { MfaLoginService } from '../mfa/mfa-login.service.js';
 import { SetStatusDto, statusOf } from '../presence/dto/status.dto.js';
 import { UpdateMeDto } from '../profile/dto/update-me.dto.js';
 import { UserIdsDto } from '../users/dto/users-query.dto.js';
@@ -34,6 +36,7 @@ export interface RpcServices {
   passwordReset: PasswordResetService;
   credentialLogin: CredentialLoginService;
   logins: LoginService;
+  mfaLogin: MfaLoginService;
   profile: ProfileService;
   directory: UserDirectoryService;
   presence: PresenceService;
@@ -100,6 +103,13 @@ export const RPC_METHODS = {
     dto: CredentialsDto,
     result: '{user, access_token, token_type, expires_in}',
     handle: (s, a: CredentialsDto, _u, client) => s.credentialLogin.login(credentialsFrom(a), client),
+  },
+  login_mfa: {
+    rest: 'POST /auth/login/mfa',
+    access: 'public',
+    dto: MfaLoginDto,
+    result: '{user, access_token, token_type, expires_in}',
+    handle: (s, a: MfaLoginDto, _u, client) => s.mfaLogin.complete(a.mfa_token, a.code, client),
   },
   logout: {
     rest: 'POST /auth/logout',

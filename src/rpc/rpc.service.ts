@@ -6,6 +6,7 @@ import { EmailConfirmationService } from '../auth/email-confirmation.service.js'
 import { LoginService } from '../auth/login.service.js';
 import { PasswordResetService } from '../auth/password-reset.service.js';
 import { RegistrationService } from '../auth/registration.service.js';
+import { MfaLoginService } from '../mfa/mfa-login.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { BlockingService } from '../blocking/blocking.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
@@ -46,6 +47,7 @@ export class RpcService implements OnModuleInit {
       passwordReset: get(PasswordResetService),
       credentialLogin: get(CredentialLoginService),
       logins: get(LoginService),
+      mfaLogin: get(MfaLoginService),
       profile: get(ProfileService),
       directory: get(UserDirectoryService),
       presence: get(PresenceService),
