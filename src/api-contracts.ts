@@ -1,6 +1,7 @@
 import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
 import { MFA_CONTRACT } from './mfa/mfa.contract.js';
+import { PASSKEYS_CONTRACT } from './passkeys/passkeys.contract.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
 
 /**
@@ -11,4 +12,5 @@ import { RPC_METHODS } from './rpc/rpc-methods.js';
 export const API_CONTRACTS: ApiContract[] = [
   { operations: OPERATIONS, rpcMethods: RPC_METHODS },
   MFA_CONTRACT,
+  PASSKEYS_CONTRACT,
 ];

@@ -24,6 +24,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { MfaModule } from './mfa/mfa.module.js';
 import { Metrics } from './metrics/metrics.service.js';
 import { countingQueryErrors } from './metrics/query-error-counter.js';
+import { PasskeysModule } from './passkeys/passkeys.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { QrLoginModule } from './qr-login/qr-login.module.js';
@@ -56,6 +57,7 @@ export class AppModule implements OnApplicationShutdown {
         SessionsModule,
         AuthModule,
         MfaModule,
+        PasskeysModule,
         BlockingModule,
         DevicesModule,
         AvatarsModule,

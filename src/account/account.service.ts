@@ -18,6 +18,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import { TotpEnrolmentService } from '../mfa/totp-enrolment.service.js';
+import { PasskeysService } from '../passkeys/passkeys.service.js';
 import { ActivityService } from './activity.service.js';
 
 /** One export a minute per user: it reads everything the service holds about them. */
@@ -41,6 +42,7 @@ export class AccountService {
     private readonly mail: MailService,
     private readonly activity: ActivityService,
     private readonly secondFactor: TotpEnrolmentService,
+    private readonly passkeys: PasskeysService,
     private readonly limiter: RateLimiter,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -53,16 +55,18 @@ export class AccountService {
       'one export a minute',
     );
     const user = await this.users.getById(userId);
-    const [own, contacts, addedBy, blocked, blockers, sessions, devices, secondFactor] = await Promise.all([
-      this.records.own(user),
-      this.contacts.list(userId),
-      this.contacts.addedByIdsOf(userId),
-      this.blocking.blockedBy(userId),
-      this.blocking.blockersOf(userId),
-      this.sessions.list(userId, sessionId),
-      this.devices.list(userId),
-      this.secondFactor.status(userId),
-    ]);
+    const [own, contacts, addedBy, blocked, blockers, sessions, devices, secondFactor, passkeys] =
+      await Promise.all([
+        this.records.own(user),
+        this.contacts.list(userId),
+        this.contacts.addedByIdsOf(userId),
+        this.blocking.blockedBy(userId),
+        this.blocking.blockersOf(userId),
+        this.sessions.list(userId, sessionId),
+        this.devices.list(userId),
+        this.secondFactor.status(userId),
+        this.passkeys.list(userId),
+      ]);
     await this.activity.record({ userId, type: 'account_exported', ...client });
     const addedByUsers = await this.records.publicMany(await this.users.findByIds(addedBy), userId);
     return {
@@ -77,13 +81,14 @@ export class AccountService {
       activity: await this.activity.all(userId),
       // Whether two-step login is on; never its secret or codes.
       second_factor: secondFactor,
+      passkeys,
     };
   }
 
   /**
    * Deletes the account in one transaction: the user row and, by cascading foreign keys, the
    * avatar images, contacts and blocks both ways, devices, SSE codes, sessions, QR logins, mail
-   * tokens and the second factor (secret, recovery codes, pending second steps); the mails still held for the addresses. Its sessions end as a logout ends them (their
+   * tokens, the second factor (secret, recovery codes, pending second steps) and passkeys; the mails still held for the addresses. Its sessions end as a logout ends them (their
    * access tokens and streams die on every instance) and friends get `user_deleted`.
    */
   async delete(

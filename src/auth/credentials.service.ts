@@ -50,6 +50,14 @@ export class CredentialsService {
     return this.passwords.secondStep(user, client, check);
   }
 
+  /**
+   * A login that names no account up front (a passkey), counted among the failed logins of the
+   * client's address: `check` answers a value when it succeeds, null when it fails.
+   */
+  addressCounted<T>(client: ClientInfo, check: () => Promise<T | null>): Promise<T | null> {
+    return this.passwords.authToken(client, check);
+  }
+
   /** A login by auth token, counted among the failures of its address: `find` answers its session. */
   authTokenLogin<T>(client: ClientInfo, find: () => Promise<T | null>): Promise<T | null> {
     return this.passwords.authToken(client, find);

@@ -6,6 +6,7 @@ import { AvatarImage } from '../avatars/avatar.entity.js';
 import { Device } from '../devices/device.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { MfaChallenge, RecoveryCode, TotpFactor } from '../mfa/second-factor.entity.js';
+import { Passkey, PasskeyChallenge } from '../passkeys/passkey.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
@@ -29,4 +30,6 @@ export const ENTITIES = [
   TotpFactor,
   RecoveryCode,
   MfaChallenge,
+  Passkey,
+  PasskeyChallenge,
 ];

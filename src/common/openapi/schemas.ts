@@ -292,6 +292,7 @@ export const SCHEMAS = {
       devices: { type: 'array', items: ref('Device') },
       activity: { type: 'array', items: ref('SecurityEvent') },
       second_factor: ref('SecondFactorStatus'),
+      passkeys: { type: 'array', items: ref('Passkey') },
     }),
     description:
       'Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export).',

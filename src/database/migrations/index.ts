@@ -14,6 +14,7 @@ import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visib
 import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
 import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
 import { SecondFactors1765000200000 } from './1765000200000-second-factors.js';
+import { Passkeys1765000200001 } from './1765000200001-passkeys.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   QrLoginDetails1763900058000,
   SecurityEvents1763900060000,
   SecondFactors1765000200000,
+  Passkeys1765000200001,
 ];
