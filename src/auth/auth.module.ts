@@ -14,6 +14,7 @@ import { EmailToken } from './email-token.entity.js';
 import { EmailTokensService } from './email-tokens.service.js';
 import { PasswordChecks } from './password-checks.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
+import { PasswordRules } from './password-rules.service.js';
 import { AccessTokensController } from '../sessions/tokens.controller.js';
 
 // Owns credentials: registration, email confirmation and password-reset tokens (email_tokens),
@@ -31,6 +32,7 @@ import { AccessTokensController } from '../sessions/tokens.controller.js';
     CredentialsService,
     EmailTokensService,
     PasswordHasher,
+    PasswordRules,
     PasswordChecks,
   ],
   exports: [

@@ -12,8 +12,7 @@ import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
 import type { ClientInfo } from '../common/client-info.decorator.js';
 import { PasswordChecks } from './password-checks.service.js';
-import { PasswordHasher } from './password-hasher.service.js';
-import { passwordProblem } from './password-policy.js';
+import { PasswordRules } from './password-rules.service.js';
 
 /**
  * The rules about a user's credentials, for every module that touches them: checking a password
@@ -24,7 +23,7 @@ import { passwordProblem } from './password-policy.js';
 export class CredentialsService {
   constructor(
     private readonly users: UsersService,
-    private readonly hasher: PasswordHasher,
+    private readonly rules: PasswordRules,
     private readonly passwords: PasswordChecks,
     private readonly emailTokens: EmailTokensService,
     private readonly mail: MailService,
@@ -78,16 +77,22 @@ export class CredentialsService {
       throw new AppError('invalid_password');
   }
 
-  /** That `password` may be the password of the account of `email`, else `code` saying why. */
-  checkPolicy(password: string, email: string, code: ErrorCode): void {
-    const problem = passwordProblem(password, email);
-    if (problem) throw new AppError(code, problem);
+  /**
+   * That `password` may be the password of the account of `email` (the policy, common and
+   * breached passwords), else `code` saying why.
+   */
+  checkPolicy(password: string, email: string, code: ErrorCode): Promise<void> {
+    return this.rules.check(password, email, code);
   }
 
-  /** The hash to store for a new password, once it passed the policy for `email` (else `code`). */
-  async newPasswordHash(password: string, email: string, code: ErrorCode): Promise<string> {
-    this.checkPolicy(password, email, code);
-    return this.hasher.hash(password);
+  /** The hash to store for a password `checkPolicy` has just accepted. */
+  hashCheckedPassword(password: string): Promise<string> {
+    return this.rules.hash(password);
+  }
+
+  /** The hash to store for a new password, once it passed the rules for `email` (else `code`). */
+  newPasswordHash(password: string, email: string, code: ErrorCode): Promise<string> {
+    return this.rules.newHash(password, email, code);
   }
 
   /** That no account has this address (folded), else `409 invalid_email`. */

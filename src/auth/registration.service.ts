@@ -45,11 +45,7 @@ export class RegistrationService {
     nick: Nick | null,
     client: ClientInfo,
   ) {
-    const passwordHash = await this.credentials.newPasswordHash(
-      input.password,
-      email.email,
-      'registration_error',
-    );
+    const passwordHash = await this.credentials.hashCheckedPassword(input.password);
     return inTransaction(this.dataSource, async (tx) => {
       const user = await this.users.create(tx.manager, {
         email,
