@@ -154,14 +154,14 @@ async function main(): Promise<void> {
 
 /** The CPU a code check adds: opening the sealed secret and checking a code over three steps. */
 async function codeCheckMicros(): Promise<string> {
-  const box = new SecretBox('a master secret that is long enough for the bench', 'totp secret');
   const secret = newTotpSecret();
-  const sealed = box.seal(secret, 'user:1');
+  const master = 'a master secret that is long enough for the bench';
+  const sealed = new SecretBox(master, 'totp secret of user 1').seal(secret);
   const code = await generate({ secret });
   const runs = 2000;
   const start = performance.now();
   for (let run = 0; run < runs; run += 1) {
-    const opened = box.open(sealed, 'user:1') as string;
+    const opened = new SecretBox(master, 'totp secret of user 1').openText(sealed);
     // A wrong code is checked against all three steps: the worst case.
     await totpStep(opened, code === '000000' ? '111111' : '000000', Date.now(), null);
   }

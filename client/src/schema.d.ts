@@ -1164,6 +1164,8 @@ export interface components {
         retry_after?: number;
         /** @description 5xx only: quote it when reporting the failure. */
         request_id?: string;
+        /** @description `mfa_required` only: send it with a code to `POST /auth/login/mfa` within 5 minutes (single use). */
+        mfa_token?: string;
       };
     };
     Avatar: {

@@ -12,21 +12,28 @@ import { normalRecoveryCode } from './totp.js';
  */
 @Injectable()
 export class MfaSecrets {
-  private readonly box: SecretBox;
   private readonly recoveryKey: Buffer;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.box = new SecretBox(config.jwtSecret, 'totp secret');
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.recoveryKey = createHmac('sha256', config.jwtSecret).update('unichat recovery codes').digest();
   }
 
   sealTotpSecret(userId: number, secret: string): string {
-    return this.box.seal(secret, `user:${userId}`);
+    return this.box(userId).seal(secret);
   }
 
-  /** Null when it no longer opens (the master secret was replaced): only recovery codes work then. */
+  /** Null when it no longer opens (the master secret was replaced, or the row was copied from another user). */
   openTotpSecret(userId: number, sealed: string): string | null {
-    return this.box.open(sealed, `user:${userId}`);
+    try {
+      return this.box(userId).openText(sealed);
+    } catch {
+      return null;
+    }
+  }
+
+  /** One purpose per user: a sealed secret copied to another user's row does not open there. */
+  private box(userId: number): SecretBox {
+    return new SecretBox(this.config.jwtSecret, `totp secret of user ${userId}`);
   }
 
   recoveryCodeHash(userId: number, code: string): string {

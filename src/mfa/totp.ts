@@ -1,5 +1,26 @@
-import { randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
+
+type CryptoPlugin = NonNullable<Parameters<typeof verify>[0]['crypto']>;
+
+/**
+ * HMAC-SHA-1 from Node's OpenSSL rather than otplib's default pure-JavaScript one: a code check
+ * (three steps) then costs a few microseconds instead of most of a millisecond.
+ */
+const NODE_CRYPTO: CryptoPlugin = {
+  name: 'node',
+  algorithms: ['sha1'],
+  hmac(algorithm, key, data) {
+    if (!/^sha-?_?1$/i.test(algorithm)) throw new Error(`unsupported algorithm ${algorithm}`);
+    return new Uint8Array(createHmac('sha1', key).update(data).digest());
+  },
+  randomBytes: (length) => new Uint8Array(randomBytes(length)),
+  constantTimeEqual(a, b) {
+    const left = typeof a === 'string' ? Buffer.from(a) : Buffer.from(a);
+    const right = typeof b === 'string' ? Buffer.from(b) : Buffer.from(b);
+    return left.length === right.length && timingSafeEqual(left, right);
+  },
+};
 
 /** RFC 6238 as every authenticator app reads it: SHA-1, 6 digits, 30-second steps. */
 export const TOTP_PERIOD_SECONDS = 30;
@@ -12,7 +33,7 @@ const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
 /** A new shared secret: 20 random bytes in base32, as authenticator apps expect. */
 export function newTotpSecret(): string {
-  return generateSecret({ length: 20 });
+  return generateSecret({ length: 20, crypto: NODE_CRYPTO });
 }
 
 /** The `otpauth://totp/...` URI an authenticator app scans. */
@@ -40,6 +61,7 @@ export async function totpStep(
   const result = await verify({
     secret,
     token,
+    crypto: NODE_CRYPTO,
     epoch: Math.floor(nowMs / 1000),
     epochTolerance: TOLERANCE_SECONDS,
     ...(afterStep === null ? {} : { afterTimeStep: afterStep }),

@@ -46,6 +46,33 @@ export function sseMessage(event: string, data: string, id?: number | string): s
 }
 
 /**
+ * Resolves true once `response` is the one its connection answers, false when the connection
+ * closes first. HTTP/1.1 lets a client send requests one after the other on a connection without
+ * waiting (pipelining): Node answers them in order, so a request behind an open stream waits for
+ * ever. A stream exists only while its socket does and is seen by its client, so it starts only
+ * at its turn: one queued behind another holds no stream place and counts nobody online, and on
+ * some Node versions a queued response never hears that its connection closed.
+ */
+export function whenAnswering(response: ServerResponse): Promise<boolean> {
+  if (response.socket) return Promise.resolve(!response.destroyed);
+  const connection = response.req.socket;
+  if (response.destroyed || connection.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const settle = (answering: boolean) => () => {
+      response.off('socket', onTurn);
+      response.off('close', onClose);
+      connection.off('close', onClose);
+      resolve(answering && !response.destroyed);
+    };
+    const onTurn = settle(true);
+    const onClose = settle(false);
+    response.once('socket', onTurn);
+    response.once('close', onClose);
+    connection.once('close', onClose);
+  });
+}
+
+/**
  * One open `text/event-stream` response: writes the headers and `retry:` at once, then messages.
  * Used by the event gateway and QR login.
  */
@@ -109,10 +136,15 @@ export class SseStream {
   /** Writes a message made by sseMessage, or a comment (`: text\n\n`). */
   write(message: string): void {
     if (this.closed) return;
-    if (!this.socket) this.response.write(message);
-    else if (this.chunked) this.socket.write(`${Buffer.byteLength(message).toString(16)}\r\n${message}\r\n`);
-    else this.socket.write(message);
-    if ((this.socket ?? this.response).writableLength > SSE_MAX_QUEUED_BYTES) {
+    // Straight to the socket only once the response's own writes (headers, first chunk) left it:
+    // Node corks the socket until the next tick and keeps them apart, so a direct write before
+    // then would reach the client ahead of the status line.
+    const socket = this.socket;
+    if (!socket || socket.writableCorked > 0 || this.response.writableLength > 0)
+      this.response.write(message);
+    else if (this.chunked) socket.write(`${Buffer.byteLength(message).toString(16)}\r\n${message}\r\n`);
+    else socket.write(message);
+    if (Math.max(socket?.writableLength ?? 0, this.response.writableLength) > SSE_MAX_QUEUED_BYTES) {
       this.response.destroy();
       this.markClosed();
     }
