@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generate } from 'otplib';
@@ -11,6 +12,7 @@ import {
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
+import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
 import { waitFor } from './support/wait.js';
 
 /** What an authenticator app shows `steps` time steps from now (30 s each). */
@@ -358,6 +360,46 @@ describe('two-step login (TOTP)', () => {
         expect([table, rows.filter((row) => Number(row.user_id) === ann.id)]).toEqual([table, []]);
       }
     });
+  });
+});
+
+describe("two-step login told to the owner's phone", () => {
+  let apns: ApnsEmulator;
+  let t: TestApp;
+  beforeAll(async () => {
+    apns = await startApnsEmulator();
+    t = await startApp(undefined, apns.vars);
+  });
+  afterAll(async () => {
+    await t.close();
+    await apns.close();
+  });
+
+  it('pushes when it is turned on, when a recovery code is used, and when it is turned off', async () => {
+    const ann = await createUser(t);
+    const phone = randomBytes(32).toString('hex');
+    await t
+      .http()
+      .post('/api/v1/devices')
+      .set(ann.auth)
+      .send({ token: phone, notification_service: 'ios_app' })
+      .expect(201);
+    const events = async (count: number) =>
+      (await apns.waitForPushes(phone, count)).map((push) => push.payload.unichat?.event);
+    const { secret, recoveryCodes } = await turnOn(t, ann);
+    expect(await events(1)).toEqual(['mfa_enabled']);
+    await secondStep(t, await passwordStep(t, ann), recoveryCodes[0]).expect(200);
+    // The new login is told too.
+    expect((await events(3)).sort()).toEqual(['mfa_enabled', 'new_login', 'recovery_code_used']);
+    const used = apns.pushesTo(phone).find((push) => push.payload.unichat?.event === 'recovery_code_used');
+    expect(used?.payload.aps?.alert?.body).toMatch(/9 left/);
+    await t
+      .http()
+      .delete('/api/v1/me/mfa/totp')
+      .set(ann.auth)
+      .send({ code: await appCode(secret, 1) })
+      .expect(200);
+    expect((await events(4)).filter((event) => event === 'mfa_disabled')).toHaveLength(1);
   });
 });
 
