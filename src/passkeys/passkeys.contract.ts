@@ -121,7 +121,21 @@ export const PASSKEYS_CONTRACT: ApiContract = {
     PasskeyCreationOptions: {
       type: 'object',
       required: ['challenge', 'rp', 'user', 'pubKeyCredParams'],
-      description: 'PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url.',
+      properties: {
+        challenge: B64URL,
+        rp: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+        user: {
+          type: 'object',
+          properties: { id: B64URL, name: { type: 'string' }, displayName: { type: 'string' } },
+        },
+        pubKeyCredParams: { type: 'array', items: { type: 'object' } },
+        timeout: { type: 'integer' },
+        excludeCredentials: { type: 'array', items: { type: 'object' } },
+        authenticatorSelection: { type: 'object' },
+        attestation: { type: 'string' },
+      },
+      description:
+        'PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear.',
     },
     PasskeySignInOptions: closed(
       {
@@ -129,6 +143,12 @@ export const PASSKEYS_CONTRACT: ApiContract = {
         options: {
           type: 'object',
           required: ['challenge', 'rpId'],
+          properties: {
+            challenge: B64URL,
+            rpId: { type: 'string' },
+            timeout: { type: 'integer' },
+            userVerification: { type: 'string', enum: ['required'] },
+          },
           description:
             'PublicKeyCredentialRequestOptionsJSON for `navigator.credentials.get({ publicKey })`; no `allowCredentials`: the authenticator offers its discoverable credential.',
         },
