@@ -2,6 +2,7 @@ import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
 import { MFA_CONTRACT } from './mfa/mfa.contract.js';
 import { PASSKEYS_CONTRACT } from './passkeys/passkeys.contract.js';
+import { OIDC_CONTRACT } from './oidc/oidc.contract.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
 
 /**
@@ -13,4 +14,5 @@ export const API_CONTRACTS: ApiContract[] = [
   { operations: OPERATIONS, rpcMethods: RPC_METHODS },
   MFA_CONTRACT,
   PASSKEYS_CONTRACT,
+  OIDC_CONTRACT,
 ];

@@ -22,6 +22,7 @@ import { flushLogs } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MfaModule } from './mfa/mfa.module.js';
+import { OidcModule } from './oidc/oidc.module.js';
 import { Metrics } from './metrics/metrics.service.js';
 import { countingQueryErrors } from './metrics/query-error-counter.js';
 import { PasskeysModule } from './passkeys/passkeys.module.js';
@@ -67,6 +68,7 @@ export class AppModule implements OnApplicationShutdown {
         PresenceModule,
         FanoutModule,
         QrLoginModule,
+        OidcModule,
         DemoModule,
         AccountModule,
         RpcModule,

@@ -17,14 +17,14 @@ export interface DomainEvents {
     userId: number;
     sessionId: number;
     /** `totp` and `recovery_code`: a password, then that second factor; `passkey`: a passkey alone. */
-    method: 'password' | 'auth_token' | 'qr' | 'totp' | 'recovery_code' | 'passkey';
+    method: 'password' | 'auth_token' | 'qr' | 'totp' | 'recovery_code' | 'passkey' | 'oidc';
     userAgent: string | null;
     ip: string | null;
   };
   /** A login or password check was refused; `userId` when the email named a user. */
   'auth.login_failed': {
     userId: number | null;
-    method: 'password' | 'auth_token' | 'current_password' | 'second_factor' | 'passkey';
+    method: 'password' | 'auth_token' | 'current_password' | 'second_factor' | 'passkey' | 'oidc';
     userAgent: string | null;
     ip: string | null;
   };

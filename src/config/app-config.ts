@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { type OidcProviderConfig, readOidcProviders } from './oidc-config.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface AppConfig {
@@ -67,6 +68,8 @@ export interface AppConfig {
   webauthn: { rpId: string; origins: string[] };
   /** Base URL of a Pwned Passwords range API (`<url>/range/<5 hex>`); null: not asked. */
   pwnedPasswordsUrl: string | null;
+  /** OpenID providers people may sign in with (OIDC_PROVIDERS); empty: none. */
+  oidcProviders: OidcProviderConfig[];
   /** Fetching the `https://` avatar URLs given to PATCH /me. */
   avatarFetch: {
     /** Hosts that may resolve to private addresses (refused otherwise). */
@@ -231,6 +234,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     webauthn: readWebauthn(read, publicUrl),
     pwnedPasswordsUrl,
     avatarFetch: readAvatarFetch(read),
+    oidcProviders: readOidc(read('OIDC_PROVIDERS')),
   };
 }
 
@@ -252,6 +256,14 @@ function readWebauthn(read: (name: string) => string | undefined, publicUrl: str
     return trimmed;
   });
   return { rpId: rpId.toLowerCase(), origins };
+}
+
+function readOidc(raw: string | undefined): OidcProviderConfig[] {
+  try {
+    return readOidcProviders(raw);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

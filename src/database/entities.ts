@@ -7,6 +7,8 @@ import { Device } from '../devices/device.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { MfaChallenge, RecoveryCode, TotpFactor } from '../mfa/second-factor.entity.js';
 import { Passkey, PasskeyChallenge } from '../passkeys/passkey.entity.js';
+import { Identity } from '../oidc/identity.entity.js';
+import { OidcPending } from '../oidc/oidc-pending.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
@@ -32,4 +34,6 @@ export const ENTITIES = [
   MfaChallenge,
   Passkey,
   PasskeyChallenge,
+  Identity,
+  OidcPending,
 ];
