@@ -87,6 +87,15 @@ export class LoginService {
     };
   }
 
+  /** A door refused a login: announced as a failed login (activity, metrics); `userId` when known. */
+  refused(
+    userId: number | null,
+    method: DomainEvents['auth.login_failed']['method'],
+    client: ClientInfo,
+  ): void {
+    this.events.emit('auth.login_failed', { userId, method, ...client });
+  }
+
   /** The own record of a user who has no session yet (registration without auto_login). */
   ownRecord(user: User): Promise<OwnRecord> {
     return this.records.own(user);

@@ -96,8 +96,10 @@ export class PasskeyLoginService {
         return { user, opened: await this.logins.openSession(manager, user, client, 'passkey') };
       }),
     );
-    if (!result)
+    if (!result) {
+      this.logins.refused(null, 'passkey', client);
       throw new AppError('auth_failed', 'this passkey is unknown, removed, or its answer does not verify');
+    }
     return this.logins.answer(result.user, result.opened);
   }
 }
