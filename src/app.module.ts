@@ -21,9 +21,11 @@ import { HealthModule } from './health/health.module.js';
 import { flushLogs } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { MfaModule } from './mfa/mfa.module.js';
 import { OidcModule } from './oidc/oidc.module.js';
 import { Metrics } from './metrics/metrics.service.js';
 import { countingQueryErrors } from './metrics/query-error-counter.js';
+import { PasskeysModule } from './passkeys/passkeys.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { QrLoginModule } from './qr-login/qr-login.module.js';
@@ -58,6 +60,8 @@ export class AppModule implements OnApplicationShutdown {
         SessionsModule,
         ServiceKeysModule,
         AuthModule,
+        MfaModule,
+        PasskeysModule,
         BlockingModule,
         DevicesModule,
         AvatarsModule,

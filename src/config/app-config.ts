@@ -68,6 +68,10 @@ export interface AppConfig {
   metricsToken: string | null;
   /** Port of a server of its own for /metrics (then not on the main port); null: the main port. */
   metricsPort: number | null;
+  /** Passkeys: the relying party's ID (a host name) and the page origins a passkey may be used from. */
+  webauthn: { rpId: string; origins: string[] };
+  /** Base URL of a Pwned Passwords range API (`<url>/range/<5 hex>`); null: not asked. */
+  pwnedPasswordsUrl: string | null;
   /** OpenID providers people may sign in with (OIDC_PROVIDERS); empty: none. */
   oidcProviders: OidcProviderConfig[];
   /** Fetching the `https://` avatar URLs given to PATCH /me. */
@@ -188,6 +192,11 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     throw new ConfigError(`METRICS_PORT must differ from PORT, got ${metricsPort}`);
   }
 
+  const pwnedPasswordsUrl =
+    read('PWNED_PASSWORDS_URL') === undefined
+      ? null
+      : url('PWNED_PASSWORDS_URL', '', ['http:', 'https:']).replace(/\/+$/, '');
+
   return {
     port,
     host: read('HOST') ?? '0.0.0.0',
@@ -228,9 +237,31 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     registrationsPerHour: integer('REGISTRATIONS_PER_HOUR', 10, 1, 1_000_000),
     metricsToken,
     metricsPort,
+    webauthn: readWebauthn(read, publicUrl),
+    pwnedPasswordsUrl,
     avatarFetch: readAvatarFetch(read),
     oidcProviders: readOidc(read('OIDC_PROVIDERS')),
   };
+}
+
+/** WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS; by default PUBLIC_URL's host and origin. */
+function readWebauthn(read: (name: string) => string | undefined, publicUrl: string): AppConfig['webauthn'] {
+  const rpId = read('WEBAUTHN_RP_ID') ?? new URL(publicUrl).hostname;
+  if (!/^[a-z0-9.-]+$/i.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
+    throw new ConfigError(`WEBAUTHN_RP_ID must be a host name, got "${rpId}"`);
+  }
+  const origins = (read('WEBAUTHN_ORIGINS') ?? new URL(publicUrl).origin).split(',').map((origin) => {
+    const trimmed = origin.trim();
+    if (!/^https?:\/\/[^/\s]+$/.test(trimmed)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS must be a comma list of origins, got "${trimmed}"`);
+    }
+    const host = new URL(trimmed).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${trimmed} is not on WEBAUTHN_RP_ID ${rpId} or under it`);
+    }
+    return trimmed;
+  });
+  return { rpId: rpId.toLowerCase(), origins };
 }
 
 function readOidc(raw: string | undefined): OidcProviderConfig[] {
