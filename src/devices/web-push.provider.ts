@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { lookup, type LookupAddress } from 'node:dns';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { type LookupFunction } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import webpush from 'web-push';
+import { isPublicAddress } from '../avatars/avatar-fetch.js';
+import { type AppConfig, ConfigError, vapidPublicKeyOf, type WebPushConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { keepFile } from '../config/kept-file.js';
+import type { PushAnswer, PushProvider, PushVerdict } from './push-provider.js';
+import type { PushMessage } from './push-messages.js';
+import { checkEndpoint, readWebPushToken } from './web-push-subscription.js';
+
+/** Where the VAPID keys made for a service started without VAPID_* are kept, inside DATA_DIR. */
+export const KEPT_VAPID_KEYS_FILE = 'vapid-keys.json';
+const SEND_TIMEOUT_MS = 10_000;
+/** How long a push service keeps a push for a browser that is offline. */
+const PUSH_TTL_SECONDS = 24 * 3600;
+
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
+}
+
+/** What the service worker receives (`event.data.json()`): the alert, its tag and `unichat`. */
+export function webPushPayload(message: PushMessage): string {
+  return JSON.stringify({
+    title: message.title,
+    body: message.body,
+    tag: message.collapseId,
+    unichat: { event: message.event, user_id: message.userId },
+  });
+}
+
+/**
+ * Web Push's `Topic` header replaces a push not yet delivered that has the same topic; it is at
+ * most 32 base64url characters, so it is a hash of the collapse id.
+ */
+export function webPushTopic(collapseId: string): string {
+  return createHash('sha256').update(collapseId).digest('base64url').slice(0, 32);
+}
+
+/** 2xx taken; 404 / 410 gone; 429 / 5xx later; 401 / 403 our VAPID key refused; anything else final. */
+export function judgeWebPushAnswer(status: number): PushVerdict {
+  if (status >= 200 && status < 300) return 'accepted';
+  if (status === 404 || status === 410) return 'dead_token';
+  if (status === 429 || status >= 500) return 'retry';
+  if (status === 401 || status === 403) return 'bad_key';
+  return 'refused';
+}
+
+/**
+ * Browsers (`web_push`): Web Push with VAPID (RFC 8030, 8291, 8292) through the `web-push`
+ * package, which signs and encrypts each push (aes128gcm); the request itself goes through an
+ * agent of ours that connects to public addresses only (unless PUSH_ALLOW_PRIVATE) and keeps its
+ * connections to push services open. Always on: without VAPID_* the keys are made once and kept
+ * in DATA_DIR.
+ */
+@Injectable()
+export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicationShutdown {
+  readonly service = 'web_push';
+  readonly name = 'Web Push';
+  readonly enabled = true;
+  readonly keyAdvice =
+    'check the VAPID keys: every instance needs the same VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY (or DATA_DIR)';
+  private readonly logger = new Logger('Push');
+  private readonly config: WebPushConfig;
+  private readonly dataDir: string;
+  private keys: VapidKeys | null = null;
+  private readonly httpsAgent: https.Agent;
+  private readonly httpAgent: http.Agent;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.config = config.webPush;
+    this.dataDir = config.dataDir;
+    const lookup = checkedLookup(this.config.allowPrivate);
+    const ca =
+      this.config.caFile === null
+        ? undefined
+        : [...rootCertificates, readFileSync(this.config.caFile, 'utf8')];
+    this.httpsAgent = new https.Agent({ keepAlive: true, lookup, ca });
+    this.httpAgent = new http.Agent({ keepAlive: true, lookup });
+  }
+
+  get retryBaseMs(): number {
+    return this.config.retryBaseMs;
+  }
+
+  /** The VAPID public key browsers subscribe with (`applicationServerKey`), base64url. */
+  get publicKey(): string {
+    return (this.keys as VapidKeys).publicKey;
+  }
+
+  onModuleInit(): void {
+    const given = this.config.vapidKeys;
+    let from: string;
+    if (given !== null) {
+      this.keys = given;
+      from = 'VAPID_PUBLIC_KEY';
+    } else {
+      const kept = keepFile(
+        this.dataDir,
+        KEPT_VAPID_KEYS_FILE,
+        () => `${JSON.stringify(webpush.generateVAPIDKeys())}\n`,
+      );
+      this.keys = readKeptKeys(kept.file, kept.text);
+      from = `${kept.made ? 'made now and kept' : 'kept'} in ${kept.file}`;
+    }
+    this.logger.log(
+      `push to browsers with Web Push, VAPID key ${this.keys.publicKey.slice(0, 12)}… (${from})`,
+    );
+  }
+
+  async send(message: PushMessage, tokens: string[]): Promise<PushAnswer[]> {
+    const payload = webPushPayload(message);
+    const topic = webPushTopic(message.collapseId as string);
+    return Promise.all(tokens.map((token) => this.sendOne(token, payload, topic)));
+  }
+
+  private async sendOne(token: string, payload: string, topic: string): Promise<PushAnswer> {
+    const subscription = readWebPushToken(token);
+    const problem = checkEndpoint(subscription.endpoint, this.config.allowPrivate);
+    if (problem !== null)
+      return { token, verdict: 'refused', detail: `the endpoint must be one that ${problem}` };
+    let details: webpush.RequestDetails;
+    try {
+      details = webpush.generateRequestDetails(subscription, payload, {
+        vapidDetails: { subject: this.config.subject, ...(this.keys as VapidKeys) },
+        TTL: PUSH_TTL_SECONDS,
+        topic,
+        urgency: 'high',
+        contentEncoding: 'aes128gcm',
+      });
+    } catch (error) {
+      return { token, verdict: 'refused', detail: (error as Error).message };
+    }
+    try {
+      const status = await this.post(details);
+      return { token, verdict: judgeWebPushAnswer(status), detail: String(status) };
+    } catch (error) {
+      const refusal = (error as { refusal?: string }).refusal;
+      if (refusal) return { token, verdict: 'refused', detail: refusal };
+      return {
+        token,
+        verdict: 'retry',
+        detail: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      };
+    }
+  }
+
+  /** Posts the encrypted push; resolves to the push service's status. */
+  private post(details: webpush.RequestDetails): Promise<number> {
+    const url = new URL(details.endpoint);
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const request = (secure ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...details.headers, 'content-length': String(details.body?.length ?? 0) },
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        },
+        (response: IncomingMessage) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(details.body ?? undefined);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.httpsAgent.destroy();
+    this.httpAgent.destroy();
+  }
+}
+
+function readKeptKeys(file: string, text: string): VapidKeys {
+  try {
+    const keys = JSON.parse(text) as Partial<VapidKeys>;
+    if (typeof keys.privateKey === 'string' && vapidPublicKeyOf(keys.privateKey) === keys.publicKey) {
+      return { publicKey: keys.publicKey, privateKey: keys.privateKey };
+    }
+  } catch {
+    // Refused below.
+  }
+  throw new ConfigError(
+    `${file} must hold the VAPID key pair made for this service (delete it to make a new one: every browser must subscribe again)`,
+  );
+}
+
+/** Looks a push service's host up and refuses private addresses, checked on what is connected to. */
+function checkedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, done) => {
+    lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return done(error, '', 0);
+      if (!allowPrivate && addresses.some(({ address }) => !isPublicAddress(address))) {
+        const refusal = Object.assign(new Error('the endpoint leads to a private or reserved address'), {
+          refusal: 'the endpoint leads to a private or reserved address',
+        });
+        return done(refusal, '', 0);
+      }
+      if (options.all) return done(null, addresses);
+      return done(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
