@@ -20,6 +20,11 @@ export const KEPT_VAPID_KEYS_FILE = 'vapid-keys.json';
 const SEND_TIMEOUT_MS = 10_000;
 /** How long a push service keeps a push for a browser that is offline. */
 const PUSH_TTL_SECONDS = 24 * 3600;
+/** A VAPID JWT is valid this long (at most a day), and signed again when less than an hour is left. */
+const VAPID_JWT_SECONDS = 12 * 3600;
+const VAPID_JWT_RENEW_SECONDS = 3600;
+/** Push services (origins) whose signed VAPID header is kept; there are a handful in the world. */
+const VAPID_HEADERS_KEPT = 100;
 
 export interface VapidKeys {
   publicKey: string;
@@ -73,6 +78,8 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
   private keys: VapidKeys | null = null;
   private readonly httpsAgent: https.Agent;
   private readonly httpAgent: http.Agent;
+  /** The signed `Authorization: vapid t=…, k=…` per push service origin, until near its expiry. */
+  private readonly vapidHeaders = new Map<string, { authorization: string; expires: number }>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.config = config.webPush;
@@ -115,13 +122,13 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
     );
   }
 
-  async send(message: PushMessage, tokens: string[]): Promise<PushAnswer[]> {
+  async send(message: PushMessage, tokens: string[], now: Date): Promise<PushAnswer[]> {
     const payload = webPushPayload(message);
     const topic = webPushTopic(message.collapseId as string);
-    return Promise.all(tokens.map((token) => this.sendOne(token, payload, topic)));
+    return Promise.all(tokens.map((token) => this.sendOne(token, payload, topic, now)));
   }
 
-  private async sendOne(token: string, payload: string, topic: string): Promise<PushAnswer> {
+  private async sendOne(token: string, payload: string, topic: string, now: Date): Promise<PushAnswer> {
     const subscription = readWebPushToken(token);
     const problem = checkEndpoint(subscription.endpoint, this.config.allowPrivate);
     if (problem !== null)
@@ -129,7 +136,7 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
     let details: webpush.RequestDetails;
     try {
       details = webpush.generateRequestDetails(subscription, payload, {
-        vapidDetails: { subject: this.config.subject, ...(this.keys as VapidKeys) },
+        headers: { Authorization: this.vapidAuthorization(subscription.endpoint, now) },
         TTL: PUSH_TTL_SECONDS,
         topic,
         urgency: 'high',
@@ -150,6 +157,31 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
         detail: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
       };
     }
+  }
+
+  /**
+   * The VAPID header for the endpoint's push service. Signing one costs about as much as
+   * encrypting a push, and a push service takes the same JWT until it expires (RFC 8292), so it
+   * is signed once per push service and renewed an hour before it expires.
+   */
+  private vapidAuthorization(endpoint: string, now: Date): string {
+    const audience = new URL(endpoint).origin;
+    const seconds = Math.floor(now.getTime() / 1000);
+    const kept = this.vapidHeaders.get(audience);
+    if (kept && kept.expires - seconds > VAPID_JWT_RENEW_SECONDS) return kept.authorization;
+    const keys = this.keys as VapidKeys;
+    const expires = seconds + VAPID_JWT_SECONDS;
+    const { Authorization } = webpush.getVapidHeaders(
+      audience,
+      this.config.subject,
+      keys.publicKey,
+      keys.privateKey,
+      'aes128gcm',
+      expires,
+    );
+    if (this.vapidHeaders.size >= VAPID_HEADERS_KEPT) this.vapidHeaders.clear();
+    this.vapidHeaders.set(audience, { authorization: Authorization, expires });
+    return Authorization;
   }
 
   /** Posts the encrypted push; resolves to the push service's status. */
