@@ -1,6 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { PushService } from '../src/devices/push.service.js';
 import { Metrics } from '../src/metrics/metrics.service.js';
@@ -19,6 +21,22 @@ import {
 import { type PushServiceEmulator, startPushService } from './support/push-service.js';
 import type { SseClient } from './support/sse-client.js';
 
+/** The text of every line the application logged through Nest's Logger from now on. */
+function captureLogs() {
+  const spies = (['log', 'warn', 'error'] as const).map((level) => jest.spyOn(Logger.prototype, level));
+  return {
+    lines: (level?: 'log' | 'warn' | 'error') =>
+      spies
+        .filter((_spy, index) => level === undefined || ['log', 'warn', 'error'][index] === level)
+        .flatMap((spy) =>
+          spy.mock.calls.map((args) =>
+            args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '),
+          ),
+        ),
+    restore: () => spies.forEach((spy) => spy.mockRestore()),
+  };
+}
+
 const fcmToken = () =>
   `${randomBytes(8).toString('base64url')}:APA91b${randomBytes(100).toString('base64url')}`;
 const apnsToken = () => randomBytes(32).toString('hex');
@@ -31,6 +49,9 @@ describe('pushes to Android phones and browsers', () => {
   let t: TestApp;
   let vapidKey: string;
   const streams: SseClient[] = [];
+  const logs = captureLogs();
+  /** Every FCM token and push endpoint registered here: none may be logged whole. */
+  const secrets: string[] = [];
 
   beforeAll(async () => {
     [apns, fcm, pushService] = await Promise.all([
@@ -53,31 +74,39 @@ describe('pushes to Android phones and browsers', () => {
     await t?.close();
     await environment?.dispose();
     await Promise.all([apns?.close(), fcm?.close(), pushService?.close()]);
+    logs.restore();
   });
 
+  const settled = async () => {
+    await t.app.get(EventBus).drain();
+    await t.app.get(PushService).idle();
+  };
   const register = (user: TestUser, token: string, service: string) =>
     t.http().post('/api/v1/devices').set(user.auth).send({ token, notification_service: service });
+  // Each helper registers a device once the pushes of the user's logins so far were handled:
+  // a new_login push still under way must not reach it.
   const android = async (user: TestUser) => {
+    await settled();
     const token = fcmToken();
+    secrets.push(token);
     await register(user, token, 'android_app').expect(201);
     return token;
   };
   const browser = async (user: TestUser) => {
+    await settled();
     const subscription = pushService.subscribe();
+    secrets.push(subscription.id, subscription.json.keys.auth);
     await register(user, subscription.token, 'web_push').expect(201);
     return subscription;
   };
   const iphone = async (user: TestUser) => {
+    await settled();
     const token = apnsToken();
     await register(user, token, 'ios_app').expect(201);
     return token;
   };
   const devices = async (user: TestUser): Promise<{ token: string; notification_service: string }[]> =>
     (await t.http().get('/api/v1/devices').set(user.auth).expect(200)).body.devices;
-  const settled = async () => {
-    await t.app.get(EventBus).drain();
-    await t.app.get(PushService).idle();
-  };
   const add = (adder: TestUser, added: TestUser) =>
     t.http().post('/api/v1/contacts').set(adder.auth).send({ user_id: added.id }).expect(200);
   const topicOf = (collapseId: string) =>
@@ -400,6 +429,22 @@ describe('pushes to Android phones and browsers', () => {
     });
   });
 
+  it('never logs a whole FCM token, push endpoint or subscription key', async () => {
+    await settled();
+    const text = logs.lines().join('\n');
+    expect(text).toMatch(/through FCM: 1 of 1 device\(s\) accepted/);
+    expect(text).toMatch(/device 127\.0\.0\.1:\d+\/…[\w-]{8}…: 500/);
+    expect(secrets.length).toBeGreaterThan(20);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it("serves the demo's service worker, which shows a push as a notification", async () => {
+    const worker = await t.http().get('/demo/sw.js').expect(200);
+    expect(worker.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(worker.text).toContain("addEventListener('push'");
+    expect(worker.text).toContain('showNotification');
+  });
+
   /** The push counter's values, keyed "service/outcome". */
   async function pushCounts(): Promise<Map<string, number>> {
     const metric = await t.app.get(Metrics).pushes.get();
@@ -418,6 +463,78 @@ describe('pushes to Android phones and browsers', () => {
 });
 
 describe('push services at start-up', () => {
+  it('says which push services are on: Android off without FCM_SERVICE_ACCOUNT_FILE, Web Push always', async () => {
+    const logs = captureLogs();
+    const t = await startApp();
+    try {
+      const lines = logs.lines('log');
+      expect(lines).toContain('Android push is off: set FCM_SERVICE_ACCOUNT_FILE to send to Android devices');
+      expect(
+        lines.filter((line) => line.startsWith('push to browsers with Web Push, VAPID key ')),
+      ).toHaveLength(1);
+      const user = await createUser(t);
+      await t
+        .http()
+        .post('/api/v1/devices')
+        .set(user.auth)
+        .send({ token: fcmToken(), notification_service: 'android_app' })
+        .expect(201);
+      await t
+        .http()
+        .post('/api/v1/devices/test-push')
+        .set(user.auth)
+        .expect(200, { devices: 0, accepted: 0 });
+    } finally {
+      await t.close();
+      logs.restore();
+    }
+  });
+
+  it("is refused by Google when the service account's key is not its own, says so once, and keeps the devices", async () => {
+    const fcm = await startFcmEmulator();
+    const account = JSON.parse(await readFile(fcm.vars.FCM_SERVICE_ACCOUNT_FILE, 'utf8')) as Record<
+      string,
+      string
+    >;
+    const forged = join(`${fcm.vars.FCM_SERVICE_ACCOUNT_FILE}.forged.json`);
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    await writeFile(
+      forged,
+      JSON.stringify({ ...account, private_key: otherKey.export({ type: 'pkcs8', format: 'pem' }) }),
+    );
+    const logs = captureLogs();
+    const t = await startApp(undefined, { ...fcm.vars, FCM_SERVICE_ACCOUNT_FILE: forged });
+    try {
+      const user = await createUser(t);
+      const token = fcmToken();
+      await t
+        .http()
+        .post('/api/v1/devices')
+        .set(user.auth)
+        .send({ token, notification_service: 'android_app' })
+        .expect(201);
+      for (let n = 0; n < 2; n += 1) {
+        await t
+          .http()
+          .post('/api/v1/devices/test-push')
+          .set(user.auth)
+          .expect(200, { devices: 1, accepted: 0 });
+      }
+      await t.app.get(PushService).idle();
+      expect(fcm.tokensMinted()).toBe(0);
+      expect(fcm.received).toEqual([]);
+      const refusals = logs.lines('error').filter((line) => line.startsWith('FCM refused our credentials'));
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0]).toContain('check FCM_SERVICE_ACCOUNT_FILE');
+      const listed = await t.http().get('/api/v1/devices').set(user.auth).expect(200);
+      expect(listed.body.devices.map((device: { token: string }) => device.token)).toEqual([token]);
+    } finally {
+      await t.close();
+      logs.restore();
+      await fcm.close();
+    }
+  });
+
   it('keeps the VAPID key across a restart, and says which services are on', async () => {
     const fcm = await startFcmEmulator();
     const environment = await createTestEnvironment(fcm.vars);
