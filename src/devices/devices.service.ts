@@ -61,14 +61,11 @@ export class DevicesService {
     const key = endpoint === null ? { token } : { endpoint };
     const now = this.clock.now();
     const existing = await this.devices.findOneBy(key);
-    if (existing?.userId === userId && existing.token === token) {
-      await this.devices.update({ id: existing.id }, { registeredAt: now });
-      return { device: toDeviceRecord({ ...existing, registeredAt: now }), created: false };
-    }
     if (existing?.userId === userId) {
-      // The same browser with a renewed subscription: still this device, with the new keys.
-      await this.devices.update({ id: existing.id }, { token, registeredAt: now });
-      return { device: toDeviceRecord({ ...existing, token, registeredAt: now }), created: false };
+      // Already mine; a browser may come with a renewed subscription (new keys), still this device.
+      const renewed = { token, notificationService: service, registeredAt: now };
+      await this.devices.update({ id: existing.id }, renewed);
+      return { device: toDeviceRecord({ ...existing, ...renewed }), created: false };
     }
     const fields = {
       token,
