@@ -13,7 +13,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { keepFile } from '../config/kept-file.js';
 import type { PushAnswer, PushProvider, PushVerdict } from './push-provider.js';
 import type { PushMessage } from './push-messages.js';
-import { checkEndpoint, readWebPushToken } from './web-push-subscription.js';
+import { checkEndpoint, readWebPushToken, type WebPushSubscription } from './web-push-subscription.js';
 
 /** Where the VAPID keys made for a service started without VAPID_* are kept, inside DATA_DIR. */
 export const KEPT_VAPID_KEYS_FILE = 'vapid-keys.json';
@@ -129,7 +129,12 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
   }
 
   private async sendOne(token: string, payload: string, topic: string, now: Date): Promise<PushAnswer> {
-    const subscription = readWebPushToken(token);
+    let subscription: WebPushSubscription;
+    try {
+      subscription = readWebPushToken(token);
+    } catch {
+      return { token, verdict: 'refused', detail: 'the kept subscription is not JSON' };
+    }
     const problem = checkEndpoint(subscription.endpoint, this.config.allowPrivate);
     if (problem !== null)
       return { token, verdict: 'refused', detail: `the endpoint must be one that ${problem}` };
