@@ -156,6 +156,23 @@ describe('pushes to Android phones and browsers', () => {
       expect(await devices(user)).toEqual([]);
     });
 
+    it('forgets a browser given up at logout by its endpoint, and only the caller’s', async () => {
+      const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
+      const [annsLaptop, bobsLaptop] = [await browser(ann), await browser(bob)];
+      for (const endpoint of [bobsLaptop.endpoint, annsLaptop.endpoint]) {
+        const session = await anotherSession(t, ann);
+        await t
+          .http()
+          .post('/api/v1/auth/logout')
+          .set(session.auth)
+          .send({ device_token: endpoint })
+          .expect(200);
+      }
+      await settled();
+      expect(await devices(ann)).toEqual([]);
+      expect((await devices(bob)).map((device) => device.token)).toEqual([bobsLaptop.token]);
+    });
+
     it('keeps one device for a browser that registers again with renewed keys', async () => {
       const user = await createUser(t);
       const subscription = await browser(user);

@@ -3,7 +3,7 @@ import { judgeFcmAnswer } from './fcm-answers.js';
 import { fcmMessage } from './fcm.provider.js';
 import { pushMessages } from './push-messages.js';
 import { parseWebPushSubscription } from './web-push-subscription.js';
-import { judgeWebPushAnswer, webPushPayload, webPushTopic } from './web-push.provider.js';
+import { checkedLookup, judgeWebPushAnswer, webPushPayload, webPushTopic } from './web-push.provider.js';
 
 const fcmError = (status: string, errorCode: string, message = '', field?: string) => ({
   status,
@@ -130,6 +130,24 @@ describe('Web Push', () => {
           parseWebPushSubscription(JSON.stringify({ endpoint, keys: browserKeys() }), true),
         ).toHaveProperty('token');
       }
+    });
+  });
+
+  describe('connecting to a push service', () => {
+    const resolve = (allowPrivate: boolean, host: string) =>
+      new Promise<{ error: (Error & { refusal?: string }) | null; address: unknown }>((done) =>
+        checkedLookup(allowPrivate)(host, {}, (error, address) => done({ error, address })),
+      );
+
+    it('refuses a host name that resolves to a private or loopback address (checked on what is connected to)', async () => {
+      const { error } = await resolve(false, 'localhost');
+      expect(error?.refusal).toBe('the endpoint leads to a private or reserved address');
+    });
+
+    it('connects to it when private addresses are allowed (tests)', async () => {
+      const { error, address } = await resolve(true, 'localhost');
+      expect(error).toBeNull();
+      expect(['127.0.0.1', '::1']).toContain(address);
     });
   });
 });

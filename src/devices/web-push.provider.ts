@@ -234,7 +234,7 @@ function readKeptKeys(file: string, text: string): VapidKeys {
 }
 
 /** Looks a push service's host up and refuses private addresses, checked on what is connected to. */
-function checkedLookup(allowPrivate: boolean): LookupFunction {
+export function checkedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, done) => {
     lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return done(error, '', 0);
