@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { JWT } from 'google-auth-library';
 import type { AppConfig, FcmConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type FcmError, fcmErrorCode, judgeFcmAnswer } from './fcm-answers.js';
+import { PushHttp } from './push-http.js';
 import type { PushAnswer, PushProvider } from './push-provider.js';
 import type { PushMessage } from './push-messages.js';
 
@@ -33,13 +34,14 @@ export function fcmMessage(message: PushMessage, token: string): object {
  * log line, without FCM_SERVICE_ACCOUNT_FILE.
  */
 @Injectable()
-export class FcmProvider implements PushProvider, OnModuleInit {
+export class FcmProvider implements PushProvider, OnModuleInit, OnApplicationShutdown {
   readonly service = 'android_app';
   readonly name = 'FCM';
   readonly keyAdvice = 'check FCM_SERVICE_ACCOUNT_FILE (its key, and that it may send for its project)';
   private readonly logger = new Logger('Push');
   private readonly config: FcmConfig | null;
   private client: JWT | null = null;
+  private readonly http = new PushHttp({ timeoutMs: SEND_TIMEOUT_MS });
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.config = config.fcm;
@@ -78,26 +80,33 @@ export class FcmProvider implements PushProvider, OnModuleInit {
     return Promise.all(tokens.map((token) => this.sendOne(message, token, accessToken)));
   }
 
+  onApplicationShutdown(): void {
+    this.http.close();
+  }
+
   private async sendOne(message: PushMessage, token: string, accessToken: string): Promise<PushAnswer> {
     const config = this.config as FcmConfig;
-    let response: Response;
+    let answer: { status: number; body: string };
     try {
-      response = await fetch(`${config.endpoint}/v1/projects/${config.projectId}/messages:send`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(fcmMessage(message, token)),
-        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-      });
+      answer = await this.http.post(
+        new URL(`${config.endpoint}/v1/projects/${config.projectId}/messages:send`),
+        { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        JSON.stringify(fcmMessage(message, token)),
+      );
     } catch (error) {
-      return { token, verdict: 'retry', detail: describeFetchError(error) };
+      return {
+        token,
+        verdict: 'retry',
+        detail: (error as NodeJS.ErrnoException).code ?? (error as Error).message,
+      };
     }
-    const error = response.ok ? null : await readError(response);
-    if (response.ok) await response.body?.cancel();
-    const verdict = judgeFcmAnswer(response.status, error);
+    const ok = answer.status >= 200 && answer.status < 300;
+    const error = ok ? null : readError(answer.body);
+    const verdict = judgeFcmAnswer(answer.status, error);
     return {
       token,
       verdict,
-      detail: `${response.status}${error ? ` ${fcmErrorCode(error) ?? ''}` : ''}`.trim(),
+      detail: `${answer.status}${error ? ` ${fcmErrorCode(error) ?? ''}` : ''}`.trim(),
     };
   }
 }
@@ -126,15 +135,10 @@ function accessTokens(config: FcmConfig): JWT {
   return client;
 }
 
-async function readError(response: Response): Promise<FcmError | null> {
+function readError(body: string): FcmError | null {
   try {
-    return ((await response.json()) as { error?: FcmError }).error ?? null;
+    return (JSON.parse(body) as { error?: FcmError }).error ?? null;
   } catch {
     return null;
   }
-}
-
-function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code ?? (error as Error).name ?? 'no answer';
 }

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { lookup, type LookupAddress } from 'node:dns';
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
 import { type LookupFunction } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -11,6 +9,7 @@ import { isPublicAddress } from '../avatars/avatar-fetch.js';
 import { type AppConfig, ConfigError, vapidPublicKeyOf, type WebPushConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { keepFile } from '../config/kept-file.js';
+import { PushHttp } from './push-http.js';
 import type { PushAnswer, PushProvider, PushVerdict } from './push-provider.js';
 import type { PushMessage } from './push-messages.js';
 import { checkEndpoint, readWebPushToken, type WebPushSubscription } from './web-push-subscription.js';
@@ -76,21 +75,22 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
   private readonly config: WebPushConfig;
   private readonly dataDir: string;
   private keys: VapidKeys | null = null;
-  private readonly httpsAgent: https.Agent;
-  private readonly httpAgent: http.Agent;
+  private readonly http: PushHttp;
   /** The signed `Authorization: vapid t=…, k=…` per push service origin, until near its expiry. */
   private readonly vapidHeaders = new Map<string, { authorization: string; expires: number }>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.config = config.webPush;
     this.dataDir = config.dataDir;
-    const lookup = checkedLookup(this.config.allowPrivate);
     const ca =
       this.config.caFile === null
         ? undefined
         : [...rootCertificates, readFileSync(this.config.caFile, 'utf8')];
-    this.httpsAgent = new https.Agent({ keepAlive: true, lookup, ca });
-    this.httpAgent = new http.Agent({ keepAlive: true, lookup });
+    this.http = new PushHttp({
+      lookup: checkedLookup(this.config.allowPrivate),
+      ca,
+      timeoutMs: SEND_TIMEOUT_MS,
+    });
   }
 
   get retryBaseMs(): number {
@@ -151,7 +151,8 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
       return { token, verdict: 'refused', detail: (error as Error).message };
     }
     try {
-      const status = await this.post(details);
+      const url = new URL(details.endpoint);
+      const { status } = await this.http.post(url, details.headers, details.body ?? '');
       return { token, verdict: judgeWebPushAnswer(status), detail: String(status) };
     } catch (error) {
       const refusal = (error as { refusal?: string }).refusal;
@@ -189,33 +190,8 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
     return Authorization;
   }
 
-  /** Posts the encrypted push; resolves to the push service's status. */
-  private post(details: webpush.RequestDetails): Promise<number> {
-    const url = new URL(details.endpoint);
-    const secure = url.protocol === 'https:';
-    return new Promise((resolve, reject) => {
-      const request = (secure ? https : http).request(
-        url,
-        {
-          method: 'POST',
-          headers: { ...details.headers, 'content-length': String(details.body?.length ?? 0) },
-          agent: secure ? this.httpsAgent : this.httpAgent,
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        },
-        (response: IncomingMessage) => {
-          response.resume();
-          response.on('end', () => resolve(response.statusCode ?? 0));
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(details.body ?? undefined);
-    });
-  }
-
   onApplicationShutdown(): void {
-    this.httpsAgent.destroy();
-    this.httpAgent.destroy();
+    this.http.close();
   }
 }
 
