@@ -3,6 +3,7 @@ import { OPERATIONS } from './common/openapi/operations.js';
 import { MFA_CONTRACT } from './mfa/mfa.contract.js';
 import { PASSKEYS_CONTRACT } from './passkeys/passkeys.contract.js';
 import { OIDC_CONTRACT } from './oidc/oidc.contract.js';
+import { DEVICES_CONTRACT } from './devices/devices.contract.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
 import { SERVICE_API_CONTRACT } from './service-api/service-api.contract.js';
 import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
@@ -19,4 +20,5 @@ export const API_CONTRACTS: ApiContract[] = [
   OIDC_CONTRACT,
   SIGNING_KEYS_CONTRACT,
   SERVICE_API_CONTRACT,
+  DEVICES_CONTRACT,
 ];

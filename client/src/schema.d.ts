@@ -494,7 +494,10 @@ export interface paths {
     /** My devices */
     get: operations['devices_list'];
     put?: never;
-    /** Register an iOS device token (seed: devise_token): 201 when new or moved from another user, 200 when already mine */
+    /**
+     * Register a device for pushes (seed: devise_token): an iOS or Android token, or a browser push subscription; 201 when new or moved from another user, 200 when already mine
+     * @description `notification_service` is `ios_app` (token: the APNs device token as hex), `android_app` (the FCM registration token) or `web_push` (the browser's `JSON.stringify(subscription.toJSON())`: an `https://` endpoint that is not a private address, `keys.p256dh` a 65-byte uncompressed P-256 key and `keys.auth` 16 bytes, base64url). A device another user holds moves to me; a browser registered again with new keys is the same device.
+     */
     post: operations['devices_register'];
     delete?: never;
     options?: never;
@@ -512,7 +515,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Forget one of my device tokens (seed: remove_devise_token) */
+    /** Forget one of my devices (seed: remove_devise_token): a phone by its token, a browser by its endpoint */
     delete: operations['devices_remove'];
     options?: never;
     head?: never;
@@ -528,8 +531,25 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Push a test notification to all my devices; answers how many APNs accepted */
+    /** Push a test notification to all my devices; answers how many their push services accepted */
     post: operations['devices_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push/vapid-public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The VAPID public key a browser subscribes with (PushManager.subscribe's applicationServerKey) */
+    get: operations['push_vapidPublicKey'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1593,7 +1613,7 @@ export interface components {
       password: string;
     };
     LogoutDto: {
-      /** @description A push token this device gives up; it is removed with the session. */
+      /** @description A push token this device gives up (a phone's token, a browser's push endpoint); it is removed with the session. */
       device_token?: string;
     };
     StartTotpDto: {
@@ -1625,15 +1645,15 @@ export interface components {
     };
     RegisterDeviceDto: {
       /**
-       * @description The APNs device token as hex: 64 characters today, up to 200 accepted for longer future tokens.
+       * @description ios_app: the APNs device token as hex (64 to 200 characters). android_app: the FCM registration token. web_push: the browser's `JSON.stringify(subscription.toJSON())` (endpoint, expirationTime, keys.p256dh, keys.auth).
        * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
        */
       token: string;
       /**
-       * @description Only `ios_app` for now.
        * @example ios_app
+       * @enum {string}
        */
-      notification_service: string;
+      notification_service: 'ios_app' | 'android_app' | 'web_push';
     };
     UpdateMeDto: {
       /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, unique. */
@@ -1899,9 +1919,10 @@ export interface components {
        * @example 290
        */
       id: number;
+      /** @description As registered: an APNs token (lower-case hex), an FCM registration token, or a browser's push subscription (JSON). */
       token: string;
       /** @enum {string} */
-      notification_service: 'ios_app';
+      notification_service: 'ios_app' | 'android_app' | 'web_push';
       /** Format: date-time */
       created_at: string;
       /**
@@ -1909,18 +1930,6 @@ export interface components {
        * @description When it was last registered (by me).
        */
       registered_at: string;
-    };
-    DeviceAnswer: {
-      device: components['schemas']['Device'];
-    };
-    DevicesAnswer: {
-      devices: components['schemas']['Device'][];
-    };
-    TestPushAnswer: {
-      /** @description My devices a test push was sent to. */
-      devices: number;
-      /** @description How many of them APNs accepted. */
-      accepted: number;
     };
     LastSeen: {
       /**
@@ -2423,6 +2432,22 @@ export interface components {
     };
     ServiceUsersAnswer: {
       users: components['schemas']['ServiceUser'][];
+    };
+    DeviceAnswer: {
+      device: components['schemas']['Device'];
+    };
+    DevicesAnswer: {
+      devices: components['schemas']['Device'][];
+    };
+    TestPushAnswer: {
+      /** @description My devices a test push was sent to (those of a push service that is on). */
+      devices: number;
+      /** @description How many of them their push service accepted. */
+      accepted: number;
+    };
+    VapidPublicKeyAnswer: {
+      /** @description The VAPID public key (65 bytes, base64url): PushManager.subscribe's applicationServerKey. */
+      public_key: string;
     };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;
@@ -5501,7 +5526,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The token was already mine (nothing created). */
+      /** @description The device was already mine (nothing created). */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5596,7 +5621,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The APNs device token as hex. */
+        /** @description A phone's token as registered, or a browser's push endpoint (percent-encoded). */
         token: string;
       };
       cookie?: never;
@@ -5784,6 +5809,82 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  push_vapidPublicKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description VapidPublicKeyAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VapidPublicKeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
             };
           };
         };

@@ -44,11 +44,6 @@ const PATH_ID: ParameterSpec = {
   example: 290,
   description: 'A positive integer (decimal digits only).',
 };
-const DEVICE_TOKEN: ParameterSpec = {
-  type: 'string',
-  pattern: '^[0-9A-Fa-f]{64,200}$',
-  description: 'The APNs device token as hex.',
-};
 
 /**
  * A record answered with a weak `ETag` and `Cache-Control: private, no-cache`; `If-None-Match`
@@ -375,20 +370,6 @@ export const OPERATIONS: Record<string, OperationContract> = {
   },
   'GET /blocks': { status: 200, body: 'PublicUsersAnswer' },
   'GET /blocks/blockers': { status: 200, body: 'PublicUsersAnswer' },
-  'POST /devices': {
-    status: 201,
-    body: 'DeviceAnswer',
-    alsoStatus: { 200: 'The token was already mine (nothing created).' },
-    errors: ['invalid_notification_service'],
-  },
-  'GET /devices': { status: 200, body: 'DevicesAnswer' },
-  'DELETE /devices/{token}': {
-    status: 200,
-    body: 'ResultTrue',
-    errors: ['not_found'],
-    params: { token: DEVICE_TOKEN },
-  },
-  'POST /devices/test-push': { status: 200, body: 'TestPushAnswer', errors: ['please_wait'] },
   'GET /events': {
     status: 200,
     body: stream('EventMessage', EVENT_STREAM_DESCRIPTION),

@@ -206,16 +206,16 @@ export const SCHEMAS = {
   }),
   Device: closed({
     id: ID,
-    token: { type: 'string', pattern: '^[0-9a-f]{64,200}$' },
-    notification_service: { type: 'string', enum: ['ios_app'] },
+    token: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1000,
+      description:
+        "As registered: an APNs token (lower-case hex), an FCM registration token, or a browser's push subscription (JSON).",
+    },
+    notification_service: { type: 'string', enum: ['ios_app', 'android_app', 'web_push'] },
     created_at: time(),
     registered_at: time('When it was last registered (by me).'),
-  }),
-  DeviceAnswer: closed({ device: ref('Device') }),
-  DevicesAnswer: closed({ devices: { type: 'array', items: ref('Device') } }),
-  TestPushAnswer: closed({
-    devices: { type: 'integer', minimum: 0, description: 'My devices a test push was sent to.' },
-    accepted: { type: 'integer', minimum: 0, description: 'How many of them APNs accepted.' },
   }),
   LastSeen: closed({
     user_id: ID,

@@ -18,6 +18,7 @@ import { SigningKeys1765000000001 } from './1765000000001-signing-keys.js';
 import { SecondFactors1765000200000 } from './1765000200000-second-factors.js';
 import { Passkeys1765000200001 } from './1765000200001-passkeys.js';
 import { Oidc1765000300000 } from './1765000300000-oidc.js';
+import { PushServices1765000400000 } from './1765000400000-push-services.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   SecondFactors1765000200000,
   Passkeys1765000200001,
   Oidc1765000300000,
+  PushServices1765000400000,
 ];
