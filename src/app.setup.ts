@@ -50,7 +50,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const [logging, counting, ...headers] = layers;
   app.use(logging);
   app.use(counting);
-  if (config.metricsPort === null) app.use(metricsEndpoint(metrics, config.metricsToken));
+  // Only with a token: with neither METRICS_TOKEN nor METRICS_PORT there is no /metrics here.
+  if (config.metricsPort === null && config.metricsToken !== null) {
+    app.use(metricsEndpoint(metrics, config.metricsToken));
+  }
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
   app.disable('x-powered-by');
