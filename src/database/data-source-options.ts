@@ -2,7 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ensureOwnerOnlyDir, ensureOwnerOnlyFile, restrictIfPresent } from '../config/data-dir.js';
 import { ENTITIES } from './entities.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { migrationsWith } from './migrations/index.js';
 import { TimeoutClosingClient } from './postgres-client.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
@@ -12,10 +12,12 @@ import { takeTurnsOnSqlite } from './sqlite-transactions.js';
 const QUERY_TIMEOUT_MS = 10_000;
 
 /** One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. */
-export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'>): DataSourceOptions {
+export function dataSourceOptions(
+  config: Pick<AppConfig, 'database' | 'dataDir' | 'jwtSecret'>,
+): DataSourceOptions {
   const common = {
     entities: ENTITIES,
-    migrations: MIGRATIONS,
+    migrations: migrationsWith(config.jwtSecret),
     migrationsRun: true,
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
