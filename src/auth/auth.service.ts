@@ -142,10 +142,9 @@ export class AuthService {
     if (!user) throw new AppError('invalid_email', 'no account has this email address');
     const claim = await this.emailTokens.claimNextSend(user.id, 'password_reset');
     if ('retryAfter' in claim) {
-      const next = new Date(this.clock.nowMs() + claim.retryAfter * 1000).toISOString();
       throw new AppError(
         'rate_exceeded',
-        `a reset was requested less than a minute ago; next allowed at ${next}`,
+        `a reset was requested less than a minute ago; try again in ${claim.retryAfter} s`,
         { retryAfter: claim.retryAfter },
       );
     }
