@@ -233,6 +233,8 @@ export interface paths {
     /**
      * Block a user (idempotent)
      * @description The blocked user then sees you as offline, with no avatar or status, hears nothing about you and cannot add you.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     post: operations['blocking_block'];
     delete?: never;
@@ -254,6 +256,8 @@ export interface paths {
     /**
      * Lift a block (idempotent)
      * @description Answers {} also when there was no block; 404 not_found only when the user does not exist.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     delete: operations['blocking_unblock'];
     options?: never;
@@ -1164,6 +1168,8 @@ export interface components {
         retry_after?: number;
         /** @description 5xx only: quote it when reporting the failure. */
         request_id?: string;
+        /** @description `mfa_required` only: send it with a code to `POST /auth/login/mfa` within 5 minutes (single use). */
+        mfa_token?: string;
       };
     };
     Avatar: {
@@ -3016,6 +3022,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -3119,6 +3141,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };
@@ -7201,6 +7239,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -7306,6 +7360,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };
