@@ -5,6 +5,8 @@ import { OutboxMail } from '../mail/outbox-mail.entity.js';
 import { AvatarImage } from '../avatars/avatar.entity.js';
 import { Device } from '../devices/device.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
+import { Identity } from '../oidc/identity.entity.js';
+import { OidcPending } from '../oidc/oidc-pending.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
@@ -25,4 +27,6 @@ export const ENTITIES = [
   QrLogin,
   EventIdEpoch,
   SecurityEvent,
+  Identity,
+  OidcPending,
 ];

@@ -15,6 +15,7 @@ import { QrApprovingSession1763900052000 } from './1763900052000-qr-approving-se
 import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visibility.js';
 import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
 import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
+import { Oidc1765000300000 } from './1765000300000-oidc.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   LastSeenVisibility1763900057000,
   QrLoginDetails1763900058000,
   SecurityEvents1763900060000,
+  Oidc1765000300000,
 ];
 
 /** Every migration: the list above and those made with the master secret (they seal what they keep). */
