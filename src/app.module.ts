@@ -2,6 +2,7 @@ import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger as Pino } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -40,14 +41,15 @@ import { UsersModule } from './users/users.module.js';
 @Module({})
 export class AppModule implements OnApplicationShutdown {
   /** The whole application for one validated configuration (tests start several side by side). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, root?: Pino): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         TypeOrmModule.forRootAsync({
           inject: [Metrics],
-          useFactory: (metrics: Metrics) => countingQueryErrors(dataSourceOptions(config), metrics),
+          useFactory: (metrics: Metrics) =>
+            countingQueryErrors(dataSourceOptions(config, root), metrics, root),
           dataSourceFactory: (options) => openDataSource(options as DataSourceOptions),
         }),
         ScheduleModule.forRoot(),

@@ -439,6 +439,8 @@ export interface paths {
     /**
      * Block a user (idempotent)
      * @description The blocked user then sees you as offline, with no avatar or status, hears nothing about you and cannot add you.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     post: operations['blocking_block'];
     delete?: never;
@@ -460,6 +462,8 @@ export interface paths {
     /**
      * Lift a block (idempotent)
      * @description Answers {} also when there was no block; 404 not_found only when the user does not exist.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     delete: operations['blocking_unblock'];
     options?: never;
@@ -5210,6 +5214,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -5313,6 +5333,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };
@@ -11130,6 +11166,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -11235,6 +11287,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };

@@ -77,16 +77,14 @@ export class EmailTokensService {
   }
 
   /**
-   * The turn to mail a password-reset link, else `rate_exceeded` naming when the next one may be
-   * asked for.
+   * The turn to mail a password-reset link, else `rate_exceeded` saying how long to wait.
    */
   async claimPasswordReset(userId: number): Promise<Reservation> {
     const claim = await this.claimNextSend(userId, 'password_reset');
     if ('retryAfter' in claim) {
-      const next = new Date(this.clock.nowMs() + claim.retryAfter * 1000).toISOString();
       throw new AppError(
         'rate_exceeded',
-        `a reset was requested less than a minute ago; next allowed at ${next}`,
+        `a reset was requested less than a minute ago; try again in ${claim.retryAfter} s`,
         { retryAfter: claim.retryAfter },
       );
     }

@@ -1,3 +1,4 @@
+import { type MigrationInterface } from 'typeorm';
 import { Initial1763900000000 } from './1763900000000-initial.js';
 import { Profile1763900001000 } from './1763900001000-profile.js';
 import { SseCodes1763900002000 } from './1763900002000-sse-codes.js';
@@ -9,6 +10,7 @@ import { DeliveredMailBodies1763900040000 } from './1763900040000-delivered-mail
 import { EventIdEpochs1763900041000 } from './1763900041000-event-id-epochs.js';
 import { SseCodesPerSession1763900050000 } from './1763900050000-sse-codes-per-session.js';
 import { DerivedAuthTokens1763900051000 } from './1763900051000-derived-auth-tokens.js';
+import { sealedMailBodies } from './1765000500000-sealed-mail-bodies.js';
 import { QrApprovingSession1763900052000 } from './1763900052000-qr-approving-session.js';
 import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visibility.js';
 import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
@@ -44,3 +46,8 @@ export const MIGRATIONS = [
   Oidc1765000300000,
   PushServices1765000400000,
 ];
+
+/** Every migration: the list above and those made with the master secret (they seal what they keep). */
+export function migrationsWith(masterSecret: string): (new () => MigrationInterface)[] {
+  return [...MIGRATIONS, sealedMailBodies(masterSecret)];
+}
