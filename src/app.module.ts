@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AvatarsModule } from './avatars/avatars.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
@@ -65,6 +66,7 @@ export class AppModule implements OnApplicationShutdown {
         QrLoginModule,
         DemoModule,
         AccountModule,
+        AdminModule,
         RpcModule,
         HealthModule,
       ],

@@ -30,6 +30,6 @@ import { SecurityEvent } from './security-event.entity.js';
   ],
   controllers: [AccountController],
   providers: [AccountService, ActivityService, ActivityRecorder],
-  exports: [AccountService],
+  exports: [AccountService, ActivityService],
 })
 export class AccountModule {}

@@ -26,7 +26,9 @@ export type SecurityEventType =
   | 'device_added'
   | 'device_moved'
   | 'account_exported'
-  | 'account_deleted';
+  | 'account_deleted'
+  /** An operator acted on the account: `{action, key_id, key_name}` (key `cli`: the admin CLI). */
+  | 'admin_action';
 
 export interface NewSecurityEvent {
   userId: number;

@@ -178,9 +178,11 @@ export class AuthService {
   async login(credentials: Credentials, client: ClientInfo): Promise<LoginResult> {
     if ('authToken' in credentials) {
       const found = await this.credentials.authTokenLogin(client, async () => {
-        const session = await this.sessions.findByAuthToken(credentials.authToken);
+        // Ended sessions too: disabling ends them all, and their owner is told why (account_disabled).
+        const session = await this.sessions.findByAuthToken(credentials.authToken, { evenEnded: true });
         const user = session ? await this.users.findById(session.userId) : null;
-        return session && user ? { session, user } : null;
+        if (user) this.users.assertNotDisabled(user);
+        return session?.revokedAt === null && user ? { session, user } : null;
       });
       if (!found) {
         this.events.emit('auth.login_failed', { userId: null, method: 'auth_token', ...client });
@@ -225,6 +227,7 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<LoginResult | null> {
     const user = await this.users.getById(userId);
+    this.users.assertNotDisabled(user); // disabling ended the approving session: say why
     const opened = await inTransaction(this.dataSource, async (tx) => {
       if (
         approvingSessionId === null ||
@@ -266,6 +269,7 @@ export class AuthService {
     client: ClientInfo,
     method: 'password' | 'qr',
   ): Promise<{ session: Session; authToken: string }> {
+    await this.users.recordLogin(manager, user.id); // account_disabled, race-free against a disabling
     const opened = await this.sessions.create(manager, { userId: user.id, ...client });
     const sessionId = opened.session.id;
     afterCommit(manager, () => {

@@ -122,9 +122,10 @@ export class SessionsService implements OnModuleInit {
     return usable;
   }
 
-  /** The live session an auth token belongs to, or null. */
-  async findByAuthToken(authToken: string): Promise<Session | null> {
-    return this.sessions.findOneBy({ authTokenHash: hashToken(authToken), revokedAt: IsNull() });
+  /** The live session an auth token belongs to (`evenEnded`: or the ended one), or null. */
+  async findByAuthToken(authToken: string, { evenEnded = false } = {}): Promise<Session | null> {
+    const authTokenHash = hashToken(authToken);
+    return this.sessions.findOneBy(evenEnded ? { authTokenHash } : { authTokenHash, revokedAt: IsNull() });
   }
 
   issueAccessToken(session: Pick<Session, 'id' | 'userId'>, emailConfirmed: boolean): AccessToken {

@@ -168,7 +168,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
   'POST /auth/login': {
     status: 200,
     body: 'LoginAnswer',
-    errors: ['auth_failed', 'please_wait'],
+    errors: ['auth_failed', 'account_disabled', 'please_wait'],
     requestSchema: CREDENTIALS_SCHEMA,
     requestExamples: CREDENTIALS_EXAMPLES,
   },
@@ -206,7 +206,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
   'POST /tokens': {
     status: 200,
     body: 'AccessToken',
-    errors: ['auth_failed', 'please_wait'],
+    errors: ['auth_failed', 'account_disabled', 'please_wait'],
     requestSchema: CREDENTIALS_SCHEMA,
     requestExamples: CREDENTIALS_EXAMPLES,
   },
