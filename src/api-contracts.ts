@@ -1,3 +1,4 @@
+import { ADMIN_CONTRACT } from './admin/admin.contract.js';
 import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
@@ -7,4 +8,7 @@ import { RPC_METHODS } from './rpc/rpc-methods.js';
  * the modules). A feature declares its operations and schemas in its own `<feature>.contract.ts`
  * and is listed here once.
  */
-export const API_CONTRACTS: ApiContract[] = [{ operations: OPERATIONS, rpcMethods: RPC_METHODS }];
+export const API_CONTRACTS: ApiContract[] = [
+  { operations: OPERATIONS, rpcMethods: RPC_METHODS },
+  ADMIN_CONTRACT,
+];

@@ -1,6 +1,4 @@
-import { AdminActionsService } from '../src/admin/admin-actions.service.js';
-import { AdminUsersService } from '../src/admin/admin-users.service.js';
-import { type Operator } from '../src/admin/operator.js';
+import { runAdmin } from './support/admin-cli.js';
 import { befriend, openStream } from './support/friends.js';
 import {
   createTestEnvironment,
@@ -11,30 +9,55 @@ import {
   type TestEnvironment,
   type TestUser,
   uniqueEmail,
+  waitForMail,
 } from './support/harness.js';
 import { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
 // Two instances of one deployment on PostgreSQL + Redis; one on SQLite (A and B are the same app).
 const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
-const OPERATOR: Operator = { keyId: 7, name: 'support-desk' };
 
 interface ActivityEvent {
   type: string;
   details: Record<string, unknown>;
+}
+interface OperatorUser {
+  id: number;
+  email: string;
+  nick: string | null;
+  confirmed_at: string | null;
+  disabled: boolean;
+  disabled_at: string | null;
+  last_login_at: string | null;
+  created_at: string;
 }
 
 describe('admin: users', () => {
   let environment: TestEnvironment;
   let a: TestApp;
   let b: TestApp;
+  let adminKey: { id: number; auth: { Authorization: string } };
+  let readerKey: { Authorization: string };
   const streams: SseClient[] = [];
   const track = (stream: SseClient) => (streams.push(stream), stream);
+
+  /** A service key made as an operator makes one: with the CLI, printed alone on its own line. */
+  const makeKey = async (name: string, scopes: string) => {
+    const made = await runAdmin(environment, ['service-keys', 'create', '--name', name, '--scopes', scopes]);
+    if (made.code !== 0) throw new Error(`service-keys create failed: ${made.stderr}`);
+    const key = made.stdout.split('\n').find((line) => line.startsWith('usk_'))!;
+    return {
+      id: Number(/service key (\d+)/.exec(made.stderr)![1]),
+      auth: { Authorization: `Bearer ${key}` },
+    };
+  };
 
   beforeAll(async () => {
     environment = await createTestEnvironment();
     a = await startApp(environment);
     b = SEVERAL ? await startApp(environment) : a;
+    adminKey = await makeKey('support-desk', 'admin');
+    readerKey = (await makeKey('directory', 'users:read,relations:read')).auth;
   });
   afterAll(async () => {
     streams.forEach((stream) => stream.close());
@@ -43,12 +66,29 @@ describe('admin: users', () => {
     await environment.dispose();
   });
 
-  const disable = (user: TestUser) => a.app.get(AdminActionsService).disable(user.id, OPERATOR);
-  const enable = (user: TestUser) => a.app.get(AdminActionsService).enable(user.id, OPERATOR);
+  const admin = (t: TestApp, method: 'get' | 'post' | 'delete', path: string) =>
+    t.http()[method](`/api/v1/admin/users${path}`).set(adminKey.auth);
+  const disable = (user: TestUser, t = a) => admin(t, 'post', `/${user.id}/disable`).expect(200);
+  const enable = (user: TestUser, t = a) => admin(t, 'post', `/${user.id}/enable`).expect(200);
   const login = (t: TestApp, user: TestUser, password = user.password) =>
     t.http().post('/api/v1/auth/login').send({ email: user.email, password });
   const activity = async (t: TestApp, auth: { Authorization: string }) =>
     (await t.http().get('/api/v1/me/activity').set(auth).expect(200)).body.events as ActivityEvent[];
+  const adminActions = async (t: TestApp, auth: { Authorization: string }) =>
+    (await activity(t, auth)).filter((event) => event.type === 'admin_action').map((event) => event.details);
+  const byKey = (action: string) => ({ action, key_id: adminKey.id, key_name: 'support-desk' });
+
+  describe('who may call', () => {
+    it('refuses a key without the admin scope with 403 forbidden, and a user token or no key with 401', async () => {
+      const user = await createUser(a);
+      const forbidden = await a.http().get('/api/v1/admin/users').set(readerKey).expect(403);
+      expect(forbidden.body.error.code).toBe('forbidden');
+      const asUser = await a.http().post(`/api/v1/admin/users/${user.id}/disable`).set(user.auth).expect(401);
+      expect(asUser.body.error.code).toBe('unauthorized');
+      await a.http().get(`/api/v1/admin/users/${user.id}`).expect(401);
+      expect((await login(a, user)).status).toBe(200);
+    });
+  });
 
   describe('disable', () => {
     it('closes an open stream on the other instance within a second and refuses the access token there', async () => {
@@ -58,7 +98,8 @@ describe('admin: users', () => {
       await b.http().get('/api/v1/me').set(ann.auth).expect(200);
 
       const started = Date.now();
-      await disable(ann);
+      const answer = await disable(ann);
+      expect(answer.body.user).toMatchObject({ id: ann.id, disabled: true, disabled_at: expect.any(String) });
       await waitFor(() => annOnB.ended, "ann's stream on B to close", 1000);
       expect(Date.now() - started).toBeLessThan(1000);
       const refused = await b.http().get('/api/v1/me').set(ann.auth).expect(401);
@@ -72,9 +113,9 @@ describe('admin: users', () => {
         login(a, ann),
         login(b, ann),
         a.http().post('/api/v1/auth/login').send({ auth_token: ann.authToken }),
-        a.http().post('/api/v1/tokens').send({ email: ann.email, password: PASSWORD }),
+        b.http().post('/api/v1/tokens').send({ email: ann.email, password: PASSWORD }),
         a.http().post('/api/v1/tokens').send({ auth_token: ann.authToken }),
-        a.http().post('/api/v1/rpc/login').send({ email: ann.email, password: PASSWORD }),
+        b.http().post('/api/v1/rpc/login').send({ email: ann.email, password: PASSWORD }),
       ]);
       for (const response of refusals) {
         expect([response.status, response.body.error?.code]).toEqual([403, 'account_disabled']);
@@ -103,6 +144,14 @@ describe('admin: users', () => {
       const expired = await browser.next<{ reason: string }>('qr_expired');
       expect(expired.data.reason).toBe('account_disabled');
       expect(browser.events.some((event) => event.event === 'qr_login')).toBe(false);
+      // The phone's own token died with the disabling: it cannot approve another code.
+      const next = (await a.http().post('/api/v1/auth/qr').expect(201)).body as { id: string };
+      await a
+        .http()
+        .post(`/api/v1/auth/qr/${next.id}/approve`)
+        .set(ann.auth)
+        .send({ key: code.key, check: '00' })
+        .expect(401);
     });
 
     it('keeps the account: enabled again, it logs in, its contacts and export are there, its activity names the key', async () => {
@@ -110,7 +159,8 @@ describe('admin: users', () => {
       await befriend(a, ann, bob);
       await disable(ann);
       expect((await login(a, ann)).status).toBe(403);
-      await enable(ann);
+      const enabled = await enable(ann, b);
+      expect(enabled.body.user).toMatchObject({ disabled: false, disabled_at: null });
 
       const again = await login(b, ann).expect(200);
       const auth = { Authorization: `Bearer ${again.body.access_token}` };
@@ -118,12 +168,33 @@ describe('admin: users', () => {
       expect(contacts.body.users.map((user: { id: number }) => user.id)).toEqual([bob.id]);
       const exported = await b.http().get('/api/v1/me/export').set(auth).expect(200);
       expect(exported.body.user.email).toBe(ann.email);
+      expect(await adminActions(b, auth)).toEqual([byKey('enable'), byKey('disable')]);
+    });
+  });
 
-      const actions = (await activity(b, auth)).filter((event) => event.type === 'admin_action');
-      expect(actions.map((event) => event.details)).toEqual([
-        { action: 'enable', key_id: OPERATOR.keyId, key_name: OPERATOR.name },
-        { action: 'disable', key_id: OPERATOR.keyId, key_name: OPERATOR.name },
-      ]);
+  describe('one user', () => {
+    it('shows private fields, disabled, created_at, last_login_at, live sessions and devices', async () => {
+      const ann = await createUser(a, { nick: `Shown${Date.now().toString(36)}` });
+      const token = 'ab'.repeat(32);
+      await a.http().post('/api/v1/devices').set(ann.auth).send({ token, notification_service: 'ios_app' });
+      const shown = await admin(b, 'get', `/${ann.id}`).expect(200);
+      expect(shown.body.user).toMatchObject({
+        id: ann.id,
+        email: ann.email,
+        nick: ann.nick,
+        disabled: false,
+        disabled_at: null,
+        confirmed_at: expect.any(String),
+        created_at: expect.any(String),
+      });
+      expect(Date.parse(shown.body.user.last_login_at)).toBeGreaterThanOrEqual(
+        Date.parse(shown.body.user.created_at),
+      );
+      expect(shown.body.sessions).toHaveLength(1);
+      expect(shown.body.devices.map((device: { token: string }) => device.token)).toEqual([token]);
+      expect(JSON.stringify(shown.body)).not.toContain(ann.authToken);
+      await admin(a, 'get', '/2147483647').expect(404);
+      await admin(a, 'get', '/0x10').expect(400);
     });
   });
 
@@ -135,12 +206,15 @@ describe('admin: users', () => {
           createUser(a, { email: uniqueEmail(`${tag}${n}`), nick: `${tag}Nick${n}`, confirmed: n !== 3 }),
         ),
       );
-      const service = a.app.get(AdminUsersService);
-      const all = async (query: Record<string, string | number>) => {
-        const seen: { id: number; email: string }[] = [];
+      const all = async (query: Record<string, string>) => {
+        const seen: OperatorUser[] = [];
         let cursor: string | null = null;
         for (;;) {
-          const page = await service.search(query, 2, cursor, OPERATOR);
+          const page: { users: OperatorUser[]; next_cursor: string | null } = (
+            await admin(b, 'get', '')
+              .query({ ...query, limit: 2, ...(cursor ? { cursor } : {}) })
+              .expect(200)
+          ).body;
           expect(page.users.length).toBeLessThanOrEqual(2);
           seen.push(...page.users);
           cursor = page.next_cursor;
@@ -148,11 +222,100 @@ describe('admin: users', () => {
         }
       };
       const ids = users.map((user) => user.id).sort((x, y) => x - y);
-      expect((await all({ email: tag.toUpperCase() })).map((user) => user.id).sort((x, y) => x - y)).toEqual(
-        ids,
+      const idsOf = (found: OperatorUser[]) => found.map((user) => user.id).sort((x, y) => x - y);
+      expect(idsOf(await all({ email: tag.toUpperCase() }))).toEqual(ids);
+      expect(idsOf(await all({ nick: `${tag}NICK` }))).toEqual(ids);
+      expect((await all({ id: String(users[2].id) })).map((user) => user.email)).toEqual([users[2].email]);
+      expect((await all({ email: `${tag}3` }))[0]).toMatchObject({ confirmed_at: null, disabled: false });
+    });
+
+    it('refuses two kinds of search at once, and a cursor of another search', async () => {
+      const page = await admin(a, 'get', '').query({ limit: 1 }).expect(200);
+      expect(page.body.next_cursor).toEqual(expect.any(String));
+      const mixed = await admin(a, 'get', '').query({ email: 'a', nick: 'b' }).expect(400);
+      expect(mixed.body.error.code).toBe('invalid_params');
+      const foreign = await admin(a, 'get', '')
+        .query({ nick: 'ab', cursor: page.body.next_cursor })
+        .expect(400);
+      expect(foreign.body.error.code).toBe('invalid_params');
+    });
+  });
+
+  describe('other actions', () => {
+    it('ends every session of the user, on every instance', async () => {
+      const ann = await createUser(a);
+      const answer = await admin(a, 'post', `/${ann.id}/sessions/end`).expect(200);
+      expect(answer.body).toEqual({ sessions_ended: 1 });
+      await b.http().get('/api/v1/me').set(ann.auth).expect(401);
+      const again = await login(b, ann).expect(200);
+      const auth = { Authorization: `Bearer ${again.body.access_token}` };
+      expect(await adminActions(b, auth)).toEqual([byKey('end_sessions')]);
+    });
+
+    it('marks the address confirmed: the routes that need it open', async () => {
+      const ann = await createUser(a, { confirmed: false });
+      const refused = await a.http().get('/api/v1/contacts').set(ann.auth).expect(403);
+      expect(refused.body.error.code).toBe('email_not_confirmed');
+      const answer = await admin(a, 'post', `/${ann.id}/confirm`).expect(200);
+      expect(answer.body.user.confirmed_at).toEqual(expect.any(String));
+      await waitFor(
+        async () => (await b.http().get('/api/v1/contacts').set(ann.auth)).status === 200,
+        'contacts to open once confirmed',
       );
-      expect((await all({ nick: `${tag}NICK` })).map((user) => user.id).sort((x, y) => x - y)).toEqual(ids);
-      expect((await all({ id: users[2].id })).map((user) => user.email)).toEqual([users[2].email]);
+      expect(await adminActions(b, ann.auth)).toEqual([byKey('confirm')]);
+    });
+
+    it('mails a password-reset link, one a minute', async () => {
+      const ann = await createUser(a);
+      await admin(a, 'post', `/${ann.id}/password-reset`).expect(200, {});
+      await waitForMail(a, ann.email, /Reset your Unichat password/);
+      const again = await admin(a, 'post', `/${ann.id}/password-reset`).expect(429);
+      expect(again.body.error.code).toBe('rate_exceeded');
+      expect(await adminActions(a, ann.auth)).toEqual([byKey('send_reset')]);
+    });
+
+    it('deletes the account as DELETE /me does: friends hear user_deleted, the login fails', async () => {
+      const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+      await befriend(a, ann, bob);
+      const bobOnB = track(await openStream(b, bob));
+      await admin(a, 'delete', `/${ann.id}`).expect(200, {});
+      await bobOnB.next('user_deleted', (data) => data.user_id === ann.id);
+      await b.http().get(`/api/v1/users/${ann.id}`).expect(404);
+      expect((await login(b, ann)).status).toBe(401);
+      await admin(b, 'delete', `/${ann.id}`).expect(404);
+    });
+  });
+
+  describe('the CLI', () => {
+    it('users disable, against the configured database: the account is refused; enable lets it in, both named cli', async () => {
+      const ann = await createUser(a);
+      const annOnB = track(await openStream(b, ann));
+      const disabled = await runAdmin(environment, ['users', 'disable', String(ann.id)]);
+      expect(disabled).toMatchObject({
+        code: 0,
+        stdout: `disabled user ${ann.id}; every session of it has ended\n`,
+      });
+      expect(disabled.stderr).toContain('"key_name":"cli"');
+      const refused = await login(b, ann);
+      expect([refused.status, refused.body.error?.code]).toEqual([403, 'account_disabled']);
+      // Other instances hear of ended sessions over Redis; alone, an instance reads them at its next start.
+      if (SEVERAL) await waitFor(() => annOnB.ended, "ann's stream to close", 2000);
+
+      const found = await runAdmin(environment, ['users', 'find', ann.email, '--json']);
+      expect(JSON.parse(found.stdout).users).toEqual([
+        expect.objectContaining({ id: ann.id, disabled: true }),
+      ]);
+      expect((await runAdmin(environment, ['users', 'enable', String(ann.id)])).code).toBe(0);
+      const again = await login(a, ann).expect(200);
+      const auth = { Authorization: `Bearer ${again.body.access_token}` };
+      const cli = (action: string) => ({ action, key_id: null, key_name: 'cli' });
+      expect(await adminActions(a, auth)).toEqual([cli('enable'), cli('disable')]);
+    });
+
+    it('answers an unknown user with an error and exit code 1', async () => {
+      const result = await runAdmin(environment, ['users', 'disable', '2147483647']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('no user with id 2147483647');
     });
   });
 });

@@ -74,6 +74,14 @@ export class AdminUsersService {
     };
   }
 
+  /** The user's record as an operator sees it (what an action answers). */
+  async record(userId: number): Promise<OperatorRecord> {
+    const user = await this.users.findFresh(userId);
+    if (!user) throw new AppError('not_found', `no user with id ${userId}`);
+    const [record] = await this.records.operatorMany([user]);
+    return record;
+  }
+
   /** One user with private fields, the account's state, live sessions and devices. */
   async show(userId: number, operator: Operator): Promise<AdminUserDetails> {
     const user = await this.users.findFresh(userId);
