@@ -124,6 +124,24 @@ describe('admin: users', () => {
       expect([wrong.status, wrong.body.error.code]).toEqual([401, 'auth_failed']);
     });
 
+    it('lets no session outlive a disabling that logins race, on either instance', async () => {
+      const ann = await createUser(a);
+      // Four: a password check counts against the address's limit of failures until it succeeds.
+      const [answers] = await Promise.all([
+        Promise.all(Array.from({ length: 4 }, (_, n) => login(n % 2 === 0 ? a : b, ann).then((r) => r))),
+        disable(ann),
+      ]);
+      for (const answer of answers) {
+        if (answer.status !== 200) {
+          expect([answer.status, answer.body.error.code]).toEqual([403, 'account_disabled']);
+          continue;
+        }
+        const auth = { Authorization: `Bearer ${answer.body.access_token}` };
+        await b.http().get('/api/v1/me').set(auth).expect(401);
+        await a.http().get('/api/v1/me').set(auth).expect(401);
+      }
+    });
+
     it('gives a QR code approved before the disabling no session: the browser hears qr_expired account_disabled', async () => {
       const ann = await createUser(a);
       const code = (await a.http().post('/api/v1/auth/qr').expect(201)).body as {

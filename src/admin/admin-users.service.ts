@@ -4,22 +4,14 @@ import { AppError } from '../common/errors.js';
 import { type DeviceRecord } from '../devices/device-record.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { type SessionRecord, SessionsService } from '../sessions/sessions.service.js';
-import { emailKey } from '../users/email.js';
-import { nickKey } from '../users/nick.js';
 import { type OperatorRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
-import { type OperatorSearch, UsersService } from '../users/users.service.js';
+import { UsersService } from '../users/users.service.js';
 import { actionDetails, type Operator } from './operator.js';
+import { type AdminUserQuery, makeCursor, readCursor, sortKey, toSearch } from './operator-search.js';
 
 export const ADMIN_PAGE_DEFAULT = 20;
 export const ADMIN_PAGE_MAX = 100;
-
-/** What an operator searches by: at most one of them; none lists everybody. */
-export interface AdminUserQuery {
-  id?: number;
-  email?: string;
-  nick?: string;
-}
 
 export interface AdminUsersPage {
   users: OperatorRecord[];
@@ -94,42 +86,4 @@ export class AdminUsersService {
     this.activity.audit({ userId, type: 'admin_action', details: actionDetails('show', operator) });
     return { user: record, sessions: sessions.map(({ current: _current, ...session }) => session), devices };
   }
-}
-
-function toSearch(query: AdminUserQuery): OperatorSearch {
-  const given = (['id', 'email', 'nick'] as const).filter((name) => query[name] !== undefined);
-  if (given.length > 1) throw new AppError('invalid_params', 'search by one of id, email and nick');
-  if (query.id !== undefined) return { by: 'id', id: query.id };
-  if (query.email !== undefined) return { by: 'email', prefix: nonEmpty(emailKey(query.email), 'email') };
-  if (query.nick !== undefined) return { by: 'nick', prefix: nonEmpty(nickKey(query.nick.trim()), 'nick') };
-  return { by: 'all' };
-}
-
-function nonEmpty(prefix: string, name: string): string {
-  if (prefix === '') throw new AppError('invalid_params', `${name} must not be empty`);
-  return prefix;
-}
-
-function sortKey(by: OperatorSearch['by'], user: { id: number; emailKey: string; nickKey: string | null }) {
-  if (by === 'email') return user.emailKey;
-  if (by === 'nick') return user.nickKey ?? '';
-  return String(user.id);
-}
-
-/** `<by>:<last key>`, base64url: opaque to callers, and refused when sent with another kind of search. */
-function makeCursor(by: OperatorSearch['by'], key: string): string {
-  return Buffer.from(`${by}:${key}`, 'utf8').toString('base64url');
-}
-
-function readCursor(cursor: string, by: OperatorSearch['by']): string | number {
-  const text = /^[\w-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const separator = text.indexOf(':');
-  const key = text.slice(separator + 1);
-  if (separator < 0 || text.slice(0, separator) !== by || key === '') {
-    throw new AppError('invalid_params', 'cursor is not one this search answered');
-  }
-  if (by !== 'id' && by !== 'all') return key;
-  if (!/^[1-9]\d{0,9}$/.test(key))
-    throw new AppError('invalid_params', 'cursor is not one this search answered');
-  return Number(key);
 }
