@@ -2,6 +2,7 @@ import { ADMIN_CONTRACT } from './admin/admin.contract.js';
 import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
+import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
 
 /**
  * Every feature's API contract, collected for the OpenAPI document (as `app.module.ts` collects
@@ -11,4 +12,5 @@ import { RPC_METHODS } from './rpc/rpc-methods.js';
 export const API_CONTRACTS: ApiContract[] = [
   { operations: OPERATIONS, rpcMethods: RPC_METHODS },
   ADMIN_CONTRACT,
+  SIGNING_KEYS_CONTRACT,
 ];

@@ -65,7 +65,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     verify: checkJsonBytes,
   };
   app.useBodyParser('json', jsonOptions);
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'demo', 'demo/{*path}'] });
+  app.setGlobalPrefix('api/v1', {
+    exclude: ['health', 'health/ready', 'demo', 'demo/{*path}', '.well-known/jwks.json'],
+  });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 

@@ -12,6 +12,8 @@ describe('configuration', () => {
     // No secret made here: keepJwtSecret keeps one in DATA_DIR at start-up.
     expect(config.jwtSecret).toBeNull();
     expect(config.accessTokenTtl).toBe(900);
+    expect(config.jwtAudience).toBe('unichat');
+    expect(config.keyPublishDelaySeconds).toBe(600);
     expect(config.apns).toBeNull();
     expect(config.corsOrigins).toBe('*');
     expect(config.maxConnections).toBeNull();
@@ -55,6 +57,8 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ ACCESS_TOKEN_TTL: '5' }, /ACCESS_TOKEN_TTL/],
+    [{ KEY_PUBLISH_DELAY: '0' }, /KEY_PUBLISH_DELAY must be a whole number from 1 to 86400/],
+    [{ JWT_AUDIENCE: 'two words' }, /JWT_AUDIENCE/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [
       { PASSWORD_RESET_CALLBACK_URL: 'https://app.example/reset?from=mail' },

@@ -18,6 +18,10 @@ export interface AppConfig {
   /** HMAC key of access tokens and SSE codes: JWT_SECRET, or the one kept in DATA_DIR (see kept-jwt-secret.ts). */
   jwtSecret: string;
   accessTokenTtl: number;
+  /** `aud` of access tokens (JWT_AUDIENCE); their `iss` is publicUrl. */
+  jwtAudience: string;
+  /** Seconds a new signing key is published in the JWKS before it signs (KEY_PUBLISH_DELAY). */
+  keyPublishDelaySeconds: number;
   smtpUrl: string | null;
   mailFrom: string;
   /** First retry delay of an undeliverable mail; doubles on each attempt, capped at one hour. */
@@ -196,6 +200,8 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     passwordResetCallbackUrl,
     jwtSecret: secret ?? null,
     accessTokenTtl: integer('ACCESS_TOKEN_TTL', 900, 30, 86400),
+    jwtAudience: readAudience(read('JWT_AUDIENCE')),
+    keyPublishDelaySeconds: integer('KEY_PUBLISH_DELAY', 600, 1, 86400),
     smtpUrl: read('SMTP_URL') === undefined ? null : url('SMTP_URL', '', ['smtp:', 'smtps:']),
     mailFrom: read('MAIL_FROM') ?? 'Unichat <no-reply@unichat.local>',
     mailRetryBaseMs: integer('MAIL_RETRY_BASE_MS', 5000, 10, 3_600_000),
@@ -221,6 +227,16 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     metricsPort,
     avatarFetch: readAvatarFetch(read),
   };
+}
+
+function readAudience(raw: string | undefined): string {
+  const audience = raw ?? 'unichat';
+  if (!/^[\x21-\x7e]{1,200}$/.test(audience)) {
+    throw new ConfigError(
+      `JWT_AUDIENCE must be 1 to 200 printable characters without spaces, got "${audience}"`,
+    );
+  }
+  return audience;
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

@@ -8,6 +8,7 @@ import { Contact } from '../contacts/contact.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { ServiceKey } from '../service-keys/service-key.entity.js';
 import { Session } from '../sessions/session.entity.js';
+import { SigningKey } from '../signing-keys/signing-key.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
 import { EventIdEpoch } from '../sse/event-id-epoch.entity.js';
 import { User } from '../users/user.entity.js';
@@ -27,4 +28,5 @@ export const ENTITIES = [
   EventIdEpoch,
   SecurityEvent,
   ServiceKey,
+  SigningKey,
 ];
