@@ -569,7 +569,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My security events, newest first: logins (method, address, user agent), failed logins, logouts, ended sessions, password and email changes, devices, exports. Kept 90 days. Page with before_id. */
+    /** My security events, newest first: logins (method, address, user agent), failed logins, logouts, ended sessions, password and email changes, devices, exports, operators' actions. Kept 90 days. Page with before_id. */
     get: operations['account_activityPage'];
     put?: never;
     post?: never;

@@ -1,3 +1,4 @@
+import { isDisabled } from './account-state.js';
 import { lastSeenHint, type LastSeenHint } from './last-seen-privacy.js';
 import { type LastSeenVisibility, User, type UserStatus } from './user.entity.js';
 
@@ -99,7 +100,7 @@ export function toOperatorRecord(user: User, context: Omit<OwnRecordContext, 'au
   const { auth_token: _secret, ...own } = toOwnRecord(user, { ...context, authToken: null });
   return {
     ...own,
-    disabled: user.disabledAt !== null,
+    disabled: isDisabled(user),
     disabled_at: iso(user.disabledAt),
     last_login_at: iso(user.lastLoginAt),
   };

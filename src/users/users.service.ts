@@ -11,6 +11,7 @@ import { type EmailAddress, emailKey, emailTakenError } from './email.js';
 import { UserCache } from './user-cache.js';
 import { SqlDialect } from '../database/sql-dialect.js';
 import { User } from './user.entity.js';
+import { isDisabled } from './account-state.js';
 
 /** Ids of changed users, published to every instance so each drops its cached copies. */
 
@@ -157,13 +158,14 @@ export class UsersService implements OnModuleInit {
 
   /** That the account may log in, else `403 account_disabled`: the person learns why, not `auth_failed`. */
   assertNotDisabled(user: Pick<User, 'disabledAt'>): void {
-    if (user.disabledAt !== null) {
+    if (isDisabled(user)) {
       throw new AppError('account_disabled', 'this account has been disabled by an operator');
     }
   }
 
   async isDisabled(userId: number): Promise<boolean> {
-    return (await this.findById(userId))?.disabledAt != null;
+    const user = await this.findById(userId);
+    return user !== null && isDisabled(user);
   }
 
   /** Of these users, those an operator disabled (for views that show `disabled` of many users). */
