@@ -30,6 +30,7 @@ import { QrLoginModule } from './qr-login/qr-login.module.js';
 import { RedisModule } from './bus/redis.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { SseModule } from './sse/sse.module.js';
+import { ServiceApiModule } from './service-api/service-api.module.js';
 import { ServiceKeysModule } from './service-keys/service-keys.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -70,6 +71,7 @@ export class AppModule implements OnApplicationShutdown {
         AccountModule,
         AdminModule,
         RpcModule,
+        ServiceApiModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

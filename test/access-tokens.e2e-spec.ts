@@ -6,7 +6,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { runAdmin } from './support/admin-cli.js';
+import { createServiceKey as serviceKey, runAdmin } from './support/admin-cli.js';
 import {
   createTestEnvironment,
   createUser,
@@ -15,21 +15,6 @@ import {
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
-
-/** A service key made the way an operator makes one: with the CLI, against the same database. */
-async function serviceKey(environment: TestEnvironment, scopes: string): Promise<string> {
-  const result = await runAdmin(environment, [
-    'service-keys',
-    'create',
-    '--name',
-    'tests',
-    '--scopes',
-    scopes,
-  ]);
-  const key = result.stdout.split('\n').find((line) => line.startsWith('usk_'));
-  if (result.code !== 0 || !key) throw new Error(`service-keys create failed: ${result.stderr}`);
-  return key;
-}
 
 interface SigningKeyRecord {
   kid: string;
@@ -222,5 +207,26 @@ describe('rotating the signing key across two instances', () => {
     }
     const states = Object.fromEntries((await signingKeys(b, adminKey)).map((key) => [key.kid, key.state]));
     expect(states).toEqual({ [oldKid!]: 'retired', [next.kid]: 'signing' });
+  });
+});
+
+describe('the first signing key', () => {
+  it('is made once when two instances start together on a new database', async () => {
+    const environment = await createTestEnvironment();
+    // The tables exist (as after an upgrade's migrations) but no signing key does yet.
+    expect((await runAdmin(environment, ['service-keys', 'list'])).code).toBe(0);
+    const [a, b] = await Promise.all([startApp(environment), startApp(environment)]);
+    try {
+      const [setA, setB] = await Promise.all([jwksOf(a), jwksOf(b)]);
+      expect(setA.keys).toHaveLength(1);
+      expect(setB.keys).toEqual(setA.keys);
+      const [ann, bob] = await Promise.all([createUser(a), createUser(b)]);
+      expect(decodeProtectedHeader(ann.accessToken).kid).toBe(setA.keys[0].kid);
+      expect(decodeProtectedHeader(bob.accessToken).kid).toBe(setA.keys[0].kid);
+    } finally {
+      await a.close();
+      await b.close();
+      await environment.dispose();
+    }
   });
 });

@@ -1,5 +1,10 @@
-import { createTestEnvironment, type TestEnvironment } from './support/harness.js';
-import { runAdmin } from './support/admin-cli.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { SigningKeysService } from '../src/signing-keys/signing-keys.service.js';
+import { createServiceKey, runAdmin } from './support/admin-cli.js';
+import { waitFor } from './support/wait.js';
+import { createTestEnvironment, startApp, type TestApp, type TestEnvironment } from './support/harness.js';
 
 describe('service keys from the operator CLI', () => {
   let environment: TestEnvironment;
@@ -67,5 +72,52 @@ describe('service keys from the operator CLI', () => {
     const result = await runAdmin(environment, ['service-keys', 'revoke', '999999']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no such service key');
+  });
+});
+
+describe('what the database keeps of keys', () => {
+  let environment: TestEnvironment;
+  let t: TestApp;
+  beforeAll(async () => {
+    environment = await createTestEnvironment({ KEY_PUBLISH_DELAY: '1' });
+    t = await startApp(environment);
+  });
+  afterAll(async () => {
+    await t.close();
+    await environment.dispose();
+  });
+
+  it('holds no service key and no private signing key in clear, in the database file or its -wal', async () => {
+    const serviceKey = await createServiceKey(environment, 'admin');
+    await t
+      .http()
+      .post('/api/v1/admin/signing-keys/rotate')
+      .set('Authorization', `Bearer ${serviceKey}`)
+      .expect(201);
+    // The private keys as the service holds them in memory (the test's only look inside).
+    const keys = t.app.get(SigningKeysService);
+    const first = keys.signer();
+    // The new key signs after the publish delay (a second here).
+    const second = await waitFor(() => {
+      const now = keys.signer();
+      return now.kid !== first.kid ? now : undefined;
+    }, 'the new signing key to sign');
+    const secrets: Buffer[] = [Buffer.from(serviceKey), Buffer.from(serviceKey.slice(4))];
+    for (const { privateKey: key } of [first, second]) {
+      const der = key.export({ format: 'der', type: 'pkcs8' });
+      const d = key.export({ format: 'jwk' }).d!;
+      secrets.push(der, Buffer.from(der.toString('base64')), Buffer.from(d), Buffer.from(d, 'base64url'));
+    }
+
+    const files = environment.schema
+      ? []
+      : ['unichat.sqlite', 'unichat.sqlite-wal'].map((name) => join(environment.dataDir, name));
+    const dump = Buffer.concat([
+      ...(await Promise.all(files.map((file) => readFile(file).catch(() => Buffer.alloc(0))))),
+      Buffer.from(JSON.stringify(await t.app.get(DataSource).query('SELECT * FROM signing_keys'))),
+      Buffer.from(JSON.stringify(await t.app.get(DataSource).query('SELECT * FROM service_keys'))),
+    ]);
+    expect(dump.includes(Buffer.from('service_keys'))).toBe(true);
+    for (const secret of secrets) expect(dump.includes(secret)).toBe(false);
   });
 });

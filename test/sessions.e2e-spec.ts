@@ -1,5 +1,4 @@
-import { JwtService } from '@nestjs/jwt';
-import { SigningKeysService } from '../src/signing-keys/signing-keys.service.js';
+import { signAccessToken } from './support/access-tokens.js';
 import { DataSource } from 'typeorm';
 import { Session } from '../src/sessions/session.entity.js';
 import {
@@ -159,19 +158,7 @@ describe('a revoked access token', () => {
         sid: number;
         ec: boolean;
       };
-      const { kid, privateKey } = t.app.get(SigningKeysService).signer();
-      const forever = t.app
-        .get(JwtService)
-        .sign(
-          { sub: claims.sub, sid: claims.sid, ec: claims.ec },
-          {
-            algorithm: 'ES256',
-            keyid: kid,
-            privateKey,
-            issuer: t.config.publicUrl,
-            audience: t.config.jwtAudience,
-          },
-        );
+      const forever = signAccessToken(t, { sub: claims.sub, sid: claims.sid, ec: claims.ec });
       expect(JSON.parse(Buffer.from(forever.split('.')[1], 'base64url').toString()).exp).toBeUndefined();
       const response = await t.http().get('/api/v1/me').set('Authorization', `Bearer ${forever}`);
       expect([response.status, response.body.error?.code]).toEqual([401, 'unauthorized']);

@@ -756,6 +756,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/service/introspect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Whether an access token is live now, and whose (RFC 7662)
+     * @description Never an error for the token itself: a bad, expired or revoked token (its session ended, on any instance) answers `{"active": false}`, as RFC 7662 says. Checks the session in the database at each call; to check a token without a call, verify it with `/.well-known/jwks.json`.
+     *
+     *     Needs a service key with the scope `tokens:introspect`.
+     */
+    post: operations['serviceApi_introspect'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/service/relations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Who may write to whom: blocks, contacts and friendship of up to 100 pairs
+     * @description `can_message` is false when either side blocked the other, or either user does not exist (deleted) or is disabled. `contact`: `to` is among `from`'s contacts; `friends`: both added each other and no block stands between them.
+     *
+     *     Needs a service key with the scope `relations:read`.
+     */
+    post: operations['serviceApi_relations'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/service/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Up to 100 users as anybody sees them, with their account state
+     * @description Users that do not exist (or were deleted) are left out; the others come in the order asked.
+     *
+     *     Needs a service key with the scope `users:read`.
+     */
+    get: operations['serviceApi_users'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -1375,6 +1441,13 @@ export interface components {
        */
       ids: number[];
     };
+    IntrospectDto: {
+      /**
+       * @description An access token, as a client sent it to you.
+       * @example eyJhbGciOiJFUzI1NiIs…
+       */
+      token: string;
+    };
     /** @description Every failure: the HTTP status plus this envelope. */
     Error: {
       error: {
@@ -1971,6 +2044,82 @@ export interface components {
     /** @description The key just made: published now, signing from `activates_at`. */
     SigningKeyAnswer: {
       signing_key: components['schemas']['SigningKey'];
+    };
+    /** @description Whether the token is live (RFC 7662); when it is, whose and until when. */
+    Introspection:
+      | {
+          /** @enum {boolean} */
+          active: true;
+          /**
+           * Format: int32
+           * @example 290
+           */
+          user_id: number;
+          /**
+           * Format: int32
+           * @example 290
+           */
+          session_id: number;
+          /**
+           * Format: date-time
+           * @description The token’s `exp`.
+           */
+          expires_at: string;
+        }
+      | {
+          /** @enum {boolean} */
+          active: false;
+        };
+    Relation: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      from: number;
+      /**
+       * Format: int32
+       * @example 290
+       */
+      to: number;
+      /** @description `from` may write to `to`. */
+      can_message: boolean;
+      blocked_by_from: boolean;
+      blocked_by_to: boolean;
+      contact: boolean;
+      friends: boolean;
+    };
+    /** @description One relation per pair, in the order asked. */
+    RelationsAnswer: {
+      relations: components['schemas']['Relation'][];
+    };
+    /** @description A public record as an anonymous caller sees it, plus the account state. */
+    ServiceUser: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | null;
+      status_message: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+      /** @description The email address is confirmed. */
+      confirmed: boolean;
+      /** @description An operator disabled the account. */
+      disabled: boolean;
+    };
+    ServiceUsersAnswer: {
+      users: components['schemas']['ServiceUser'][];
     };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;
@@ -6741,6 +6890,290 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'rate_exceeded';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceApi_introspect: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['IntrospectDto'];
+      };
+    };
+    responses: {
+      /** @description Whether the token is live (RFC 7662); when it is, whose and until when. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Introspection'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceApi_relations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Up to 100 pairs [from, to] of user ids. */
+          pairs: number[][];
+        };
+      };
+    };
+    responses: {
+      /** @description One relation per pair, in the order asked. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RelationsAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceApi_users: {
+    parameters: {
+      query: {
+        /** @description User ids separated by commas, at most 100. */
+        ids: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ServiceUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceUsersAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
             };
           };
         };

@@ -27,3 +27,15 @@ export function runAdmin(environment: TestEnvironment, args: string[]): Promise<
     );
   });
 }
+
+/** A service key made the way an operator makes one: with the CLI, against the same database. */
+export async function createServiceKey(
+  environment: TestEnvironment,
+  scopes: string,
+  name = 'tests',
+): Promise<string> {
+  const result = await runAdmin(environment, ['service-keys', 'create', '--name', name, '--scopes', scopes]);
+  const key = result.stdout.split('\n').find((line) => line.startsWith('usk_'));
+  if (result.code !== 0 || !key) throw new Error(`service-keys create failed: ${result.stderr}`);
+  return key;
+}
