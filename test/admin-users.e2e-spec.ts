@@ -124,6 +124,33 @@ describe('admin: users', () => {
       expect([wrong.status, wrong.body.error.code]).toEqual([401, 'auth_failed']);
     });
 
+    it('tells other services: the users route says disabled, and no one may message the account', async () => {
+      const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+      const seen = async () => {
+        const users = await b
+          .http()
+          .get('/api/v1/service/users')
+          .query({ ids: `${ann.id}` })
+          .set(readerKey)
+          .expect(200);
+        const relations = await b
+          .http()
+          .post('/api/v1/service/relations')
+          .set(readerKey)
+          .send({ pairs: [[bob.id, ann.id]] })
+          .expect(200);
+        return [users.body.users[0].disabled, relations.body.relations[0].can_message];
+      };
+      // B may answer from its cache of users for the moment the change takes to reach it.
+      const becomes = (expected: boolean[]) =>
+        waitFor(async () => JSON.stringify(await seen()) === JSON.stringify(expected), `${expected}`, 2000);
+      expect(await seen()).toEqual([false, true]);
+      await disable(ann);
+      await becomes([true, false]);
+      await enable(ann);
+      await becomes([false, true]);
+    });
+
     it('lets no session outlive a disabling that logins race, on either instance', async () => {
       const ann = await createUser(a);
       // Four: a password check counts against the address's limit of failures until it succeeds.
