@@ -16,6 +16,8 @@ import { waitFor } from './support/wait.js';
 
 // Two instances of one deployment on PostgreSQL + Redis; one on SQLite (A and B are the same app).
 const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
+/** A CLI command starts a process and the application: slow on a busy machine. */
+const CLI_MS = 180_000;
 
 interface ActivityEvent {
   type: string;
@@ -58,7 +60,7 @@ describe('admin: users', () => {
     b = SEVERAL ? await startApp(environment) : a;
     adminKey = await makeKey('support-desk', 'admin');
     readerKey = (await makeKey('directory', 'users:read,relations:read')).auth;
-  });
+  }, CLI_MS);
   afterAll(async () => {
     streams.forEach((stream) => stream.close());
     await a.close();
@@ -332,35 +334,43 @@ describe('admin: users', () => {
   });
 
   describe('the CLI', () => {
-    it('users disable, against the configured database: the account is refused; enable lets it in, both named cli', async () => {
-      const ann = await createUser(a);
-      const annOnB = track(await openStream(b, ann));
-      const disabled = await runAdmin(environment, ['users', 'disable', String(ann.id)]);
-      expect(disabled).toMatchObject({
-        code: 0,
-        stdout: `disabled user ${ann.id}; every session of it has ended\n`,
-      });
-      expect(disabled.stderr).toContain('"key_name":"cli"');
-      const refused = await login(b, ann);
-      expect([refused.status, refused.body.error?.code]).toEqual([403, 'account_disabled']);
-      // Other instances hear of ended sessions over Redis; alone, an instance reads them at its next start.
-      if (SEVERAL) await waitFor(() => annOnB.ended, "ann's stream to close", 2000);
+    it(
+      'users disable, against the configured database: the account is refused; enable lets it in, both named cli',
+      async () => {
+        const ann = await createUser(a);
+        const annOnB = track(await openStream(b, ann));
+        const disabled = await runAdmin(environment, ['users', 'disable', String(ann.id)]);
+        expect(disabled).toMatchObject({
+          code: 0,
+          stdout: `disabled user ${ann.id}; every session of it has ended\n`,
+        });
+        expect(disabled.stderr).toContain('"key_name":"cli"');
+        const refused = await login(b, ann);
+        expect([refused.status, refused.body.error?.code]).toEqual([403, 'account_disabled']);
+        // Other instances hear of ended sessions over Redis; alone, an instance reads them at its next start.
+        if (SEVERAL) await waitFor(() => annOnB.ended, "ann's stream to close", 2000);
 
-      const found = await runAdmin(environment, ['users', 'find', ann.email, '--json']);
-      expect(JSON.parse(found.stdout).users).toEqual([
-        expect.objectContaining({ id: ann.id, disabled: true }),
-      ]);
-      expect((await runAdmin(environment, ['users', 'enable', String(ann.id)])).code).toBe(0);
-      const again = await login(a, ann).expect(200);
-      const auth = { Authorization: `Bearer ${again.body.access_token}` };
-      const cli = (action: string) => ({ action, key_id: null, key_name: 'cli' });
-      expect(await adminActions(a, auth)).toEqual([cli('enable'), cli('disable')]);
-    });
+        const found = await runAdmin(environment, ['users', 'find', ann.email, '--json']);
+        expect(JSON.parse(found.stdout).users).toEqual([
+          expect.objectContaining({ id: ann.id, disabled: true }),
+        ]);
+        expect((await runAdmin(environment, ['users', 'enable', String(ann.id)])).code).toBe(0);
+        const again = await login(a, ann).expect(200);
+        const auth = { Authorization: `Bearer ${again.body.access_token}` };
+        const cli = (action: string) => ({ action, key_id: null, key_name: 'cli' });
+        expect(await adminActions(a, auth)).toEqual([cli('enable'), cli('disable')]);
+      },
+      CLI_MS,
+    );
 
-    it('answers an unknown user with an error and exit code 1', async () => {
-      const result = await runAdmin(environment, ['users', 'disable', '2147483647']);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain('no user with id 2147483647');
-    });
+    it(
+      'answers an unknown user with an error and exit code 1',
+      async () => {
+        const result = await runAdmin(environment, ['users', 'disable', '2147483647']);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain('no user with id 2147483647');
+      },
+      CLI_MS,
+    );
   });
 });
