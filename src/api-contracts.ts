@@ -1,6 +1,7 @@
 import { ADMIN_CONTRACT } from './admin/admin.contract.js';
 import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
+import { OIDC_CONTRACT } from './oidc/oidc.contract.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
 import { SERVICE_API_CONTRACT } from './service-api/service-api.contract.js';
 import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
@@ -15,4 +16,5 @@ export const API_CONTRACTS: ApiContract[] = [
   ADMIN_CONTRACT,
   SIGNING_KEYS_CONTRACT,
   SERVICE_API_CONTRACT,
+  OIDC_CONTRACT,
 ];

@@ -22,6 +22,7 @@ import { HealthModule } from './health/health.module.js';
 import { flushLogs } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OidcModule } from './oidc/oidc.module.js';
 import { Metrics } from './metrics/metrics.service.js';
 import { countingQueryErrors } from './metrics/query-error-counter.js';
 import { PresenceModule } from './presence/presence.module.js';
@@ -67,6 +68,7 @@ export class AppModule implements OnApplicationShutdown {
         PresenceModule,
         FanoutModule,
         QrLoginModule,
+        OidcModule,
         DemoModule,
         AccountModule,
         AdminModule,

@@ -240,6 +240,17 @@ export class AuthService {
     return opened && this.loginResult(user, opened);
   }
 
+  /**
+   * A login for a user another sign-in proved (an OpenID provider): a new session, announced as
+   * any login is, answered as any login is.
+   */
+  async loginProven(user: User, client: ClientInfo, method: 'oidc'): Promise<LoginResult> {
+    const opened = await inTransaction(this.dataSource, (tx) =>
+      this.openSession(tx.manager, user, client, method),
+    );
+    return this.loginResult(user, opened);
+  }
+
   async logout(userId: number, sessionId: number, deviceToken: string | null): Promise<void> {
     await this.sessions.end(userId, sessionId);
     this.events.emit('auth.logged_out', { userId, sessionId, deviceToken });
@@ -267,7 +278,7 @@ export class AuthService {
     manager: EntityManager,
     user: User,
     client: ClientInfo,
-    method: 'password' | 'qr',
+    method: 'password' | 'qr' | 'oidc',
   ): Promise<{ session: Session; authToken: string }> {
     await this.users.recordLogin(manager, user.id); // account_disabled, race-free against a disabling
     const opened = await this.sessions.create(manager, { userId: user.id, ...client });

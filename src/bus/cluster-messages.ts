@@ -3,7 +3,8 @@
  * name). Each one reaches every instance, its sender included. The names are on the wire: an
  * instance of an older version must still understand them, so a channel's name and shape only
  * ever grow. "Event" means a domain event (domain-events.ts); "stream message" what goes to an
- * SSE stream; these are cluster messages.
+ * SSE stream; these are cluster messages. (Each instance's heartbeat goes on a channel of its own,
+ * outside this map: only its sender listens, see ClusterBus.)
  */
 export interface ClusterMessages {
   /** Stream messages to write to users' open streams (StreamHub.deliver → every StreamHub). */

@@ -16,14 +16,14 @@ export interface DomainEvents {
   'auth.logged_in': {
     userId: number;
     sessionId: number;
-    method: 'password' | 'auth_token' | 'qr';
+    method: 'password' | 'auth_token' | 'qr' | 'oidc';
     userAgent: string | null;
     ip: string | null;
   };
   /** A login or password check was refused; `userId` when the email named a user. */
   'auth.login_failed': {
     userId: number | null;
-    method: 'password' | 'auth_token' | 'current_password';
+    method: 'password' | 'auth_token' | 'current_password' | 'oidc';
     userAgent: string | null;
     ip: string | null;
   };

@@ -83,6 +83,15 @@ describe('configuration', () => {
     [{ METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT/],
     [{ AVATAR_FETCH_ALLOW_HOSTS: 'images.example, http://x/' }, /AVATAR_FETCH_ALLOW_HOSTS .*"http:\/\/x\/"/],
     [{ AVATAR_FETCH_CA_FILE: '/nonexistent/ca.pem' }, /AVATAR_FETCH_CA_FILE must be a PEM certificate/],
+    [{ OIDC_PROVIDERS: '{"name":"google"}' }, /OIDC_PROVIDERS must be a JSON list/],
+    [{ OIDC_PROVIDERS: '[{"name":"google"}]' }, /OIDC_PROVIDERS\[0\]\.client_id is needed/],
+    [{ OIDC_PROVIDERS: '[{"name":"corp","client_id":"x"}]' }, /OIDC_PROVIDERS\[0\]\.issuer is needed/],
+    [
+      { OIDC_PROVIDERS: '[{"name":"corp","client_id":"x","issuer":"http://idp.example"}]' },
+      /issuer must be https:\/\//,
+    ],
+    [{ OIDC_PROVIDERS: '[{"name":"apple","client_id":"x"}]' }, /needs team_id, key_id and key_file/],
+    [{ OIDC_PROVIDERS: '[{"name":"google","client_id":"x","secret":"s"}]' }, /unknown field "secret"/],
   ])('stops the start with one line naming the bad variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -92,6 +101,22 @@ describe('configuration', () => {
     expect(
       loadConfig({ AVATAR_FETCH_ALLOW_HOSTS: ' images.intranet, 10.0.0.8 ,' }).avatarFetch.allowHosts,
     ).toEqual(['images.intranet', '10.0.0.8']);
+  });
+
+  it('reads OpenID providers, with presets for Google and Apple', () => {
+    const [google, corp] = loadConfig({
+      OIDC_PROVIDERS: JSON.stringify([
+        { name: 'google', client_id: 'g-id', client_secret: 'g-secret' },
+        { name: 'corp', issuer: 'https://idp.corp.example', client_id: 'c', scopes: 'email profile' },
+      ]),
+    }).oidcProviders;
+    expect(google).toMatchObject({
+      issuer: 'https://accounts.google.com',
+      clientSecret: 'g-secret',
+      scopes: ['openid', 'email', 'profile'],
+      responseMode: 'query',
+    });
+    expect(corp).toMatchObject({ clientSecret: null, scopes: ['openid', 'email', 'profile'], apple: null });
   });
 
   it('reads a comma list of CORS origins', () => {

@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { type OidcProviderConfig, readOidcProviders } from './oidc-config.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface AppConfig {
@@ -67,6 +68,8 @@ export interface AppConfig {
   metricsToken: string | null;
   /** Port of a server of its own for /metrics (then not on the main port); null: the main port. */
   metricsPort: number | null;
+  /** OpenID providers people may sign in with (OIDC_PROVIDERS); empty: none. */
+  oidcProviders: OidcProviderConfig[];
   /** Fetching the `https://` avatar URLs given to PATCH /me. */
   avatarFetch: {
     /** Hosts that may resolve to private addresses (refused otherwise). */
@@ -226,6 +229,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     metricsToken,
     metricsPort,
     avatarFetch: readAvatarFetch(read),
+    oidcProviders: readOidc(read('OIDC_PROVIDERS')),
   };
 }
 
@@ -237,6 +241,14 @@ function readAudience(raw: string | undefined): string {
     );
   }
   return audience;
+}
+
+function readOidc(raw: string | undefined): OidcProviderConfig[] {
+  try {
+    return readOidcProviders(raw);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

@@ -5,6 +5,8 @@ import { OutboxMail } from '../mail/outbox-mail.entity.js';
 import { AvatarImage } from '../avatars/avatar.entity.js';
 import { Device } from '../devices/device.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
+import { Identity } from '../oidc/identity.entity.js';
+import { OidcPending } from '../oidc/oidc-pending.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
 import { ServiceKey } from '../service-keys/service-key.entity.js';
 import { Session } from '../sessions/session.entity.js';
@@ -29,4 +31,6 @@ export const ENTITIES = [
   SecurityEvent,
   ServiceKey,
   SigningKey,
+  Identity,
+  OidcPending,
 ];

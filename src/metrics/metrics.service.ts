@@ -11,7 +11,7 @@ type SourcedGauge = 'sseStreamsOpen' | 'presenceOnlineUsers' | 'mailOutboxDepth'
 export type DatabaseErrorKind = 'constraint' | 'connection' | 'other';
 
 /** How a login was made. */
-export type LoginMethod = 'password' | 'auth_token' | 'qr';
+export type LoginMethod = 'password' | 'auth_token' | 'qr' | 'oidc';
 
 /** What APNs made of one device's push (`retry` counts each refusal-for-now, `given_up` the last). */
 export type PushOutcome = 'accepted' | 'dead_token' | 'retry' | 'given_up' | 'bad_key' | 'refused';

@@ -28,6 +28,9 @@ export interface SessionRecord {
   current: boolean;
 }
 
+/** Sessions read in one query by `checkEnded` (SQLite takes at most 999 parameters by default). */
+const CHECKED_AT_ONCE = 500;
+
 /** last_used_at is written at most this often per session, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -133,6 +136,23 @@ export class SessionsService implements OnModuleInit {
   async isLive(sessionId: number, userId: number, manager?: EntityManager): Promise<boolean> {
     const repository = manager ? manager.getRepository(Session) : this.sessions;
     return (await repository.countBy({ id: sessionId, userId, revokedAt: IsNull() })) > 0;
+  }
+
+  /**
+   * Reads which of these sessions have ended, from the database, and handles those as a revocation
+   * heard over the bus (remembered, their streams closed): for an instance that cannot hear it now.
+   */
+  async checkEnded(sessionIds: number[]): Promise<void> {
+    const live = new Set<number>();
+    for (let start = 0; start < sessionIds.length; start += CHECKED_AT_ONCE) {
+      const rows = await this.sessions.find({
+        where: { id: In(sessionIds.slice(start, start + CHECKED_AT_ONCE)), revokedAt: IsNull() },
+        select: { id: true },
+      });
+      for (const row of rows) live.add(row.id);
+    }
+    const ended = sessionIds.filter((id) => !live.has(id));
+    if (ended.length > 0) this.remember(ended);
   }
 
   isRevoked(sessionId: number): boolean {

@@ -74,6 +74,8 @@ export class StreamHub implements OnModuleInit {
     await this.bus.subscribe('sse.deliver', (batch) => this.writeLocal(batch));
     await this.bus.subscribe('sse_code.revoked', (revoked) => this.closeRevoked(revoked));
     this.sessions.onEnded((ids) => this.closeSessions(ids));
+    // Revocations may not reach this instance now: the sessions of its streams are read instead.
+    this.bus.whileOutOfSync(() => this.sessions.checkEnded([...this.bySession.keys()]));
   }
 
   /**

@@ -15,10 +15,17 @@ import { isDisabled } from './account-state.js';
 
 /** Ids of changed users, published to every instance so each drops its cached copies. */
 
+/**
+ * The stored "hash" of an account with no password (made by an OpenID sign-in): matches no
+ * password, and `passwordHash()` answers null for it. A reset sets a real one.
+ */
+export const NO_PASSWORD = '';
+
 export interface NewUser {
   /** An address parseEmail took: composed, trimmed, with its folded key. */
   email: EmailAddress;
-  passwordHash: string;
+  /** null: no password (an OpenID sign-in made the account). */
+  passwordHash: string | null;
   nick: string | null;
   nickKey: string | null;
 }
@@ -104,10 +111,13 @@ export class UsersService implements OnModuleInit {
     return this.users.findOneBy({ emailKey: emailKey(email) });
   }
 
-  /** The stored password hash, which is never loaded with the user otherwise. */
+  /**
+   * The stored password hash, which is never loaded with the user otherwise; null also for an
+   * account that has no password (made by an OpenID sign-in: stored as NO_PASSWORD).
+   */
   async passwordHash(userId: number): Promise<string | null> {
     const row = await this.users.findOne({ where: { id: userId }, select: { id: true, passwordHash: true } });
-    return row?.passwordHash ?? null;
+    return row?.passwordHash || null;
   }
 
   /**
@@ -223,7 +233,7 @@ export class UsersService implements OnModuleInit {
       email: input.email.email,
       emailKey: input.email.key,
       pendingEmail: null,
-      passwordHash: input.passwordHash,
+      passwordHash: input.passwordHash ?? NO_PASSWORD,
       nick: input.nick,
       nickKey: input.nickKey,
       searchableNick: true,

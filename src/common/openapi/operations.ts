@@ -341,6 +341,12 @@ export const OPERATIONS: Record<string, OperationContract> = {
     params: { key: { in: 'path', type: 'string', description: 'From an avatar URL of a record.' } },
   },
   'GET /contacts': { status: 200, body: 'ContactsAnswer' },
+  'GET /contacts/added-me': {
+    status: 200,
+    body: 'PublicUsersAnswer',
+    description:
+      'Who added me and is not in my contacts yet (oldest first), as I see them; nobody on either side of a block.',
+  },
   'POST /contacts': { status: 200, body: 'ContactAnswer', errors: ['blocked', 'not_found'] },
   'DELETE /contacts/{user_id}': {
     status: 200,

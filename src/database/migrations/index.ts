@@ -15,6 +15,7 @@ import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js
 import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
 import { ServiceKeys1765000000000 } from './1765000000000-service-keys.js';
 import { SigningKeys1765000000001 } from './1765000000001-signing-keys.js';
+import { Oidc1765000300000 } from './1765000300000-oidc.js';
 import { UserDisabled1765000700000 } from './1765000700000-user-disabled.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
@@ -36,5 +37,6 @@ export const MIGRATIONS = [
   SecurityEvents1763900060000,
   ServiceKeys1765000000000,
   SigningKeys1765000000001,
+  Oidc1765000300000,
   UserDisabled1765000700000,
 ];
