@@ -6577,6 +6577,20 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
       /** @description Conflict: already taken: `identity_conflict` */
       409: {
         headers: {
@@ -6686,6 +6700,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -6907,7 +6935,7 @@ export interface operations {
           };
         };
       };
-      /** @description Forbidden: `email_not_confirmed` */
+      /** @description Forbidden: `email_not_confirmed`, `account_disabled` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6916,7 +6944,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'email_not_confirmed';
+              code?: 'email_not_confirmed' | 'account_disabled';
             };
           };
         };
