@@ -1,4 +1,5 @@
 import { runAdmin } from './support/admin-cli.js';
+import { OpenIdProvider } from './support/openid-provider.js';
 import { befriend, openStream } from './support/friends.js';
 import {
   createTestEnvironment,
@@ -40,6 +41,7 @@ describe('admin: users', () => {
   let b: TestApp;
   let adminKey: { id: number; auth: { Authorization: string } };
   let readerKey: { Authorization: string };
+  let provider: OpenIdProvider;
   const streams: SseClient[] = [];
   const track = (stream: SseClient) => (streams.push(stream), stream);
 
@@ -55,9 +57,26 @@ describe('admin: users', () => {
   };
 
   beforeAll(async () => {
+    provider = await OpenIdProvider.start([
+      {
+        client_id: 'unichat-web',
+        client_secret: 'web-client-secret',
+        redirect_uri: 'http://127.0.0.1/api/v1/auth/oidc/test/callback',
+      },
+    ]);
+    const oidc = {
+      OIDC_PROVIDERS: JSON.stringify([
+        {
+          name: 'test',
+          issuer: provider.issuer,
+          client_id: 'unichat-web',
+          client_secret: 'web-client-secret',
+        },
+      ]),
+    };
     environment = await createTestEnvironment();
-    a = await startApp(environment);
-    b = SEVERAL ? await startApp(environment) : a;
+    a = await startApp(environment, oidc);
+    b = SEVERAL ? await startApp(environment, oidc) : a;
     adminKey = await makeKey('support-desk', 'admin');
     readerKey = (await makeKey('directory', 'users:read,relations:read')).auth;
   }, CLI_MS);
@@ -66,6 +85,7 @@ describe('admin: users', () => {
     await a.close();
     await b.close();
     await environment.dispose();
+    await provider.close();
   });
 
   const admin = (t: TestApp, method: 'get' | 'post' | 'delete', path: string) =>
@@ -124,6 +144,25 @@ describe('admin: users', () => {
       }
       const wrong = await login(a, ann, 'Not-the-password-1');
       expect([wrong.status, wrong.body.error.code]).toEqual([401, 'auth_failed']);
+    });
+
+    it('answers a sign-in with an OpenID provider with 403 account_disabled', async () => {
+      const claims = {
+        sub: `sub-${Date.now()}`,
+        email: uniqueEmail('oidc'),
+        email_verified: true,
+        nonce: 'n-1',
+      };
+      const idTokenLogin = async () =>
+        b
+          .http()
+          .post('/api/v1/auth/oidc/test/id-token')
+          .send({ id_token: await provider.idToken(claims, { audience: 'unichat-web' }), nonce: 'n-1' });
+      const first = await idTokenLogin();
+      expect([first.status, first.body.user.email]).toEqual([200, claims.email]);
+      await admin(a, 'post', `/${first.body.user.id}/disable`).expect(200);
+      const refused = await idTokenLogin();
+      expect([refused.status, refused.body.error?.code]).toEqual([403, 'account_disabled']);
     });
 
     it('tells other services: the users route says disabled, and no one may message the account', async () => {
