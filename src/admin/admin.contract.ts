@@ -76,7 +76,7 @@ export const ADMIN_CONTRACT: ApiContract = {
       errors: ['not_found'],
       description:
         'Every session ends (access tokens are refused and streams close, on every instance); from then ' +
-        'on login, token login, `POST /tokens`, RPC login and QR login answer `403 account_disabled` until ' +
+        'on login, token login, `POST /tokens`, RPC login, QR login and OpenID sign-in answer `403 account_disabled` until ' +
         'the account is enabled. Nothing is removed. ' +
         OPERATOR_RECORD,
       ...byId,
