@@ -3,8 +3,6 @@ import { AdminActionsService } from '../admin/admin-actions.service.js';
 import { ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX, AdminUsersService } from '../admin/admin-users.service.js';
 import { CLI_OPERATOR } from '../admin/operator.js';
 import { AppError } from '../common/errors.js';
-import { type AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { parseId as parseDecimalId } from '../common/ids.js';
 import { MailService } from '../mail/mail.service.js';
 import { withApplication } from './cli-context.js';
@@ -14,19 +12,6 @@ interface Services {
   users: AdminUsersService;
   actions: AdminActionsService;
   mail: MailService;
-  config: AppConfig;
-}
-
-/**
- * Without Redis a running service hears nothing from this process: it refuses the account's
- * logins at once (the database says so), but keeps the tokens it has seen and their streams.
- */
-function warnAlone(config: AppConfig): void {
-  if (config.redisUrl !== null) return;
-  process.stderr.write(
-    'note: no REDIS_URL, so a running service learns of ended sessions only at its restart ' +
-      '(logins are refused at once); the admin API ends them at once\n',
-  );
 }
 
 /**
@@ -43,7 +28,6 @@ export function usersCommand(): Command {
         users: context.get(AdminUsersService),
         actions: context.get(AdminActionsService),
         mail: context.get(MailService),
-        config: context.get<AppConfig>(APP_CONFIG),
       }),
     );
 
@@ -98,10 +82,7 @@ export function usersCommand(): Command {
     .description('disable the account: every session and stream ends, logins answer account_disabled')
     .argument('<id>', 'the user id', parseId)
     .action(async (userId: number) => {
-      await run(async ({ actions, config }) => {
-        await actions.disable(userId, CLI_OPERATOR);
-        warnAlone(config);
-      });
+      await run(({ actions }) => actions.disable(userId, CLI_OPERATOR));
       process.stdout.write(`disabled user ${userId}; every session of it has ended\n`);
     });
 
@@ -119,10 +100,7 @@ export function usersCommand(): Command {
     .description('end every session of the user (streams close, access tokens stop working)')
     .argument('<id>', 'the user id', parseId)
     .action(async (userId: number) => {
-      const ended = await run(async ({ actions, config }) => {
-        warnAlone(config);
-        return actions.endSessions(userId, CLI_OPERATOR);
-      });
+      const ended = await run(({ actions }) => actions.endSessions(userId, CLI_OPERATOR));
       process.stdout.write(`ended ${ended} session(s) of user ${userId}\n`);
     });
 
@@ -133,10 +111,7 @@ export function usersCommand(): Command {
     .option('--yes', 'yes, delete it: this cannot be undone')
     .action(async (userId: number, options: { yes?: boolean }) => {
       if (!options.yes) throw new AppError('invalid_params', 'deleting cannot be undone: add --yes');
-      await run(async ({ actions, config }) => {
-        await actions.delete(userId, CLI_OPERATOR);
-        warnAlone(config);
-      });
+      await run(({ actions }) => actions.delete(userId, CLI_OPERATOR));
       process.stdout.write(`deleted user ${userId}\n`);
     });
 
