@@ -13,8 +13,8 @@ import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
  */
 export const API_CONTRACTS: ApiContract[] = [
   { operations: OPERATIONS, rpcMethods: RPC_METHODS },
-  ADMIN_CONTRACT,
+  OIDC_CONTRACT,
   SIGNING_KEYS_CONTRACT,
   SERVICE_API_CONTRACT,
-  OIDC_CONTRACT,
+  ADMIN_CONTRACT,
 ];

@@ -6,7 +6,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { createServiceKey as serviceKey, runAdmin } from './support/admin-cli.js';
+import { CLI_TEST_MS, createServiceKey as serviceKey, runAdmin } from './support/admin-cli.js';
 import {
   createTestEnvironment,
   createUser,
@@ -51,7 +51,7 @@ describe('access tokens other services verify', () => {
     environment = await createTestEnvironment();
     t = await startApp(environment);
     adminKey = await serviceKey(environment, 'admin');
-  });
+  }, CLI_TEST_MS);
   afterAll(async () => {
     await t.close();
     await environment.dispose();
@@ -150,7 +150,7 @@ describe('rotating the signing key across two instances', () => {
     a = await startApp(environment);
     b = await startApp(environment);
     adminKey = await serviceKey(environment, 'admin');
-  });
+  }, CLI_TEST_MS);
   afterAll(async () => {
     await a.close();
     await b.close();
@@ -211,22 +211,26 @@ describe('rotating the signing key across two instances', () => {
 });
 
 describe('the first signing key', () => {
-  it('is made once when two instances start together on a new database', async () => {
-    const environment = await createTestEnvironment();
-    // The tables exist (as after an upgrade's migrations) but no signing key does yet.
-    expect((await runAdmin(environment, ['service-keys', 'list'])).code).toBe(0);
-    const [a, b] = await Promise.all([startApp(environment), startApp(environment)]);
-    try {
-      const [setA, setB] = await Promise.all([jwksOf(a), jwksOf(b)]);
-      expect(setA.keys).toHaveLength(1);
-      expect(setB.keys).toEqual(setA.keys);
-      const [ann, bob] = await Promise.all([createUser(a), createUser(b)]);
-      expect(decodeProtectedHeader(ann.accessToken).kid).toBe(setA.keys[0].kid);
-      expect(decodeProtectedHeader(bob.accessToken).kid).toBe(setA.keys[0].kid);
-    } finally {
-      await a.close();
-      await b.close();
-      await environment.dispose();
-    }
-  });
+  it(
+    'is made once when two instances start together on a new database',
+    async () => {
+      const environment = await createTestEnvironment();
+      // The tables exist (as after an upgrade's migrations) but no signing key does yet.
+      expect((await runAdmin(environment, ['service-keys', 'list'])).code).toBe(0);
+      const [a, b] = await Promise.all([startApp(environment), startApp(environment)]);
+      try {
+        const [setA, setB] = await Promise.all([jwksOf(a), jwksOf(b)]);
+        expect(setA.keys).toHaveLength(1);
+        expect(setB.keys).toEqual(setA.keys);
+        const [ann, bob] = await Promise.all([createUser(a), createUser(b)]);
+        expect(decodeProtectedHeader(ann.accessToken).kid).toBe(setA.keys[0].kid);
+        expect(decodeProtectedHeader(bob.accessToken).kid).toBe(setA.keys[0].kid);
+      } finally {
+        await a.close();
+        await b.close();
+        await environment.dispose();
+      }
+    },
+    CLI_TEST_MS,
+  );
 });

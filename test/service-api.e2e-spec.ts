@@ -1,4 +1,4 @@
-import { runAdmin, createServiceKey } from './support/admin-cli.js';
+import { CLI_TEST_MS, createServiceKey, runAdmin } from './support/admin-cli.js';
 import { befriend } from './support/friends.js';
 import {
   createTestEnvironment,
@@ -28,7 +28,7 @@ describe(SEVERAL ? 'service routes on several instances' : 'service routes', () 
       'tokens:introspect,relations:read,users:read',
       'messages',
     );
-  });
+  }, CLI_TEST_MS);
   afterAll(async () => {
     await a.close();
     await b.close();
@@ -55,44 +55,51 @@ describe(SEVERAL ? 'service routes on several instances' : 'service routes', () 
       expect([none.status, none.body.error?.code]).toEqual([401, 'unauthorized']);
     });
 
-    it('answers a service key 401 on user routes: it is not a user', async () => {
-      for (const path of ['/api/v1/me', '/api/v1/contacts']) {
+    it('answers a service key 401 on user routes, public ones that read the caller included: it is not a user', async () => {
+      const user = await createUser(a);
+      for (const path of ['/api/v1/me', '/api/v1/contacts', `/api/v1/users/${user.id}`]) {
         const answer = await a.http().get(path).set(bearer(everything));
         expect([path, answer.status, answer.body.error?.code]).toEqual([path, 401, 'unauthorized']);
       }
     });
 
-    it('answers a key without the scope 403 forbidden, and an unknown or revoked key 401', async () => {
-      const readUsers = await createServiceKey(environment, 'users:read', 'directory');
-      const refused = await a
-        .http()
-        .post('/api/v1/service/relations')
-        .set(bearer(readUsers))
-        .send({ pairs: [[1, 2]] });
-      expect([refused.status, refused.body.error?.code]).toEqual([403, 'forbidden']);
-      const admin = await a.http().get('/api/v1/admin/signing-keys').set(bearer(readUsers));
-      expect([admin.status, admin.body.error?.code]).toEqual([403, 'forbidden']);
-      await a.http().get('/api/v1/service/users?ids=1').set(bearer(readUsers)).expect(200);
+    it(
+      'answers a key without the scope 403 forbidden, and an unknown or revoked key 401',
+      async () => {
+        const readUsers = await createServiceKey(environment, 'users:read', 'directory');
+        const refused = await a
+          .http()
+          .post('/api/v1/service/relations')
+          .set(bearer(readUsers))
+          .send({ pairs: [[1, 2]] });
+        expect([refused.status, refused.body.error?.code]).toEqual([403, 'forbidden']);
+        const admin = await a.http().get('/api/v1/admin/signing-keys').set(bearer(readUsers));
+        expect([admin.status, admin.body.error?.code]).toEqual([403, 'forbidden']);
+        await a.http().get('/api/v1/service/users?ids=1').set(bearer(readUsers)).expect(200);
 
-      const unknown = await a
-        .http()
-        .get('/api/v1/service/users?ids=1')
-        .set(bearer(`usk_${'x'.repeat(43)}`));
-      expect([unknown.status, unknown.body.error?.code]).toEqual([401, 'unauthorized']);
+        const unknown = await a
+          .http()
+          .get('/api/v1/service/users?ids=1')
+          .set(bearer(`usk_${'x'.repeat(43)}`));
+        expect([unknown.status, unknown.body.error?.code]).toEqual([401, 'unauthorized']);
 
-      const listed = JSON.parse((await runAdmin(environment, ['service-keys', 'list', '--json'])).stdout) as {
-        id: number;
-        name: string;
-        last_used_at: string | null;
-      }[];
-      const record = listed.find((key) => key.name === 'directory')!;
-      expect(record.last_used_at).toEqual(expect.any(String));
-      expect((await runAdmin(environment, ['service-keys', 'revoke', String(record.id)])).code).toBe(0);
-      for (const t of [a, b]) {
-        const revoked = await t.http().get('/api/v1/service/users?ids=1').set(bearer(readUsers));
-        expect([revoked.status, revoked.body.error?.code]).toEqual([401, 'unauthorized']);
-      }
-    });
+        const listed = JSON.parse(
+          (await runAdmin(environment, ['service-keys', 'list', '--json'])).stdout,
+        ) as {
+          id: number;
+          name: string;
+          last_used_at: string | null;
+        }[];
+        const record = listed.find((key) => key.name === 'directory')!;
+        expect(record.last_used_at).toEqual(expect.any(String));
+        expect((await runAdmin(environment, ['service-keys', 'revoke', String(record.id)])).code).toBe(0);
+        for (const t of [a, b]) {
+          const revoked = await t.http().get('/api/v1/service/users?ids=1').set(bearer(readUsers));
+          expect([revoked.status, revoked.body.error?.code]).toEqual([401, 'unauthorized']);
+        }
+      },
+      CLI_TEST_MS,
+    );
   });
 
   describe('POST /service/introspect', () => {

@@ -2095,84 +2095,36 @@ export interface components {
           event: 'qr_expired';
           data: components['schemas']['QrExpiredEvent'];
         };
-    /** @description A user as an operator sees them: the own record without `auth_token`, and the account’s state. */
-    OperatorUser: {
-      /**
-       * Format: int32
-       * @description Also the JID of the user.
-       * @example 290
-       */
-      id: number;
-      /** @example Annie */
-      nick: string | null;
-      /** @description An email address; international letters are allowed. */
-      email: string;
-      /** @description A new address waiting for its confirmation link. */
-      pending_email: string | null;
-      searchable_nick: boolean;
-      /**
-       * Format: date-time
-       * @description null until the address is confirmed.
-       */
-      confirmed_at: string | null;
-      avatar: components['schemas']['Avatar'];
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
-      status_message: string | null;
-      mobile_number: string | null;
-      is_online: boolean;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      /**
-       * @description Who sees my exact last seen and online state (contacts: friends).
-       * @enum {string}
-       */
-      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
-      /** Format: date-time */
-      created_at: string;
-      /** @description An operator disabled the account: it cannot log in. */
-      disabled: boolean;
-      /**
-       * Format: date-time
-       * @description When it was disabled; null while it is not.
-       */
-      disabled_at: string | null;
-      /**
-       * Format: date-time
-       * @description When the user last opened a session (password, QR); null before the first.
-       */
-      last_login_at: string | null;
-    };
-    OperatorUserAnswer: {
-      user: components['schemas']['OperatorUser'];
-    };
-    AdminUsersPage: {
-      users: components['schemas']['OperatorUser'][];
-      /** @description Send as `cursor` for the next page; null on the last page. */
-      next_cursor: string | null;
-    };
-    AdminSession: {
+    Identity: {
       /**
        * Format: int32
        * @example 290
        */
       id: number;
+      /** @example google */
+      provider: string;
+      /** @description The address the provider gave (Apple: maybe a private relay). */
+      email: string | null;
       /** Format: date-time */
       created_at: string;
-      /** Format: date-time */
-      last_used_at: string;
-      user_agent: string | null;
-      ip: string | null;
     };
-    AdminUserDetails: {
-      user: components['schemas']['OperatorUser'];
-      /** @description Live sessions, newest first. */
-      sessions: components['schemas']['AdminSession'][];
-      devices: components['schemas']['Device'][];
+    /** @description The identity now linked. */
+    IdentityAnswer: {
+      identity: components['schemas']['Identity'];
     };
-    SessionsEndedAnswer: {
-      /** @description How many sessions were live. */
-      sessions_ended: number;
+    /** @description The identities that sign in to the account, oldest first. */
+    IdentitiesAnswer: {
+      identities: components['schemas']['Identity'][];
+    };
+    /** @description The names of the configured providers. */
+    OidcProviders: {
+      /**
+       * @example [
+       *       "apple",
+       *       "google"
+       *     ]
+       */
+      providers: string[];
     };
     JsonWebKey: {
       /** @enum {string} */
@@ -2301,36 +2253,84 @@ export interface components {
     ServiceUsersAnswer: {
       users: components['schemas']['ServiceUser'][];
     };
-    Identity: {
+    /** @description A user as an operator sees them: the own record without `auth_token`, and the account’s state. */
+    OperatorUser: {
+      /**
+       * Format: int32
+       * @description Also the JID of the user.
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      /** @description An email address; international letters are allowed. */
+      email: string;
+      /** @description A new address waiting for its confirmation link. */
+      pending_email: string | null;
+      searchable_nick: boolean;
+      /**
+       * Format: date-time
+       * @description null until the address is confirmed.
+       */
+      confirmed_at: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+      status_message: string | null;
+      mobile_number: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Who sees my exact last seen and online state (contacts: friends).
+       * @enum {string}
+       */
+      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
+      /** Format: date-time */
+      created_at: string;
+      /** @description An operator disabled the account: it cannot log in. */
+      disabled: boolean;
+      /**
+       * Format: date-time
+       * @description When it was disabled; null while it is not.
+       */
+      disabled_at: string | null;
+      /**
+       * Format: date-time
+       * @description When the user last opened a session (password, QR); null before the first.
+       */
+      last_login_at: string | null;
+    };
+    OperatorUserAnswer: {
+      user: components['schemas']['OperatorUser'];
+    };
+    AdminUsersPage: {
+      users: components['schemas']['OperatorUser'][];
+      /** @description Send as `cursor` for the next page; null on the last page. */
+      next_cursor: string | null;
+    };
+    AdminSession: {
       /**
        * Format: int32
        * @example 290
        */
       id: number;
-      /** @example google */
-      provider: string;
-      /** @description The address the provider gave (Apple: maybe a private relay). */
-      email: string | null;
       /** Format: date-time */
       created_at: string;
+      /** Format: date-time */
+      last_used_at: string;
+      user_agent: string | null;
+      ip: string | null;
     };
-    /** @description The identity now linked. */
-    IdentityAnswer: {
-      identity: components['schemas']['Identity'];
+    AdminUserDetails: {
+      user: components['schemas']['OperatorUser'];
+      /** @description Live sessions, newest first. */
+      sessions: components['schemas']['AdminSession'][];
+      devices: components['schemas']['Device'][];
     };
-    /** @description The identities that sign in to the account, oldest first. */
-    IdentitiesAnswer: {
-      identities: components['schemas']['Identity'][];
-    };
-    /** @description The names of the configured providers. */
-    OidcProviders: {
-      /**
-       * @example [
-       *       "apple",
-       *       "google"
-       *     ]
-       */
-      providers: string[];
+    SessionsEndedAnswer: {
+      /** @description How many sessions were live. */
+      sessions_ended: number;
     };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;

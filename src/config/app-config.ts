@@ -233,6 +233,14 @@ export function loadConfig(env: Env = process.env): EnvConfig {
   };
 }
 
+function readOidc(raw: string | undefined): OidcProviderConfig[] {
+  try {
+    return readOidcProviders(raw);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 function readAudience(raw: string | undefined): string {
   const audience = raw ?? 'unichat';
   if (!/^[\x21-\x7e]{1,200}$/.test(audience)) {
@@ -241,14 +249,6 @@ function readAudience(raw: string | undefined): string {
     );
   }
   return audience;
-}
-
-function readOidc(raw: string | undefined): OidcProviderConfig[] {
-  try {
-    return readOidcProviders(raw);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

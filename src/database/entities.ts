@@ -29,8 +29,8 @@ export const ENTITIES = [
   QrLogin,
   EventIdEpoch,
   SecurityEvent,
-  ServiceKey,
-  SigningKey,
   Identity,
   OidcPending,
+  ServiceKey,
+  SigningKey,
 ];

@@ -13,6 +13,7 @@ import {
   waitForMail,
 } from '../support/harness.js';
 import { linkIn } from '../support/mails.js';
+import { OpenIdProvider } from '../support/openid-provider.js';
 import { launchChromium } from './chromium.js';
 
 // The demo's screens as a person uses them, at a phone's width and a laptop's, in a real Chromium:
@@ -303,6 +304,48 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
       expect(await page.evaluate('localStorage.length + sessionStorage.length')).toBe(0);
     },
     STEP_MS * 5,
+  );
+
+  it(
+    'signs in with an OpenID provider from its button, through the provider and back',
+    async () => {
+      // The provider learns the demo's callback, which exists once the app listens.
+      const provider = await OpenIdProvider.start([
+        {
+          client_id: 'demo-web',
+          client_secret: 'demo-secret',
+          redirect_uri: `${t.url}/api/v1/auth/oidc/corp/callback`,
+        },
+      ]);
+      const appRoot = t.config.appRootUrl;
+      try {
+        t.config.appRootUrl = `${t.url}/demo`;
+        t.config.oidcProviders = [
+          {
+            name: 'corp',
+            issuer: provider.issuer,
+            clientId: 'demo-web',
+            clientSecret: 'demo-secret',
+            scopes: ['openid', 'email'],
+            responseMode: 'query',
+            apple: null,
+          },
+        ];
+        const email = uniqueEmail('corp');
+        provider.signInAs({ sub: `corp-${Date.now()}`, email, email_verified: true });
+        const page = await newPage();
+        await page.getByRole('link', { name: 'Sign in with corp' }).click();
+        await page.waitForSelector('#app:not([hidden])');
+        expect(await page.textContent('#me-email')).toBe(email);
+        // The one-time code left the address bar; no token was ever in it.
+        expect(new URL(page.url()).search).toBe('');
+      } finally {
+        t.config.oidcProviders = [];
+        t.config.appRootUrl = appRoot;
+        await provider.close();
+      }
+    },
+    STEP_MS * 4,
   );
 
   it(

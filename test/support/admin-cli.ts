@@ -6,6 +6,9 @@ import type { TestEnvironment } from './harness.js';
 /** The compiled operator CLI, as `npm run admin --` runs it (`npm test` builds it first). */
 export const ADMIN_CLI = resolve('dist/src/cli/admin.js');
 
+/** For a test or hook that runs the CLI: each run boots its modules and runs the migrations, seconds on a busy machine. */
+export const CLI_TEST_MS = 180_000;
+
 export interface CliResult {
   code: number;
   stdout: string;
