@@ -178,7 +178,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Log in by email and password, or by auth_token (seed: login) */
+    /**
+     * Log in by email and password, or by auth_token (seed: login)
+     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`.
+     */
     post: operations['auth_login'];
     delete?: never;
     options?: never;
@@ -212,8 +215,211 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** An access token for email+password (a new session) or for an auth_token */
+    /**
+     * An access token for email+password (a new session) or for an auth_token
+     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does.
+     */
     post: operations['accessTokens_issue'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether two-step login (TOTP) is on, and how many recovery codes are left */
+    get: operations['mfa_status'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa/totp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start setting up an authenticator app: its secret, otpauth URI and QR code
+     * @description Needs the account password (a wrong one counts among the failed password checks). Two-step login is not on until `POST /me/mfa/totp/confirm` gets a first code; `400 invalid_params` while it is on.
+     */
+    post: operations['mfa_start'];
+    /**
+     * Turn two-step login off, with a code of the app or a recovery code
+     * @description The recovery codes go too. The address gets a mail and the devices a push.
+     */
+    delete: operations['mfa_turnOff'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa/totp/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Turn two-step login on with the app's first code; answers 10 recovery codes, once
+     * @description A wrong code counts among the failed password checks. Once on, the address gets a mail and the devices a push.
+     */
+    post: operations['mfa_confirm'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa/recovery-codes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * New recovery codes in place of the old ones, with a code; shown once
+     * @description The earlier recovery codes stop working.
+     */
+    post: operations['mfa_renew'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/login/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The second step of a password login: the mfa_token and a TOTP or recovery code
+     * @description The `mfa_token` (5 minutes, used once by a right code) and a code of the authenticator app (each accepted once) or an unused recovery code. A wrong code counts among the failed password checks of the account; `invalid_token` when the `mfa_token` is unknown, used or expired (log in with the password again).
+     */
+    post: operations['mfaLogin_login'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/passkeys/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Options for navigator.credentials.create(): a new passkey of mine
+     * @description Pass them to `navigator.credentials.create({ publicKey })`; good for 5 minutes, once.
+     */
+    post: operations['passkeys_options'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/passkeys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My passkeys */
+    get: operations['passkeys_list'];
+    put?: never;
+    /**
+     * Keep the new passkey: the authenticator's answer to my options, and a name
+     * @description `invalid_token` when the options are unknown, used or expired; `invalid_params` when the answer does not verify (origin, RP ID, user verification, signature) or the passkey is already registered.
+     */
+    post: operations['passkeys_add'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/passkeys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove one of my passkeys: it signs in nowhere from now on
+     * @description From the next request on, on every instance, the passkey signs nobody in.
+     */
+    delete: operations['passkeys_remove'];
+    options?: never;
+    head?: never;
+    /** Rename one of my passkeys */
+    patch: operations['passkeys_rename'];
+    trace?: never;
+  };
+  '/api/v1/auth/passkey/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Options for navigator.credentials.get(): sign in with a passkey, no email typed */
+    post: operations['passkeyLogin_options'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/passkey': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign in with the authenticator's answer to the options of challenge_id
+     * @description A passkey that verified its user counts as two factors: no password, no code. `invalid_token` when the options are unknown, used or expired (each is used once); `auth_failed` for an unknown or removed passkey, a signature that does not verify or a signature counter that did not grow. Failures count among the failed logins of the address.
+     */
+    post: operations['passkeyLogin_signIn'];
     delete?: never;
     options?: never;
     head?: never;
@@ -233,6 +439,8 @@ export interface paths {
     /**
      * Block a user (idempotent)
      * @description The blocked user then sees you as offline, with no avatar or status, hears nothing about you and cannot add you.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     post: operations['blocking_block'];
     delete?: never;
@@ -254,6 +462,8 @@ export interface paths {
     /**
      * Lift a block (idempotent)
      * @description Answers {} also when there was no block; 404 not_found only when the user does not exist.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     delete: operations['blocking_unblock'];
     options?: never;
@@ -288,7 +498,10 @@ export interface paths {
     /** My devices */
     get: operations['devices_list'];
     put?: never;
-    /** Register an iOS device token (seed: devise_token): 201 when new or moved from another user, 200 when already mine */
+    /**
+     * Register a device for pushes (seed: devise_token): an iOS or Android token, or a browser push subscription; 201 when new or moved from another user, 200 when already mine
+     * @description `notification_service` is `ios_app` (token: the APNs device token as hex), `android_app` (the FCM registration token) or `web_push` (the browser's `JSON.stringify(subscription.toJSON())`: an `https://` endpoint that is not a private address, `keys.p256dh` a 65-byte uncompressed P-256 key and `keys.auth` 16 bytes, base64url). A device another user holds moves to me; a browser registered again with new keys is the same device.
+     */
     post: operations['devices_register'];
     delete?: never;
     options?: never;
@@ -306,7 +519,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Forget one of my device tokens (seed: remove_devise_token) */
+    /** Forget one of my devices (seed: remove_devise_token): a phone by its token, a browser by its endpoint */
     delete: operations['devices_remove'];
     options?: never;
     head?: never;
@@ -322,8 +535,25 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Push a test notification to all my devices; answers how many APNs accepted */
+    /** Push a test notification to all my devices; answers how many their push services accepted */
     post: operations['devices_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push/vapid-public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The VAPID public key a browser subscribes with (PushManager.subscribe's applicationServerKey) */
+    get: operations['push_vapidPublicKey'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1183,6 +1413,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/rpc/login_mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/login/mfa by its seed name
+     * @description Stands for `POST /auth/login/mfa`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_login_mfa'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/rpc/logout': {
     parameters: {
       query?: never;
@@ -1527,8 +1777,28 @@ export interface components {
       password: string;
     };
     LogoutDto: {
-      /** @description A push token this device gives up; it is removed with the session. */
+      /** @description A push token this device gives up (a phone's token, a browser's push endpoint); it is removed with the session. */
       device_token?: string;
+    };
+    StartTotpDto: {
+      /** @description The account password. */
+      current_password: string;
+    };
+    MfaCodeDto: {
+      /**
+       * @description Six digits from the authenticator app, or an unused recovery code.
+       * @example 123456
+       */
+      code: string;
+    };
+    MfaLoginDto: {
+      /** @description The `mfa_token` of the `mfa_required` answer to the password. */
+      mfa_token: string;
+      /**
+       * @description Six digits from the authenticator app, or an unused recovery code.
+       * @example 123456
+       */
+      code: string;
     };
     UserIdDto: {
       /**
@@ -1539,15 +1809,15 @@ export interface components {
     };
     RegisterDeviceDto: {
       /**
-       * @description The APNs device token as hex: 64 characters today, up to 200 accepted for longer future tokens.
+       * @description ios_app: the APNs device token as hex (64 to 200 characters). android_app: the FCM registration token. web_push: the browser's `JSON.stringify(subscription.toJSON())` (endpoint, expirationTime, keys.p256dh, keys.auth).
        * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
        */
       token: string;
       /**
-       * @description Only `ios_app` for now.
        * @example ios_app
+       * @enum {string}
        */
-      notification_service: string;
+      notification_service: 'ios_app' | 'android_app' | 'web_push';
     };
     UpdateMeDto: {
       /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, unique. */
@@ -1813,9 +2083,10 @@ export interface components {
        * @example 290
        */
       id: number;
+      /** @description As registered: an APNs token (lower-case hex), an FCM registration token, or a browser's push subscription (JSON). */
       token: string;
       /** @enum {string} */
-      notification_service: 'ios_app';
+      notification_service: 'ios_app' | 'android_app' | 'web_push';
       /** Format: date-time */
       created_at: string;
       /**
@@ -1823,18 +2094,6 @@ export interface components {
        * @description When it was last registered (by me).
        */
       registered_at: string;
-    };
-    DeviceAnswer: {
-      device: components['schemas']['Device'];
-    };
-    DevicesAnswer: {
-      devices: components['schemas']['Device'][];
-    };
-    TestPushAnswer: {
-      /** @description My devices a test push was sent to. */
-      devices: number;
-      /** @description How many of them APNs accepted. */
-      accepted: number;
     };
     LastSeen: {
       /**
@@ -1890,6 +2149,12 @@ export interface components {
         | 'device_moved'
         | 'account_exported'
         | 'account_deleted'
+        | 'totp_enabled'
+        | 'totp_disabled'
+        | 'recovery_code_used'
+        | 'recovery_codes_renewed'
+        | 'passkey_added'
+        | 'passkey_removed'
         | 'admin_action';
       /** Format: date-time */
       created_at: string;
@@ -1931,6 +2196,8 @@ export interface components {
       sessions: components['schemas']['Session'][];
       devices: components['schemas']['Device'][];
       activity: components['schemas']['SecurityEvent'][];
+      second_factor: components['schemas']['SecondFactorStatus'];
+      passkeys: components['schemas']['Passkey'][];
     };
     /** @description The browser that asked for the QR code, as the phone sees it before approving. */
     QrDetails: {
@@ -2095,6 +2362,84 @@ export interface components {
           event: 'qr_expired';
           data: components['schemas']['QrExpiredEvent'];
         };
+    /** @description Whether a password login asks for a second factor (never the secret). */
+    SecondFactorStatus: {
+      /** @description Two-step login with an authenticator app is on. */
+      totp: boolean;
+      recovery_codes_left: number;
+    };
+    /** @description What the authenticator app needs; shown once. */
+    TotpSetup: {
+      /**
+       * @description Base32, for typing into the app by hand.
+       * @example JBSWY3DPEHPK3PXP…
+       */
+      secret: string;
+      /**
+       * @description What the QR code holds (SHA-1, 6 digits, 30 s).
+       * @example otpauth://totp/Unichat:ann%40example.com?secret=…&issuer=Unichat
+       */
+      otpauth_uri: string;
+      /** @description A data URL (data:image/png;base64,…) of the QR code of `otpauth_uri`. */
+      png: string;
+    };
+    /** @description Ten recovery codes, shown once. */
+    RecoveryCodes: {
+      /** @description Shown this once; each logs in once instead of an app code. Only their hashes are kept. */
+      recovery_codes: string[];
+    };
+    /** @description One of my passkeys (never its key). */
+    Passkey: {
+      id: number;
+      /** @example MacBook Touch ID */
+      name: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      last_used_at: string | null;
+    };
+    /** @description The passkey. */
+    PasskeyAnswer: {
+      passkey: components['schemas']['Passkey'];
+    };
+    /** @description My passkeys, oldest first. */
+    PasskeyList: {
+      passkeys: components['schemas']['Passkey'][];
+    };
+    /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear. */
+    PasskeyCreationOptions: {
+      /** @description base64url */
+      challenge: string;
+      rp: {
+        id?: string;
+        name?: string;
+      };
+      user: {
+        /** @description base64url */
+        id?: string;
+        name?: string;
+        displayName?: string;
+      };
+      pubKeyCredParams: Record<string, never>[];
+      timeout?: number;
+      excludeCredentials?: Record<string, never>[];
+      authenticatorSelection?: Record<string, never>;
+      attestation?: string;
+    };
+    /** @description A passkey sign-in, good for 5 minutes, once. */
+    PasskeySignInOptions: {
+      /** @description Send it back with the answer. */
+      challenge_id: string;
+      /** @description PublicKeyCredentialRequestOptionsJSON for `navigator.credentials.get({ publicKey })`; no `allowCredentials`: the authenticator offers its discoverable credential. */
+      options: {
+        /** @description base64url */
+        challenge: string;
+        rpId: string;
+        timeout?: number;
+        /** @enum {string} */
+        userVerification?: 'required';
+      };
+    };
     Identity: {
       /**
        * Format: int32
@@ -2252,6 +2597,22 @@ export interface components {
     };
     ServiceUsersAnswer: {
       users: components['schemas']['ServiceUser'][];
+    };
+    DeviceAnswer: {
+      device: components['schemas']['Device'];
+    };
+    DevicesAnswer: {
+      devices: components['schemas']['Device'][];
+    };
+    TestPushAnswer: {
+      /** @description My devices a test push was sent to (those of a push service that is on). */
+      devices: number;
+      /** @description How many of them their push service accepted. */
+      accepted: number;
+    };
+    VapidPublicKeyAnswer: {
+      /** @description The VAPID public key (65 bytes, base64url): PushManager.subscribe's applicationServerKey. */
+      public_key: string;
     };
     /** @description A user as an operator sees them: the own record without `auth_token`, and the account’s state. */
     OperatorUser: {
@@ -3304,7 +3665,7 @@ export interface operations {
           };
         };
       };
-      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed`, `mfa_required` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3313,7 +3674,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized' | 'auth_failed';
+              code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
             };
           };
         };
@@ -3499,6 +3860,1396 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed`, `mfa_required` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Whether a password login asks for a second factor (never the secret). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SecondFactorStatus'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_start: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StartTotpDto'];
+      };
+    };
+    responses: {
+      /** @description What the authenticator app needs; shown once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpSetup'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_password` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_password';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_turnOff: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaCodeDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_confirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaCodeDto'];
+      };
+    };
+    responses: {
+      /** @description Ten recovery codes, shown once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryCodes'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_renew: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaCodeDto'];
+      };
+    };
+    responses: {
+      /** @description Ten recovery codes, shown once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryCodes'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfaLogin_login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaLoginDto'];
+      };
+    };
+    responses: {
+      /** @description LoginAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyCreationOptions'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description My passkeys, oldest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyList'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_add: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          response: {
+            /** @description base64url */
+            id: string;
+            /** @description base64url */
+            rawId: string;
+            /** @enum {string} */
+            type: 'public-key';
+            response: {
+              /** @description base64url */
+              clientDataJSON: string;
+              /** @description base64url */
+              attestationObject: string;
+            };
+            authenticatorAttachment?: string;
+            clientExtensionResults?: Record<string, never>;
+          };
+          /** @example MacBook Touch ID */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The passkey. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The `id` of one of my passkeys (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_rename: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The `id` of one of my passkeys (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @example MacBook Touch ID */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The passkey. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeyLogin_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A passkey sign-in, good for 5 minutes, once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeySignInOptions'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeyLogin_signIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          challenge_id: string;
+          response: {
+            /** @description base64url */
+            id: string;
+            /** @description base64url */
+            rawId: string;
+            /** @enum {string} */
+            type: 'public-key';
+            response: {
+              /** @description base64url */
+              clientDataJSON: string;
+              /** @description base64url */
+              authenticatorData: string;
+              /** @description base64url */
+              signature: string;
+              /** @description base64url */
+              userHandle?: string;
+            };
+            authenticatorAttachment?: string;
+            clientExtensionResults?: Record<string, never>;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description LoginAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token';
             };
           };
         };
@@ -3759,6 +5510,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -3862,6 +5629,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };
@@ -4075,7 +5858,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The token was already mine (nothing created). */
+      /** @description The device was already mine (nothing created). */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4170,7 +5953,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The APNs device token as hex. */
+        /** @description A phone's token as registered, or a browser's push endpoint (percent-encoded). */
         token: string;
       };
       cookie?: never;
@@ -4358,6 +6141,82 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  push_vapidPublicKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description VapidPublicKeyAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VapidPublicKeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
             };
           };
         };
@@ -6935,7 +8794,7 @@ export interface operations {
           };
         };
       };
-      /** @description Forbidden: `email_not_confirmed`, `account_disabled` */
+      /** @description Forbidden: `email_not_confirmed` */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6944,7 +8803,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'email_not_confirmed' | 'account_disabled';
+              code?: 'email_not_confirmed';
             };
           };
         };
@@ -9295,7 +11154,7 @@ export interface operations {
           };
         };
       };
-      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed`, `mfa_required` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -9304,7 +11163,118 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized' | 'auth_failed';
+              code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_login_mfa: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['MfaLoginDto'];
+      };
+    };
+    responses: {
+      /** @description LoginAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
             };
           };
         };
@@ -10414,6 +12384,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -10519,6 +12505,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };

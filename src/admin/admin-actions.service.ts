@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccountService } from '../account/account.service.js';
 import { ActivityService } from '../account/activity.service.js';
-import { AuthService } from '../auth/auth.service.js';
+import { PasswordResetService } from '../auth/password-reset.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { Clock } from '../common/clock.service.js';
 import { inTransaction, type Transaction } from '../database/transaction.js';
@@ -23,7 +23,7 @@ export class AdminActionsService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly account: AccountService,
-    private readonly auth: AuthService,
+    private readonly passwordReset: PasswordResetService,
     private readonly activity: ActivityService,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -84,7 +84,7 @@ export class AdminActionsService {
   /** Mails the user a password-reset link, as POST /auth/password-reset/request does (one a minute). */
   async sendPasswordReset(userId: number, operator: Operator): Promise<void> {
     const user = await this.users.getById(userId);
-    await this.auth.requestPasswordReset(user.email);
+    await this.passwordReset.requestPasswordReset(user.email);
     await this.activity.record({
       userId,
       type: 'admin_action',

@@ -103,6 +103,32 @@ describe('configuration', () => {
     ).toEqual(['images.intranet', '10.0.0.8']);
   });
 
+  it('takes the passkey relying party from PUBLIC_URL unless WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS say', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://chat.example.com:8443/' }).webauthn).toEqual({
+      rpId: 'chat.example.com',
+      origins: ['https://chat.example.com:8443'],
+    });
+    expect(
+      loadConfig({
+        PUBLIC_URL: 'https://api.example.com',
+        WEBAUTHN_RP_ID: 'example.com',
+        WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com',
+      }).webauthn,
+    ).toEqual({ rpId: 'example.com', origins: ['https://example.com', 'https://app.example.com'] });
+    expect(() =>
+      loadConfig({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://evil.test' }),
+    ).toThrow(/WEBAUTHN_ORIGINS/);
+    expect(() => loadConfig({ WEBAUTHN_RP_ID: 'https://example.com' })).toThrow(/WEBAUTHN_RP_ID/);
+  });
+
+  it('asks Pwned Passwords only when PWNED_PASSWORDS_URL is set', () => {
+    expect(loadConfig({}).pwnedPasswordsUrl).toBeNull();
+    expect(loadConfig({ PWNED_PASSWORDS_URL: 'https://api.pwnedpasswords.com/' }).pwnedPasswordsUrl).toBe(
+      'https://api.pwnedpasswords.com',
+    );
+    expect(() => loadConfig({ PWNED_PASSWORDS_URL: 'ftp://x' })).toThrow(/PWNED_PASSWORDS_URL/);
+  });
+
   it('reads OpenID providers, with presets for Google and Apple', () => {
     const [google, corp] = loadConfig({
       OIDC_PROVIDERS: JSON.stringify([

@@ -5,6 +5,8 @@ import { OutboxMail } from '../mail/outbox-mail.entity.js';
 import { AvatarImage } from '../avatars/avatar.entity.js';
 import { Device } from '../devices/device.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
+import { MfaChallenge, RecoveryCode, TotpFactor } from '../mfa/second-factor.entity.js';
+import { Passkey, PasskeyChallenge } from '../passkeys/passkey.entity.js';
 import { Identity } from '../oidc/identity.entity.js';
 import { OidcPending } from '../oidc/oidc-pending.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
@@ -29,6 +31,11 @@ export const ENTITIES = [
   QrLogin,
   EventIdEpoch,
   SecurityEvent,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
+  Passkey,
+  PasskeyChallenge,
   Identity,
   OidcPending,
   ServiceKey,

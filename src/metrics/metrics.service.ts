@@ -76,8 +76,8 @@ export class Metrics {
 
   readonly pushes = new Counter({
     name: 'unichat_push_notifications_total',
-    help: 'Pushes to one device, by what APNs answered',
-    labelNames: ['outcome'] as const,
+    help: 'Pushes to one device, by push service (ios_app, android_app, web_push) and what it answered',
+    labelNames: ['service', 'outcome'] as const,
     registers: [this.registry],
   });
 

@@ -120,7 +120,6 @@ export const OIDC_CONTRACT: ApiContract = {
         'auth_failed',
         'not_found',
         'identity_conflict',
-        'account_disabled',
         'please_wait',
         'unavailable',
       ],

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { DataSource, type EntityManager, LessThan } from 'typeorm';
-import { type LoginResult, AuthService } from '../auth/auth.service.js';
+import { LoginService, type LoginResult } from '../auth/login.service.js';
 import { CredentialsService } from '../auth/credentials.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { Clock } from '../common/clock.service.js';
@@ -56,7 +56,7 @@ export class OidcService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clients: OidcClients,
     private readonly users: UsersService,
-    private readonly auth: AuthService,
+    private readonly logins: LoginService,
     private readonly credentials: CredentialsService,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -234,7 +234,7 @@ export class OidcService {
           },
         );
       }
-      return this.auth.loginProven(user, client, 'oidc');
+      return this.logins.complete(user, 'oidc', client);
     }
     if (proven.email === null) {
       throw new AppError(
@@ -252,10 +252,10 @@ export class OidcService {
         );
       }
       await inTransaction(this.dataSource, (tx) => this.link(tx.manager, existing.id, proven));
-      return this.auth.loginProven(existing, client, 'oidc');
+      return this.logins.complete(existing, 'oidc', client);
     }
     const user = await this.createAccount(proven, client);
-    return this.auth.loginProven(user, client, 'oidc');
+    return this.logins.complete(user, 'oidc', client);
   }
 
   private async createAccount(proven: ProvenIdentity, client: ClientInfo): Promise<User> {

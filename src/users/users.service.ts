@@ -264,6 +264,23 @@ export class UsersService implements OnModuleInit {
     }
   }
 
+  /**
+   * Locks the user's row, first thing in a transaction that writes it together with rows of theirs
+   * (avatar images, tokens, sessions). The order matters on PostgreSQL: a row inserted that refers
+   * to the user takes a share lock on the user's row, and an update of a unique column (the nick)
+   * then needs the exclusive one; two such transactions each holding the share lock deadlock.
+   * Locked first, they take turns. A user who is gone (the account deleted while the request was
+   * under way) is `401 unauthorized`, as their token is answered now.
+   */
+  async lockForWrite(manager: EntityManager, userId: number): Promise<void> {
+    const sql = new SqlDialect(manager);
+    const [p1] = sql.placeholders(1);
+    const rows: unknown[] = await manager.query(`SELECT id FROM users WHERE id = ${p1}${sql.forUpdate}`, [
+      userId,
+    ]);
+    if (rows.length === 0) throw new AppError('unauthorized', 'this account no longer exists');
+  }
+
   async update(manager: EntityManager, userId: number, changes: Partial<User>): Promise<void> {
     try {
       await manager.update(User, { id: userId }, { ...changes, updatedAt: this.clock.now() });
