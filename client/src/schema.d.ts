@@ -1049,7 +1049,7 @@ export interface paths {
     put?: never;
     /**
      * Disable the account: every session and stream ends; logins answer account_disabled
-     * @description Every session ends (access tokens are refused and streams close, on every instance); from then on login, token login, `POST /tokens`, RPC login, QR login and OpenID sign-in answer `403 account_disabled` until the account is enabled. Nothing is removed. Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
+     * @description Every session ends (access tokens are refused and streams close, on every instance); from then on login (after its second step when two-step login is on), token login, `POST /tokens`, RPC login, passkey, QR and OpenID sign-in answer `403 account_disabled` until the account is enabled. Nothing is removed. Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
      *
      *     Needs a service key with the scope `admin`.
      */

@@ -76,7 +76,8 @@ export const ADMIN_CONTRACT: ApiContract = {
       errors: ['not_found'],
       description:
         'Every session ends (access tokens are refused and streams close, on every instance); from then ' +
-        'on login, token login, `POST /tokens`, RPC login, QR login and OpenID sign-in answer `403 account_disabled` until ' +
+        'on login (after its second step when two-step login is on), token login, `POST /tokens`, RPC login, ' +
+        'passkey, QR and OpenID sign-in answer `403 account_disabled` until ' +
         'the account is enabled. Nothing is removed. ' +
         OPERATOR_RECORD,
       ...byId,
