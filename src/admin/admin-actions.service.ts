@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AccountService } from '../account/account.service.js';
 import { ActivityService } from '../account/activity.service.js';
 import { PasswordResetService } from '../auth/password-reset.service.js';
+import { type DomainEventName, type DomainEvents } from '../bus/domain-events.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { Clock } from '../common/clock.service.js';
 import { inTransaction, type Transaction } from '../database/transaction.js';
@@ -40,7 +41,7 @@ export class AdminActionsService {
       // The user's row first: a login in progress waits for this commit and then sees it.
       const changed = await this.users.setDisabled(tx.manager, userId, true);
       await this.endSessionsIn(tx, userId);
-      if (changed) tx.afterCommit(() => this.events.emit('user.disabled', { userId }));
+      if (changed) this.announce(tx, 'user.disabled', { userId });
     });
   }
 
@@ -49,7 +50,7 @@ export class AdminActionsService {
     await this.users.getById(userId);
     await this.act(userId, 'enable', operator, async (tx) => {
       if (await this.users.setDisabled(tx.manager, userId, false)) {
-        tx.afterCommit(() => this.events.emit('user.enabled', { userId }));
+        this.announce(tx, 'user.enabled', { userId });
       }
     });
   }
@@ -74,10 +75,8 @@ export class AdminActionsService {
     await this.act(userId, 'confirm', operator, async (tx) => {
       if (user.confirmedAt !== null) return;
       await this.users.update(tx.manager, userId, { confirmedAt: this.clock.now() });
-      tx.afterCommit(() => {
-        this.events.emit('user.updated', { userId });
-        this.events.emit('auth.email_confirmed', { userId, email: user.email, changed: false });
-      });
+      this.announce(tx, 'user.updated', { userId });
+      this.announce(tx, 'auth.email_confirmed', { userId, email: user.email, changed: false });
     });
   }
 
@@ -95,9 +94,14 @@ export class AdminActionsService {
   private async endSessionsIn(tx: Transaction, userId: number): Promise<number> {
     const ended = await this.sessions.endAll(tx, userId, null);
     if (ended.length > 0) {
-      tx.afterCommit(() => this.events.emit('auth.sessions_ended', { userId, sessionIds: ended }));
+      this.announce(tx, 'auth.sessions_ended', { userId, sessionIds: ended });
     }
     return ended.length;
+  }
+
+  /** Announces a change made in `tx` once it has committed. */
+  private announce<K extends DomainEventName>(tx: Transaction, name: K, payload: DomainEvents[K]): void {
+    tx.afterCommit(() => this.events.emit(name, payload));
   }
 
   /** Runs a change and records it in the user's activity, in one transaction. */
