@@ -1,3 +1,4 @@
+import { ADMIN_CONTRACT } from './admin/admin.contract.js';
 import type { ApiContract } from './common/openapi/contract.js';
 import { OPERATIONS } from './common/openapi/operations.js';
 import { MFA_CONTRACT } from './mfa/mfa.contract.js';
@@ -21,4 +22,5 @@ export const API_CONTRACTS: ApiContract[] = [
   SIGNING_KEYS_CONTRACT,
   SERVICE_API_CONTRACT,
   DEVICES_CONTRACT,
+  ADMIN_CONTRACT,
 ];

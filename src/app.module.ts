@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger as Pino } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AvatarsModule } from './avatars/avatars.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
@@ -76,6 +77,7 @@ export class AppModule implements OnApplicationShutdown {
         OidcModule,
         DemoModule,
         AccountModule,
+        AdminModule,
         RpcModule,
         ServiceApiModule,
         HealthModule,

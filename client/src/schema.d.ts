@@ -768,7 +768,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The browser waits here: `qr_login` {user, access_token, expires_in, approved_by: {user_agent, device, ip}} once approved, or `qr_expired` {id, reason: expired | wrong_check} */
+    /** The browser waits here: `qr_login` {user, access_token, expires_in, approved_by: {user_agent, device, ip}} once approved, or `qr_expired` {id, reason: expired | wrong_check | account_disabled} */
     get: operations['qrLogin_events'];
     put?: never;
     post?: never;
@@ -961,7 +961,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My security events, newest first: logins (method, address, user agent), failed logins, logouts, ended sessions, password and email changes, devices, exports. Kept 90 days. Page with before_id. */
+    /** My security events, newest first: logins (method, address, user agent), failed logins, logouts, ended sessions, password and email changes, devices, exports, operators' actions. Kept 90 days. Page with before_id. */
     get: operations['account_activityPage'];
     put?: never;
     post?: never;
@@ -982,6 +982,166 @@ export interface paths {
     get: operations['account_export'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Find users by id, email prefix or nick prefix (none: everybody), a page at a time
+     * @description At most one of `id`, `email`, `nick`; none lists everybody. Ordered by what is searched (id, folded email, folded nick). Paged by keyset: send `next_cursor` back as `cursor` (with the same search) for the next page, until it is null; pages neither skip nor repeat users while others register. Each search is an `audit` log line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    get: operations['adminUsers_search'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One user: private fields, disabled, last login, live sessions, devices
+     * @description Each read is an `audit` log line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    get: operations['adminUsers_show'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete the account, as DELETE /me does (without the password)
+     * @description Deletes the account as `DELETE /me` does, without the password: everything of it goes, its streams close, friends get `user_deleted`, the address gets the deletion mail. The audit line and the (pseudonymised) activity name the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    delete: operations['adminUsers_delete'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disable the account: every session and stream ends; logins answer account_disabled
+     * @description Every session ends (access tokens are refused and streams close, on every instance); from then on login (after its second step when two-step login is on), token login, `POST /tokens`, RPC login, passkey, QR and OpenID sign-in answer `403 account_disabled` until the account is enabled. Nothing is removed. Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_disable'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enable a disabled account: it may log in again
+     * @description The user may log in again; sessions ended by the disabling stay ended. Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_enable'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/sessions/end': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End every session of the user (their streams close, their tokens stop working)
+     * @description As a password reset does: access tokens are refused and streams close, on every instance. Written to the user’s activity as `admin_action`.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_endSessions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mark the account's email address confirmed
+     * @description Marks the address in force confirmed (a pending new address stays pending). Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_confirm'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mail the user a password-reset link (one a minute)
+     * @description Mails the user a password-reset link, as `POST /auth/password-reset/request` does (one a minute). Written to the user’s activity as `admin_action`.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_sendPasswordReset'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1994,14 +2154,15 @@ export interface components {
         | 'recovery_code_used'
         | 'recovery_codes_renewed'
         | 'passkey_added'
-        | 'passkey_removed';
+        | 'passkey_removed'
+        | 'admin_action';
       /** Format: date-time */
       created_at: string;
       /** @description The client address the event came from. */
       ip: string | null;
       user_agent: string | null;
       /**
-       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.
+       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing. `admin_action`: `action` (disable, enable, end_sessions, delete, confirm, send_reset), `key_name` and `key_id` of the service key that did it (`key_name` `cli` and `key_id` null: an operator on the command line).
        * @example {
        *       "method": "password"
        *     }
@@ -2138,10 +2299,10 @@ export interface components {
     QrExpiredEvent: {
       id: string;
       /**
-       * @description `wrong_check`: a phone sent a wrong check number, which voids the code.
+       * @description `wrong_check`: a phone sent a wrong check number, which voids the code; `account_disabled`: the approving account was disabled by an operator before the browser got its session.
        * @enum {string}
        */
-      reason: 'expired' | 'wrong_check';
+      reason: 'expired' | 'wrong_check' | 'account_disabled';
     };
     /** @description One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data` parsed from JSON. */
     EventMessage:
@@ -2454,6 +2615,85 @@ export interface components {
     VapidPublicKeyAnswer: {
       /** @description The VAPID public key (65 bytes, base64url): PushManager.subscribe's applicationServerKey. */
       public_key: string;
+    };
+    /** @description A user as an operator sees them: the own record without `auth_token`, and the account’s state. */
+    OperatorUser: {
+      /**
+       * Format: int32
+       * @description Also the JID of the user.
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      /** @description An email address; international letters are allowed. */
+      email: string;
+      /** @description A new address waiting for its confirmation link. */
+      pending_email: string | null;
+      searchable_nick: boolean;
+      /**
+       * Format: date-time
+       * @description null until the address is confirmed.
+       */
+      confirmed_at: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+      status_message: string | null;
+      mobile_number: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Who sees my exact last seen and online state (contacts: friends).
+       * @enum {string}
+       */
+      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
+      /** Format: date-time */
+      created_at: string;
+      /** @description An operator disabled the account: it cannot log in. */
+      disabled: boolean;
+      /**
+       * Format: date-time
+       * @description When it was disabled; null while it is not.
+       */
+      disabled_at: string | null;
+      /**
+       * Format: date-time
+       * @description When the user last opened a session (password, QR); null before the first.
+       */
+      last_login_at: string | null;
+    };
+    OperatorUserAnswer: {
+      user: components['schemas']['OperatorUser'];
+    };
+    AdminUsersPage: {
+      users: components['schemas']['OperatorUser'][];
+      /** @description Send as `cursor` for the next page; null on the last page. */
+      next_cursor: string | null;
+    };
+    AdminSession: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      last_used_at: string;
+      user_agent: string | null;
+      ip: string | null;
+    };
+    AdminUserDetails: {
+      user: components['schemas']['OperatorUser'];
+      /** @description Live sessions, newest first. */
+      sessions: components['schemas']['AdminSession'][];
+      devices: components['schemas']['Device'][];
+    };
+    SessionsEndedAnswer: {
+      /** @description How many sessions were live. */
+      sessions_ended: number;
     };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;
@@ -3441,6 +3681,20 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
       /** @description Too large: `payload_too_large` */
       413: {
         headers: {
@@ -3622,6 +3876,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -4276,6 +4544,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -4984,6 +5266,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -8142,6 +8438,20 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
       /** @description Conflict: already taken: `identity_conflict` */
       409: {
         headers: {
@@ -8251,6 +8561,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -8820,6 +9144,872 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_search: {
+    parameters: {
+      query?: {
+        /** @description One user by id. */
+        id?: string;
+        /** @description Email prefix, any case. */
+        email?: string;
+        /** @description Nick prefix, any case; every user, searchable or not. */
+        nick?: string;
+        /** @description Users per page. */
+        limit?: number;
+        /** @description The `next_cursor` of the page before. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description AdminUsersPage */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AdminUsersPage'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_show: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description AdminUserDetails */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AdminUserDetails'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_disable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OperatorUserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperatorUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_enable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OperatorUserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperatorUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_endSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description SessionsEndedAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionsEndedAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_confirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OperatorUserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperatorUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_sendPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `rate_exceeded` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'rate_exceeded';
             };
           };
         };
@@ -9980,6 +11170,20 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
       /** @description Too large: `payload_too_large` */
       413: {
         headers: {
@@ -10073,6 +11277,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };

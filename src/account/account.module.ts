@@ -35,6 +35,6 @@ import { SecurityEvent } from './security-event.entity.js';
   ],
   controllers: [AccountController],
   providers: [AccountService, ActivityService, ActivityRecorder, ExportSections],
-  exports: [AccountService, ExportSections],
+  exports: [AccountService, ActivityService, ExportSections],
 })
 export class AccountModule {}

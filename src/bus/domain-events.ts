@@ -30,11 +30,14 @@ export interface DomainEvents {
   };
   /** A session was ended by logout; `deviceToken` is the push token the device gave up, if any. */
   'auth.logged_out': { userId: number; sessionId: number; deviceToken: string | null };
-  /** Sessions were ended by their owner (one, or all but the calling one). */
+  /** Sessions were ended by their owner (one, or all but the calling one), or all by an operator. */
   'auth.sessions_ended': { userId: number; sessionIds: number[] };
   /** The user asked to move their account to a new address (it changes once that is confirmed). */
   'auth.email_change_requested': { userId: number; email: string };
-  /** A confirmation link was used: the first address (`changed` false) or a new one now in force. */
+  /**
+   * A confirmation link was used: the first address (`changed` false) or a new one now in force;
+   * or an operator marked the address confirmed (`changed` false).
+   */
   'auth.email_confirmed': { userId: number; email: string; changed: boolean };
   /** The password was changed (profile) or reset (mail link). */
   'auth.password_changed': { userId: number; via: 'update' | 'reset' };
@@ -53,6 +56,10 @@ export interface DomainEvents {
   'devices.registered': { userId: number; device: string; movedFrom: number | null };
   /** The account is gone (account); `friendIds` were its friends when it went. */
   'account.deleted': { userId: number; friendIds: number[] };
+  /** An operator disabled the account (admin): its sessions have ended, it cannot log in. */
+  'user.disabled': { userId: number };
+  /** An operator enabled a disabled account again (admin): it may log in. */
+  'user.enabled': { userId: number };
   /** Some field of the user's record changed; listeners send the fresh records. */
   'user.updated': { userId: number };
   /** `userId` added `contactId` to their contacts (profile); once per pair an hour, however often re-added. */

@@ -4,7 +4,14 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { seesExactLastSeen } from './last-seen-privacy.js';
 import { User } from './user.entity.js';
-import { type OwnRecord, type PublicRecord, toOwnRecord, toPublicRecord } from './user-records.js';
+import {
+  type OperatorRecord,
+  type OwnRecord,
+  type PublicRecord,
+  toOperatorRecord,
+  toOwnRecord,
+  toPublicRecord,
+} from './user-records.js';
 import { UsersService } from './users.service.js';
 import { type BlockSource, type FriendSource, type PresenceSource } from './view-sources.js';
 
@@ -72,6 +79,13 @@ export class UserRecordsService implements OnApplicationBootstrap {
   async own(user: User, authToken: string | null = null): Promise<OwnRecord> {
     const online = await this.presence.onlineAmong([user.id]);
     return toOwnRecord(user, { publicUrl: this.config.publicUrl, isOnline: online.has(user.id), authToken });
+  }
+
+  /** Users as an operator sees them (admin API, CLI), with one presence query for all. */
+  async operatorMany(users: User[]): Promise<OperatorRecord[]> {
+    const online = await this.presence.onlineAmong(users.map((user) => user.id));
+    const publicUrl = this.config.publicUrl;
+    return users.map((user) => toOperatorRecord(user, { publicUrl, isOnline: online.has(user.id) }));
   }
 
   /** The record as the viewer sees it; `null`: an anonymous caller, who is told no presence. */

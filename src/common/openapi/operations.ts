@@ -163,7 +163,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
   'POST /auth/login': {
     status: 200,
     body: 'LoginAnswer',
-    errors: ['auth_failed', 'mfa_required', 'please_wait'],
+    errors: ['auth_failed', 'mfa_required', 'account_disabled', 'please_wait'],
     description:
       'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`.',
     requestSchema: CREDENTIALS_SCHEMA,
@@ -203,7 +203,7 @@ export const OPERATIONS: Record<string, OperationContract> = {
   'POST /tokens': {
     status: 200,
     body: 'AccessToken',
-    errors: ['auth_failed', 'mfa_required', 'please_wait'],
+    errors: ['auth_failed', 'mfa_required', 'account_disabled', 'please_wait'],
     description:
       'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does.',
     requestSchema: CREDENTIALS_SCHEMA,

@@ -256,6 +256,7 @@ export const SCHEMAS = {
         'recovery_codes_renewed',
         'passkey_added',
         'passkey_removed',
+        'admin_action',
       ],
     },
     created_at: time(),
@@ -264,7 +265,10 @@ export const SCHEMAS = {
     details: {
       type: 'object',
       additionalProperties: true,
-      description: 'What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.',
+      description:
+        'What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing. `admin_action`: ' +
+        '`action` (disable, enable, end_sessions, delete, confirm, send_reset), `key_name` and `key_id` of ' +
+        'the service key that did it (`key_name` `cli` and `key_id` null: an operator on the command line).',
       example: { method: 'password' },
     },
   }),
@@ -366,8 +370,10 @@ export const SCHEMAS = {
       id: { type: 'string' },
       reason: {
         type: 'string',
-        enum: ['expired', 'wrong_check'],
-        description: '`wrong_check`: a phone sent a wrong check number, which voids the code.',
+        enum: ['expired', 'wrong_check', 'account_disabled'],
+        description:
+          '`wrong_check`: a phone sent a wrong check number, which voids the code; `account_disabled`: ' +
+          'the approving account was disabled by an operator before the browser got its session.',
       },
     }),
     description: '`qr_expired`: the code was used, expired or voided; ask a new one.',

@@ -21,6 +21,7 @@ import { SecondFactors1765000200000 } from './1765000200000-second-factors.js';
 import { Passkeys1765000200001 } from './1765000200001-passkeys.js';
 import { Oidc1765000300000 } from './1765000300000-oidc.js';
 import { PushServices1765000400000 } from './1765000400000-push-services.js';
+import { UserDisabled1765000700000 } from './1765000700000-user-disabled.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   Passkeys1765000200001,
   Oidc1765000300000,
   PushServices1765000400000,
+  UserDisabled1765000700000,
 ];
 
 /** Every migration: the list above and those made with the master secret (they seal what they keep). */
