@@ -75,6 +75,7 @@ export class AuthService {
         nickKey: nick?.key ?? null,
       });
       await this.credentials.sendConfirmation(tx, user.id, user.email);
+      this.events.publish(tx, 'user.created', { userId: user.id });
       const opened = input.auto_login ? await this.openSession(tx.manager, user, client, 'password') : null;
       return { user, opened };
     });
@@ -111,11 +112,8 @@ export class AuthService {
         confirmed = { email: user.email, changed: false };
       }
       tx.afterCommit(() => this.emailTokens.confirmationArrived(userId));
-      tx.afterCommit(() => this.events.emit('user.updated', { userId }));
-      if (confirmed) {
-        const { email, changed } = confirmed;
-        tx.afterCommit(() => this.events.emit('auth.email_confirmed', { userId, email, changed }));
-      }
+      this.events.publish(tx, 'user.updated', { userId });
+      if (confirmed) this.events.publish(tx, 'auth.email_confirmed', { userId, ...confirmed });
     });
   }
 
