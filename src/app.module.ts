@@ -29,6 +29,7 @@ import { QrLoginModule } from './qr-login/qr-login.module.js';
 import { RedisModule } from './bus/redis.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { SseModule } from './sse/sse.module.js';
+import { ServiceKeysModule } from './service-keys/service-keys.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -53,6 +54,7 @@ export class AppModule implements OnApplicationShutdown {
         UsersModule,
         MailModule,
         SessionsModule,
+        ServiceKeysModule,
         AuthModule,
         BlockingModule,
         DevicesModule,

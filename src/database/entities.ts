@@ -6,6 +6,7 @@ import { AvatarImage } from '../avatars/avatar.entity.js';
 import { Device } from '../devices/device.entity.js';
 import { Contact } from '../contacts/contact.entity.js';
 import { QrLogin } from '../qr-login/qr-login.entity.js';
+import { ServiceKey } from '../service-keys/service-key.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
 import { EventIdEpoch } from '../sse/event-id-epoch.entity.js';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   QrLogin,
   EventIdEpoch,
   SecurityEvent,
+  ServiceKey,
 ];

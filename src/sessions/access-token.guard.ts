@@ -1,7 +1,7 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { ALLOW_UNCONFIRMED, IS_PUBLIC } from '../common/auth.decorators.js';
+import { ALLOW_UNCONFIRMED, IS_PUBLIC, SERVICE_SCOPE } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { ConfirmationGate } from './confirmation-gate.service.js';
 import { type AuthenticatedUser, bearerToken, JwtStrategy } from './jwt.strategy.js';
@@ -16,7 +16,8 @@ interface TokenRequest {
 
 /**
  * The global guard: every route needs a valid access token unless marked `@Public()`, and a
- * confirmed email unless marked `@AllowUnconfirmed()`.
+ * confirmed email unless marked `@AllowUnconfirmed()`. Service routes (`@ServiceScope`) take a
+ * service key instead, checked by service-keys/'s own global guard.
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard('jwt') {
@@ -32,6 +33,8 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     const request = context.switchToHttp().getRequest<TokenRequest>();
+    if (this.reflector.getAllAndOverride<string | undefined>(SERVICE_SCOPE, targets) !== undefined)
+      return true;
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
       // A public route still knows its caller when a valid token comes along. A bad one is never
       // read as "anonymous": a route that reads its caller answers 401 (`@OptionalUser`); one that

@@ -13,6 +13,7 @@ import { QrApprovingSession1763900052000 } from './1763900052000-qr-approving-se
 import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visibility.js';
 import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
 import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
+import { ServiceKeys1765000000000 } from './1765000000000-service-keys.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   LastSeenVisibility1763900057000,
   QrLoginDetails1763900058000,
   SecurityEvents1763900060000,
+  ServiceKeys1765000000000,
 ];
