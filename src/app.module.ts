@@ -32,6 +32,7 @@ import { SseModule } from './sse/sse.module.js';
 import { ServiceKeysModule } from './service-keys/service-keys.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
@@ -69,6 +70,7 @@ export class AppModule implements OnApplicationShutdown {
         AccountModule,
         RpcModule,
         HealthModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

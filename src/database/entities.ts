@@ -11,6 +11,8 @@ import { Session } from '../sessions/session.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
 import { EventIdEpoch } from '../sse/event-id-epoch.entity.js';
 import { User } from '../users/user.entity.js';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity.js';
+import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity.js';
 
 /** Every entity of every module: the list the data source and the CLI share. */
 export const ENTITIES = [
@@ -27,4 +29,6 @@ export const ENTITIES = [
   EventIdEpoch,
   SecurityEvent,
   ServiceKey,
+  WebhookEndpoint,
+  WebhookDelivery,
 ];

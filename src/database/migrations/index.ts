@@ -14,6 +14,7 @@ import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visib
 import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
 import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
 import { ServiceKeys1765000000000 } from './1765000000000-service-keys.js';
+import { Webhooks1765000100000 } from './1765000100000-webhooks.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   QrLoginDetails1763900058000,
   SecurityEvents1763900060000,
   ServiceKeys1765000000000,
+  Webhooks1765000100000,
 ];
