@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../common/errors.js';
 import { ConfigError } from '../config/app-config.js';
 import { serviceKeysCommand } from './service-keys.command.js';
+import { webhooksCommand } from './webhooks.command.js';
 
 /**
  * The operator's CLI (`npm run admin -- <group> <command>`), against the database the service's
@@ -12,7 +13,8 @@ import { serviceKeysCommand } from './service-keys.command.js';
 const program = new Command('admin')
   .description('Unichat operator tools, against the configured database')
   .showHelpAfterError()
-  .addCommand(serviceKeysCommand());
+  .addCommand(serviceKeysCommand())
+  .addCommand(webhooksCommand());
 
 try {
   await program.parseAsync(process.argv);
