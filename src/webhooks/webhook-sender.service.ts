@@ -41,7 +41,8 @@ type Outcome = { statusCode: number } | { error: string };
 interface Target {
   endpoint: WebhookEndpoint;
   url: URL;
-  signers: Webhook[];
+  /** Null when a secret cannot be opened (JWT_SECRET changed since it was sealed). */
+  signers: Webhook[] | null;
 }
 
 /**
@@ -166,7 +167,15 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
         if (endpoint.previousSecret && (endpoint.previousSecretUntil?.getTime() ?? 0) > now) {
           secrets.push(endpoint.previousSecret);
         }
-        const signers = secrets.map((sealed) => this.signer(endpoint.id, sealed));
+        let signers: Webhook[] | null = null;
+        try {
+          signers = secrets.map((sealed) => this.signer(endpoint.id, sealed));
+        } catch {
+          this.logger.error(
+            { endpointId: endpoint.id },
+            `webhook endpoint ${endpoint.id}: its secret cannot be opened`,
+          );
+        }
         return [endpoint.id, { endpoint, url: new URL(endpoint.url), signers }];
       }),
     );
@@ -189,7 +198,9 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
       this.metrics.webhookDeliveries.labels('dropped').inc();
       return;
     }
-    const outcome = await this.post(target, delivery);
+    const outcome: Outcome = target.signers
+      ? await this.post(target.url, target.signers, delivery)
+      : { error: 'the secret cannot be opened (JWT_SECRET changed?): rotate it' };
     const now = this.clock.now();
     const { endpoint } = target;
     if ('statusCode' in outcome && outcome.statusCode >= 200 && outcome.statusCode < 300) {
@@ -248,8 +259,7 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** One signed try: the endpoint's status code, or why there was none. Never throws. */
-  private post(target: Target, delivery: Claimed): Promise<Outcome> {
-    const { url, signers } = target;
+  private post(url: URL, signers: Webhook[], delivery: Claimed): Promise<Outcome> {
     const sentAt = this.clock.now();
     const body = Buffer.from(delivery.payload, 'utf8');
     const signature = signers.map((signer) => signer.sign(delivery.message_id, sentAt, body)).join(' ');
