@@ -61,6 +61,9 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
   private running: Promise<void> | null = null;
+  /** Deliveries taken (2xx) and not recorded yet, by status code; recorded together. */
+  private readonly deliveredIds = new Map<number, number[]>();
+  private recording: Promise<void> | null = null;
   private again = false;
   private stopped = false;
 
@@ -204,12 +207,7 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
     const now = this.clock.now();
     const { endpoint } = target;
     if ('statusCode' in outcome && outcome.statusCode >= 200 && outcome.statusCode < 300) {
-      await this.finish(delivery.id, {
-        status: 'delivered',
-        deliveredAt: now,
-        lastStatusCode: outcome.statusCode,
-        lastError: null,
-      });
+      await this.delivered(delivery.id, outcome.statusCode);
       if (endpoint.failingSince !== null) {
         endpoint.failingSince = null;
         await this.endpoints().update({ id: endpoint.id }, { failingSince: null });
@@ -244,6 +242,36 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
         .execute();
     } else if (this.schedule.failedTooLong(endpoint.failingSince, now.getTime())) {
       await this.disable(endpoint, 'failing');
+    }
+  }
+
+  /**
+   * Records a delivery as delivered, together with the others delivered meanwhile: one statement
+   * per status code for all of them, not one per delivery (on SQLite each statement takes its turn
+   * on the one connection, between the requests' transactions).
+   */
+  private delivered(id: number, statusCode: number): Promise<void> {
+    const ids = this.deliveredIds.get(statusCode) ?? [];
+    ids.push(id);
+    this.deliveredIds.set(statusCode, ids);
+    this.recording ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      this.recordDelivered(),
+    );
+    return this.recording;
+  }
+
+  private async recordDelivered(): Promise<void> {
+    const batches = [...this.deliveredIds];
+    this.deliveredIds.clear();
+    this.recording = null;
+    const sql = new SqlDialect(this.dataSource);
+    const [at, code, ids] = sql.placeholders(3);
+    for (const [statusCode, list] of batches) {
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ${at}, last_status_code = ${code},
+         last_error = NULL WHERE id ${sql.inIds(ids)}`,
+        [this.clock.nowMs(), statusCode, sql.ids(list)],
+      );
     }
   }
 
