@@ -14,7 +14,7 @@ import { Metrics } from '../metrics/metrics.service.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { type DisabledReason, WebhookEndpoint } from './webhook-endpoint.entity.js';
 import { RetrySchedule } from './webhook-schedule.js';
-import { secretContext, webhookSecretBox } from './webhook-secrets.js';
+import { webhookSecretBox } from './webhook-secrets.js';
 import { isPublicHost } from './webhook-url.js';
 import { WebhooksService } from './webhooks.service.js';
 
@@ -56,7 +56,6 @@ interface Target {
 export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
   private readonly schedule: RetrySchedule;
-  private readonly box: ReturnType<typeof webhookSecretBox>;
   private readonly signers = new Map<string, Webhook>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
@@ -75,7 +74,6 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
     private readonly management: WebhooksService,
   ) {
     this.schedule = new RetrySchedule(config.webhooks.retryBaseMs);
-    this.box = webhookSecretBox(config);
     const options = { keepAlive: true, maxSockets: 64 };
     this.agents = { 'http:': new http.Agent(options), 'https:': new https.Agent(options) };
   }
@@ -188,7 +186,7 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
     let signer = this.signers.get(sealed);
     if (!signer) {
       if (this.signers.size > 10_000) this.signers.clear();
-      signer = new Webhook(this.box.open(sealed, secretContext(endpointId)).toString('utf8'));
+      signer = new Webhook(webhookSecretBox(this.config, endpointId).openText(sealed));
       this.signers.set(sealed, signer);
     }
     return signer;

@@ -19,7 +19,7 @@ import {
   type WebhookBody,
   type WebhookEventType,
 } from './webhook-events.js';
-import { newSecret, secretContext, webhookSecretBox } from './webhook-secrets.js';
+import { newSecret, webhookSecretBox } from './webhook-secrets.js';
 import { endpointUrl } from './webhook-url.js';
 
 /** How long the secret before a rotation still signs (receivers switch over meanwhile). */
@@ -206,7 +206,7 @@ export class WebhooksService {
   }
 
   private seal(id: number, secret: string): string {
-    return webhookSecretBox(this.config).seal(Buffer.from(secret, 'utf8'), secretContext(id));
+    return webhookSecretBox(this.config, id).seal(secret);
   }
 
   private endpoints() {
