@@ -316,6 +316,32 @@ describe('webhooks', () => {
     );
   });
 
+  it('lets an operator with a shell list, rotate, test and delete endpoints (npm run admin -- webhooks)', async () => {
+    const hooks = await receiver();
+    const { id } = await endpoint(hooks, ['user.deleted']);
+    const cli = (...args: string[]) => runAdmin(environment, ['webhooks', ...args]);
+    const listed = await cli('list', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toContainEqual(
+      expect.objectContaining({ id, url: hooks.url, enabled: true }),
+    );
+    expect(listed.stdout).not.toContain('whsec_');
+    const rotated = await cli('rotate', String(id));
+    const secret = rotated.stdout.trim();
+    expect(secret).toMatch(/^whsec_/);
+    expect(rotated.stderr).toContain('not shown again');
+    const tested = await cli('test', String(id));
+    expect(tested).toMatchObject({ code: 0, stdout: expect.stringContaining('msg_') });
+    // The running service sends what the CLI queued, signed with the new secret.
+    const hook = await hookFor(hooks, 'webhook.test', (data) => data.endpoint_id === id);
+    expect(verify(secret, hook)).toEqual(hook.event);
+    expect(await cli('delete', String(id))).toMatchObject({ code: 0 });
+    await t.http().get(`/api/v1/admin/webhooks/${id}`).set(admin).expect(404);
+    const unknown = await cli('create', '--url', hooks.url, '--events', 'user.exploded');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('unknown webhook event type: user.exploded');
+  }, 60_000);
+
   it("answers a user's access token 401 and a key without the admin scope 403", async () => {
     const ann: TestUser = await createUser(t);
     expect((await t.http().get('/api/v1/admin/webhooks').set(ann.auth).expect(401)).body.error.code).toBe(
