@@ -18,6 +18,8 @@ export interface ClusterMessages {
   'avatars.removed': { keys: string[] };
   /** A QR code was approved: the browser's stream, wherever it is, settles it (QrLoginService → QrLoginStreams). */
   'qr_login.approved': { id: string };
+  /** Webhook endpoints were added, changed or removed: read the subscriptions again (WebhookSubscriptions). */
+  'webhooks.endpoints_changed': Record<string, never>;
 }
 
 export type ClusterChannel = keyof ClusterMessages;

@@ -1,15 +1,16 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { type EntityManager, IsNull } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { EventBus } from '../bus/event-bus.service.js';
 import { Clock } from '../common/clock.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { SqlDialect } from '../database/sql-dialect.js';
 import { afterCommit } from '../database/transaction.js';
 import { User } from '../users/user.entity.js';
-import { newDelivery, newMessageId, WebhookDelivery } from './webhook-delivery.entity.js';
-import { WebhookEndpoint } from './webhook-endpoint.entity.js';
+import { newMessageId } from './webhook-delivery.entity.js';
 import { type WebhookBody, type WebhookEventType, webhookUser } from './webhook-events.js';
 import { WebhookSender } from './webhook-sender.service.js';
+import { WebhookSubscriptions } from './webhook-subscriptions.js';
 
 /** Data of one event, or null when there is nothing to tell (the user is gone meanwhile). */
 type EventData = (manager: EntityManager) => Promise<Record<string, unknown> | null>;
@@ -24,6 +25,7 @@ export class WebhookRecorder implements OnModuleInit {
   constructor(
     private readonly events: EventBus,
     private readonly sender: WebhookSender,
+    private readonly subscriptions: WebhookSubscriptions,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -65,29 +67,27 @@ export class WebhookRecorder implements OnModuleInit {
 
   /**
    * Writes one delivery of each event to every enabled endpoint subscribed to `type`, in the
-   * transaction `manager` belongs to, and wakes the sender once it commits. Nothing is read
-   * beyond the endpoints when none subscribed.
+   * transaction `manager` belongs to, and wakes the sender once it commits. A type no endpoint
+   * receives costs nothing (WebhookSubscriptions); otherwise each event is one insert that picks
+   * the endpoints from the table as the transaction sees it.
    */
   async record(manager: EntityManager, type: WebhookEventType, events: EventData[]): Promise<void> {
-    const endpoints = (
-      await manager.find(WebhookEndpoint, {
-        select: { id: true, eventTypes: true },
-        where: { disabledAt: IsNull() },
-      })
-    ).filter((endpoint) => endpoint.eventTypes.split(',').includes(type));
-    if (endpoints.length === 0) return;
+    if (!(await this.subscriptions.inUse(manager, type))) return;
     const now = this.clock.now();
-    const rows: Partial<WebhookDelivery>[] = [];
+    const sql = new SqlDialect(manager);
+    const [id, eventType, payload, due, created, types] = sql.placeholders(6);
     for (const event of events) {
       const data = await event(manager);
       if (data === null) continue;
       const body: WebhookBody = { type, timestamp: now.toISOString(), data };
-      const payload = JSON.stringify(body);
-      const messageId = newMessageId();
-      for (const endpoint of endpoints) rows.push(newDelivery(endpoint.id, messageId, type, payload, now));
+      await manager.query(
+        `INSERT INTO webhook_deliveries
+           (endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+         SELECT id, ${id}, ${eventType}, ${payload}, 'pending', 0, ${due}, ${created} FROM webhook_endpoints
+         WHERE disabled_at IS NULL AND (',' || event_types || ',') LIKE ${types}`,
+        [newMessageId(), type, JSON.stringify(body), now.getTime(), now.getTime(), `%,${type},%`],
+      );
     }
-    if (rows.length === 0) return;
-    await manager.insert(WebhookDelivery, rows);
     afterCommit(manager, () => this.sender.kick());
   }
 

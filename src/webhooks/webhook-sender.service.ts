@@ -25,6 +25,8 @@ const LEASE_MS = TIMEOUT_MS + 10_000;
 /** Deliveries claimed at once, and the most in flight on one instance. */
 const BATCH = 100;
 const MAX_IN_FLIGHT = 400;
+/** How long a wake-up waits for more deliveries to claim with it. */
+const GATHER_MS = 10;
 
 interface Claimed {
   id: number;
@@ -96,7 +98,9 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
       this.again = true;
       return;
     }
-    this.running = this.run()
+    // A moment's wait lets the commits of concurrent requests share one claim.
+    this.running = new Promise((resolve) => setTimeout(resolve, GATHER_MS))
+      .then(() => this.run())
       .catch((error: unknown) => this.logger.warn(`webhook run failed: ${(error as Error).message}`))
       .finally(() => {
         this.running = null;

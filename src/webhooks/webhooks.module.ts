@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { WebhookEndpointsModule } from './webhook-endpoints.module.js';
 import { WebhookRecorder } from './webhook-recorder.service.js';
 import { WebhookSender } from './webhook-sender.service.js';
+import { WebhookSubscriptions } from './webhook-subscriptions.js';
 import { WebhooksController } from './webhooks.controller.js';
 
 // Owns the webhook_endpoints and webhook_deliveries tables: deliveries written in the transaction
@@ -10,6 +11,6 @@ import { WebhooksController } from './webhooks.controller.js';
 @Module({
   imports: [WebhookEndpointsModule],
   controllers: [WebhooksController],
-  providers: [WebhookRecorder, WebhookSender],
+  providers: [WebhookRecorder, WebhookSender, WebhookSubscriptions],
 })
 export class WebhooksModule {}

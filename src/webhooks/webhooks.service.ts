@@ -77,11 +77,22 @@ export interface EndpointChanges {
  */
 @Injectable()
 export class WebhooksService {
+  private readonly changeListeners: (() => void)[] = [];
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
+
+  /** Called after each change of which endpoints receive which events (the app's subscription cache). */
+  onChanged(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
 
   async create(input: NewEndpoint): Promise<{ endpoint: EndpointRecord; secret: string }> {
     const url = endpointUrl(input.url, this.config.webhooks.allowPrivate);
@@ -108,6 +119,7 @@ export class WebhooksService {
       await manager.update(WebhookEndpoint, { id: row.id }, { secret: row.secret });
       return row;
     });
+    this.changed();
     return { endpoint: toRecord(endpoint, now.getTime()), secret };
   }
 
@@ -132,6 +144,7 @@ export class WebhooksService {
     }
     await this.endpoints().update({ id }, update);
     if (changes.enabled === false && endpoint.disabledAt === null) await this.disable(id, 'operator');
+    this.changed();
     return this.get(id);
   }
 
@@ -143,12 +156,14 @@ export class WebhooksService {
       { endpointId: id, status: 'pending' },
       { status: 'failed', lastError: 'the endpoint is disabled' },
     );
+    this.changed();
   }
 
   async remove(id: number): Promise<void> {
     // Its deliveries go with it (foreign key cascade).
     const result = await this.endpoints().delete({ id });
     if (!result.affected) throw notFound(id);
+    this.changed();
   }
 
   /** A new secret, shown once; the one it replaces still signs for a day. */
