@@ -98,13 +98,29 @@ async function insertBacklog(env: Record<string, string>, endpointId: number, co
   db.close();
 }
 
+/** A schema of its own on the given PostgreSQL, dropped at the end. */
+async function freshSchema(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `bench_webhooks_${Date.now().toString(36)}`;
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  await run(`CREATE SCHEMA ${schema}`);
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: url.toString(), drop: () => run(`DROP SCHEMA ${schema} CASCADE`) };
+}
+
 async function main(): Promise<void> {
   const seconds = option('seconds', 10);
   const backlog = option('backlog', 20_000);
   const root = mkdtempSync(join(tmpdir(), 'unichat-bench-webhooks-'));
+  const database = process.env.DATABASE_URL ? await freshSchema(process.env.DATABASE_URL) : null;
   const env = serviceEnv(join(root, 'data'), {
     WEBHOOK_ALLOW_PRIVATE: 'true',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    ...(database ? { DATABASE_URL: database.url } : {}),
   });
   const receiver = await startReceiver();
   let service = await startService('service', env);
@@ -162,6 +178,7 @@ async function main(): Promise<void> {
   } finally {
     await service.stop();
     receiver.close();
+    await database?.drop();
     rmSync(root, { recursive: true, force: true });
   }
 }
