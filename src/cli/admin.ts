@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../common/errors.js';
 import { ConfigError } from '../config/app-config.js';
 import { serviceKeysCommand } from './service-keys.command.js';
+import { signingKeysCommand } from './signing-keys.command.js';
 import { webhooksCommand } from './webhooks.command.js';
 
 /**
@@ -14,6 +15,7 @@ const program = new Command('admin')
   .description('Unichat operator tools, against the configured database')
   .showHelpAfterError()
   .addCommand(serviceKeysCommand())
+  .addCommand(signingKeysCommand())
   .addCommand(webhooksCommand());
 
 try {

@@ -3,15 +3,24 @@ import { type DynamicModule, Global, type INestApplicationContext, Module, type 
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
+import { RedisService } from '../bus/redis.service.js';
 import { Clock } from '../common/clock.service.js';
 import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { keepJwtSecret } from '../config/kept-jwt-secret.js';
 import { dataSourceOptions, openDataSource } from '../database/data-source-options.js';
+import { Metrics } from '../metrics/metrics.service.js';
 
-/** What every command's modules may inject: the configuration, the database, the clock. */
+const SHARED = [Clock, Metrics, RedisService, EventBus, ClusterBus];
+
+/**
+ * What every command's modules may inject: the configuration, the database, the clock, and the
+ * buses (a change made here is announced to the running instances as the service announces it).
+ */
 @Global()
-@Module({ providers: [Clock], exports: [Clock] })
+@Module({ providers: SHARED, exports: SHARED })
 class CliCoreModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {

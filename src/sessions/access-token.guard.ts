@@ -4,12 +4,14 @@ import { AuthGuard } from '@nestjs/passport';
 import { ALLOW_UNCONFIRMED, IS_PUBLIC, SERVICE_SCOPE } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { ConfirmationGate } from './confirmation-gate.service.js';
-import { type AuthenticatedUser, bearerToken, JwtStrategy } from './jwt.strategy.js';
+import { AccessTokenKeys } from './access-token-keys.service.js';
+import { type AuthenticatedUser, bearerToken, JwtStrategy, TOKEN_KEYS } from './jwt.strategy.js';
 import { KnownTokens } from './known-tokens.service.js';
 
 interface TokenRequest {
   headers: Record<string, string | undefined>;
   user?: AuthenticatedUser;
+  [TOKEN_KEYS]?: AccessTokenKeys;
   /** A token was sent and refused on a public route: whoever reads the caller answers with this. */
   authFailure?: AppError;
 }
@@ -26,6 +28,7 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
     private readonly confirmation: ConfirmationGate,
     private readonly strategy: JwtStrategy,
     private readonly known: KnownTokens,
+    private readonly keys: AccessTokenKeys,
   ) {
     super();
   }
@@ -64,6 +67,7 @@ export class AccessTokenGuard extends AuthGuard('jwt') {
         : await this.strategy.admitFirstUse(known);
       return known;
     }
+    request[TOKEN_KEYS] = this.keys;
     await super.canActivate(context);
     const user = request.user as AuthenticatedUser;
     // The caller is known only once its session is known to be live, in the database.

@@ -6,6 +6,9 @@ import type { TestEnvironment } from './harness.js';
 /** The compiled operator CLI, as `npm run admin --` runs it (`npm test` builds it first). */
 export const ADMIN_CLI = resolve('dist/src/cli/admin.js');
 
+/** For a test or hook that runs the CLI: each run boots its modules and runs the migrations, seconds on a busy machine. */
+export const CLI_TEST_MS = 180_000;
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -26,4 +29,16 @@ export function runAdmin(environment: TestEnvironment, args: string[]): Promise<
       },
     );
   });
+}
+
+/** A service key made the way an operator makes one: with the CLI, against the same database. */
+export async function createServiceKey(
+  environment: TestEnvironment,
+  scopes: string,
+  name = 'tests',
+): Promise<string> {
+  const result = await runAdmin(environment, ['service-keys', 'create', '--name', name, '--scopes', scopes]);
+  const key = result.stdout.split('\n').find((line) => line.startsWith('usk_'));
+  if (result.code !== 0 || !key) throw new Error(`service-keys create failed: ${result.stderr}`);
+  return key;
 }
