@@ -2188,6 +2188,8 @@ export interface components {
       activity: components['schemas']['SecurityEvent'][];
       second_factor: components['schemas']['SecondFactorStatus'];
       passkeys: components['schemas']['Passkey'][];
+      /** @description Linked OpenID identities. */
+      identities: components['schemas']['Identity'][];
     };
     /** @description The browser that asked for the QR code, as the phone sees it before approving. */
     QrDetails: {

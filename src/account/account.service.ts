@@ -19,6 +19,7 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import { TotpEnrolmentService } from '../mfa/totp-enrolment.service.js';
 import { PasskeysService } from '../passkeys/passkeys.service.js';
+import { ExportSections } from './export-sections.js';
 import { ActivityService } from './activity.service.js';
 
 /** One export a minute per user: it reads everything the service holds about them. */
@@ -46,6 +47,7 @@ export class AccountService {
     private readonly limiter: RateLimiter,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly sections: ExportSections,
   ) {}
 
   /** Everything the service holds about the user, as one JSON document. */
@@ -82,6 +84,7 @@ export class AccountService {
       // Whether two-step login is on; never its secret or codes.
       second_factor: secondFactor,
       passkeys,
+      ...(await this.sections.collect(userId)),
     };
   }
 

@@ -293,6 +293,7 @@ export const SCHEMAS = {
       activity: { type: 'array', items: ref('SecurityEvent') },
       second_factor: ref('SecondFactorStatus'),
       passkeys: { type: 'array', items: ref('Passkey') },
+      identities: { type: 'array', items: ref('Identity'), description: 'Linked OpenID identities.' },
     }),
     description:
       'Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export).',
