@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Webhook } from 'standardwebhooks';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, LessThan } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { checkedLookup } from '../common/public-address.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -25,6 +25,8 @@ const LEASE_MS = TIMEOUT_MS + 10_000;
 /** Deliveries claimed at once, and the most in flight on one instance. */
 const BATCH = 100;
 const MAX_IN_FLIGHT = 400;
+/** How long a delivered or given-up delivery stays listed (the operator's recent deliveries). */
+const KEEP_MS = 30 * 24 * 3600 * 1000;
 /** How long a wake-up waits for more deliveries to claim with it. */
 const GATHER_MS = 10;
 
@@ -89,6 +91,21 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
   @Interval('webhook-delivery', 1000)
   tick(): void {
     this.kick();
+  }
+
+  /** Forgets deliveries done (delivered or given up) more than 30 days ago; on every instance, harmlessly. */
+  @Interval('webhook-prune', 3_600_000)
+  async prune(): Promise<void> {
+    try {
+      await this.dataSource
+        .getRepository(WebhookDelivery)
+        .delete({
+          status: In(['delivered', 'failed']),
+          createdAt: LessThan(new Date(this.clock.nowMs() - KEEP_MS)),
+        });
+    } catch (error) {
+      this.logger.warn(`could not forget old webhook deliveries: ${(error as Error).message}`);
+    }
   }
 
   /** Sends what is due now; a call while a run is under way makes it look once more. */
