@@ -97,12 +97,10 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
   @Interval('webhook-prune', 3_600_000)
   async prune(): Promise<void> {
     try {
-      await this.dataSource
-        .getRepository(WebhookDelivery)
-        .delete({
-          status: In(['delivered', 'failed']),
-          createdAt: LessThan(new Date(this.clock.nowMs() - KEEP_MS)),
-        });
+      await this.dataSource.getRepository(WebhookDelivery).delete({
+        status: In(['delivered', 'failed']),
+        createdAt: LessThan(new Date(this.clock.nowMs() - KEEP_MS)),
+      });
     } catch (error) {
       this.logger.warn(`could not forget old webhook deliveries: ${(error as Error).message}`);
     }
