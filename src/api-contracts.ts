@@ -8,6 +8,7 @@ import { DEVICES_CONTRACT } from './devices/devices.contract.js';
 import { RPC_METHODS } from './rpc/rpc-methods.js';
 import { SERVICE_API_CONTRACT } from './service-api/service-api.contract.js';
 import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
+import { WEBHOOKS_CONTRACT } from './webhooks/webhooks.contract.js';
 
 /**
  * Every feature's API contract, collected for the OpenAPI document (as `app.module.ts` collects
@@ -23,4 +24,5 @@ export const API_CONTRACTS: ApiContract[] = [
   SERVICE_API_CONTRACT,
   DEVICES_CONTRACT,
   ADMIN_CONTRACT,
+  WEBHOOKS_CONTRACT,
 ];

@@ -38,6 +38,7 @@ import { ServiceApiModule } from './service-api/service-api.module.js';
 import { ServiceKeysModule } from './service-keys/service-keys.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
@@ -81,6 +82,7 @@ export class AppModule implements OnApplicationShutdown {
         RpcModule,
         ServiceApiModule,
         HealthModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -140,7 +140,7 @@ export class AccountService {
       await this.avatars.remove(tx, userId);
       await this.users.remove(manager, userId);
       await this.mail.enqueue(manager, accountDeletedMail(user.email));
-      tx.afterCommit(() => this.events.emit('account.deleted', { userId, friendIds }));
+      this.events.publish(tx, 'account.deleted', { userId, friendIds });
     });
   }
 }

@@ -100,8 +100,9 @@ export class AdminActionsService {
   }
 
   /** Announces a change made in `tx` once it has committed. */
+  /** Announced with the commit; webhooks record their deliveries in the same transaction. */
   private announce<K extends DomainEventName>(tx: Transaction, name: K, payload: DomainEvents[K]): void {
-    tx.afterCommit(() => this.events.emit(name, payload));
+    this.events.publish(tx, name, payload);
   }
 
   /** Runs a change and records it in the user's activity, in one transaction. */

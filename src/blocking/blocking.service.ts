@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { RateLimiter, type Reservation } from '../common/rate-limiter.service.js';
 import { SqlDialect } from '../database/sql-dialect.js';
+import { inTransaction } from '../database/transaction.js';
 import { AppError } from '../common/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
@@ -51,27 +52,34 @@ export class BlockingService implements BlockSource, OnModuleInit {
    */
   async block(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    const changed = await this.changeWithinLimit(blockerId, blockedId, async () => {
-      const [p1, p2, p3] = this.dialect.placeholders(3);
-      // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is not
-      // an error, and RETURNING tells whether this call is the one that made it.
-      const inserted: unknown[] = await this.blocks.query(
-        `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (${p1}, ${p2}, ${p3})
-         ON CONFLICT DO NOTHING RETURNING blocker_id`,
-        [blockerId, blockedId, this.clock.nowMs()],
-      );
-      return inserted.length > 0;
-    });
-    if (changed) this.events.emit('blocking.blocked', { blockerId, blockedId });
+    await this.changeWithinLimit(blockerId, blockedId, () =>
+      inTransaction(this.blocks.manager, async (tx) => {
+        const [p1, p2, p3] = this.dialect.placeholders(3);
+        // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is
+        // not an error, and RETURNING tells whether this call is the one that made it.
+        const inserted: unknown[] = await tx.manager.query(
+          `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (${p1}, ${p2}, ${p3})
+           ON CONFLICT DO NOTHING RETURNING blocker_id`,
+          [blockerId, blockedId, this.clock.nowMs()],
+        );
+        if (inserted.length === 0) return false;
+        this.events.publish(tx, 'blocking.blocked', { blockerId, blockedId });
+        return true;
+      }),
+    );
   }
 
   /** Idempotent: lifting a block that does not exist answers the same and announces nothing. */
   async unblock(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    const changed = await this.changeWithinLimit(blockerId, blockedId, async () =>
-      Boolean((await this.blocks.delete({ blockerId, blockedId })).affected),
+    await this.changeWithinLimit(blockerId, blockedId, () =>
+      inTransaction(this.blocks.manager, async (tx) => {
+        const result = await tx.manager.delete(Block, { blockerId, blockedId });
+        if (!result.affected) return false;
+        this.events.publish(tx, 'blocking.unblocked', { blockerId, blockedId });
+        return true;
+      }),
     );
-    if (changed) this.events.emit('blocking.unblocked', { blockerId, blockedId });
   }
 
   async relation(a: number, b: number): Promise<BlockRelation> {

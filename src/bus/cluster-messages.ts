@@ -21,6 +21,8 @@ export interface ClusterMessages {
   'qr_login.approved': { id: string };
   /** A signing key was made: read the keys again now (SigningKeysService → SigningKeysService; a hint, the database is the truth). */
   'signing_keys.changed': Record<string, never>;
+  /** Webhook endpoints were added, changed or removed: read the subscriptions again (WebhookSubscriptions). */
+  'webhooks.endpoints_changed': Record<string, never>;
 }
 
 export type ClusterChannel = keyof ClusterMessages;

@@ -1,9 +1,18 @@
 /**
- * Events that modules publish when something happened, and anyone may react to (STYLE: a typed
- * map of event names to payloads). Raised after the change is committed, on the instance where it
- * happened; reactions that must reach other instances go through ClusterBus.
+ * Events that modules publish when something happened, and anyone may react to (a typed map of
+ * event names to payloads). A change made in a transaction is published in it (`EventBus.publish`):
+ * recorders write in that transaction (webhook deliveries), listeners hear it once it committed,
+ * on the instance where it happened; reactions that must reach other instances go through ClusterBus.
  */
 export interface DomainEvents {
+  /** An account was made (registration). */
+  'user.created': { userId: number };
+  /** An operator disabled the account (admin): it can no longer log in, its sessions ended. */
+  'user.disabled': { userId: number };
+  /** An operator enabled a disabled account again (admin). */
+  'user.enabled': { userId: number };
+  /** Sessions ended for any reason (logout, their owner, a password change, deletion, an operator). */
+  'sessions.ended': { userId: number; sessionIds: number[] };
   /** A new session was opened (login by password or QR; not a token refresh). */
   'auth.session_created': {
     userId: number;
@@ -56,14 +65,15 @@ export interface DomainEvents {
   'devices.registered': { userId: number; device: string; movedFrom: number | null };
   /** The account is gone (account); `friendIds` were its friends when it went. */
   'account.deleted': { userId: number; friendIds: number[] };
-  /** An operator disabled the account (admin): its sessions have ended, it cannot log in. */
-  'user.disabled': { userId: number };
-  /** An operator enabled a disabled account again (admin): it may log in. */
-  'user.enabled': { userId: number };
   /** Some field of the user's record changed; listeners send the fresh records. */
   'user.updated': { userId: number };
-  /** `userId` added `contactId` to their contacts (profile); once per pair an hour, however often re-added. */
-  'contact.added': { userId: number; contactId: number };
+  /**
+   * `userId` added `contactId` to their contacts; `notify` on the first add of the pair this hour
+   * (the stream event and push go out only then, however often the contact is removed and re-added).
+   */
+  'contact.added': { userId: number; contactId: number; notify: boolean };
+  /** `userId` removed `contactId` from their contacts. */
+  'contact.removed': { userId: number; contactId: number };
   /**
    * The user came online, went offline or changed status (presence); `becameInvisible` on that
    * transition; `onlineOnly` when only the online state changed (a first stream opened, the last closed).

@@ -6,6 +6,7 @@ import { ConfigError } from '../config/app-config.js';
 import { serviceKeysCommand } from './service-keys.command.js';
 import { signingKeysCommand } from './signing-keys.command.js';
 import { usersCommand } from './users.command.js';
+import { webhooksCommand } from './webhooks.command.js';
 
 /**
  * The operator's CLI (`npm run admin -- <group> <command>`), against the database the service's
@@ -16,7 +17,8 @@ const program = new Command('admin')
   .showHelpAfterError()
   .addCommand(serviceKeysCommand())
   .addCommand(signingKeysCommand())
-  .addCommand(usersCommand());
+  .addCommand(usersCommand())
+  .addCommand(webhooksCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { inTransaction, type Transaction } from '../database/transaction.js';
 import { AccessTokenKeys } from './access-token-keys.service.js';
 import { hashToken, newSecretToken, sameHash } from './secret-token.js';
@@ -60,6 +61,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokenKeys: AccessTokenKeys,
     private readonly bus: ClusterBus,
+    private readonly events: EventBus,
     private readonly clock: Clock,
   ) {
     this.authTokenKey = createHmac('sha256', config.jwtSecret).update('unichat auth token key').digest();
@@ -229,7 +231,7 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
         { revokedAt: this.clock.now() },
       );
       if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
-      await this.ended(tx, [sessionId]);
+      await this.ended(tx, userId, [sessionId]);
     });
   }
 
@@ -248,15 +250,16 @@ export class SessionsService implements OnModuleInit, OnModuleDestroy {
     const ids = (await repository.find({ where, select: { id: true } })).map((row) => row.id);
     if (ids.length > 0) {
       await repository.update({ ...where, id: In(ids) }, { revokedAt: this.clock.now() });
-      await this.ended(tx, ids);
+      await this.ended(tx, userId, ids);
     }
     return ids;
   }
 
-  /** The steps of other modules, now, and the announcement once the transaction commits. */
-  private async ended(tx: Transaction, ids: number[]): Promise<void> {
+  /** The steps of other modules, now, and the announcements once the transaction commits. */
+  private async ended(tx: Transaction, userId: number, ids: number[]): Promise<void> {
     for (const step of this.endingSteps) await step(tx.manager, ids);
     tx.afterCommit(() => this.announce(ids));
+    this.events.publish(tx, 'sessions.ended', { userId, sessionIds: ids });
   }
 
   /** Tells every instance (this one first, synchronously) that these sessions are revoked. */
