@@ -37,6 +37,7 @@ const USAGE = `npm run bench -- [options]
   --users=N       friends of the user whose PATCH fans out (default 1000)
   --streams=N     streams to open (default: --users, or 10000 with --big)
   --only=LIST     phases to run: baselines,http,streams (default all)
+  --targets=LIST  only these request/response targets, by key (e.g. baseline-b,users-batch)
   --connections=N autocannon connections (default 50)
   --rounds=N      interleaved rounds of each request/response run (default 3, 2 with --quick)
   --stream-log-level=info|warn  LOG_LEVEL of the service in the stream scenarios (default info,
@@ -91,6 +92,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     rounds: quick ? 3 : 5,
     heartbeatSeconds: quick ? 2 : 5,
     streamLogLevel,
+    targets: values.get('targets')?.split(',') ?? null,
   };
   const phases = new Set((values.get('only') ?? 'baselines,http,streams').split(','));
   return { options, phases };
@@ -110,10 +112,12 @@ const ORDER = [
   'me',
   'users-id-304',
   'users-batch',
+  'users-search',
   'users-id-warn',
   'me-warn',
   'users-id-304-warn',
   'users-batch-warn',
+  'users-search-warn',
   'login',
   'fanout',
   'fanout-bare',

@@ -60,8 +60,8 @@ describe('BlockingService', () => {
     // Presence and contacts are not under test: nobody is online, nobody is a friend.
     records.usePresence({ onlineAmong: async () => new Set() });
     records.useFriends({ friendsAmong: async () => new Set() });
-    blocking = new BlockingService(dataSource.getRepository(Block), users, records, bus, clock);
-    blocking.onModuleInit();
+    blocking = new BlockingService(dataSource.getRepository(Block), users, records, bus, clock, clusterBus);
+    await blocking.onModuleInit();
     bus.on('blocking.blocked', (payload) => void events.push(['blocking.blocked', payload]));
     bus.on('blocking.unblocked', (payload) => void events.push(['blocking.unblocked', payload]));
   });

@@ -37,3 +37,12 @@ export function sendWithETag(request: IncomingMessage, response: ServerResponse,
   response.statusCode = 200;
   response.end(json);
 }
+
+/** A 200 with a JSON body, as Express's `response.json` writes it (the service turns its ETag off). */
+export function sendJson(response: ServerResponse, body: unknown): void {
+  const json = JSON.stringify(body);
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.setHeader('Content-Length', Buffer.byteLength(json));
+  response.statusCode = 200;
+  response.end(json);
+}
