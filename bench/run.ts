@@ -34,8 +34,8 @@ const USAGE = `npm run bench -- [options]
   --cluster       only the fan-out, on two instances with PostgreSQL and Redis: streams on
                   instance A, then on B, the change always made on A
   --soak[=S]      only the soak: --users users × 3 streams on two instances (PostgreSQL + Redis),
-                  50 friends each, 100 changes and 200 reads a second with reconnects and logins,
-                  for S seconds (default 600)
+                  50 friends each; per second 100 changes, 200 reads and 10 reconnects for 5,000
+                  users (in proportion for fewer) and a login, for S seconds (default 600)
   --profile       CPU profiles of the server during each load run (bench/results/profiles/)
   --heap-snapshots  heap snapshots of the service before and after the idle streams open
                   (bench/results/profiles/idle-*.heapsnapshot), and what grew per stream
@@ -210,10 +210,12 @@ async function cluster(context: BenchContext): Promise<void> {
     servers.push(await startService('cluster-b', env));
     if (context.options.soakSeconds !== null) {
       const users = await createUsers(servers[0].url, join(dataDir, 'mail'), context.options.users, 'soak');
+      // The day of 5,000 users (100 changes and 200 reads a second), in proportion to the users.
+      const scale = Math.min(1, context.options.users / 5000);
       await soak(context, servers, users, context.options.soakSeconds, {
-        changesPerSecond: 100,
-        readsPerSecond: 200,
-        reconnectsPerSecond: 2,
+        changesPerSecond: Math.max(2, Math.round(100 * scale)),
+        readsPerSecond: Math.max(4, Math.round(200 * scale)),
+        reconnectsPerSecond: Math.max(1, Math.round(10 * scale)),
         loginsPerSecond: 1,
       });
       return;

@@ -35,6 +35,8 @@ interface Tab {
   repeats: number;
   ids: Set<string>;
   repeatedIds: number;
+  /** The Last-Event-ID of each resume. */
+  resumedFrom: string[];
 }
 
 /** Friends in a ring: each user with the `FRIENDS / 2` users after them and before them. */
@@ -81,10 +83,19 @@ export async function soak(
   const sent = new Map<string, { at: number; from: number }>();
   const latencies: number[] = [];
   const tabs: Tab[] = [];
+  const repeatsSeen: string[] = [];
   const onEvent = (event: SseEvent, at: number, stream: SseStream) => {
     const tab = tabs[stream.tag];
     if (event.id) {
-      if (tab.ids.has(event.id)) tab.repeatedIds += 1;
+      if (tab.ids.has(event.id)) {
+        tab.repeatedIds += 1;
+        if (repeatsSeen.length < 10) {
+          repeatsSeen.push(
+            `stream ${stream.tag} (user ${tab.owner}, instance ${'AB'[tab.server]}): ${event.name} id ${event.id} ` +
+              `again (resumed from ${tab.resumedFrom.join(', ') || 'never'})`,
+          );
+        }
+      }
       tab.ids.add(event.id);
       tab.lastId = event.id;
     }
@@ -100,6 +111,7 @@ export async function soak(
     const tab = tabs[index];
     const server = servers[tab.server];
     const resume = tab.lastId ? `&last_event_id=${encodeURIComponent(tab.lastId)}` : '';
+    if (tab.lastId) tab.resumedFrom.push(tab.lastId);
     const url = new URL(
       `${server.url}/api/v1/events?code=${encodeURIComponent(codes.get(tab.owner) as string)}${resume}`,
     );
@@ -116,6 +128,7 @@ export async function soak(
         repeats: 0,
         ids: new Set(),
         repeatedIds: 0,
+        resumedFrom: [],
       });
     }
   });
@@ -200,9 +213,13 @@ export async function soak(
         count(answer.status);
       });
     }
-    // Spread over the second.
+    // Spread over the second; a request that fails counts as status 0.
     work.forEach((job, index) => {
-      inFlight.push(sleep((index * 1000) / work.length).then(job));
+      inFlight.push(
+        sleep((index * 1000) / work.length)
+          .then(job)
+          .catch(() => count(0)),
+      );
     });
     const wait = tick + 1000 - performance.now();
     if (wait > 0) await sleep(wait);
@@ -212,21 +229,37 @@ export async function soak(
   await sample(seconds);
   lags.push(await Promise.all(servers.map((server) => server.lag())));
 
-  // Every change must have reached every stream of every friend exactly once.
+  // An event carries the user's record as it is when the event is made, so a change followed
+  // at once by another of the same user may reach friends only as the later one: a change counts
+  // as delivered to a stream that heard it or a later change of the same user. A repeat is an
+  // event id heard twice on one stream (by a resume, or across instances).
   const tabsOf = new Map<number, number[]>();
   tabs.forEach((tab, index) => tabsOf.set(tab.owner, [...(tabsOf.get(tab.owner) ?? []), index]));
+  const changesOf = new Map<number, string[]>();
+  for (const marker of changes) {
+    const from = (sent.get(marker) as { from: number }).from;
+    changesOf.set(from, [...(changesOf.get(from) ?? []), marker]);
+  }
   let expected = 0;
   let lost = 0;
-  for (const marker of changes) {
-    const from = byId.get((sent.get(marker) as { from: number }).from) as number;
-    for (const friend of ring[from]) {
+  let superseded = 0;
+  for (const [from, markers] of changesOf) {
+    markers.sort((x, y) => (sent.get(x) as { at: number }).at - (sent.get(y) as { at: number }).at);
+    for (const friend of ring[byId.get(from) as number]) {
       for (const index of tabsOf.get(users[friend].id) ?? []) {
-        expected += 1;
-        if (!tabs[index].heard.has(marker)) lost += 1;
+        const heard = tabs[index].heard;
+        markers.forEach((marker, n) => {
+          expected += 1;
+          if (heard.has(marker)) return;
+          if (markers.slice(n + 1).some((later) => heard.has(later))) superseded += 1;
+          else lost += 1;
+        });
       }
     }
   }
-  const repeats = tabs.reduce((sum, tab) => sum + tab.repeats + tab.repeatedIds, 0);
+  const repeatedMarkers = tabs.reduce((sum, tab) => sum + tab.repeats, 0);
+  const repeatedIds = tabs.reduce((sum, tab) => sum + tab.repeatedIds, 0);
+  for (const line of repeatsSeen) context.log(`soak: repeated: ${line}`);
   const sorted = [...latencies].sort((a, b) => a - b);
   const p99 = round1(percentile(sorted, 99));
   // The lag windows after warm-up (the first tenth).
@@ -238,10 +271,12 @@ export async function soak(
   const rssGrowth = growth('rssMb');
   const heapGrowth = growth('heapMb');
   const refusals = statuses.get(429) ?? 0;
-  const errors = [...statuses].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
+  const errors = [...statuses]
+    .filter(([status]) => status >= 500 || status === 0)
+    .reduce((sum, [, n]) => sum + n, 0);
   const ok =
     lost === 0 &&
-    repeats === 0 &&
+    repeatedIds === 0 &&
     p99 < 250 &&
     lagP99 < 50 &&
     rssGrowth < 0.05 &&
@@ -255,8 +290,11 @@ export async function soak(
   context.rows.push(
     row(
       'soak',
-      `soak: ${users.length} users × ${TABS} streams on 2 instances, ${ring[0].length} friends, ${seconds} s`,
-      `${changes.length} changes → ${expected} deliveries: ${lost} lost, ${repeats} repeated; delivery p50 ` +
+      `soak: ${users.length} users × ${TABS} streams on 2 instances, ${ring[0].length} friends, ${seconds} s;` +
+        ` a second: ${rates.changesPerSecond} changes, ${rates.readsPerSecond} reads,` +
+        ` ${rates.reconnectsPerSecond} reconnects, ${rates.loginsPerSecond} login`,
+      `${changes.length} changes → ${expected} deliveries: ${lost} lost (${superseded} came as a later change ` +
+        `of the same user), ${repeatedIds} event ids repeated on a stream; delivery p50 ` +
         `${round1(percentile(sorted, 50))} / p99 ${p99} ms; lag p99 ${lagP99} ms after warm-up; ` +
         `growth after warm-up RSS ${round1(rssGrowth * 100)} %, heap ${round1(heapGrowth * 100)} %; ` +
         `answers ${JSON.stringify(Object.fromEntries(statuses))} (429 expected: 0)`,
@@ -267,7 +305,10 @@ export async function soak(
         changes: changes.length,
         expected,
         lost,
-        repeats,
+        superseded,
+        repeatedIds,
+        sameChangeHeardAgain: repeatedMarkers,
+        repeatsSeen,
         p99,
         lagP99,
         curve,
