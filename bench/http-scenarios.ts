@@ -351,7 +351,8 @@ async function measureLogin(
         LOGIN_SCENARIO,
         `${rps} logins/s = ${round2(ratio)} × argon2 floor (${floor.hashesPerSecond} verifications/s,` +
           ` ${floor.concurrency} at once, ${floor.p50Ms} ms each); p99 ${measured.load.latencyP99} ms;` +
-          ` server lag p99 ${lagP99} ms (worst round; idle control process ${measured.controlLag?.p99 ?? '?'})` +
+          ` server lag p99 ${lagP99} ms in the worst round, ${measured.lag.p99} ms in the best` +
+          ` (idle control process ${measured.controlLag?.p99 ?? '?'})` +
           (non2xx || errors
             ? `; ${non2xx} non-2xx ${JSON.stringify(measured.load.statusCodes)}, ${errors} errors`
             : ''),
