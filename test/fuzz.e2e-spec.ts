@@ -128,13 +128,16 @@ describe('fuzz: every operation of the API document', () => {
   /** A value the schema accepts, with the field names the service knows made meaningful. */
   function valid(schema: Schema | undefined, rng: () => number, name = ''): unknown {
     const s = resolve(schema);
-    // Guesses of the current password would lock the owner out (and a right one would change it).
-    if (s.type === 'object' && (s.properties as Record<string, unknown> | undefined)?.current_password) {
+    // Guesses of the current password, or of a second-factor code (counted as failed password
+    // checks), would lock the owner out (and a right password would change it).
+    const properties = s.properties as Record<string, unknown> | undefined;
+    if (s.type === 'object' && (properties?.current_password || (properties?.code && !properties.key))) {
       const {
         password: _password,
         current_password: _current,
+        code: _code,
         ...others
-      } = s.properties as Record<string, unknown>;
+      } = properties as Record<string, unknown>;
       return valid({ ...s, properties: others }, rng, name);
     }
     if (Array.isArray(s.oneOf))

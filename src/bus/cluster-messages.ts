@@ -21,6 +21,8 @@ export interface ClusterMessages {
   'avatars.removed': { keys: string[] };
   /** A QR code was approved: the browser's stream, wherever it is, settles it (QrLoginService → QrLoginStreams). */
   'qr_login.approved': { id: string };
+  /** A signing key was made: read the keys again now (SigningKeysService → SigningKeysService; a hint, the database is the truth). */
+  'signing_keys.changed': Record<string, never>;
 }
 
 export type ClusterChannel = keyof ClusterMessages;

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { EntityManager, In, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
@@ -10,6 +9,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { inTransaction, type Transaction } from '../database/transaction.js';
+import { AccessTokenKeys } from './access-token-keys.service.js';
 import { hashToken, newSecretToken, sameHash } from './secret-token.js';
 import { Session } from './session.entity.js';
 
@@ -17,13 +17,6 @@ export interface AccessToken {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
-}
-
-/** Claims of our access tokens: the user, the session, and whether the email was confirmed then. */
-export interface AccessClaims {
-  sub: number;
-  sid: number;
-  ec: boolean;
 }
 
 export interface SessionRecord {
@@ -61,7 +54,7 @@ export class SessionsService implements OnModuleInit {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly jwt: JwtService,
+    private readonly tokenKeys: AccessTokenKeys,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
   ) {
@@ -131,9 +124,8 @@ export class SessionsService implements OnModuleInit {
   }
 
   issueAccessToken(session: Pick<Session, 'id' | 'userId'>, emailConfirmed: boolean): AccessToken {
-    const claims: AccessClaims = { sub: session.userId, sid: session.id, ec: emailConfirmed };
     return {
-      access_token: this.jwt.sign(claims, { expiresIn: this.config.accessTokenTtl }),
+      access_token: this.tokenKeys.sign({ userId: session.userId, sessionId: session.id, emailConfirmed }),
       token_type: 'Bearer',
       expires_in: this.config.accessTokenTtl,
     };

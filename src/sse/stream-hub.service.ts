@@ -214,9 +214,11 @@ export class StreamHub implements OnModuleInit {
         return true;
       });
     if (!admitted) {
-      throw new AppError('please_wait', `at most ${max} event streams may be open at once; close one first`, {
-        retryAfter: STREAM_RETRY_AFTER_SECONDS,
-      });
+      throw new AppError(
+        'please_wait',
+        `at most ${max} event streams may be open at once; close one first, or try again in ${STREAM_RETRY_AFTER_SECONDS} s`,
+        { retryAfter: STREAM_RETRY_AFTER_SECONDS },
+      );
     }
   }
 

@@ -44,11 +44,6 @@ const PATH_ID: ParameterSpec = {
   example: 290,
   description: 'A positive integer (decimal digits only).',
 };
-const DEVICE_TOKEN: ParameterSpec = {
-  type: 'string',
-  pattern: '^[0-9A-Fa-f]{64,200}$',
-  description: 'The APNs device token as hex.',
-};
 
 /**
  * A record answered with a weak `ETag` and `Cache-Control: private, no-cache`; `If-None-Match`
@@ -168,7 +163,9 @@ export const OPERATIONS: Record<string, OperationContract> = {
   'POST /auth/login': {
     status: 200,
     body: 'LoginAnswer',
-    errors: ['auth_failed', 'please_wait'],
+    errors: ['auth_failed', 'mfa_required', 'please_wait'],
+    description:
+      'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`.',
     requestSchema: CREDENTIALS_SCHEMA,
     requestExamples: CREDENTIALS_EXAMPLES,
   },
@@ -206,7 +203,9 @@ export const OPERATIONS: Record<string, OperationContract> = {
   'POST /tokens': {
     status: 200,
     body: 'AccessToken',
-    errors: ['auth_failed', 'please_wait'],
+    errors: ['auth_failed', 'mfa_required', 'please_wait'],
+    description:
+      'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does.',
     requestSchema: CREDENTIALS_SCHEMA,
     requestExamples: CREDENTIALS_EXAMPLES,
   },
@@ -341,6 +340,12 @@ export const OPERATIONS: Record<string, OperationContract> = {
     params: { key: { in: 'path', type: 'string', description: 'From an avatar URL of a record.' } },
   },
   'GET /contacts': { status: 200, body: 'ContactsAnswer' },
+  'GET /contacts/added-me': {
+    status: 200,
+    body: 'PublicUsersAnswer',
+    description:
+      'Who added me and is not in my contacts yet (oldest first), as I see them; nobody on either side of a block.',
+  },
   'POST /contacts': { status: 200, body: 'ContactAnswer', errors: ['blocked', 'not_found'] },
   'DELETE /contacts/{user_id}': {
     status: 200,
@@ -356,29 +361,23 @@ export const OPERATIONS: Record<string, OperationContract> = {
     optionalCaller: true,
     params: { id: PATH_ID },
   },
-  'POST /blocks': { status: 200, body: 'Empty', errors: ['not_found'] },
+  'POST /blocks': {
+    status: 200,
+    body: 'Empty',
+    errors: ['not_found', 'please_wait'],
+    description:
+      'At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.',
+  },
   'DELETE /blocks/{user_id}': {
     status: 200,
     body: 'Empty',
-    errors: ['not_found'],
+    errors: ['not_found', 'please_wait'],
+    description:
+      'At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.',
     params: { user_id: PATH_ID },
   },
   'GET /blocks': { status: 200, body: 'PublicUsersAnswer' },
   'GET /blocks/blockers': { status: 200, body: 'PublicUsersAnswer' },
-  'POST /devices': {
-    status: 201,
-    body: 'DeviceAnswer',
-    alsoStatus: { 200: 'The token was already mine (nothing created).' },
-    errors: ['invalid_notification_service'],
-  },
-  'GET /devices': { status: 200, body: 'DevicesAnswer' },
-  'DELETE /devices/{token}': {
-    status: 200,
-    body: 'ResultTrue',
-    errors: ['not_found'],
-    params: { token: DEVICE_TOKEN },
-  },
-  'POST /devices/test-push': { status: 200, body: 'TestPushAnswer', errors: ['please_wait'] },
   'GET /events': {
     status: 200,
     body: stream('EventMessage', EVENT_STREAM_DESCRIPTION),

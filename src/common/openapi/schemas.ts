@@ -206,16 +206,16 @@ export const SCHEMAS = {
   }),
   Device: closed({
     id: ID,
-    token: { type: 'string', pattern: '^[0-9a-f]{64,200}$' },
-    notification_service: { type: 'string', enum: ['ios_app'] },
+    token: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1000,
+      description:
+        "As registered: an APNs token (lower-case hex), an FCM registration token, or a browser's push subscription (JSON).",
+    },
+    notification_service: { type: 'string', enum: ['ios_app', 'android_app', 'web_push'] },
     created_at: time(),
     registered_at: time('When it was last registered (by me).'),
-  }),
-  DeviceAnswer: closed({ device: ref('Device') }),
-  DevicesAnswer: closed({ devices: { type: 'array', items: ref('Device') } }),
-  TestPushAnswer: closed({
-    devices: { type: 'integer', minimum: 0, description: 'My devices a test push was sent to.' },
-    accepted: { type: 'integer', minimum: 0, description: 'How many of them APNs accepted.' },
   }),
   LastSeen: closed({
     user_id: ID,
@@ -250,6 +250,12 @@ export const SCHEMAS = {
         'device_moved',
         'account_exported',
         'account_deleted',
+        'totp_enabled',
+        'totp_disabled',
+        'recovery_code_used',
+        'recovery_codes_renewed',
+        'passkey_added',
+        'passkey_removed',
       ],
     },
     created_at: time(),
@@ -285,6 +291,9 @@ export const SCHEMAS = {
       sessions: { type: 'array', items: ref('Session') },
       devices: { type: 'array', items: ref('Device') },
       activity: { type: 'array', items: ref('SecurityEvent') },
+      second_factor: ref('SecondFactorStatus'),
+      passkeys: { type: 'array', items: ref('Passkey') },
+      identities: { type: 'array', items: ref('Identity'), description: 'Linked OpenID identities.' },
     }),
     description:
       'Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export).',
