@@ -108,6 +108,7 @@ describe('the hot routes answer the same on both ways through the service', () =
     expect(lasting(plain.headers)).toEqual(lasting(framework.headers));
     expect(plain.headers).toMatchObject({
       'cache-control': 'private, no-cache',
+      vary: 'Authorization',
       'x-content-type-options': 'nosniff',
     });
     const tag = plain.headers.etag;

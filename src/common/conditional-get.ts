@@ -27,7 +27,9 @@ export function sendWithETag(request: IncomingMessage, response: ServerResponse,
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
   response.setHeader('Cache-Control', 'private, no-cache');
-  vary(response, 'Authorization');
+  // Most answers carry no Vary yet: set it outright (vary() parses the header each time).
+  if (response.getHeader('Vary') === undefined) response.setHeader('Vary', 'Authorization');
+  else vary(response, 'Authorization');
   if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
     response.statusCode = 304;
     response.end();
