@@ -105,7 +105,7 @@ export class UserRecordsService implements OnApplicationBootstrap {
   }
 
   /** Records of many users as one viewer sees them: one presence, block and friendship query for all. */
-  async publicMany(users: User[], viewerId: number | null): Promise<PublicRecord[]> {
+  async publicMany(users: readonly Readonly<User>[], viewerId: number | null): Promise<PublicRecord[]> {
     if (users.length === 0) return [];
     const ids = users.map((user) => user.id);
     const [online, blocking, withheld] = await Promise.all([
@@ -158,7 +158,10 @@ export class UserRecordsService implements OnApplicationBootstrap {
     ];
   }
 
-  private async withheldAmong(owners: User[], viewerId: number | null): Promise<Set<number>> {
+  private async withheldAmong(
+    owners: readonly Readonly<User>[],
+    viewerId: number | null,
+  ): Promise<Set<number>> {
     const viewer = viewerId === null ? null : await this.users.findById(viewerId);
     const viewerSetting = viewer?.lastSeenVisibility ?? null;
     const others = owners.filter((owner) => owner.id !== viewer?.id);

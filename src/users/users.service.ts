@@ -73,17 +73,29 @@ export class UsersService implements OnModuleInit {
    * The users with these ids, in the order of `ids` (unknown ids left out): those this instance
    * holds from the cache, the rest in one query.
    */
-  async findManyByIds(ids: number[]): Promise<User[]> {
+  findManyByIds(ids: number[]): Promise<User[]> {
+    return this.manyByIds(ids, (id) => this.cache.peek(id));
+  }
+
+  /**
+   * As `findManyByIds`, for reading only: the cached users themselves rather than copies of them
+   * (the records of a batch or a search are built from them and sent).
+   */
+  viewManyByIds(ids: number[]): Promise<readonly Readonly<User>[]> {
+    return this.manyByIds(ids, (id) => this.cache.view(id));
+  }
+
+  private async manyByIds<T extends Readonly<User>>(ids: number[], cachedUser: (id: number) => T | null) {
     if (insideSqliteTransaction()) return this.findByIds(ids);
-    const cached = new Map<number, User>();
+    const found = new Map<number, T | User>();
     for (const id of ids) {
-      const user = this.cache.peek(id);
-      if (user) cached.set(id, user);
+      const user = cachedUser(id);
+      if (user) found.set(id, user);
     }
-    const missing = ids.filter((id) => !cached.has(id));
+    const missing = ids.filter((id) => !found.has(id));
     const read = missing.length === 0 ? [] : await this.users.findBy({ id: In(missing) });
-    for (const user of read) cached.set(user.id, user);
-    return ids.flatMap((id) => cached.get(id) ?? []);
+    for (const user of read) found.set(user.id, user);
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   /** The users with these ids, in the order of `ids` (unknown ids are left out). */
@@ -122,23 +134,28 @@ export class UsersService implements OnModuleInit {
 
   /**
    * Confirmed, searchable users whose folded nick starts with `prefix`, by nick, without `exceptId`.
-   * Uses the nick_key index on both databases (SqlDialect.startsWith).
+   * Uses the nick_key index on both databases (SqlDialect.startsWith). The query reads ids only;
+   * the users come from the cache, as for `findManyByIds` (a query builder and its entities cost
+   * a search more than the rest of its answer).
    */
-  searchByNickPrefix(prefix: string, limit: number, exceptId: number): Promise<User[]> {
-    return this.nickPrefixQuery(prefix, limit, exceptId).getMany();
+  async searchByNickPrefix(
+    prefix: string,
+    limit: number,
+    exceptId: number,
+  ): Promise<readonly Readonly<User>[]> {
+    const [sql, parameters] = this.nickPrefixQuery(prefix, limit, exceptId);
+    const rows: { id: number | string }[] = await this.users.query(sql, parameters);
+    return this.viewManyByIds(rows.map((row) => Number(row.id)));
   }
 
-  /** The query of `searchByNickPrefix`, apart so a test can ask the database for its plan. */
-  nickPrefixQuery(prefix: string, limit: number, exceptId: number): SelectQueryBuilder<User> {
-    const query = this.users
-      .createQueryBuilder('user')
-      .where('user.searchable_nick = :searchable', { searchable: true })
-      .andWhere('user.confirmed_at IS NOT NULL')
-      .andWhere('user.id != :exceptId', { exceptId })
-      .orderBy('user.nick_key', 'ASC')
-      .limit(limit);
-    const startsWith = new SqlDialect(this.users.manager).startsWith('user.nick_key', prefix);
-    return query.andWhere(startsWith.sql, startsWith.params);
+  /** The statement of `searchByNickPrefix` and its parameters, apart so a test can ask the database for its plan. */
+  nickPrefixQuery(prefix: string, limit: number, exceptId: number): [string, unknown[]] {
+    const startsWith = new SqlDialect(this.users.manager).startsWith('nick_key', prefix);
+    return this.users.manager.connection.driver.escapeQueryWithParameters(
+      'SELECT id FROM users WHERE searchable_nick = :searchable AND confirmed_at IS NOT NULL' +
+        ` AND id != :exceptId AND ${startsWith.sql} ORDER BY nick_key ASC LIMIT ${Math.trunc(limit)}`,
+      { searchable: true, exceptId, ...startsWith.params },
+    );
   }
 
   /**
