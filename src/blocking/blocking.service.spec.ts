@@ -5,7 +5,8 @@ import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { loadConfig } from '../config/app-config.js';
 import { keepJwtSecret } from '../config/kept-jwt-secret.js';
-import { dataSourceOptions } from '../database/data-source-options.js';
+import { dataSourceOptions, openDataSource } from '../database/data-source-options.js';
+import { inTransaction } from '../database/transaction.js';
 import { type DomainEvents } from '../bus/domain-events.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
@@ -51,7 +52,8 @@ describe('BlockingService', () => {
   beforeAll(async () => {
     environment = await createTestEnvironment();
     const { config } = keepJwtSecret(loadConfig(environment.vars));
-    dataSource = await new DataSource({ ...dataSourceOptions(config), logger: recordingLogger }).initialize();
+    // As the service opens it: on SQLite, transactions take turns on the one connection.
+    dataSource = await openDataSource({ ...dataSourceOptions(config), logger: recordingLogger });
     // In-process bus: the cache of UsersService is dropped within this process only.
     const clusterBus = new ClusterBus(new RedisService({ ...config, redisUrl: null }, new Metrics()));
     users = new UsersService(dataSource.getRepository(User), clock, clusterBus);
@@ -88,12 +90,10 @@ describe('BlockingService', () => {
     const ids: number[] = [];
     for (let i = 0; i < count; i += 1) {
       serial += 1;
-      const user = await users.create(dataSource.manager, {
-        email: parseEmail(`u${serial}@example.com`),
-        passwordHash: 'x',
-        nick: null,
-        nickKey: null,
-      });
+      const email = parseEmail(`u${serial}@example.com`);
+      const user = await inTransaction(dataSource, (tx) =>
+        users.create(tx.manager, { email, passwordHash: 'x', nick: null, nickKey: null }),
+      );
       ids.push(user.id);
     }
     return ids;
