@@ -633,226 +633,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/register': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /auth/register by its seed name
-     * @description Stands for `POST /auth/register`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_register'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/resend_confirmation': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /auth/resend-confirmation by its seed name
-     * @description Stands for `POST /auth/resend-confirmation`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_resend_confirmation'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/request_password_reset': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /auth/password-reset/request by its seed name
-     * @description Stands for `POST /auth/password-reset/request`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_request_password_reset'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/reset_password': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /auth/password-reset by its seed name
-     * @description Stands for `POST /auth/password-reset`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_reset_password'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /auth/login by its seed name
-     * @description Stands for `POST /auth/login`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_login'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/logout': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /auth/logout by its seed name
-     * @description Stands for `POST /auth/logout`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_logout'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/update_me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * PATCH /me by its seed name
-     * @description Stands for `PATCH /me`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_update_me'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * GET /me by its seed name
-     * @description Stands for `GET /me`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_me'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/delete_me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * DELETE /me by its seed name
-     * @description Stands for `DELETE /me`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_delete_me'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/get_user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * GET /users/:id by its seed name
-     * @description Stands for `GET /users/:id`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_get_user'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/set_status': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * PUT /me/status by its seed name
-     * @description Stands for `PUT /me/status`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_set_status'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/rpc/api_create_sse_auth_code': {
     parameters: {
       query?: never;
@@ -893,46 +673,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/devise_token': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /devices by its seed name
-     * @description Stands for `POST /devices`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_devise_token'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/remove_devise_token': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * DELETE /devices/:token by its seed name
-     * @description Stands for `DELETE /devices/:token`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_remove_devise_token'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/rpc/block_user': {
     parameters: {
       query?: never;
@@ -953,7 +693,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/unblock_user': {
+  '/api/v1/rpc/delete_me': {
     parameters: {
       query?: never;
       header?: never;
@@ -963,10 +703,30 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * DELETE /blocks/:user_id by its seed name
-     * @description Stands for `DELETE /blocks/:user_id`: the same rules and error codes; success is always 200.
+     * DELETE /me by its seed name
+     * @description Stands for `DELETE /me`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_unblock_user'];
+    post: operations['rpc_delete_me'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/devise_token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /devices by its seed name
+     * @description Stands for `POST /devices`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_devise_token'];
     delete?: never;
     options?: never;
     head?: never;
@@ -987,6 +747,46 @@ export interface paths {
      * @description Stands for `GET /blocks`: the same rules and error codes; success is always 200.
      */
     post: operations['rpc_get_blocked_users'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/get_last_seen': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /users/:id/last-seen by its seed name
+     * @description Stands for `GET /users/:id/last-seen`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_last_seen'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/get_user': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /users/:id by its seed name
+     * @description Stands for `GET /users/:id`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_user'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1033,7 +833,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/get_last_seen': {
+  '/api/v1/rpc/login': {
     parameters: {
       query?: never;
       header?: never;
@@ -1043,10 +843,210 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * GET /users/:id/last-seen by its seed name
-     * @description Stands for `GET /users/:id/last-seen`: the same rules and error codes; success is always 200.
+     * POST /auth/login by its seed name
+     * @description Stands for `POST /auth/login`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_get_last_seen'];
+    post: operations['rpc_login'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/logout by its seed name
+     * @description Stands for `POST /auth/logout`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_logout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /me by its seed name
+     * @description Stands for `GET /me`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_me'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/register by its seed name
+     * @description Stands for `POST /auth/register`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_register'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/remove_devise_token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * DELETE /devices/:token by its seed name
+     * @description Stands for `DELETE /devices/:token`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_remove_devise_token'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/request_password_reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/password-reset/request by its seed name
+     * @description Stands for `POST /auth/password-reset/request`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_request_password_reset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/resend_confirmation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/resend-confirmation by its seed name
+     * @description Stands for `POST /auth/resend-confirmation`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_resend_confirmation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/reset_password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/password-reset by its seed name
+     * @description Stands for `POST /auth/password-reset`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_reset_password'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/set_status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * PUT /me/status by its seed name
+     * @description Stands for `PUT /me/status`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_set_status'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/unblock_user': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * DELETE /blocks/:user_id by its seed name
+     * @description Stands for `DELETE /blocks/:user_id`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_unblock_user'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/update_me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * PATCH /me by its seed name
+     * @description Stands for `PATCH /me`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_update_me'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1057,77 +1057,39 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    RegisterDto: {
-      /** @example ann@example.com */
-      email: string;
-      /** @description At least 10 characters of at least two kinds; not the email address. */
-      password: string;
-      /** @description Starts with a letter, 5 to 64 characters, unique without regard to case. */
-      nick?: string;
-      /** @description Also log in: the answer then carries auth_token and access_token. */
-      auto_login?: boolean;
+    AccessToken: {
+      /** @description A JWT: send it as `Authorization: Bearer <access_token>`. */
+      access_token: string;
+      /** @enum {string} */
+      token_type: 'Bearer';
+      /** @description Seconds (ACCESS_TOKEN_TTL). */
+      expires_in: number;
     };
-    EmailDto: {
-      /** @example ann@example.com */
-      email: string;
+    /** @description Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export). */
+    AccountExport: {
+      /** Format: date-time */
+      exported_at: string;
+      user: components['schemas']['OwnUser'];
+      contacts: components['schemas']['Contact'][];
+      /** @description Who has me as a contact. */
+      added_me: components['schemas']['PublicUser'][];
+      blocks: {
+        blocked_by_me: components['schemas']['PublicUser'][];
+        blocked_me: components['schemas']['PublicUser'][];
+      };
+      sessions: components['schemas']['Session'][];
+      devices: components['schemas']['Device'][];
+      activity: components['schemas']['SecurityEvent'][];
     };
-    ResetPasswordDto: {
-      /** @description The password_reset_token from the mail link. */
-      token: string;
-      password: string;
-    };
-    LogoutDto: {
-      /** @description A push token this device gives up; it is removed with the session. */
-      device_token?: string;
-    };
-    UserIdDto: {
+    /** @description My security events, newest first; kept 90 days. */
+    ActivityPage: {
+      events: components['schemas']['SecurityEvent'][];
       /**
-       * @description The other user (their id is also their JID).
+       * Format: int32
+       * @description Send as `before_id` for the next page; null on the last page.
        * @example 290
        */
-      user_id: number;
-    };
-    RegisterDeviceDto: {
-      /**
-       * @description The APNs device token as hex: 64 characters today, up to 200 accepted for longer future tokens.
-       * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
-       */
-      token: string;
-      /**
-       * @description Only `ios_app` for now.
-       * @example ios_app
-       */
-      notification_service: string;
-    };
-    UpdateMeDto: {
-      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, unique. */
-      nick?: string | null;
-      /** @description New password; needs current_password. */
-      password?: string | null;
-      /** @description Needed to change password or email. */
-      current_password?: string | null;
-      /** @description A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB. */
-      avatar?: string | null;
-      /** @description false hides the user from nick search. */
-      searchable_nick?: boolean | null;
-      /** @description Up to 256 characters; an empty string clears it. */
-      status_message?: string | null;
-      /** @description Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it. */
-      mobile_number?: string | null;
-      /**
-       * @description Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. Reciprocal: I see no exact last seen of someone I hide mine from; others get last_seen_hint instead. Anything else is invalid_params.
-       * @enum {string|null}
-       */
-      last_seen_visibility?: 'everyone' | 'contacts' | 'nobody' | null;
-      /** @description New address: takes effect once confirmed from the mailed link; needs current_password. */
-      email?: string | null;
-    };
-    SetStatusDto: {
-      /**
-       * @description null clears the status; anything else is invalid_user_status.
-       * @enum {string|null}
-       */
-      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+      next_before_id: number | null;
     };
     ApproveQrLoginDto: {
       /** @description The key from the scanned `uri` (unichat://qr-login?id=…&key=…). */
@@ -1137,34 +1099,6 @@ export interface components {
        * @example 07
        */
       check: string;
-    };
-    DeleteMeDto: {
-      /** @description The account password; an account without one needs a login within the last 5 minutes */
-      current_password?: string;
-    };
-    UserIdsDto: {
-      /**
-       * @description Up to 100 user ids; an id sent twice answers once.
-       * @example [
-       *       12,
-       *       7,
-       *       290
-       *     ]
-       */
-      ids: number[];
-    };
-    /** @description Every failure: the HTTP status plus this envelope. */
-    Error: {
-      error: {
-        /** @description One of the codes listed in the response. */
-        code: string;
-        /** @description For people; may change. Programs read `code`. */
-        text: string;
-        /** @description 429 only: seconds until the call may be tried again (also `Retry-After`). */
-        retry_after?: number;
-        /** @description 5xx only: quote it when reporting the failure. */
-        request_id?: string;
-      };
     };
     Avatar: {
       /**
@@ -1178,65 +1112,13 @@ export interface components {
        */
       small: string;
     } | null;
-    /** @description The own record: only the user sees it. */
-    OwnUser: {
-      /**
-       * Format: int32
-       * @description Also the JID of the user.
-       * @example 290
-       */
-      id: number;
-      /** @example Annie */
-      nick: string | null;
-      /** @description An email address; international letters are allowed. */
-      email: string;
-      /** @description A new address waiting for its confirmation link. */
-      pending_email: string | null;
-      searchable_nick: boolean;
-      /**
-       * Format: date-time
-       * @description null until the address is confirmed.
-       */
-      confirmed_at: string | null;
-      /** @description The session auth token: only in the answer that opened the session; null elsewhere. */
-      auth_token: string | null;
-      avatar: components['schemas']['Avatar'];
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
-      status_message: string | null;
-      mobile_number: string | null;
-      is_online: boolean;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      /**
-       * @description Who sees my exact last seen and online state (contacts: friends).
-       * @enum {string}
-       */
-      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
-      /** Format: date-time */
-      created_at: string;
-    };
-    /** @description What anybody may see. Presence, avatar and status are hidden (null / false) from a user the owner blocked; an invisible user shows status null and is_online false. */
-    PublicUser: {
+    /** @description `blocked` / `unblocked`: to both sides; `user_id` is the other one. */
+    BlockEvent: {
       /**
        * Format: int32
        * @example 290
        */
-      id: number;
-      /** @example Annie */
-      nick: string | null;
-      avatar: components['schemas']['Avatar'];
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | null;
-      status_message: string | null;
-      is_online: boolean;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      /**
-       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
-       * @enum {string|null}
-       */
-      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+      user_id: number;
     };
     /** @description A public record plus `is_friend`. */
     Contact: {
@@ -1261,14 +1143,9 @@ export interface components {
       /** @description They added me back (and no block stands between us). */
       is_friend: boolean;
     };
-    UserAnswer: {
-      user: components['schemas']['OwnUser'];
-    };
-    PublicUserAnswer: {
+    /** @description `contact_added`: someone added me as a contact (their public record). */
+    ContactAddedEvent: {
       user: components['schemas']['PublicUser'];
-    };
-    PublicUsersAnswer: {
-      users: components['schemas']['PublicUser'][];
     };
     ContactAnswer: {
       user: components['schemas']['Contact'];
@@ -1276,59 +1153,9 @@ export interface components {
     ContactsAnswer: {
       users: components['schemas']['Contact'][];
     };
-    /** @description Done. */
-    Empty: Record<string, never>;
-    ResultTrue: {
-      /** @enum {boolean} */
-      result: true;
-    };
-    AccessToken: {
-      /** @description A JWT: send it as `Authorization: Bearer <access_token>`. */
-      access_token: string;
-      /** @enum {string} */
-      token_type: 'Bearer';
-      /** @description Seconds (ACCESS_TOKEN_TTL). */
-      expires_in: number;
-    };
-    LoginAnswer: {
-      user: components['schemas']['OwnUser'];
-      access_token: string;
-      /** @enum {string} */
-      token_type: 'Bearer';
-      expires_in: number;
-    };
-    /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
-    RegisterAnswer: {
-      user: components['schemas']['OwnUser'];
-      access_token?: string;
-      /** @enum {string} */
-      token_type?: 'Bearer';
-      expires_in?: number;
-    };
-    Session: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      id: number;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      last_used_at: string;
-      user_agent: string | null;
-      ip: string | null;
-      /** @description The session of the calling access token. */
-      current: boolean;
-    };
-    SessionsAnswer: {
-      sessions: components['schemas']['Session'][];
-    };
-    SseCodeAnswer: {
-      /**
-       * @description The credential of GET /events?code=; the same one until revoked.
-       * @example 290.q2Lx…
-       */
-      code: string;
+    DeleteMeDto: {
+      /** @description The account password; an account without one needs a login within the last 5 minutes */
+      current_password?: string;
     };
     Device: {
       /**
@@ -1353,209 +1180,26 @@ export interface components {
     DevicesAnswer: {
       devices: components['schemas']['Device'][];
     };
-    TestPushAnswer: {
-      /** @description My devices a test push was sent to. */
-      devices: number;
-      /** @description How many of them APNs accepted. */
-      accepted: number;
+    EmailDto: {
+      /** @example ann@example.com */
+      email: string;
     };
-    LastSeen: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-      is_online: boolean;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      seconds_ago: number | null;
-      /**
-       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
-       * @enum {string|null}
-       */
-      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
-    };
-    QrCode: {
-      /** @description The QR code id (path of its stream and approval). */
-      id: string;
-      /** @description Secret: for the stream (`?key=`) and in `uri` for the phone. */
-      key: string;
-      /** @example unichat://qr-login?id=…&key=… */
-      uri: string;
-      /** @description A data URL (data:image/png;base64,…) of the QR code of `uri`. */
-      png: string;
-      /** Format: date-time */
-      expires_at: string;
-      /**
-       * @description The two digits the browser page shows; the approval must repeat them.
-       * @example 47
-       */
-      check: string;
-    };
-    SecurityEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      id: number;
-      /** @enum {string} */
-      type:
-        | 'login'
-        | 'login_failed'
-        | 'logout'
-        | 'session_ended'
-        | 'password_changed'
-        | 'password_reset'
-        | 'email_confirmed'
-        | 'email_change_requested'
-        | 'email_change_confirmed'
-        | 'device_added'
-        | 'device_moved'
-        | 'account_exported'
-        | 'account_deleted';
-      /** Format: date-time */
-      created_at: string;
-      /** @description The client address the event came from. */
-      ip: string | null;
-      user_agent: string | null;
-      /**
-       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.
-       * @example {
-       *       "method": "password"
-       *     }
-       */
-      details: {
-        [key: string]: unknown;
+    /** @description Done. */
+    Empty: Record<string, never>;
+    /** @description Every failure: the HTTP status plus this envelope. */
+    Error: {
+      error: {
+        /** @description One of the codes listed in the response. */
+        code: string;
+        /** @description For people; may change. Programs read `code`. */
+        text: string;
+        /** @description 429 only: seconds until the call may be tried again (also `Retry-After`). */
+        retry_after?: number;
+        /** @description 5xx only: quote it when reporting the failure. */
+        request_id?: string;
+        /** @description `mfa_required` only: send it with a code to `POST /auth/login/mfa` within 5 minutes (single use). */
+        mfa_token?: string;
       };
-    };
-    /** @description My security events, newest first; kept 90 days. */
-    ActivityPage: {
-      events: components['schemas']['SecurityEvent'][];
-      /**
-       * Format: int32
-       * @description Send as `before_id` for the next page; null on the last page.
-       * @example 290
-       */
-      next_before_id: number | null;
-    };
-    /** @description Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export). */
-    AccountExport: {
-      /** Format: date-time */
-      exported_at: string;
-      user: components['schemas']['OwnUser'];
-      contacts: components['schemas']['Contact'][];
-      /** @description Who has me as a contact. */
-      added_me: components['schemas']['PublicUser'][];
-      blocks: {
-        blocked_by_me: components['schemas']['PublicUser'][];
-        blocked_me: components['schemas']['PublicUser'][];
-      };
-      sessions: components['schemas']['Session'][];
-      devices: components['schemas']['Device'][];
-      activity: components['schemas']['SecurityEvent'][];
-    };
-    /** @description The browser that asked for the QR code, as the phone sees it before approving. */
-    QrDetails: {
-      id: string;
-      user_agent: string | null;
-      /** @example Chrome on macOS */
-      device: string;
-      ip: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      expires_at: string;
-      /**
-       * @description The two digits the browser page shows; the approval must repeat them.
-       * @example 47
-       */
-      check: string;
-    };
-    Health: {
-      /** @enum {string} */
-      status: 'ok';
-    };
-    /** @description The state of the database and Redis (terminus health check). */
-    Readiness: {
-      /** @enum {string} */
-      status: 'ok' | 'error';
-      info?: {
-        [key: string]: Record<string, never>;
-      };
-      error?: {
-        [key: string]: Record<string, never>;
-      };
-      details?: {
-        [key: string]: Record<string, never>;
-      };
-    };
-    /** @description `user_updated`: the own record to the user, the public record to their friends. */
-    UserUpdatedEvent: {
-      user: components['schemas']['OwnUser'] | components['schemas']['PublicUser'];
-    };
-    /** @description `presence`: a friend came online, went offline or changed status. */
-    PresenceEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-      is_online: boolean;
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | null;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      /**
-       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
-       * @enum {string|null}
-       */
-      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
-    };
-    /** @description `contact_added`: someone added me as a contact (their public record). */
-    ContactAddedEvent: {
-      user: components['schemas']['PublicUser'];
-    };
-    /** @description `blocked` / `unblocked`: to both sides; `user_id` is the other one. */
-    BlockEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-    };
-    /** @description `user_deleted`: a friend deleted their account; drop them from what you show. */
-    UserDeletedEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-    };
-    /** @description `resync`: the `Last-Event-ID` is older than the kept events: reload state. */
-    ResyncEvent: Record<string, never>;
-    /** @description `qr_login`: the QR code was approved; a new session of this browser. */
-    QrLoginEvent: {
-      user: components['schemas']['OwnUser'];
-      access_token: string;
-      /** @enum {string} */
-      token_type: 'Bearer';
-      expires_in: number;
-      /** @description The device that approved the code. */
-      approved_by: {
-        user_agent: string | null;
-        /** @example Chrome on macOS */
-        device: string;
-        ip: string | null;
-      };
-    };
-    /** @description `qr_expired`: the code was used, expired or voided; ask a new one. */
-    QrExpiredEvent: {
-      id: string;
-      /**
-       * @description `wrong_check`: a phone sent a wrong check number, which voids the code.
-       * @enum {string}
-       */
-      reason: 'expired' | 'wrong_check';
     };
     /** @description One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data` parsed from JSON. */
     EventMessage:
@@ -1601,6 +1245,179 @@ export interface components {
           event: 'resync';
           data: components['schemas']['ResyncEvent'];
         };
+    Health: {
+      /** @enum {string} */
+      status: 'ok';
+    };
+    LastSeen: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      user_id: number;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      seconds_ago: number | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+    };
+    LoginAnswer: {
+      user: components['schemas']['OwnUser'];
+      access_token: string;
+      /** @enum {string} */
+      token_type: 'Bearer';
+      expires_in: number;
+    };
+    LogoutDto: {
+      /** @description A push token this device gives up; it is removed with the session. */
+      device_token?: string;
+    };
+    /** @description The own record: only the user sees it. */
+    OwnUser: {
+      /**
+       * Format: int32
+       * @description Also the JID of the user.
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      /** @description An email address; international letters are allowed. */
+      email: string;
+      /** @description A new address waiting for its confirmation link. */
+      pending_email: string | null;
+      searchable_nick: boolean;
+      /**
+       * Format: date-time
+       * @description null until the address is confirmed.
+       */
+      confirmed_at: string | null;
+      /** @description The session auth token: only in the answer that opened the session; null elsewhere. */
+      auth_token: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+      status_message: string | null;
+      mobile_number: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Who sees my exact last seen and online state (contacts: friends).
+       * @enum {string}
+       */
+      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
+      /** Format: date-time */
+      created_at: string;
+    };
+    /** @description `presence`: a friend came online, went offline or changed status. */
+    PresenceEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      user_id: number;
+      is_online: boolean;
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | null;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+    };
+    /** @description What anybody may see. Presence, avatar and status are hidden (null / false) from a user the owner blocked; an invisible user shows status null and is_online false. */
+    PublicUser: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | null;
+      status_message: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+    };
+    PublicUserAnswer: {
+      user: components['schemas']['PublicUser'];
+    };
+    PublicUsersAnswer: {
+      users: components['schemas']['PublicUser'][];
+    };
+    QrCode: {
+      /** @description The QR code id (path of its stream and approval). */
+      id: string;
+      /** @description Secret: for the stream (`?key=`) and in `uri` for the phone. */
+      key: string;
+      /** @example unichat://qr-login?id=…&key=… */
+      uri: string;
+      /** @description A data URL (data:image/png;base64,…) of the QR code of `uri`. */
+      png: string;
+      /** Format: date-time */
+      expires_at: string;
+      /**
+       * @description The two digits the browser page shows; the approval must repeat them.
+       * @example 47
+       */
+      check: string;
+    };
+    /** @description The browser that asked for the QR code, as the phone sees it before approving. */
+    QrDetails: {
+      id: string;
+      user_agent: string | null;
+      /** @example Chrome on macOS */
+      device: string;
+      ip: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      expires_at: string;
+      /**
+       * @description The two digits the browser page shows; the approval must repeat them.
+       * @example 47
+       */
+      check: string;
+    };
+    /** @description `qr_expired`: the code was used, expired or voided; ask a new one. */
+    QrExpiredEvent: {
+      id: string;
+      /**
+       * @description `wrong_check`: a phone sent a wrong check number, which voids the code.
+       * @enum {string}
+       */
+      reason: 'expired' | 'wrong_check';
+    };
+    /** @description `qr_login`: the QR code was approved; a new session of this browser. */
+    QrLoginEvent: {
+      user: components['schemas']['OwnUser'];
+      access_token: string;
+      /** @enum {string} */
+      token_type: 'Bearer';
+      expires_in: number;
+      /** @description The device that approved the code. */
+      approved_by: {
+        user_agent: string | null;
+        /** @example Chrome on macOS */
+        device: string;
+        ip: string | null;
+      };
+    };
     /** @description The one message of GET /auth/qr/{id}/events, its `data` parsed from JSON. */
     QrLoginMessage:
       | {
@@ -1617,6 +1434,191 @@ export interface components {
           event: 'qr_expired';
           data: components['schemas']['QrExpiredEvent'];
         };
+    /** @description The state of the database and Redis (terminus health check). */
+    Readiness: {
+      /** @enum {string} */
+      status: 'ok' | 'error';
+      info?: {
+        [key: string]: Record<string, never>;
+      };
+      error?: {
+        [key: string]: Record<string, never>;
+      };
+      details?: {
+        [key: string]: Record<string, never>;
+      };
+    };
+    /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
+    RegisterAnswer: {
+      user: components['schemas']['OwnUser'];
+      access_token?: string;
+      /** @enum {string} */
+      token_type?: 'Bearer';
+      expires_in?: number;
+    };
+    RegisterDeviceDto: {
+      /**
+       * @description The APNs device token as hex: 64 characters today, up to 200 accepted for longer future tokens.
+       * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+       */
+      token: string;
+      /**
+       * @description Only `ios_app` for now.
+       * @example ios_app
+       */
+      notification_service: string;
+    };
+    RegisterDto: {
+      /** @example ann@example.com */
+      email: string;
+      /** @description At least 10 characters of at least two kinds; not the email address. */
+      password: string;
+      /** @description Starts with a letter, 5 to 64 characters, unique without regard to case. */
+      nick?: string;
+      /** @description Also log in: the answer then carries auth_token and access_token. */
+      auto_login?: boolean;
+    };
+    ResetPasswordDto: {
+      /** @description The password_reset_token from the mail link. */
+      token: string;
+      password: string;
+    };
+    ResultTrue: {
+      /** @enum {boolean} */
+      result: true;
+    };
+    /** @description `resync`: the `Last-Event-ID` is older than the kept events: reload state. */
+    ResyncEvent: Record<string, never>;
+    SecurityEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @enum {string} */
+      type:
+        | 'login'
+        | 'login_failed'
+        | 'logout'
+        | 'session_ended'
+        | 'password_changed'
+        | 'password_reset'
+        | 'email_confirmed'
+        | 'email_change_requested'
+        | 'email_change_confirmed'
+        | 'device_added'
+        | 'device_moved'
+        | 'account_exported'
+        | 'account_deleted';
+      /** Format: date-time */
+      created_at: string;
+      /** @description The client address the event came from. */
+      ip: string | null;
+      user_agent: string | null;
+      /**
+       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.
+       * @example {
+       *       "method": "password"
+       *     }
+       */
+      details: {
+        [key: string]: unknown;
+      };
+    };
+    Session: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      last_used_at: string;
+      user_agent: string | null;
+      ip: string | null;
+      /** @description The session of the calling access token. */
+      current: boolean;
+    };
+    SessionsAnswer: {
+      sessions: components['schemas']['Session'][];
+    };
+    SetStatusDto: {
+      /**
+       * @description null clears the status; anything else is invalid_user_status.
+       * @enum {string|null}
+       */
+      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+    };
+    SseCodeAnswer: {
+      /**
+       * @description The credential of GET /events?code=; the same one until revoked.
+       * @example 290.q2Lx…
+       */
+      code: string;
+    };
+    TestPushAnswer: {
+      /** @description My devices a test push was sent to. */
+      devices: number;
+      /** @description How many of them APNs accepted. */
+      accepted: number;
+    };
+    UpdateMeDto: {
+      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, unique. */
+      nick?: string | null;
+      /** @description New password; needs current_password. */
+      password?: string | null;
+      /** @description Needed to change password or email. */
+      current_password?: string | null;
+      /** @description A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB. */
+      avatar?: string | null;
+      /** @description false hides the user from nick search. */
+      searchable_nick?: boolean | null;
+      /** @description Up to 256 characters; an empty string clears it. */
+      status_message?: string | null;
+      /** @description Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it. */
+      mobile_number?: string | null;
+      /**
+       * @description Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. Reciprocal: I see no exact last seen of someone I hide mine from; others get last_seen_hint instead. Anything else is invalid_params.
+       * @enum {string|null}
+       */
+      last_seen_visibility?: 'everyone' | 'contacts' | 'nobody' | null;
+      /** @description New address: takes effect once confirmed from the mailed link; needs current_password. */
+      email?: string | null;
+    };
+    UserAnswer: {
+      user: components['schemas']['OwnUser'];
+    };
+    /** @description `user_deleted`: a friend deleted their account; drop them from what you show. */
+    UserDeletedEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      user_id: number;
+    };
+    UserIdDto: {
+      /**
+       * @description The other user (their id is also their JID).
+       * @example 290
+       */
+      user_id: number;
+    };
+    UserIdsDto: {
+      /**
+       * @description Up to 100 user ids; an id sent twice answers once.
+       * @example [
+       *       12,
+       *       7,
+       *       290
+       *     ]
+       */
+      ids: number[];
+    };
+    /** @description `user_updated`: the own record to the user, the public record to their friends. */
+    UserUpdatedEvent: {
+      user: components['schemas']['OwnUser'] | components['schemas']['PublicUser'];
+    };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;
   };
@@ -5664,1054 +5666,6 @@ export interface operations {
       };
     };
   };
-  rpc_register: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['RegisterDto'];
-      };
-    };
-    responses: {
-      /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RegisterAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_email`, `registration_error`, `invalid_nick` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_email' | 'registration_error' | 'invalid_nick';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Conflict: already taken: `invalid_email`, `invalid_nick` */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_email' | 'invalid_nick';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_resend_confirmation: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmailDto'];
-      };
-    };
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_request_password_reset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['EmailDto'];
-      };
-    };
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_email` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_email';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `rate_exceeded` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'rate_exceeded';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_reset_password: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['ResetPasswordDto'];
-      };
-    };
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_token`, `weak_password` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_token' | 'weak_password';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_login: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json':
-          | {
-              /** @description An email address; international letters are allowed. */
-              email: string;
-              password: string;
-            }
-          | {
-              /** @description The `auth_token` of an earlier login. */
-              auth_token: string;
-            };
-      };
-    };
-    responses: {
-      /** @description LoginAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LoginAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized' | 'auth_failed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_logout: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['LogoutDto'];
-      };
-    };
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_update_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['UpdateMeDto'];
-      };
-    };
-    responses: {
-      /** @description UserAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_nick`, `weak_password`, `invalid_password`, `invalid_avatar`, `invalid_email` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?:
-                | 'invalid_params'
-                | 'invalid_nick'
-                | 'weak_password'
-                | 'invalid_password'
-                | 'invalid_avatar'
-                | 'invalid_email';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Conflict: already taken: `invalid_nick`, `invalid_email` */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_nick' | 'invalid_email';
-            };
-          };
-        };
-      };
-      /** @description Too large: `invalid_avatar`, `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_avatar' | 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['NoArguments'];
-      };
-    };
-    responses: {
-      /** @description UserAnswer */
-      200: {
-        headers: {
-          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_delete_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['DeleteMeDto'];
-      };
-    };
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_password` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_password';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_get_user: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['UserIdDto'];
-      };
-    };
-    responses: {
-      /** @description PublicUserAnswer */
-      200: {
-        headers: {
-          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PublicUserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_set_status: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['SetStatusDto'];
-      };
-    };
-    responses: {
-      /** @description UserAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_user_status` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_user_status';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
   rpc_api_create_sse_auth_code: {
     parameters: {
       query?: never;
@@ -6902,212 +5856,6 @@ export interface operations {
       };
     };
   };
-  rpc_devise_token: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['RegisterDeviceDto'];
-      };
-    };
-    responses: {
-      /** @description The device (named `user_devise`, as the seed does). */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user_devise: components['schemas']['Device'];
-          };
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_notification_service` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_notification_service';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_remove_devise_token: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['RegisterDeviceDto'];
-      };
-    };
-    responses: {
-      /** @description ResultTrue */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ResultTrue'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
   rpc_block_user: {
     parameters: {
       query?: never;
@@ -7217,7 +5965,7 @@ export interface operations {
       };
     };
   };
-  rpc_unblock_user: {
+  rpc_delete_me: {
     parameters: {
       query?: never;
       header?: never;
@@ -7227,7 +5975,7 @@ export interface operations {
     /** @description The arguments as a JSON object (none: `{}` or no body). */
     requestBody?: {
       content: {
-        'application/json': components['schemas']['UserIdDto'];
+        'application/json': components['schemas']['DeleteMeDto'];
       };
     };
     responses: {
@@ -7240,7 +5988,7 @@ export interface operations {
           'application/json': components['schemas']['Empty'];
         };
       };
-      /** @description Bad request: `invalid_params` */
+      /** @description Bad request: `invalid_params`, `invalid_password` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7249,7 +5997,106 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params';
+              code?: 'invalid_params' | 'invalid_password';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_devise_token: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RegisterDeviceDto'];
+      };
+    };
+    responses: {
+      /** @description The device (named `user_devise`, as the seed does). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user_devise: components['schemas']['Device'];
+          };
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_notification_service` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_notification_service';
             };
           };
         };
@@ -7278,20 +6125,6 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
             };
           };
         };
@@ -7387,6 +6220,198 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_last_seen: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UserIdDto'];
+      };
+    };
+    responses: {
+      /** @description LastSeen */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LastSeen'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_user: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UserIdDto'];
+      };
+    };
+    responses: {
+      /** @description PublicUserAnswer */
+      200: {
+        headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
             };
           };
         };
@@ -7611,7 +6636,7 @@ export interface operations {
       };
     };
   };
-  rpc_get_last_seen: {
+  rpc_login: {
     parameters: {
       query?: never;
       header?: never;
@@ -7621,17 +6646,123 @@ export interface operations {
     /** @description The arguments as a JSON object (none: `{}` or no body). */
     requestBody?: {
       content: {
-        'application/json': components['schemas']['UserIdDto'];
+        'application/json':
+          | {
+              /** @description An email address; international letters are allowed. */
+              email: string;
+              password: string;
+            }
+          | {
+              /** @description The `auth_token` of an earlier login. */
+              auth_token: string;
+            };
       };
     };
     responses: {
-      /** @description LastSeen */
+      /** @description LoginAnswer */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['LastSeen'];
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['LogoutDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
         };
       };
       /** @description Bad request: `invalid_params` */
@@ -7662,6 +6793,295 @@ export interface operations {
           };
         };
       };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_me: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['NoArguments'];
+      };
+    };
+    responses: {
+      /** @description UserAnswer */
+      200: {
+        headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_register: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RegisterDto'];
+      };
+    };
+    responses: {
+      /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RegisterAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_email`, `registration_error`, `invalid_nick` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_email' | 'registration_error' | 'invalid_nick';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Conflict: already taken: `invalid_email`, `invalid_nick` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_email' | 'invalid_nick';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_remove_devise_token: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['RegisterDeviceDto'];
+      };
+    };
+    responses: {
+      /** @description ResultTrue */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResultTrue'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
       /** @description Not found: `not_found` */
       404: {
         headers: {
@@ -7686,6 +7106,588 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_request_password_reset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['EmailDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_email` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_email';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `rate_exceeded` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'rate_exceeded';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_resend_confirmation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['EmailDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_reset_password: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ResetPasswordDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token`, `weak_password` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token' | 'weak_password';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_set_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['SetStatusDto'];
+      };
+    };
+    responses: {
+      /** @description UserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_user_status` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_user_status';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_unblock_user: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UserIdDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_update_me: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UpdateMeDto'];
+      };
+    };
+    responses: {
+      /** @description UserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_nick`, `weak_password`, `invalid_password`, `invalid_avatar`, `invalid_email` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?:
+                | 'invalid_params'
+                | 'invalid_nick'
+                | 'weak_password'
+                | 'invalid_password'
+                | 'invalid_avatar'
+                | 'invalid_email';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Conflict: already taken: `invalid_nick`, `invalid_email` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_nick' | 'invalid_email';
+            };
+          };
+        };
+      };
+      /** @description Too large: `invalid_avatar`, `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_avatar' | 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };

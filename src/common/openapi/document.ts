@@ -71,7 +71,8 @@ function collect(contracts: ApiContract[]) {
 export function completeDocument(document: OpenAPIObject, contracts: ApiContract[]): OpenAPIObject {
   const { operations: OPERATIONS, schemas, rpcMethods } = collect(contracts);
   document.components = document.components ?? {};
-  document.components.schemas = { ...document.components.schemas, ...schemas };
+  // In name order: the document does not depend on the order the contracts are listed in.
+  document.components.schemas = byName({ ...document.components.schemas, ...schemas });
   // Every operation needs a token unless it says otherwise.
   document.security = [{ bearer: [] }];
   const seen = new Set<string>();
@@ -93,6 +94,9 @@ export function completeDocument(document: OpenAPIObject, contracts: ApiContract
   dropUnusedDtos(document);
   return document;
 }
+
+const byName = <T>(record: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** A DTO whose schema an operation replaced (a `oneOf` says more than a class can). */
 function dropUnusedDtos(document: OpenAPIObject): void {
@@ -282,7 +286,7 @@ function expandRpc(
     properties: {},
     description: 'This method takes no arguments.',
   };
-  for (const [name, spec] of Object.entries(rpcMethods)) {
+  for (const [name, spec] of Object.entries(byName(rpcMethods))) {
     const [method, restPath] = spec.rest.split(' ');
     const restKey = `${method.toLowerCase()}`;
     const restPathKey = `${API_PREFIX}${restPath.replace(/:(\w+)/g, '{$1}')}`;
