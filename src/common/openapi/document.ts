@@ -9,9 +9,8 @@ import type {
 } from '@nestjs/swagger';
 import { ACCESS_EXTENSION } from '../auth.decorators.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
-import type { ApiContract, RpcMethodContract } from './contract.js';
-import type { OperationContract } from './operations.js';
-import { SCHEMAS, schemaRef } from './schemas.js';
+import type { ApiContract, OperationContract, RpcMethodContract } from './contract.js';
+import { SHARED_SCHEMAS, ref } from './schemas.js';
 
 export const API_PREFIX = '/api/v1';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -51,7 +50,7 @@ export function buildApiDocument(app: INestApplication, contracts: ApiContract[]
 /** One map of every operation, schema and RPC method; a name declared twice is refused. */
 function collect(contracts: ApiContract[]) {
   const operations: Record<string, OperationContract> = {};
-  const schemas: Record<string, SchemaObject> = { ...(SCHEMAS as Record<string, SchemaObject>) };
+  const schemas: Record<string, SchemaObject> = { ...SHARED_SCHEMAS };
   const rpcMethods: Record<string, RpcMethodContract> = {};
   const merge = <T>(into: Record<string, T>, from: Record<string, T> | undefined, what: string) => {
     for (const [name, value] of Object.entries(from ?? {})) {
@@ -203,7 +202,7 @@ function errorResponse(status: number, codes: ErrorCode[]): ResponseObject {
       'application/json': {
         schema: {
           allOf: [
-            schemaRef('Error'),
+            ref('Error'),
             {
               type: 'object',
               properties: {
@@ -295,22 +294,12 @@ function expandRpc(
     const success =
       rest.responses[String(OPERATIONS[`${method} ${restPath.replace(/:(\w+)/g, '{$1}')}`].status)];
     const responses: Record<string, ResponseObject> = {
-      200:
-        name === 'devise_token'
-          ? {
-              description: 'The device (named `user_devise`, as the seed does).',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    additionalProperties: false,
-                    required: ['user_devise'],
-                    properties: { user_devise: schemaRef('Device') },
-                  },
-                },
-              },
-            }
-          : (success as ResponseObject),
+      200: spec.result
+        ? {
+            description: spec.result.description,
+            content: { 'application/json': { schema: spec.result.schema } },
+          }
+        : (success as ResponseObject),
     };
     for (const [status, response] of Object.entries(rest.responses)) {
       if (Number(status) >= 400) responses[status] = response as ResponseObject;
@@ -321,7 +310,7 @@ function expandRpc(
     }
     const restBody = (rest.requestBody as { content?: Record<string, { schema?: SchemaObject }> } | undefined)
       ?.content?.['application/json'];
-    const argumentsSchema = restBody?.schema ?? schemaRef(dtoName as never);
+    const argumentsSchema = restBody?.schema ?? ref(dtoName);
     document.paths[`${API_PREFIX}/rpc/${name}`] = {
       post: {
         tags: template.tags,
