@@ -11,7 +11,8 @@ import {
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
-import { SseClient } from './support/sse-client.js';
+import { qrStream } from './support/friends.js';
+import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
 interface NewCode {
@@ -82,13 +83,7 @@ describe('QR login', () => {
         .expect(201)
     ).body;
   const listen = async (code: Pick<NewCode, 'id' | 'key'>, app = t) => {
-    const stream = track(
-      await SseClient.open(
-        app.url,
-        `/api/v1/auth/qr/${code.id}/events?key=${encodeURIComponent(code.key)}`,
-        BROWSER,
-      ),
-    );
+    const stream = track(await qrStream(app, code, BROWSER));
     expect(stream.status).toBe(200);
     return stream;
   };

@@ -11,7 +11,8 @@ import {
   type TestUser,
 } from './support/harness.js';
 import { linkIn } from './support/mails.js';
-import { SseClient } from './support/sse-client.js';
+import { streamOfCode } from './support/friends.js';
+import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
 /** What ending a session does: its SSE code and the streams opened with it end too. */
@@ -29,7 +30,7 @@ describe('ending a session', () => {
   const codeOf = async (auth: { Authorization: string }) =>
     (await t.http().post('/api/v1/tokens/sse-code').set(auth).expect(200)).body.code as string;
   const open = async (code: string) => {
-    const stream = await SseClient.open(t.url, `/api/v1/events?code=${encodeURIComponent(code)}`);
+    const stream = await streamOfCode(t, code);
     streams.push(stream);
     return stream;
   };
