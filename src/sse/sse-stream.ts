@@ -109,10 +109,15 @@ export class SseStream {
   /** Writes a message made by sseMessage, or a comment (`: text\n\n`). */
   write(message: string): void {
     if (this.closed) return;
-    if (!this.socket) this.response.write(message);
-    else if (this.chunked) this.socket.write(`${Buffer.byteLength(message).toString(16)}\r\n${message}\r\n`);
-    else this.socket.write(message);
-    if ((this.socket ?? this.response).writableLength > SSE_MAX_QUEUED_BYTES) {
+    // Straight to the socket only once the response's own writes (headers, first chunk) left it:
+    // Node corks the socket until the next tick and keeps them apart, so a direct write before
+    // then would reach the client ahead of the status line.
+    const socket = this.socket;
+    if (!socket || socket.writableCorked > 0 || this.response.writableLength > 0)
+      this.response.write(message);
+    else if (this.chunked) socket.write(`${Buffer.byteLength(message).toString(16)}\r\n${message}\r\n`);
+    else socket.write(message);
+    if (Math.max(socket?.writableLength ?? 0, this.response.writableLength) > SSE_MAX_QUEUED_BYTES) {
       this.response.destroy();
       this.markClosed();
     }
