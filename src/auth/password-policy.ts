@@ -1,6 +1,17 @@
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 200;
 
+/** The password rules as the API document states them (a password outside them is `weak_password`). */
+export const PASSWORD_DOCUMENTED = {
+  type: String,
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  // Not all of one kind: any two characters of different kinds make two kinds.
+  pattern: '^(?!(?:\\p{Ll}+|\\p{Lu}+|\\p{Nd}+|[^\\p{Ll}\\p{Lu}\\p{Nd}]+)$)',
+  description:
+    'At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address.',
+};
+
 const CLASSES = [/\p{Ll}/u, /\p{Lu}/u, /\p{Nd}/u, /[^\p{Ll}\p{Lu}\p{Nd}]/u];
 
 /**

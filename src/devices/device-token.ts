@@ -12,8 +12,11 @@ export function isNotificationService(value: string): value is NotificationServi
  * Tokens are kept lower-case so the same device written in either case is one device.
  */
 const APNS_TOKEN = /^(?:[0-9a-f]{2}){32,100}$/;
+/** The rule as the API document states it (either case). */
+export const DEVICE_TOKEN_PATTERN = '^(?:[0-9A-Fa-f]{2}){32,100}$';
 
-export const DEVICE_TOKEN_RULE = 'token must be 64 to 200 hexadecimal characters (an APNs device token)';
+export const DEVICE_TOKEN_RULE =
+  'token must be an even number of hexadecimal digits, 64 to 200 (an APNs device token)';
 
 /** The token in its stored form, or null when it is not an APNs device token. */
 export function parseDeviceToken(raw: string): string | null {

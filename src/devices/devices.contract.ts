@@ -1,11 +1,12 @@
 import type { ApiContract, ParameterSpec, RpcMethodContract } from '../common/openapi/contract.js';
 import { closed, ID, ref, time } from '../common/openapi/schemas.js';
+import { DEVICE_TOKEN_PATTERN } from './device-token.js';
 import { RegisterDeviceDto } from './dto/register-device.dto.js';
 
 const DEVICE_TOKEN: ParameterSpec = {
   type: 'string',
-  pattern: '^[0-9A-Fa-f]{64,200}$',
-  description: 'The APNs device token as hex.',
+  pattern: DEVICE_TOKEN_PATTERN,
+  description: 'The APNs device token as hex: an even number of hexadecimal digits, 64 to 200.',
 };
 
 export const DEVICES_RPC = {
@@ -46,7 +47,7 @@ export const DEVICES_CONTRACT: ApiContract = {
   schemas: {
     Device: closed({
       id: ID,
-      token: { type: 'string', pattern: '^[0-9a-f]{64,200}$' },
+      token: { type: 'string', pattern: '^(?:[0-9a-f]{2}){32,100}$' },
       notification_service: { type: 'string', enum: ['ios_app'] },
       created_at: time(),
       registered_at: time('When it was last registered (by me).'),

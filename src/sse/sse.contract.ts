@@ -38,7 +38,13 @@ export const SSE_CONTRACT: ApiContract = {
       body: stream('EventMessage', EVENT_STREAM_DESCRIPTION),
       errors: ['please_wait'],
       params: {
-        code: { in: 'query', required: true, type: 'string', description: 'From POST /tokens/sse-code.' },
+        code: {
+          in: 'query',
+          required: true,
+          type: 'string',
+          minLength: 1,
+          description: 'From POST /tokens/sse-code.',
+        },
         last_event_id: {
           in: 'query',
           type: 'string',

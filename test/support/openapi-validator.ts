@@ -8,11 +8,13 @@ import { API_PREFIX } from '../../src/common/openapi/document.js';
  * Checks every answer the e2e suite receives against the service's OpenAPI document: its status
  * must be one the operation lists, its content type one of that status's, and a JSON body must
  * match its schema (closed objects: a field the document does not name fails). A path under
- * /api/v1 that the document does not have must be answered `404` in the error envelope.
+ * /api/v1 that the document does not have must be answered `404` in the error envelope; a path it
+ * has, asked with a method it does not list, `405 method_not_allowed` with `Allow`.
  */
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
+const METHODS: string[] = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** What is checked of an answer (a supertest response is one). */
 export interface Answer {
@@ -64,6 +66,7 @@ export class ApiDocumentValidator {
     if (!operation) {
       if (!path.startsWith(`${API_PREFIX}/`) && !route) return null; // the demo page, Swagger UI, `/`
       this.validated += 1;
+      if (route) return this.checkMethodNotAllowed(where, route.path, response);
       if (response.status !== 404)
         return `${where} is not in the API document, yet answered ${response.status}`;
       return this.checkBody(where, 'api#/components/schemas/Error', response, ['not_found']);
@@ -84,6 +87,20 @@ export class ApiDocumentValidator {
     if (type !== 'application/json' || !media.schema) return null;
     const pointer = `${route!.path}/${verb}/${response.status}`;
     return this.checkBody(where, pointer, response, null, media.schema);
+  }
+
+  /** A documented path asked with a method it does not document: 405, `Allow` naming its methods. */
+  private checkMethodNotAllowed(where: string, path: string, response: Answer): string | null {
+    if (response.status !== 405) {
+      return `${where}: the path is in the API document, not this method, yet it answered ${response.status}`;
+    }
+    const allow = String(response.headers.allow ?? '')
+      .split(',')
+      .map((method) => method.trim().toLowerCase());
+    const documented = Object.keys(this.document.paths[path]).filter((key) => METHODS.includes(key));
+    const missing = documented.filter((method) => !allow.includes(method));
+    if (missing.length > 0) return `${where}: 405 with Allow "${response.headers.allow}", without ${missing}`;
+    return this.checkBody(where, 'api#/components/schemas/Error', response, ['method_not_allowed']);
   }
 
   private checkBody(

@@ -89,9 +89,32 @@ export function completeDocument(document: OpenAPIObject, contracts: ApiContract
   }
   const missing = Object.keys(OPERATIONS).filter((key) => !seen.has(key));
   if (missing.length > 0) throw new Error(`OpenAPI: contracts without an operation: ${missing.join(', ')}`);
+  closeRequestBodies(document);
   expandRpc(document, OPERATIONS, rpcMethods);
   dropUnusedDtos(document);
   return document;
+}
+
+/**
+ * A request body is a DTO, and the validation pipe refuses a field its class does not declare
+ * (`whitelist` + `forbidNonWhitelisted`): the document says so of each.
+ */
+function closeRequestBodies(document: OpenAPIObject): void {
+  for (const [name, schema] of Object.entries(document.components!.schemas!)) {
+    const object = schema as SchemaObject;
+    if (name.endsWith('Dto') && object.type === 'object' && object.additionalProperties === undefined) {
+      object.additionalProperties = false;
+    }
+  }
+}
+
+/** Whether a schema (or the one it names) asks for some field: then a body is required. */
+function requiresFields(schema: SchemaObject | ReferenceObject, document: OpenAPIObject): boolean {
+  const ref = (schema as ReferenceObject).$ref;
+  const resolved = ref ? (document.components!.schemas![ref.split('/').pop()!] as SchemaObject) : schema;
+  const object = resolved as SchemaObject;
+  if (object.oneOf) return object.oneOf.every((variant) => requiresFields(variant, document));
+  return (object.required?.length ?? 0) > 0;
 }
 
 const byName = <T>(record: Record<string, T>): Record<string, T> =>
@@ -318,11 +341,17 @@ function expandRpc(
         summary: `${spec.rest} by its seed name`,
         description: `Stands for \`${spec.rest}\`: the same rules and error codes; success is always 200.`,
         security: spec.access === 'public' ? [{}, { bearer: [] }] : [{ bearer: [] }],
-        requestBody: {
-          required: false,
-          description: 'The arguments as a JSON object (none: `{}` or no body).',
-          content: { 'application/json': { schema: argumentsSchema } },
-        },
+        requestBody: requiresFields(argumentsSchema, document)
+          ? {
+              required: true,
+              description: 'The arguments as a JSON object.',
+              content: { 'application/json': { schema: argumentsSchema } },
+            }
+          : {
+              required: false,
+              description: 'The arguments as a JSON object (none required: `{}` or no body).',
+              content: { 'application/json': { schema: argumentsSchema } },
+            },
         responses,
       },
     };
