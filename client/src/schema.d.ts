@@ -1181,7 +1181,11 @@ export interface components {
       devices: components['schemas']['Device'][];
     };
     EmailDto: {
-      /** @example ann@example.com */
+      /**
+       * Format: email
+       * @description An email address; international letters are allowed.
+       * @example ann@example.com
+       */
       email: string;
     };
     /** @description Done. */
@@ -1201,49 +1205,55 @@ export interface components {
         mfa_token?: string;
       };
     };
-    /** @description One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data` parsed from JSON. */
+    /** @description One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data`: one line of JSON text whose parsed value has the schema named by `x-data-schema`. */
     EventMessage:
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'user_updated';
-          data: components['schemas']['UserUpdatedEvent'];
+          /** @description One line of JSON; parsed, a `UserUpdatedEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'presence';
-          data: components['schemas']['PresenceEvent'];
+          /** @description One line of JSON; parsed, a `PresenceEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'contact_added';
-          data: components['schemas']['ContactAddedEvent'];
+          /** @description One line of JSON; parsed, a `ContactAddedEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'blocked' | 'unblocked';
-          data: components['schemas']['BlockEvent'];
+          /** @description One line of JSON; parsed, a `BlockEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'user_deleted';
-          data: components['schemas']['UserDeletedEvent'];
+          /** @description One line of JSON; parsed, a `UserDeletedEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'resync';
-          data: components['schemas']['ResyncEvent'];
+          /** @description One line of JSON; parsed, a `ResyncEvent`. */
+          data: string;
         };
     Health: {
       /** @enum {string} */
@@ -1418,21 +1428,23 @@ export interface components {
         ip: string | null;
       };
     };
-    /** @description The one message of GET /auth/qr/{id}/events, its `data` parsed from JSON. */
+    /** @description The one message of GET /auth/qr/{id}/events; its `data` is one line of JSON text whose parsed value has the schema named by `x-data-schema`. */
     QrLoginMessage:
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'qr_login';
-          data: components['schemas']['QrLoginEvent'];
+          /** @description One line of JSON; parsed, a `QrLoginEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'qr_expired';
-          data: components['schemas']['QrExpiredEvent'];
+          /** @description One line of JSON; parsed, a `QrExpiredEvent`. */
+          data: string;
         };
     /** @description The state of the database and Redis (terminus health check). */
     Readiness: {
@@ -1458,22 +1470,27 @@ export interface components {
     };
     RegisterDeviceDto: {
       /**
-       * @description The APNs device token as hex: 64 characters today, up to 200 accepted for longer future tokens.
+       * @description The APNs device token as hex: an even number of hexadecimal digits, 64 today, up to 200 accepted for longer future tokens.
        * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
        */
       token: string;
       /**
        * @description Only `ios_app` for now.
        * @example ios_app
+       * @enum {string}
        */
-      notification_service: string;
+      notification_service: 'ios_app';
     };
     RegisterDto: {
-      /** @example ann@example.com */
+      /**
+       * Format: email
+       * @description An email address; international letters are allowed.
+       * @example ann@example.com
+       */
       email: string;
-      /** @description At least 10 characters of at least two kinds; not the email address. */
+      /** @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address. */
       password: string;
-      /** @description Starts with a letter, 5 to 64 characters, unique without regard to case. */
+      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case. */
       nick?: string;
       /** @description Also log in: the answer then carries auth_token and access_token. */
       auto_login?: boolean;
@@ -1481,6 +1498,7 @@ export interface components {
     ResetPasswordDto: {
       /** @description The password_reset_token from the mail link. */
       token: string;
+      /** @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address. */
       password: string;
     };
     ResultTrue: {
@@ -1564,9 +1582,9 @@ export interface components {
       accepted: number;
     };
     UpdateMeDto: {
-      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, unique. */
+      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case. */
       nick?: string | null;
-      /** @description New password; needs current_password. */
+      /** @description New password; needs current_password. At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address. */
       password?: string | null;
       /** @description Needed to change password or email. */
       current_password?: string | null;
@@ -1583,7 +1601,10 @@ export interface components {
        * @enum {string|null}
        */
       last_seen_visibility?: 'everyone' | 'contacts' | 'nobody' | null;
-      /** @description New address: takes effect once confirmed from the mailed link; needs current_password. */
+      /**
+       * Format: email
+       * @description New address: takes effect once confirmed from the mailed link; needs current_password.
+       */
       email?: string | null;
     };
     UserAnswer: {
@@ -1599,6 +1620,7 @@ export interface components {
     };
     UserIdDto: {
       /**
+       * Format: int32
        * @description The other user (their id is also their JID).
        * @example 290
        */
@@ -3429,7 +3451,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The APNs device token as hex. */
+        /** @description The APNs device token as hex: an even number of hexadecimal digits, 64 to 200. */
         token: string;
       };
       cookie?: never;
@@ -4352,8 +4374,11 @@ export interface operations {
     requestBody: {
       content: {
         'multipart/form-data': {
-          /** Format: binary */
-          file?: string;
+          /**
+           * Format: binary
+           * @description The image, at most 2 MB.
+           */
+          file: string;
         };
       };
     };
@@ -5673,7 +5698,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['NoArguments'];
@@ -5768,7 +5793,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['NoArguments'];
@@ -5863,8 +5888,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['UserIdDto'];
       };
@@ -5972,7 +5997,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['DeleteMeDto'];
@@ -6069,8 +6094,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['RegisterDeviceDto'];
       };
@@ -6166,7 +6191,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['NoArguments'];
@@ -6261,8 +6286,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['UserIdDto'];
       };
@@ -6356,8 +6381,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['UserIdDto'];
       };
@@ -6453,8 +6478,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['UserIdsDto'];
       };
@@ -6548,7 +6573,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['NoArguments'];
@@ -6643,8 +6668,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json':
           | {
@@ -6749,7 +6774,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['LogoutDto'];
@@ -6830,7 +6855,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['NoArguments'];
@@ -6913,8 +6938,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['RegisterDto'];
       };
@@ -7024,8 +7049,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['RegisterDeviceDto'];
       };
@@ -7133,8 +7158,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['EmailDto'];
       };
@@ -7230,8 +7255,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['EmailDto'];
       };
@@ -7327,8 +7352,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['ResetPasswordDto'];
       };
@@ -7408,8 +7433,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['SetStatusDto'];
       };
@@ -7489,8 +7514,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['UserIdDto'];
       };
@@ -7598,7 +7623,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['UpdateMeDto'];

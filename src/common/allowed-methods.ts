@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import type { Request } from 'express';
 
 interface RouterLayer {
@@ -16,10 +17,10 @@ export function allowedMethods(request: Request): string[] {
   const methods = new Set<string>();
   for (const layer of router?.stack ?? []) {
     if (!layer.route || !layer.matchers?.some((match) => match(path))) continue;
-    for (const [method, on] of Object.entries(layer.route.methods)) {
-      // `_all`: the framework's catch-all that answers a miss, not a route.
-      if (on && method !== '_all') methods.add(method.toUpperCase());
-    }
+    const answered = Object.keys(layer.route.methods).filter((method) => layer.route!.methods[method]);
+    // A route for every method is the framework's answer to a miss (404), not a route of the API.
+    if (answered.includes('_all') || answered.length >= METHODS.length) continue;
+    for (const method of answered) methods.add(method.toUpperCase());
   }
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();

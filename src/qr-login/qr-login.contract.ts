@@ -98,7 +98,8 @@ export const QR_LOGIN_CONTRACT: ApiContract = {
       description: '`qr_expired`: the code was used, expired or voided; ask a new one.',
     },
     QrLoginMessage: {
-      description: 'The one message of GET /auth/qr/{id}/events, its `data` parsed from JSON.',
+      description:
+        'The one message of GET /auth/qr/{id}/events; its `data` is one line of JSON text whose parsed value has the schema named by `x-data-schema`.',
       oneOf: [streamMessage(['qr_login'], 'QrLoginEvent'), streamMessage(['qr_expired'], 'QrExpiredEvent')],
     },
   },

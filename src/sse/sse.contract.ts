@@ -73,7 +73,7 @@ export const SSE_CONTRACT: ApiContract = {
     },
     EventMessage: {
       description:
-        'One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data` parsed from JSON.',
+        'One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data`: one line of JSON text whose parsed value has the schema named by `x-data-schema`.',
       oneOf: [
         streamMessage(['user_updated'], 'UserUpdatedEvent'),
         streamMessage(['presence'], 'PresenceEvent'),

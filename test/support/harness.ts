@@ -15,6 +15,7 @@ import { keepJwtSecret } from '../../src/config/kept-jwt-secret.js';
 import { MailService } from '../../src/mail/mail.service.js';
 import { linkIn, readMailFiles, type ReceivedMail } from './mails.js';
 import { type Answer, ApiDocumentValidator, recordValidated } from './openapi-validator.js';
+import { streamChecks } from './sse-client.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -100,6 +101,11 @@ export interface TestApp {
 let validator: ApiDocumentValidator | null = null;
 afterAll(() => {
   if (validator) recordValidated(validator.validated);
+  if (streamChecks.problems.length > 0) {
+    throw new Error(
+      `OpenAPI: stream messages the document does not describe:\n${streamChecks.problems.join('\n')}`,
+    );
+  }
 });
 
 const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
@@ -139,6 +145,7 @@ export async function startApp(
   await app.listen(0, '127.0.0.1');
   validator ??= new ApiDocumentValidator(buildApiDocument(app, API_CONTRACTS));
   const check = validator;
+  streamChecks.check ??= (path, message) => check.checkStreamMessage(path, message);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   let closed = false;

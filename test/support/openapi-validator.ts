@@ -103,6 +103,64 @@ export class ApiDocumentValidator {
     return this.checkBody(where, 'api#/components/schemas/Error', response, ['method_not_allowed']);
   }
 
+  /**
+   * A message of a documented event stream: its event is one the stream's schema lists, its
+   * fields are the documented ones (`data` a line of JSON text), and the parsed `data` matches
+   * the schema the message names in `x-data-schema`.
+   */
+  checkStreamMessage(
+    url: string,
+    message: { id: string | null; event: string; data: string },
+  ): string | null {
+    const path = new URL(url, 'http://x').pathname;
+    const route = this.routes.find((candidate) => candidate.pattern.test(path));
+    const where = `GET ${path} message "${message.event}"`;
+    const responses = route ? this.document.paths[route.path].get?.responses : undefined;
+    const media = (responses?.['200'] as ResponseSpec | undefined)?.content?.['text/event-stream'];
+    if (!route || !media?.schema) return `${where}: no documented event stream there`;
+    this.validated += 1;
+    const variants = (this.resolve(media.schema).oneOf ?? []) as Record<string, unknown>[];
+    const index = variants.findIndex((variant) =>
+      (this.properties(variant).event?.enum as string[] | undefined)?.includes(message.event),
+    );
+    if (index < 0) return `${where}: the document lists no such event`;
+    const wire = {
+      ...(message.id === null ? {} : { id: message.id }),
+      event: message.event,
+      data: message.data,
+    };
+    const problem = this.checkBody(
+      where,
+      `${route.path}#${index}`,
+      { status: 200, headers: {}, body: wire },
+      null,
+      variants[index],
+    );
+    if (problem) return problem;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message.data);
+    } catch {
+      return `${where}: data is not JSON: ${message.data.slice(0, 200)}`;
+    }
+    const dataSchema = this.properties(variants[index]).data?.['x-data-schema'] as
+      { $ref?: string } | undefined;
+    if (!dataSchema?.$ref) return `${where}: the document names no schema for its data`;
+    return this.checkBody(where, `api${dataSchema.$ref}`, { status: 200, headers: {}, body: parsed }, null);
+  }
+
+  private resolve(schema: object): Record<string, unknown> {
+    const ref = (schema as { $ref?: string }).$ref;
+    return (ref ? this.document.components!.schemas![ref.split('/').pop()!] : schema) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  private properties(schema: Record<string, unknown>): Record<string, Record<string, unknown>> {
+    return (this.resolve(schema).properties ?? {}) as Record<string, Record<string, unknown>>;
+  }
+
   private checkBody(
     where: string,
     key: string,

@@ -30,13 +30,25 @@ export const nullable = (schema: SchemaObject): SchemaObject => ({
   ...(schema.enum ? { enum: [...schema.enum, null] } : {}),
 });
 
-/** One message of an event stream carrying one of `events` with the named schema as `data`. */
+/** The extension naming the schema of the JSON a stream message's `data` line carries. */
+export const DATA_SCHEMA_EXTENSION = 'x-data-schema';
+
+/**
+ * One message of an event stream carrying one of `events`. On the wire `data:` is one line of
+ * JSON text: the schema says so (a string of `application/json`) and names the schema of the
+ * parsed value, which the components hold.
+ */
 export function streamMessage(events: string[], data: string): SchemaObject {
   return closed(
     {
       id: { type: 'string', description: 'Absent on QR streams.' },
       event: { type: 'string', enum: events },
-      data: ref(data),
+      data: {
+        type: 'string',
+        'x-content-media-type': 'application/json',
+        [DATA_SCHEMA_EXTENSION]: ref(data),
+        description: `One line of JSON; parsed, a \`${data}\`.`,
+      } as SchemaObject,
     },
     ['event', 'data'],
   );
