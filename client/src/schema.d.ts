@@ -1488,9 +1488,15 @@ export interface components {
        * @example ann@example.com
        */
       email: string;
-      /** @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address. */
+      /**
+       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address.
+       * @example Correct-horse-42
+       */
       password: string;
-      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case. */
+      /**
+       * @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case.
+       * @example Annie Hall
+       */
       nick?: string;
       /** @description Also log in: the answer then carries auth_token and access_token. */
       auto_login?: boolean;
@@ -1498,7 +1504,10 @@ export interface components {
     ResetPasswordDto: {
       /** @description The password_reset_token from the mail link. */
       token: string;
-      /** @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address. */
+      /**
+       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address.
+       * @example Correct-horse-42
+       */
       password: string;
     };
     ResultTrue: {
@@ -1582,19 +1591,31 @@ export interface components {
       accepted: number;
     };
     UpdateMeDto: {
-      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case. */
+      /**
+       * @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case.
+       * @example Annie Hall
+       */
       nick?: string | null;
-      /** @description New password; needs current_password. At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address. */
+      /**
+       * @description New password; needs current_password. At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address.
+       * @example Correct-horse-42
+       */
       password?: string | null;
       /** @description Needed to change password or email. */
       current_password?: string | null;
-      /** @description A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB. */
+      /**
+       * @description A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB.
+       * @example data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==
+       */
       avatar?: string | null;
       /** @description false hides the user from nick search. */
       searchable_nick?: boolean | null;
       /** @description Up to 256 characters; an empty string clears it. */
       status_message?: string | null;
-      /** @description Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it. */
+      /**
+       * @description Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.
+       * @example +44 20 7946 0000
+       */
       mobile_number?: string | null;
       /**
        * @description Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. Reciprocal: I see no exact last seen of someone I hide mine from; others get last_seen_hint instead. Anything else is invalid_params.

@@ -6,6 +6,7 @@ export const PASSWORD_DOCUMENTED = {
   type: String,
   minLength: PASSWORD_MIN_LENGTH,
   maxLength: PASSWORD_MAX_LENGTH,
+  example: 'Correct-horse-42',
   // Not all of one kind: any two characters of different kinds make two kinds.
   pattern: '^(?!(?:\\p{Ll}+|\\p{Lu}+|\\p{Nd}+|[^\\p{Ll}\\p{Lu}\\p{Nd}]+)$)',
   description:

@@ -6,6 +6,7 @@ import { RegisterDeviceDto } from './dto/register-device.dto.js';
 const DEVICE_TOKEN: ParameterSpec = {
   type: 'string',
   pattern: DEVICE_TOKEN_PATTERN,
+  example: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
   description: 'The APNs device token as hex: an even number of hexadecimal digits, 64 to 200.',
 };
 

@@ -49,6 +49,7 @@ export const SSE_CONTRACT: ApiContract = {
           in: 'query',
           type: 'string',
           pattern: '^[0-9]*$',
+          example: '42',
           description: 'For clients that cannot send `Last-Event-ID`; the header wins.',
         },
         'Last-Event-ID': {

@@ -9,6 +9,7 @@ export const NICK_DOCUMENTED = {
   type: String,
   minLength: NICK_MIN_LENGTH,
   maxLength: NICK_MAX_LENGTH,
+  example: 'Annie Hall',
   pattern: '^\\p{L}(?!.*\\s\\s)(?!.*\\s$)[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]*$',
   description:
     'Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case.',

@@ -42,6 +42,7 @@ export const USERS_CONTRACT: ApiContract = {
         '- `nick`: confirmed users with `searchable_nick` whose nick starts with the prefix, at most 20.',
       ].join('\n'),
       alsoStatus: CONDITIONAL.alsoStatus,
+      exactlyOneOf: ['ids', 'nick'],
       params: {
         ids: {
           in: 'query',

@@ -24,6 +24,8 @@ export interface OperationContract {
   optionalCaller?: boolean;
   /** Path and query parameters, by name. */
   params?: Record<string, ParameterSpec>;
+  /** Query parameters of which a request sends exactly one (`x-exactly-one-of`). */
+  exactlyOneOf?: string[];
   /** The request body's schema, replacing the one read from the DTO. */
   requestSchema?: SchemaObject;
   requestExamples?: Record<string, { summary: string; value: unknown }>;

@@ -149,6 +149,8 @@ function complete(
   else delete operation.security;
 
   operation.parameters = parameters(operation.parameters ?? [], contract);
+  // OpenAPI 3.0 cannot say it of parameters: the extension does, for clients and the fuzz test.
+  if (contract.exactlyOneOf) extensions['x-exactly-one-of'] = contract.exactlyOneOf;
   const body = operation.requestBody as { content?: Record<string, { schema?: SchemaObject }> } | undefined;
   if (body?.content) {
     const json = body.content['application/json'];
@@ -262,6 +264,12 @@ function parameters(
   }
   for (const [name, spec] of Object.entries(contract.params ?? {})) {
     if (!names.has(name)) result.push(toParameter(name, spec, spec.in ?? 'path'));
+  }
+  // A path segment is never empty.
+  for (const parameter of result) {
+    const schema = parameter.schema as SchemaObject | undefined;
+    if (parameter.in === 'path' && schema?.type === 'string' && schema.minLength === undefined)
+      schema.minLength = 1;
   }
   return result;
 }

@@ -40,6 +40,8 @@ export class UpdateMeDto {
     type: String,
     nullable: true,
     description: 'A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB.',
+    example:
+      'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
     pattern: '^(?:data:image/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/\\r\\n]+={0,2}|https://[^\\s]+)$',
     // The base64 of 2 MB and its prefix; the decoded image is what counts.
     maxLength: Math.ceil((AVATAR_MAX_BYTES + 2) / 3) * 4 + 100,
@@ -72,6 +74,7 @@ export class UpdateMeDto {
     type: String,
     nullable: true,
     maxLength: 32,
+    example: '+44 20 7946 0000',
     pattern: '^\\s*(?:\\+?[0-9][0-9 ().-]{2,30})?\\s*$',
     description: 'Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.',
   })
