@@ -13,9 +13,10 @@ interface RouterLayer {
  */
 export function allowedMethods(request: Request): string[] {
   const router = (request.app as unknown as { router?: { stack?: RouterLayer[] } } | undefined)?.router;
-  const path = (request.originalUrl ?? request.url).split(/[?#]/)[0];
+  if (!router?.stack) return [];
+  const path = (request.originalUrl ?? request.url ?? '').split(/[?#]/)[0];
   const methods = new Set<string>();
-  for (const layer of router?.stack ?? []) {
+  for (const layer of router.stack) {
     if (!layer.route || !layer.matchers?.some((match) => match(path))) continue;
     const answered = Object.keys(layer.route.methods).filter((method) => layer.route!.methods[method]);
     // A route for every method is the framework's answer to a miss (404), not a route of the API.
