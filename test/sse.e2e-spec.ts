@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ClusterBus } from '../src/bus/cluster-bus.service.js';
 import { SseCode } from '../src/sse/sse-code.entity.js';
-import { createUser, startApp, type TestApp } from './support/harness.js';
+import { createUser, resetPasswordByMail, startApp, type TestApp } from './support/harness.js';
 import { befriend, openStream, resumeStream, sseCode, streamOfCode } from './support/friends.js';
 import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
@@ -80,17 +80,7 @@ describe('event stream', () => {
     it('a password reset revokes the code and closes its streams', async () => {
       const user = await createUser(t);
       const stream = track(await openStream(t, user));
-      const { waitForMail } = await import('./support/harness.js');
-      const { linkIn } = await import('./support/mails.js');
-      await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
-      const token = new URL(
-        linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token='),
-      ).searchParams.get('password_reset_token');
-      await t
-        .http()
-        .post('/api/v1/auth/password-reset')
-        .send({ token, password: 'Another-pass-77' })
-        .expect(200);
+      await resetPasswordByMail(t, user, 'Another-pass-77');
       await waitFor(() => stream.ended, 'the stream to close');
     });
 

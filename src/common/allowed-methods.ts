@@ -1,5 +1,6 @@
 import { METHODS } from 'node:http';
 import type { Request } from 'express';
+import { AppError } from './errors.js';
 
 interface RouterLayer {
   route?: { methods: Record<string, boolean> };
@@ -25,4 +26,12 @@ export function allowedMethods(request: Request): string[] {
   }
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();
+}
+
+/** The answer to a method the path does not answer; send `allow` as the `Allow` header. */
+export function methodNotAllowed(request: Request, allow: string[]): AppError {
+  return new AppError(
+    'method_not_allowed',
+    `${request.method} is not answered here; ${allow.join(', ')} are`,
+  );
 }

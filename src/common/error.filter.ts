@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { redactUrl } from '../logging.js';
-import { allowedMethods } from './allowed-methods.js';
+import { allowedMethods, methodNotAllowed } from './allowed-methods.js';
 import { AppError, ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
 
 // Errors of the database or Redis connection that mean "try again later", not "bug".
@@ -37,13 +37,7 @@ export class ErrorFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request & { id?: string }>();
     const allow = routeMiss(exception) ? allowedMethods(request) : [];
-    const error =
-      allow.length > 0
-        ? new AppError(
-            'method_not_allowed',
-            `${request.method} is not answered here; ${allow.join(', ')} are`,
-          )
-        : this.toAppError(exception);
+    const error = allow.length > 0 ? methodNotAllowed(request, allow) : this.toAppError(exception);
     // A device token can be in the path: logged as the request line logs it.
     const path = redactUrl(request?.path);
 

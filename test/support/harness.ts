@@ -234,6 +234,15 @@ export async function createUser(
   };
 }
 
+/** Resets the user's password as the user would: asks for the mail, follows its link's token. */
+export async function resetPasswordByMail(t: TestApp, user: TestUser, password: string): Promise<void> {
+  await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
+  const token = new URL(
+    linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token='),
+  ).searchParams.get('password_reset_token');
+  await t.http().post('/api/v1/auth/password-reset').send({ token, password }).expect(200);
+}
+
 /** Logs the user in once more: another session of theirs, with its own access token. */
 export async function anotherSession(
   t: TestApp,
