@@ -6,11 +6,16 @@ import type { ApiContract } from './common/openapi/contract.js';
 import { CONTACTS_CONTRACT } from './contacts/contacts.contract.js';
 import { DEVICES_CONTRACT } from './devices/devices.contract.js';
 import { HEALTH_CONTRACT } from './health/health.contract.js';
+import { MFA_CONTRACT } from './mfa/mfa.contract.js';
+import { OIDC_CONTRACT } from './oidc/oidc.contract.js';
+import { PASSKEYS_CONTRACT } from './passkeys/passkeys.contract.js';
 import { PRESENCE_CONTRACT } from './presence/presence.contract.js';
 import { PROFILE_CONTRACT } from './profile/profile.contract.js';
 import { QR_LOGIN_CONTRACT } from './qr-login/qr-login.contract.js';
 import { RPC_CONTRACT } from './rpc/rpc.contract.js';
+import { SERVICE_API_CONTRACT } from './service-api/service-api.contract.js';
 import { SESSIONS_CONTRACT } from './sessions/sessions.contract.js';
+import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
 import { SSE_CONTRACT } from './sse/sse.contract.js';
 import { USERS_CONTRACT } from './users/users.contract.js';
 
@@ -21,8 +26,13 @@ import { USERS_CONTRACT } from './users/users.contract.js';
  */
 export const API_CONTRACTS: ApiContract[] = [
   AUTH_CONTRACT,
+  MFA_CONTRACT,
+  PASSKEYS_CONTRACT,
+  OIDC_CONTRACT,
   QR_LOGIN_CONTRACT,
   SESSIONS_CONTRACT,
+  SIGNING_KEYS_CONTRACT,
+  SERVICE_API_CONTRACT,
   SSE_CONTRACT,
   PROFILE_CONTRACT,
   ACCOUNT_CONTRACT,

@@ -2,6 +2,7 @@ import { type DynamicModule, Logger, Module, type OnApplicationShutdown } from '
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger as Pino } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -21,28 +22,34 @@ import { HealthModule } from './health/health.module.js';
 import { flushLogs } from './logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { MfaModule } from './mfa/mfa.module.js';
+import { OidcModule } from './oidc/oidc.module.js';
 import { Metrics } from './metrics/metrics.service.js';
 import { countingQueryErrors } from './metrics/query-error-counter.js';
+import { PasskeysModule } from './passkeys/passkeys.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { ProfileModule } from './profile/profile.module.js';
 import { QrLoginModule } from './qr-login/qr-login.module.js';
 import { RedisModule } from './bus/redis.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { SseModule } from './sse/sse.module.js';
+import { ServiceApiModule } from './service-api/service-api.module.js';
+import { ServiceKeysModule } from './service-keys/service-keys.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
   /** The whole application for one validated configuration (tests start several side by side). */
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, root?: Pino): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         TypeOrmModule.forRootAsync({
           inject: [Metrics],
-          useFactory: (metrics: Metrics) => countingQueryErrors(dataSourceOptions(config), metrics),
+          useFactory: (metrics: Metrics) =>
+            countingQueryErrors(dataSourceOptions(config, root), metrics, root),
           dataSourceFactory: (options) => openDataSource(options as DataSourceOptions),
         }),
         ScheduleModule.forRoot(),
@@ -53,7 +60,10 @@ export class AppModule implements OnApplicationShutdown {
         UsersModule,
         MailModule,
         SessionsModule,
+        ServiceKeysModule,
         AuthModule,
+        MfaModule,
+        PasskeysModule,
         BlockingModule,
         DevicesModule,
         AvatarsModule,
@@ -63,9 +73,11 @@ export class AppModule implements OnApplicationShutdown {
         PresenceModule,
         FanoutModule,
         QrLoginModule,
+        OidcModule,
         DemoModule,
         AccountModule,
         RpcModule,
+        ServiceApiModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

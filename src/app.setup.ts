@@ -25,7 +25,7 @@ export const JSON_BODY_LIMIT = '4mb';
 /** Builds the application with everything main.ts and the tests share. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const logger = createRootLogger(config);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bufferLogs: true,
     bodyParser: false,
   });
@@ -51,7 +51,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const [logging, counting, ...headers] = layers;
   app.use(logging);
   app.use(counting);
-  if (config.metricsPort === null) app.use(metricsEndpoint(metrics, config.metricsToken));
+  // Only with a token: with neither METRICS_TOKEN nor METRICS_PORT there is no /metrics here.
+  if (config.metricsPort === null && config.metricsToken !== null) {
+    app.use(metricsEndpoint(metrics, config.metricsToken));
+  }
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
   app.disable('x-powered-by');
@@ -66,7 +69,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     verify: checkJsonBytes,
   };
   app.useBodyParser('json', jsonOptions);
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'demo', 'demo/{*path}'] });
+  app.setGlobalPrefix('api/v1', {
+    exclude: ['health', 'health/ready', 'demo', 'demo/{*path}', '.well-known/jwks.json'],
+  });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 

@@ -28,6 +28,10 @@ describe('log redaction', () => {
     // Other names stay readable; so do names that only contain a secret name.
     ['/api/v1/users?nick=code&keys=1&codes=2', '/api/v1/users?nick=code&keys=1&codes=2'],
     [`/api/v1/devices/%61%62${'ab'.repeat(31)}`, '/api/v1/devices/abababab…'],
+    // An FCM token, a browser's percent-encoded push endpoint; the test push route stays itself.
+    ['/api/v1/devices/cXa9r2Lx:APA91bHqz', '/api/v1/devices/cXa9r2Lx…'],
+    ['/api/v1/devices/https%3A%2F%2Fpush.example%2Fsend%2Fs3cret', '/api/v1/devices/https://…'],
+    ['/api/v1/devices/test-push', '/api/v1/devices/test-push'],
   ])('redacts secrets from %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });

@@ -12,7 +12,8 @@ import { type AppConfig } from './config/app-config.js';
  */
 const SECRET_PARAMETER = /^(?:code|key|\w*token)$/i;
 
-// Device tokens travel in the path of DELETE /devices/:token: only a prefix is logged.
+// Device tokens (APNs, FCM) and browsers' push endpoints travel in the path of DELETE
+// /devices/:token: only a prefix is logged.
 const DEVICE_TOKEN_PATH = /(\/devices\/)([^/?#]+)/g;
 
 /**
@@ -28,7 +29,7 @@ export function redactUrl(url: string | undefined): string | undefined {
     DEVICE_TOKEN_PATH,
     (whole, prefix: string, token: string) => {
       const decoded = decodeQueryText(token);
-      return /^[0-9a-f]{9,}$/i.test(decoded) ? `${prefix}${decoded.slice(0, 8)}…` : whole;
+      return decoded.length > 8 && decoded !== 'test-push' ? `${prefix}${decoded.slice(0, 8)}…` : whole;
     },
   );
   if (start < 0) return path;

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     );
     if (config.database.kind === 'postgres') {
       logger.warn(
-        'JWT_SECRET is not set while DATABASE_URL is: each instance keeps its own secret in its DATA_DIR, so its access tokens and SSE codes work on it alone; set the same JWT_SECRET on every instance',
+        'JWT_SECRET is not set while DATABASE_URL is: each instance keeps its own secret in its DATA_DIR, so its SSE codes work on it alone and an instance whose secret did not seal the signing keys cannot start; set the same JWT_SECRET on every instance',
       );
     }
   }

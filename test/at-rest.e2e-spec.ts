@@ -1,6 +1,11 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config.js';
+import { keepJwtSecret } from '../src/config/kept-jwt-secret.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { MIGRATIONS } from '../src/database/migrations/index.js';
+import { mailBodyBox } from '../src/mail/mail-body.js';
 import { OutboxMail } from '../src/mail/outbox-mail.entity.js';
 import {
   createTestEnvironment,
@@ -19,6 +24,20 @@ import { waitFor } from './support/wait.js';
 /** Every row of the outbox as a dump of the database would show it. */
 async function dumpOfOutbox(t: TestApp): Promise<string> {
   return JSON.stringify(await t.app.get(DataSource).query('SELECT * FROM mail_outbox'));
+}
+
+/**
+ * The bytes of every file of the SQLite database as they lie on disk now, the -wal before any
+ * checkpoint included (a page written there stays until SQLite copies it into the database file).
+ * PostgreSQL's files are not ours to read: there the dump above is what is checked.
+ */
+async function databaseFiles(t: TestApp): Promise<{ wal: Buffer; all: Buffer } | null> {
+  const { database } = t.config;
+  if (database.kind !== 'sqlite') return null;
+  const [main, wal, shm] = await Promise.all(
+    ['', '-wal', '-shm'].map((suffix) => readFile(database.file + suffix)),
+  );
+  return { wal, all: Buffer.concat([main, wal, shm]) };
 }
 
 describe('what the database keeps of a mail', () => {
@@ -51,6 +70,13 @@ describe('what the database keeps of a mail', () => {
     expect(dump).not.toContain(token);
     expect(dump).not.toContain('password_reset_token=');
     expect(dump).not.toContain('/auth/confirm?token=');
+    // Nor any file of the database, the -wal that still holds the page the mail was written to.
+    const files = await databaseFiles(t);
+    if (files) {
+      expect(files.wal.length).toBeGreaterThan(0);
+      expect(files.all.includes(token as string)).toBe(false);
+      expect(files.all.includes('password_reset_token=')).toBe(false);
+    }
 
     // The mail itself still works: the link resets the password.
     await t
@@ -82,7 +108,16 @@ describe('what the database keeps of a mail given up on', () => {
       const row = await outbox.findOneBy({ toAddress: email });
       return row?.lastError ? row : undefined;
     }, 'a failed delivery attempt');
-    expect(failed.text).toContain('/auth/confirm?token=');
+    // While it waits, its body is sealed: neither a dump nor a file of the database holds the link.
+    expect(failed.text).not.toContain('/auth/confirm?token=');
+    expect(mailBodyBox(t.config.jwtSecret).openText(failed.text)).toContain('/auth/confirm?token=');
+    expect(mailBodyBox(t.config.jwtSecret).openText(failed.html)).toContain('/auth/confirm?token=');
+    expect(await dumpOfOutbox(t)).not.toContain('/auth/confirm?token=');
+    const files = await databaseFiles(t);
+    if (files) {
+      expect(files.wal.length).toBeGreaterThan(0);
+      expect(files.all.includes('/auth/confirm?token=')).toBe(false);
+    }
     // Two days of retries later: the next attempt is the last one.
     await outbox.update({ id: failed.id }, { attempts: 59, nextAttemptAt: new Date() });
     const givenUp = await waitFor(async () => {
@@ -92,6 +127,55 @@ describe('what the database keeps of a mail given up on', () => {
     expect(givenUp).toMatchObject({ toAddress: email, attempts: 60, text: '', html: '' });
     expect(givenUp.lastError).toMatch(/ECONNREFUSED/);
     expect(await dumpOfOutbox(t)).not.toContain('/auth/confirm?token=');
+  });
+});
+
+describe('mails waiting from before bodies were sealed', () => {
+  it('are sealed at start, then delivered with their link as written', async () => {
+    const environment = await createTestEnvironment();
+    const { config } = keepJwtSecret(loadConfig(environment.vars));
+    // The database as the service left it before: every migration up to now, one mail waiting.
+    const before = new DataSource({ ...dataSourceOptions(config), migrations: MIGRATIONS });
+    await before.initialize();
+    const to = uniqueEmail('waiting');
+    const link = 'http://127.0.0.1/api/v1/auth/confirm?token=written-before-sealing';
+    const postgres = before.options.type === 'postgres';
+    const values = [
+      to,
+      'Confirm your Unichat address',
+      `Open ${link}`,
+      `<a href="${link}">confirm</a>`,
+      0,
+      0,
+      0,
+    ];
+    const marks = values.map((_value, index) => (postgres ? `$${index + 1}` : '?')).join(', ');
+    await before.query(
+      `INSERT INTO mail_outbox (to_address, subject, text, html, attempts, next_attempt_at, created_at)
+       VALUES (${marks})`,
+      values,
+    );
+    await before.destroy();
+
+    // Nothing listens there: the mail stays waiting while its row is looked at.
+    const t = await startApp(environment, { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` });
+    let delivered: TestApp | null = null;
+    try {
+      const row = await t.app.get(DataSource).getRepository(OutboxMail).findOneByOrFail({ toAddress: to });
+      expect(row.text).not.toContain(link);
+      expect(row.html).not.toContain(link);
+      expect(mailBodyBox(config.jwtSecret).openText(row.text)).toBe(`Open ${link}`);
+      expect(await dumpOfOutbox(t)).not.toContain('written-before-sealing');
+      await t.close();
+      // Started again with the dev transport, the same mail goes out with its link.
+      delivered = await startApp(environment);
+      const mail = await waitForMail(delivered, to, /Confirm your Unichat address/);
+      expect(linkIn(mail, 'auth/confirm')).toBe(link);
+    } finally {
+      await t.close();
+      await delivered?.close();
+      await environment.dispose();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
+import http from 'node:http';
 import sharp from 'sharp';
-import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
+import { createUser, PASSWORD, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { dataUrl, makeImage, makeNoisePng } from './support/images.js';
 import { waitFor } from './support/wait.js';
 
@@ -136,6 +137,56 @@ describe('avatars', () => {
       .expect(413);
     expect(response.body.error.code).toBe('invalid_avatar');
     expect((await me(user)).avatar).toBeNull();
+  });
+
+  it('answers an upload for an account deleted mid-request as the deleted user’s token is answered: 401 unauthorized', async () => {
+    const user = await createUser(t);
+    const image = await makeImage(400, 300, 'jpeg');
+    const boundary = 'unichat-test-boundary';
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="me.jpg"\r\n` +
+        'Content-Type: image/jpeg\r\n\r\n',
+    );
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    let upload!: http.ClientRequest;
+    const answer = new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
+      (resolve, reject) => {
+        upload = http.request(
+          `${t.url}/api/v1/me/avatar`,
+          {
+            method: 'PUT',
+            headers: {
+              ...user.auth,
+              'Content-Type': `multipart/form-data; boundary=${boundary}`,
+              'Content-Length': head.length + image.length + tail.length,
+            },
+          },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (body += chunk));
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+            );
+          },
+        );
+        upload.on('error', reject);
+      },
+    );
+    // The upload has passed its token check and waits for the rest of its body while the account goes.
+    upload.write(Buffer.concat([head, image.subarray(0, 1024)]));
+    await waitFor(
+      () => upload.socket !== null && upload.socket.bytesWritten > head.length,
+      'the upload to start',
+    );
+    await t.http().delete('/api/v1/me').set(user.auth).send({ current_password: PASSWORD }).expect(200);
+    upload.end(Buffer.concat([image.subarray(1024), tail]));
+    const { status, headers, body } = await answer;
+    expect({ status, body: JSON.parse(body) }).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized' } },
+    });
+    expect(t.checkAnswer('put', '/api/v1/me/avatar', { status, headers, body: JSON.parse(body) })).toBeNull();
   });
 
   it('answers 404 not_found for an unknown avatar key', async () => {

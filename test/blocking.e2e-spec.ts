@@ -484,4 +484,58 @@ describe('blocking', () => {
     });
     expect(aboutAnn).toEqual([]);
   });
+
+  describe('how often a pair may change', () => {
+    it('allows 10 block or unblock changes an hour between two users, from either side, then asks to wait', async () => {
+      const [ann, bob, cid] = await Promise.all([createUser(t), createUser(t), createUser(t)]);
+      for (let cycle = 0; cycle < 5; cycle += 1) {
+        await block(ann, bob).expect(200);
+        // Blocking again or lifting what is not there changes nothing and costs no turn.
+        await block(ann, bob).expect(200);
+        await unblock(bob, ann).expect(200);
+        await unblock(ann, bob).expect(200);
+      }
+      const refused = await block(bob, ann).expect(429);
+      expect(refused.body.error.code).toBe('please_wait');
+      expect(refused.body.error.retry_after).toBeGreaterThan(3500);
+      expect(refused.body.error.retry_after).toBeLessThanOrEqual(3600);
+      expect(refused.body.error.text).toMatch(/try again in \d+ s/);
+      expect(refused.headers['retry-after']).toBe(String(refused.body.error.retry_after));
+      await block(ann, bob).expect(429);
+      expect(await blocked(ann)).toEqual([]);
+      // Other pairs keep their own turns.
+      await block(ann, cid).expect(200);
+      await block(cid, bob).expect(200);
+    });
+
+    it('lets a parallel burst make no more than 10 changes, so real events stay in the replay buffer', async () => {
+      const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
+      const watching = track(await openStream(t, bob));
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, n) => (n % 2 === 0 ? block(ann, bob) : unblock(ann, bob))),
+      );
+      expect(answers.every((answer) => answer.status === 200 || answer.status === 429)).toBe(true);
+      expect(answers.some((answer) => answer.status === 429)).toBe(true);
+      // Spend what the burst left, one change at a time, until the pair is refused.
+      let sequential = 0;
+      for (;;) {
+        const isBlocked = (await blocked(ann)).length > 0;
+        const answer = await (isBlocked ? unblock(ann, bob) : block(ann, bob));
+        if (answer.status === 429) break;
+        expect(answer.status).toBe(200);
+        sequential += 1;
+        expect(sequential).toBeLessThanOrEqual(10);
+      }
+      // Bob's own change comes after every change of the pair: then the count is final.
+      await t
+        .http()
+        .patch('/api/v1/me')
+        .set(bob.auth)
+        .send({ status_message: 'after the burst' })
+        .expect(200);
+      await watching.next<{ user: { id: number } }>('user_updated', (d) => d.user.id === bob.id);
+      const changes = watching.events.filter((e) => e.event === 'blocked' || e.event === 'unblocked');
+      expect(changes).toHaveLength(10);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { JwtService } from '@nestjs/jwt';
+import { signAccessToken } from './support/access-tokens.js';
 import { befriend, openStream } from './support/friends.js';
 import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { makeImage } from './support/images.js';
@@ -18,9 +18,8 @@ describe('callers of public routes', () => {
 
   /** Tokens that are sent and bad: malformed, badly signed, expired, of an ended session. */
   async function badTokens(user: TestUser): Promise<Record<string, string>> {
-    const jwt = t.app.get(JwtService);
     const claims = JSON.parse(Buffer.from(user.accessToken.split('.')[1], 'base64url').toString()) as {
-      sub: number;
+      sub: string;
       sid: number;
       ec: boolean;
     };
@@ -38,7 +37,7 @@ describe('callers of public routes', () => {
     return {
       malformed: 'nonsense',
       'bad signature': `${header}.${payload}.${'A'.repeat(43)}`,
-      expired: jwt.sign({
+      expired: signAccessToken(t, {
         sub: claims.sub,
         sid: claims.sid,
         ec: claims.ec,

@@ -39,6 +39,18 @@ describe('contacts and friends', () => {
     ]);
   });
 
+  it('lists who added me until I add them back, and nobody across a block', async () => {
+    const [ann, bob, cat] = await Promise.all([createUser(t), createUser(t), createUser(t)]);
+    const addedMe = async (user: TestUser) =>
+      (await t.http().get('/api/v1/contacts/added-me').set(user.auth).expect(200)).body.users;
+    await add(bob, ann).expect(200);
+    await add(cat, ann).expect(200);
+    expect((await addedMe(ann)).map((user: { id: number }) => user.id)).toEqual([bob.id, cat.id]);
+    await add(ann, bob).expect(200);
+    await t.http().post('/api/v1/blocks').set(ann.auth).send({ user_id: cat.id }).expect(200);
+    expect(await addedMe(ann)).toEqual([]);
+  });
+
   it('adding twice changes nothing', async () => {
     const [ann, bob] = await Promise.all([createUser(t), createUser(t)]);
     await add(ann, bob).expect(200);

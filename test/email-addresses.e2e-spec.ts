@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
+import { keepJwtSecret } from '../src/config/kept-jwt-secret.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { MIGRATIONS } from '../src/database/migrations/index.js';
 import {
@@ -155,7 +156,7 @@ describe('email addresses', () => {
 describe('email keys of an existing database', () => {
   it('are folded at start: accounts written before are found by any spelling, and of two that fold alike the one whose address is still accepted keeps it', async () => {
     const environment = await createTestEnvironment();
-    const config = loadConfig(environment.vars);
+    const { config } = keepJwtSecret(loadConfig(environment.vars));
     const foldMigration = MIGRATIONS.findIndex(
       (migration) => new migration().name === 'EmailFoldKeys1763900030000',
     );

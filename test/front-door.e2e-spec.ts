@@ -11,9 +11,12 @@ function lasting(headers: IncomingHttpHeaders | Record<string, string>): Record<
   return rest;
 }
 
+const METRICS_TOKEN = 'front-door-scrape-token';
+
 /** The count of answers of a route with a status, from a scrape of /metrics. */
 async function answered(t: TestApp, route: string, status: number): Promise<number> {
-  const text = (await t.http().get('/metrics').expect(200)).text;
+  const text = (await t.http().get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200))
+    .text;
   const line = text
     .split('\n')
     .find(
@@ -34,7 +37,7 @@ describe('the hot routes answer the same on both ways through the service', () =
   const streams: SseClient[] = [];
 
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp(undefined, { METRICS_TOKEN });
     ann = await createUser(t, { nick: 'Ann Door' });
   });
   afterAll(async () => {

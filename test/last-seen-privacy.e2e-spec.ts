@@ -214,4 +214,39 @@ describe(`last-seen privacy${SEVERAL_INSTANCES ? ' across two instances' : ''}`,
     for (const data of replayed)
       expect(data).toMatchObject({ is_online: false, last_seen_at: null, last_seen_hint: 'recently' });
   });
+
+  it('a replayed contact_added or user_updated carries the record as it is now, not the adder’s exact state from before they hid it', async () => {
+    const [ann, bob] = await Promise.all([createUser(a), createUser(a)]);
+    const first = track(await openStream(b, bob));
+    await a.http().patch('/api/v1/me').set(bob.auth).send({ status_message: 'mark' }).expect(200);
+    const mark = await first.next<{ user: { id: number } }>('user_updated', (d) => d.user.id === bob.id);
+    first.close();
+    // Ann is online when she adds Bob, and the event Bob missed is logged with her exact state.
+    const annStream = track(await openStream(a, ann));
+    await a.http().post('/api/v1/contacts').set(ann.auth).send({ user_id: bob.id }).expect(200);
+    await a.http().post('/api/v1/contacts').set(bob.auth).send({ user_id: ann.id }).expect(200);
+    await a.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'hi Bob' }).expect(200);
+    await annStream.next<{ user: { id: number } }>('user_updated', (d) => d.user.id === ann.id);
+    await setVisibility(ann, 'nobody').expect(200);
+
+    const again = track(await openStream(b, bob, { 'Last-Event-ID': String(mark.id) }));
+    const added = await again.next<{ user: Presence & { id: number } }>(
+      'contact_added',
+      (d) => d.user.id === ann.id,
+    );
+    expect(added.data.user).toMatchObject({
+      is_online: false,
+      last_seen_at: null,
+      last_seen_hint: 'recently',
+    });
+    await waitFor(
+      () => again.of('user_updated').some((e) => (e.data as { user: { id: number } }).user.id === ann.id),
+      'Ann’s replayed user_updated',
+    );
+    for (const event of again.of('user_updated')) {
+      const user = (event.data as { user: Presence & { id: number } }).user;
+      if (user.id !== ann.id) continue;
+      expect(user).toMatchObject({ is_online: false, last_seen_at: null, last_seen_hint: 'recently' });
+    }
+  });
 });

@@ -184,7 +184,11 @@ describe('limits', () => {
         expect(statuses(streams)).toEqual({ 200: 20, 429: 5 });
         const refused = streams.find((stream) => stream.status === 429) as SseClient;
         await waitFor(() => refused.ended, 'the refusal');
-        expect(JSON.parse(refused.body).error).toMatchObject({ code: 'please_wait', retry_after: 30 });
+        expect(JSON.parse(refused.body).error).toMatchObject({
+          code: 'please_wait',
+          retry_after: 30,
+          text: expect.stringMatching(/try again in 30 s$/),
+        });
         expect(refused.headers['retry-after']).toBe('30');
 
         streams.find((stream) => stream.status === 200)?.close();

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
@@ -38,13 +40,45 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const SCRAPE_TOKEN = 'scrape-token-0123456789';
+const SCRAPER = { Authorization: `Bearer ${SCRAPE_TOKEN}` };
+
 describe('GET /metrics', () => {
-  describe('open on the main port (no token, no port set)', () => {
+  describe('off by default (no token, no port set)', () => {
+    let t: TestApp;
+    let said: string[];
+    beforeAll(async () => {
+      const spy = jest.spyOn(Logger.prototype, 'log');
+      try {
+        t = await startApp();
+        said = spy.mock.calls.map((args) => String(args[0]));
+      } finally {
+        spy.mockRestore();
+      }
+    });
+    afterAll(() => t?.close());
+
+    it('is not served on the API port, so no caller can watch counters move with a contact’s presence', async () => {
+      const alice = await createUser(t);
+      const bob = await createUser(t);
+      await befriend(t, alice, bob);
+      // A contact who blocks and unblocks an invisible user must not read a counter that moves.
+      const anonymous = await t.http().get('/metrics').expect(404);
+      expect(anonymous.body.error.code).toBe('not_found');
+      await t.http().get('/metrics').set(bob.auth).expect(404);
+      await t.http().get('/metrics').set('X-Forwarded-For', '127.0.0.1').expect(404);
+      expect(said.filter((line) => line.includes('/metrics'))).toEqual([
+        expect.stringMatching(/off.*METRICS_TOKEN.*METRICS_PORT/),
+      ]);
+    });
+  });
+
+  describe('on the main port for the bearer of METRICS_TOKEN', () => {
     let apns: ApnsEmulator;
     let t: TestApp;
     beforeAll(async () => {
       apns = await startApnsEmulator();
-      t = await startApp(undefined, apns.vars);
+      t = await startApp(undefined, { ...apns.vars, METRICS_TOKEN: SCRAPE_TOKEN });
     });
     afterAll(async () => {
       await t?.close();
@@ -52,7 +86,7 @@ describe('GET /metrics', () => {
     });
 
     const scrape = async () => {
-      const response = await t.http().get('/metrics').expect(200);
+      const response = await t.http().get('/metrics').set(SCRAPER).expect(200);
       expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
       return parse(response.text);
     };
@@ -113,7 +147,7 @@ describe('GET /metrics', () => {
       await t.http().get(`/api/v1/users/${alice.id}`).expect(200);
       await t.http().get('/api/v1/users/999999').expect(404);
       await t.http().get('/api/v1/no/such/route/for/sure').expect(404);
-      const text = (await t.http().get('/metrics').expect(200)).text;
+      const text = (await t.http().get('/metrics').set(SCRAPER).expect(200)).text;
       expect(text).toContain('route="/api/v1/users/:id"');
       expect(text).not.toContain(`/api/v1/users/${alice.id}"`);
       expect(text).not.toContain('/no/such/route');
@@ -124,20 +158,27 @@ describe('GET /metrics', () => {
 
     it('counts refusals by rate limits', async () => {
       const alice = await createUser(t);
-      const before = value(parse((await t.http().get('/metrics')).text), 'unichat_rate_limit_refusals_total');
+      const before = value(
+        parse((await t.http().get('/metrics').set(SCRAPER).expect(200)).text),
+        'unichat_rate_limit_refusals_total',
+      );
       for (let attempt = 0; attempt < 6; attempt += 1) {
         await t.http().post('/api/v1/auth/login').send({ email: alice.email, password: 'Wrong-password-1' });
       }
-      const after = value(parse((await t.http().get('/metrics')).text), 'unichat_rate_limit_refusals_total', {
-        route: '/api/v1/auth/login',
-      });
+      const after = value(
+        parse((await t.http().get('/metrics').set(SCRAPER).expect(200)).text),
+        'unichat_rate_limit_refusals_total',
+        {
+          route: '/api/v1/auth/login',
+        },
+      );
       expect(after - before).toBeGreaterThanOrEqual(1);
     });
   });
 
   describe('with METRICS_TOKEN', () => {
     let t: TestApp;
-    const token = 'scrape-token-0123456789';
+    const token = SCRAPE_TOKEN;
     beforeAll(async () => (t = await startApp(undefined, { METRICS_TOKEN: token })));
     afterAll(() => t?.close());
 

@@ -135,6 +135,28 @@ describe('profile', () => {
     expect(holders).toHaveLength(1);
   });
 
+  it('answers every one of many concurrent updates of one user (no deadlock), the record being one of them', async () => {
+    const user = await createUser(t);
+    const avatars = await Promise.all(
+      [0, 1, 2, 3].map(async (n) => dataUrl(await makeImage(60 + n, 40 + n, 'png'))),
+    );
+    const bodies = Array.from({ length: 12 }, (_, n) => ({
+      nick: uniqueNick(`Race${n}x`),
+      status_message: `race ${n}`,
+      ...(n % 3 === 0 ? {} : { avatar: avatars[n % avatars.length] }),
+    }));
+    const answers = await Promise.all(
+      bodies.map((body, n) =>
+        n % 2 === 0 ? t.http().post('/api/v1/rpc/update_me').set(user.auth).send(body) : patch(user, body),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(bodies.map(() => 200));
+    const record = await me(user);
+    const winner = bodies.find((body) => body.nick === record.nick);
+    expect(winner).toBeDefined();
+    expect(record.status_message).toBe(winner?.status_message);
+  });
+
   it('refuses an unknown field or a wrong type with invalid_params, and changes nothing', async () => {
     const user = await createUser(t);
     const before = await me(user);

@@ -176,8 +176,7 @@ describe('seed-compatible RPC endpoint', () => {
     );
     expect(registered.body.user_devise).toMatchObject({ token, notification_service: 'ios_app' });
     expect(
-      (await rpc('devise_token', { token, notification_service: 'android_app' }, user).expect(400)).body.error
-        .code,
+      (await rpc('devise_token', { token, notification_service: 'gcm' }, user).expect(400)).body.error.code,
     ).toBe('invalid_notification_service');
     await rpc('remove_devise_token', { token, notification_service: 'ios_app' }, user).expect(200, {
       result: true,

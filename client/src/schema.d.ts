@@ -178,7 +178,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Log in by email and password, or by auth_token (seed: login) */
+    /**
+     * Log in by email and password, or by auth_token (seed: login)
+     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`.
+     */
     post: operations['auth_login'];
     delete?: never;
     options?: never;
@@ -212,8 +215,211 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** An access token for email+password (a new session) or for an auth_token */
+    /**
+     * An access token for email+password (a new session) or for an auth_token
+     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does.
+     */
     post: operations['accessTokens_issue'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Whether two-step login (TOTP) is on, and how many recovery codes are left */
+    get: operations['mfa_status'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa/totp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start setting up an authenticator app: its secret, otpauth URI and QR code
+     * @description Needs the account password (a wrong one counts among the failed password checks). Two-step login is not on until `POST /me/mfa/totp/confirm` gets a first code; `400 invalid_params` while it is on.
+     */
+    post: operations['mfa_start'];
+    /**
+     * Turn two-step login off, with a code of the app or a recovery code
+     * @description The recovery codes go too. The address gets a mail and the devices a push.
+     */
+    delete: operations['mfa_turnOff'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa/totp/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Turn two-step login on with the app's first code; answers 10 recovery codes, once
+     * @description A wrong code counts among the failed password checks. Once on, the address gets a mail and the devices a push.
+     */
+    post: operations['mfa_confirm'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/mfa/recovery-codes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * New recovery codes in place of the old ones, with a code; shown once
+     * @description The earlier recovery codes stop working.
+     */
+    post: operations['mfa_renew'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/login/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The second step of a password login: the mfa_token and a TOTP or recovery code
+     * @description The `mfa_token` (5 minutes, used once by a right code) and a code of the authenticator app (each accepted once) or an unused recovery code. A wrong code counts among the failed password checks of the account; `invalid_token` when the `mfa_token` is unknown, used or expired (log in with the password again).
+     */
+    post: operations['mfaLogin_login'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/passkeys/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Options for navigator.credentials.create(): a new passkey of mine
+     * @description Pass them to `navigator.credentials.create({ publicKey })`; good for 5 minutes, once.
+     */
+    post: operations['passkeys_options'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/passkeys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My passkeys */
+    get: operations['passkeys_list'];
+    put?: never;
+    /**
+     * Keep the new passkey: the authenticator's answer to my options, and a name
+     * @description `invalid_token` when the options are unknown, used or expired; `invalid_params` when the answer does not verify (origin, RP ID, user verification, signature) or the passkey is already registered.
+     */
+    post: operations['passkeys_add'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/passkeys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove one of my passkeys: it signs in nowhere from now on
+     * @description From the next request on, on every instance, the passkey signs nobody in.
+     */
+    delete: operations['passkeys_remove'];
+    options?: never;
+    head?: never;
+    /** Rename one of my passkeys */
+    patch: operations['passkeys_rename'];
+    trace?: never;
+  };
+  '/api/v1/auth/passkey/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Options for navigator.credentials.get(): sign in with a passkey, no email typed */
+    post: operations['passkeyLogin_options'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/passkey': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign in with the authenticator's answer to the options of challenge_id
+     * @description A passkey that verified its user counts as two factors: no password, no code. `invalid_token` when the options are unknown, used or expired (each is used once); `auth_failed` for an unknown or removed passkey, a signature that does not verify or a signature counter that did not grow. Failures count among the failed logins of the address.
+     */
+    post: operations['passkeyLogin_signIn'];
     delete?: never;
     options?: never;
     head?: never;
@@ -233,6 +439,8 @@ export interface paths {
     /**
      * Block a user (idempotent)
      * @description The blocked user then sees you as offline, with no avatar or status, hears nothing about you and cannot add you.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     post: operations['blocking_block'];
     delete?: never;
@@ -254,6 +462,8 @@ export interface paths {
     /**
      * Lift a block (idempotent)
      * @description Answers {} also when there was no block; 404 not_found only when the user does not exist.
+     *
+     *     At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.
      */
     delete: operations['blocking_unblock'];
     options?: never;
@@ -288,7 +498,10 @@ export interface paths {
     /** My devices */
     get: operations['devices_list'];
     put?: never;
-    /** Register an iOS device token (seed: devise_token): 201 when new or moved from another user, 200 when already mine */
+    /**
+     * Register a device for pushes (seed: devise_token): an iOS or Android token, or a browser push subscription; 201 when new or moved from another user, 200 when already mine
+     * @description `notification_service` is `ios_app` (token: the APNs device token as hex), `android_app` (the FCM registration token) or `web_push` (the browser's `JSON.stringify(subscription.toJSON())`: an `https://` endpoint that is not a private address, `keys.p256dh` a 65-byte uncompressed P-256 key and `keys.auth` 16 bytes, base64url). A device another user holds moves to me; a browser registered again with new keys is the same device.
+     */
     post: operations['devices_register'];
     delete?: never;
     options?: never;
@@ -306,7 +519,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Forget one of my device tokens (seed: remove_devise_token) */
+    /** Forget one of my devices (seed: remove_devise_token): a phone by its token, a browser by its endpoint */
     delete: operations['devices_remove'];
     options?: never;
     head?: never;
@@ -322,8 +535,25 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Push a test notification to all my devices; answers how many APNs accepted */
+    /** Push a test notification to all my devices; answers how many their push services accepted */
     post: operations['devices_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/push/vapid-public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The VAPID public key a browser subscribes with (PushManager.subscribe's applicationServerKey) */
+    get: operations['push_vapidPublicKey'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -359,6 +589,26 @@ export interface paths {
     put?: never;
     /** Add a contact (idempotent); 403 blocked when they blocked me */
     post: operations['contacts_add'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/contacts/added-me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * People who added me and whom I have not added back (to add them back)
+     * @description Who added me and is not in my contacts yet (oldest first), as I see them; nobody on either side of a block.
+     */
+    get: operations['contacts_addedMe'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -562,6 +812,148 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/auth/oidc/providers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The OpenID providers people may sign in with (a button each) */
+    get: operations['oidc_providers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/oidc/{provider}/start': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Web sign-in: redirects the browser to the provider (PKCE, state and nonce)
+     * @description A redirect to the provider's sign-in page; it comes back to the callback.
+     */
+    get: operations['oidc_start'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/oidc/{provider}/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The provider's answer: redirects to the application with a one-time login_code, or error
+     * @description Always a redirect to the application's root URL: `?login_code=…` (one-time, 60 s: trade it at `POST /auth/oidc/exchange`), `?error=oidc_failed` (a refused, tampered, replayed or expired answer) or `?error=unavailable` (the provider does not answer). No token is ever put in a URL.
+     */
+    get: operations['oidc_callback'];
+    put?: never;
+    /**
+     * The provider's answer posted back (form_post, as Apple does): as the GET callback
+     * @description Sent by the provider as a form (`response_mode=form_post`). Always a redirect to the application's root URL: `?login_code=…` (one-time, 60 s: trade it at `POST /auth/oidc/exchange`), `?error=oidc_failed` (a refused, tampered, replayed or expired answer) or `?error=unavailable` (the provider does not answer). No token is ever put in a URL.
+     */
+    post: operations['oidc_callbackPosted'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/oidc/exchange': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Trade the one-time login_code of the web sign-in for a login
+     * @description A first sign-in makes an account (confirmed when the provider verified the address); an address that belongs to an account joins it only when both sides verified it, else `409 identity_conflict`: sign in to that account, then link the provider.
+     */
+    post: operations['oidc_exchange'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/oidc/{provider}/id-token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Native sign-in: an ID token from the provider's SDK (Sign in with Apple, Google)
+     * @description For the providers' SDKs on phones: the token must be signed by the provider, for this client, unexpired, with the app's nonce (or its SHA-256 in hex). Accounts as in `POST /auth/oidc/exchange`.
+     */
+    post: operations['oidc_idToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/identities': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The OpenID identities that sign in to my account */
+    get: operations['identities_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/me/identities/{provider}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Link an identity I prove (a login_code, or an ID token and its nonce)
+     * @description Proof by a `login_code` from the web flow, or `id_token` with its `nonce`. An identity that signs in to another account, or a second one of the same provider, is `409 identity_conflict`.
+     */
+    post: operations['identities_link'];
+    /**
+     * Unlink the provider's identity, while another way to sign in remains
+     * @description Unlinks the provider's identity (an account has at most one per provider). Refused with `invalid_params` when it is the last way to sign in (no password and no other identity).
+     */
+    delete: operations['identities_unlink'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/me/activity': {
     parameters: {
       query?: never;
@@ -588,6 +980,72 @@ export interface paths {
     };
     /** Everything the service holds about me as one JSON document: own record, avatar URLs, contacts and who added me, blocks both ways, sessions, devices, security activity. One a minute. */
     get: operations['account_export'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/service/introspect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Whether an access token is live now, and whose (RFC 7662)
+     * @description Never an error for the token itself: a bad, expired or revoked token (its session ended, on any instance) answers `{"active": false}`, as RFC 7662 says. Checks the session in the database at each call; to check a token without a call, verify it with `/.well-known/jwks.json`.
+     *
+     *     Needs a service key with the scope `tokens:introspect`.
+     */
+    post: operations['serviceApi_introspect'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/service/relations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Who may write to whom: blocks, contacts and friendship of up to 100 pairs
+     * @description `can_message` is false when either side blocked the other, or either user does not exist (deleted) or is disabled. `contact`: `to` is among `from`'s contacts; `friends`: both added each other and no block stands between them.
+     *
+     *     Needs a service key with the scope `relations:read`.
+     */
+    post: operations['serviceApi_relations'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/service/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Up to 100 users as anybody sees them, with their account state
+     * @description Users that do not exist (or were deleted) are left out; the others come in the order asked.
+     *
+     *     Needs a service key with the scope `users:read`.
+     */
+    get: operations['serviceApi_users'];
     put?: never;
     post?: never;
     delete?: never;
@@ -627,6 +1085,68 @@ export interface paths {
     get: operations['health_ready'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/.well-known/jwks.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The public keys that verify access tokens (JWKS)
+     * @description Verify an access token (ES256, its `kid` in the header) with these keys, checking `iss` (PUBLIC_URL) and `aud` (JWT_AUDIENCE). Lists the key that signs, the next one (published before it signs) and the recently retired ones. Cache it as `Cache-Control` says; on an unknown `kid`, fetch it again.
+     */
+    get: operations['jwks_jwks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/signing-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The access-token signing keys, newest first, with their state
+     * @description Needs a service key with the scope `admin`.
+     */
+    get: operations['signingKeys_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/signing-keys/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Publish the next signing key
+     * @description The new key is listed in the JWKS at once and signs only after KEY_PUBLISH_DELAY; the current key keeps signing until then and stays published for one token lifetime more.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['signingKeys_rotate'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1080,6 +1600,8 @@ export interface components {
       sessions: components['schemas']['Session'][];
       devices: components['schemas']['Device'][];
       activity: components['schemas']['SecurityEvent'][];
+      second_factor: components['schemas']['SecondFactorStatus'];
+      passkeys: components['schemas']['Passkey'][];
     };
     /** @description My security events, newest first; kept 90 days. */
     ActivityPage: {
@@ -1163,9 +1685,10 @@ export interface components {
        * @example 290
        */
       id: number;
+      /** @description As registered: an APNs token (lower-case hex), an FCM registration token, or a browser's push subscription (JSON). */
       token: string;
       /** @enum {string} */
-      notification_service: 'ios_app';
+      notification_service: 'ios_app' | 'android_app' | 'web_push';
       /** Format: date-time */
       created_at: string;
       /**
@@ -1259,6 +1782,82 @@ export interface components {
       /** @enum {string} */
       status: 'ok';
     };
+    IdTokenDto: {
+      /** @description The ID token the provider's SDK gave the app. */
+      id_token: string;
+      /** @description The nonce the app gave the SDK; the token carries it, or its SHA-256 in hex (Apple, Firebase). */
+      nonce: string;
+    };
+    /** @description The identities that sign in to the account, oldest first. */
+    IdentitiesAnswer: {
+      identities: components['schemas']['Identity'][];
+    };
+    Identity: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @example google */
+      provider: string;
+      /** @description The address the provider gave (Apple: maybe a private relay). */
+      email: string | null;
+      /** Format: date-time */
+      created_at: string;
+    };
+    /** @description The identity now linked. */
+    IdentityAnswer: {
+      identity: components['schemas']['Identity'];
+    };
+    IntrospectDto: {
+      /**
+       * @description An access token, as a client sent it to you.
+       * @example eyJhbGciOiJFUzI1NiIs…
+       */
+      token: string;
+    };
+    /** @description Whether the token is live (RFC 7662); when it is, whose and until when. */
+    Introspection:
+      | {
+          /** @enum {boolean} */
+          active: true;
+          /**
+           * Format: int32
+           * @example 290
+           */
+          user_id: number;
+          /**
+           * Format: int32
+           * @example 290
+           */
+          session_id: number;
+          /**
+           * Format: date-time
+           * @description The token’s `exp`.
+           */
+          expires_at: string;
+        }
+      | {
+          /** @enum {boolean} */
+          active: false;
+        };
+    JsonWebKey: {
+      /** @enum {string} */
+      kty: 'EC';
+      /** @enum {string} */
+      crv: 'P-256';
+      x: string;
+      y: string;
+      kid: string;
+      /** @enum {string} */
+      alg: 'ES256';
+      /** @enum {string} */
+      use: 'sig';
+    };
+    /** @description The public keys of access tokens (RFC 7517). */
+    JsonWebKeySet: {
+      keys: components['schemas']['JsonWebKey'][];
+    };
     LastSeen: {
       /**
        * Format: int32
@@ -1275,6 +1874,14 @@ export interface components {
        */
       last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
     };
+    LinkIdentityDto: {
+      /** @description A `login_code` from the web flow. */
+      login_code?: string;
+      /** @description An ID token from the provider's SDK. */
+      id_token?: string;
+      /** @description The nonce given with `id_token`. */
+      nonce?: string;
+    };
     LoginAnswer: {
       user: components['schemas']['OwnUser'];
       access_token: string;
@@ -1282,9 +1889,39 @@ export interface components {
       token_type: 'Bearer';
       expires_in: number;
     };
+    LoginCodeDto: {
+      /** @description The one-time `login_code` the web flow put in the application URL (60 s). */
+      login_code: string;
+    };
     LogoutDto: {
-      /** @description A push token this device gives up; it is removed with the session. */
+      /** @description A push token this device gives up (a phone's token, a browser's push endpoint); it is removed with the session. */
       device_token?: string;
+    };
+    MfaCodeDto: {
+      /**
+       * @description Six digits from the authenticator app, or an unused recovery code.
+       * @example 123456
+       */
+      code: string;
+    };
+    MfaLoginDto: {
+      /** @description The `mfa_token` of the `mfa_required` answer to the password. */
+      mfa_token: string;
+      /**
+       * @description Six digits from the authenticator app, or an unused recovery code.
+       * @example 123456
+       */
+      code: string;
+    };
+    /** @description The names of the configured providers. */
+    OidcProviders: {
+      /**
+       * @example [
+       *       "apple",
+       *       "google"
+       *     ]
+       */
+      providers: string[];
     };
     /** @description The own record: only the user sees it. */
     OwnUser: {
@@ -1323,6 +1960,58 @@ export interface components {
       last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
       /** Format: date-time */
       created_at: string;
+    };
+    /** @description One of my passkeys (never its key). */
+    Passkey: {
+      id: number;
+      /** @example MacBook Touch ID */
+      name: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      last_used_at: string | null;
+    };
+    /** @description The passkey. */
+    PasskeyAnswer: {
+      passkey: components['schemas']['Passkey'];
+    };
+    /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear. */
+    PasskeyCreationOptions: {
+      /** @description base64url */
+      challenge: string;
+      rp: {
+        id?: string;
+        name?: string;
+      };
+      user: {
+        /** @description base64url */
+        id?: string;
+        name?: string;
+        displayName?: string;
+      };
+      pubKeyCredParams: Record<string, never>[];
+      timeout?: number;
+      excludeCredentials?: Record<string, never>[];
+      authenticatorSelection?: Record<string, never>;
+      attestation?: string;
+    };
+    /** @description My passkeys, oldest first. */
+    PasskeyList: {
+      passkeys: components['schemas']['Passkey'][];
+    };
+    /** @description A passkey sign-in, good for 5 minutes, once. */
+    PasskeySignInOptions: {
+      /** @description Send it back with the answer. */
+      challenge_id: string;
+      /** @description PublicKeyCredentialRequestOptionsJSON for `navigator.credentials.get({ publicKey })`; no `allowCredentials`: the authenticator offers its discoverable credential. */
+      options: {
+        /** @description base64url */
+        challenge: string;
+        rpId: string;
+        timeout?: number;
+        /** @enum {string} */
+        userVerification?: 'required';
+      };
     };
     /** @description `presence`: a friend came online, went offline or changed status. */
     PresenceEvent: {
@@ -1460,6 +2149,11 @@ export interface components {
         [key: string]: Record<string, never>;
       };
     };
+    /** @description Ten recovery codes, shown once. */
+    RecoveryCodes: {
+      /** @description Shown this once; each logs in once instead of an app code. Only their hashes are kept. */
+      recovery_codes: string[];
+    };
     /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
     RegisterAnswer: {
       user: components['schemas']['OwnUser'];
@@ -1470,16 +2164,15 @@ export interface components {
     };
     RegisterDeviceDto: {
       /**
-       * @description The APNs device token as hex: an even number of hexadecimal digits, 64 today, up to 200 accepted for longer future tokens.
+       * @description ios_app: the APNs device token as hex (an even number of hexadecimal digits, 64 to 200). android_app: the FCM registration token. web_push: the browser's `JSON.stringify(subscription.toJSON())` (endpoint, expirationTime, keys.p256dh, keys.auth).
        * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
        */
       token: string;
       /**
-       * @description Only `ios_app` for now.
        * @example ios_app
        * @enum {string}
        */
-      notification_service: 'ios_app';
+      notification_service: 'ios_app' | 'android_app' | 'web_push';
     };
     RegisterDto: {
       /**
@@ -1489,7 +2182,7 @@ export interface components {
        */
       email: string;
       /**
-       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address.
+       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address, nor a common or breached password.
        * @example Correct-horse-42
        */
       password: string;
@@ -1501,11 +2194,33 @@ export interface components {
       /** @description Also log in: the answer then carries auth_token and access_token. */
       auto_login?: boolean;
     };
+    Relation: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      from: number;
+      /**
+       * Format: int32
+       * @example 290
+       */
+      to: number;
+      /** @description `from` may write to `to`. */
+      can_message: boolean;
+      blocked_by_from: boolean;
+      blocked_by_to: boolean;
+      contact: boolean;
+      friends: boolean;
+    };
+    /** @description One relation per pair, in the order asked. */
+    RelationsAnswer: {
+      relations: components['schemas']['Relation'][];
+    };
     ResetPasswordDto: {
       /** @description The password_reset_token from the mail link. */
       token: string;
       /**
-       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address.
+       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address, nor a common or breached password.
        * @example Correct-horse-42
        */
       password: string;
@@ -1516,6 +2231,12 @@ export interface components {
     };
     /** @description `resync`: the `Last-Event-ID` is older than the kept events: reload state. */
     ResyncEvent: Record<string, never>;
+    /** @description Whether a password login asks for a second factor (never the secret). */
+    SecondFactorStatus: {
+      /** @description Two-step login with an authenticator app is on. */
+      totp: boolean;
+      recovery_codes_left: number;
+    };
     SecurityEvent: {
       /**
        * Format: int32
@@ -1536,7 +2257,13 @@ export interface components {
         | 'device_added'
         | 'device_moved'
         | 'account_exported'
-        | 'account_deleted';
+        | 'account_deleted'
+        | 'totp_enabled'
+        | 'totp_disabled'
+        | 'recovery_code_used'
+        | 'recovery_codes_renewed'
+        | 'passkey_added'
+        | 'passkey_removed';
       /** Format: date-time */
       created_at: string;
       /** @description The client address the event came from. */
@@ -1551,6 +2278,35 @@ export interface components {
       details: {
         [key: string]: unknown;
       };
+    };
+    /** @description A public record as an anonymous caller sees it, plus the account state. */
+    ServiceUser: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | null;
+      status_message: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+      /** @description The email address is confirmed. */
+      confirmed: boolean;
+      /** @description An operator disabled the account. */
+      disabled: boolean;
+    };
+    ServiceUsersAnswer: {
+      users: components['schemas']['ServiceUser'][];
     };
     Session: {
       /**
@@ -1577,6 +2333,40 @@ export interface components {
        */
       status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
     };
+    SigningKey: {
+      /** @description The `kid` of the tokens it signs. */
+      kid: string;
+      /** @enum {string} */
+      algorithm: 'ES256';
+      /**
+       * @description `next`: published, not signing yet; `signing`; `retired`: still published for the tokens it signed; `expired`: no longer published.
+       * @enum {string}
+       */
+      state: 'next' | 'signing' | 'retired' | 'expired';
+      /**
+       * Format: date-time
+       * @description When it was made and published.
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description From when it signs.
+       */
+      activates_at: string;
+      /**
+       * Format: date-time
+       * @description When a newer key took over; null while it has not.
+       */
+      retired_at: string | null;
+    };
+    /** @description The key just made: published now, signing from `activates_at`. */
+    SigningKeyAnswer: {
+      signing_key: components['schemas']['SigningKey'];
+    };
+    /** @description Every signing key, newest first. */
+    SigningKeyList: {
+      signing_keys: components['schemas']['SigningKey'][];
+    };
     SseCodeAnswer: {
       /**
        * @description The credential of GET /events?code=; the same one until revoked.
@@ -1584,11 +2374,30 @@ export interface components {
        */
       code: string;
     };
+    StartTotpDto: {
+      /** @description The account password. */
+      current_password: string;
+    };
     TestPushAnswer: {
-      /** @description My devices a test push was sent to. */
+      /** @description My devices a test push was sent to (those of a push service that is on). */
       devices: number;
-      /** @description How many of them APNs accepted. */
+      /** @description How many of them their push service accepted. */
       accepted: number;
+    };
+    /** @description What the authenticator app needs; shown once. */
+    TotpSetup: {
+      /**
+       * @description Base32, for typing into the app by hand.
+       * @example JBSWY3DPEHPK3PXP…
+       */
+      secret: string;
+      /**
+       * @description What the QR code holds (SHA-1, 6 digits, 30 s).
+       * @example otpauth://totp/Unichat:ann%40example.com?secret=…&issuer=Unichat
+       */
+      otpauth_uri: string;
+      /** @description A data URL (data:image/png;base64,…) of the QR code of `otpauth_uri`. */
+      png: string;
     };
     UpdateMeDto: {
       /**
@@ -1597,7 +2406,7 @@ export interface components {
        */
       nick?: string | null;
       /**
-       * @description New password; needs current_password. At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address.
+       * @description New password; needs current_password. At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address, nor a common or breached password.
        * @example Correct-horse-42
        */
       password?: string | null;
@@ -1661,6 +2470,10 @@ export interface components {
     /** @description `user_updated`: the own record to the user, the public record to their friends. */
     UserUpdatedEvent: {
       user: components['schemas']['OwnUser'] | components['schemas']['PublicUser'];
+    };
+    VapidPublicKeyAnswer: {
+      /** @description The VAPID public key (65 bytes, base64url): PushManager.subscribe's applicationServerKey. */
+      public_key: string;
     };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;
@@ -2634,7 +3447,7 @@ export interface operations {
           };
         };
       };
-      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed`, `mfa_required` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2643,7 +3456,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized' | 'auth_failed';
+              code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
             };
           };
         };
@@ -2815,6 +3628,1368 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed`, `mfa_required` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Whether a password login asks for a second factor (never the secret). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SecondFactorStatus'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_start: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StartTotpDto'];
+      };
+    };
+    responses: {
+      /** @description What the authenticator app needs; shown once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpSetup'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_password` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_password';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_turnOff: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaCodeDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_confirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaCodeDto'];
+      };
+    };
+    responses: {
+      /** @description Ten recovery codes, shown once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryCodes'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfa_renew: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaCodeDto'];
+      };
+    };
+    responses: {
+      /** @description Ten recovery codes, shown once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryCodes'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  mfaLogin_login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaLoginDto'];
+      };
+    };
+    responses: {
+      /** @description LoginAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_mfa_code' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyCreationOptions'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description My passkeys, oldest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyList'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_add: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          response: {
+            /** @description base64url */
+            id: string;
+            /** @description base64url */
+            rawId: string;
+            /** @enum {string} */
+            type: 'public-key';
+            response: {
+              /** @description base64url */
+              clientDataJSON: string;
+              /** @description base64url */
+              attestationObject: string;
+            };
+            authenticatorAttachment?: string;
+            clientExtensionResults?: Record<string, never>;
+          };
+          /** @example MacBook Touch ID */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The passkey. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The `id` of one of my passkeys (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeys_rename: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The `id` of one of my passkeys (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @example MacBook Touch ID */
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The passkey. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeyLogin_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A passkey sign-in, good for 5 minutes, once. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeySignInOptions'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  passkeyLogin_signIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          challenge_id: string;
+          response: {
+            /** @description base64url */
+            id: string;
+            /** @description base64url */
+            rawId: string;
+            /** @enum {string} */
+            type: 'public-key';
+            response: {
+              /** @description base64url */
+              clientDataJSON: string;
+              /** @description base64url */
+              authenticatorData: string;
+              /** @description base64url */
+              signature: string;
+              /** @description base64url */
+              userHandle?: string;
+            };
+            authenticatorAttachment?: string;
+            clientExtensionResults?: Record<string, never>;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description LoginAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token';
             };
           };
         };
@@ -3061,6 +5236,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -3164,6 +5355,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };
@@ -3373,11 +5580,38 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['RegisterDeviceDto'];
+        'application/json':
+          | {
+              /**
+               * @description The APNs device token as hex: an even number of hexadecimal digits, 64 to 200.
+               * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'ios_app';
+            }
+          | {
+              /**
+               * @description The FCM registration token: 20 to 1000 letters, digits, `_`, `-`, `:` or `.`.
+               * @example cXa9r2Lx:APA91bHexampleRegistrationToken_42
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'android_app';
+            }
+          | {
+              /**
+               * @description The browser's `JSON.stringify(subscription.toJSON())`: an `https://` endpoint that is not a private address, `keys.p256dh` a 65-byte uncompressed P-256 key and `keys.auth` 16 bytes, base64url.
+               * @example {"endpoint":"https://fcm.googleapis.com/fcm/send/cXa9r2Lx…","expirationTime":null,"keys":{"p256dh":"BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM","auth":"tBHItJI5svbpez7KI4CCXg"}}
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'web_push';
+            };
       };
     };
     responses: {
-      /** @description The token was already mine (nothing created). */
+      /** @description The device was already mine (nothing created). */
       200: {
         headers: {
           [name: string]: unknown;
@@ -3472,7 +5706,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description The APNs device token as hex: an even number of hexadecimal digits, 64 to 200. */
+        /** @description A phone's token as registered, or a browser's push endpoint (percent-encoded). */
         token: string;
       };
       cookie?: never;
@@ -3660,6 +5894,82 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  push_vapidPublicKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description VapidPublicKeyAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VapidPublicKeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
             };
           };
         };
@@ -3944,6 +6254,96 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  contacts_addedMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description PublicUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUsersAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
             };
           };
         };
@@ -5387,6 +7787,936 @@ export interface operations {
       };
     };
   };
+  oidc_providers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The names of the configured providers. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OidcProviders'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  oidc_start: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A configured provider (`GET /auth/oidc/providers`). */
+        provider: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A redirect */
+      302: {
+        headers: {
+          /** @description Where the browser goes. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  oidc_callback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A configured provider (`GET /auth/oidc/providers`). */
+        provider: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A redirect */
+      302: {
+        headers: {
+          /** @description Where the browser goes. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  oidc_callbackPosted: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A configured provider (`GET /auth/oidc/providers`). */
+        provider: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A redirect */
+      302: {
+        headers: {
+          /** @description Where the browser goes. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  oidc_exchange: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginCodeDto'];
+      };
+    };
+    responses: {
+      /** @description LoginAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token`, `invalid_email` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token' | 'invalid_email';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Conflict: already taken: `identity_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'identity_conflict';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  oidc_idToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A configured provider (`GET /auth/oidc/providers`). */
+        provider: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['IdTokenDto'];
+      };
+    };
+    responses: {
+      /** @description LoginAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_email` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_email';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Conflict: already taken: `identity_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'identity_conflict';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  identities_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The identities that sign in to the account, oldest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IdentitiesAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  identities_link: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A configured provider (`GET /auth/oidc/providers`). */
+        provider: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LinkIdentityDto'];
+      };
+    };
+    responses: {
+      /** @description The identity now linked. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IdentityAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Conflict: already taken: `identity_conflict` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'identity_conflict';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  identities_unlink: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A configured provider (`GET /auth/oidc/providers`). */
+        provider: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
   account_activityPage: {
     parameters: {
       query?: {
@@ -5560,6 +8890,290 @@ export interface operations {
       };
     };
   };
+  serviceApi_introspect: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['IntrospectDto'];
+      };
+    };
+    responses: {
+      /** @description Whether the token is live (RFC 7662); when it is, whose and until when. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Introspection'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceApi_relations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Up to 100 pairs [from, to] of user ids. */
+          pairs: number[][];
+        };
+      };
+    };
+    responses: {
+      /** @description One relation per pair, in the order asked. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RelationsAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceApi_users: {
+    parameters: {
+      query: {
+        /** @description User ids separated by commas, at most 100. */
+        ids: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ServiceUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceUsersAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
   health_live: {
     parameters: {
       query?: never;
@@ -5678,6 +9292,264 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  jwks_jwks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The public keys of access tokens (RFC 7517). */
+      200: {
+        headers: {
+          /** @description `public, max-age=300`. */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JsonWebKeySet'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  signingKeys_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every signing key, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SigningKeyList'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  signingKeys_rotate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The key just made: published now, signing from `activates_at`. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SigningKeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
             };
           };
         };
@@ -5995,6 +9867,22 @@ export interface operations {
           };
         };
       };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
+            };
+          };
+        };
+      };
       /** @description The database or Redis does not answer; try again: `unavailable` */
       503: {
         headers: {
@@ -6118,7 +10006,34 @@ export interface operations {
     /** @description The arguments as a JSON object. */
     requestBody: {
       content: {
-        'application/json': components['schemas']['RegisterDeviceDto'];
+        'application/json':
+          | {
+              /**
+               * @description The APNs device token as hex: an even number of hexadecimal digits, 64 to 200.
+               * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'ios_app';
+            }
+          | {
+              /**
+               * @description The FCM registration token: 20 to 1000 letters, digits, `_`, `-`, `:` or `.`.
+               * @example cXa9r2Lx:APA91bHexampleRegistrationToken_42
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'android_app';
+            }
+          | {
+              /**
+               * @description The browser's `JSON.stringify(subscription.toJSON())`: an `https://` endpoint that is not a private address, `keys.p256dh` a 65-byte uncompressed P-256 key and `keys.auth` 16 bytes, base64url.
+               * @example {"endpoint":"https://fcm.googleapis.com/fcm/send/cXa9r2Lx…","expirationTime":null,"keys":{"p256dh":"BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM","auth":"tBHItJI5svbpez7KI4CCXg"}}
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'web_push';
+            };
       };
     };
     responses: {
@@ -6728,7 +10643,7 @@ export interface operations {
           };
         };
       };
-      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed`, `mfa_required` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6737,7 +10652,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized' | 'auth_failed';
+              code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
             };
           };
         };
@@ -7617,6 +11532,22 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'please_wait';
             };
           };
         };

@@ -4,6 +4,8 @@ import { AuthModule } from '../auth/auth.module.js';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
 import { MailModule } from '../mail/mail.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
+import { PasskeysModule } from '../passkeys/passkeys.module.js';
 import { AvatarsModule } from '../avatars/avatars.module.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -27,6 +29,8 @@ import { SecurityEvent } from './security-event.entity.js';
     BlockingModule,
     DevicesModule,
     MailModule,
+    MfaModule,
+    PasskeysModule,
   ],
   controllers: [AccountController],
   providers: [AccountService, ActivityService, ActivityRecorder],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuthService } from '../auth/auth.service.js';
+import { CredentialLoginService } from '../auth/credential-login.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { BlockingService } from '../blocking/blocking.service.js';
 import { Clock } from '../common/clock.service.js';
@@ -17,6 +17,8 @@ import { ContactsService } from '../contacts/contacts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
+import { TotpEnrolmentService } from '../mfa/totp-enrolment.service.js';
+import { PasskeysService } from '../passkeys/passkeys.service.js';
 import { ActivityService } from './activity.service.js';
 
 /** One export a minute per user: it reads everything the service holds about them. */
@@ -31,7 +33,7 @@ export class AccountService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
-    private readonly auth: AuthService,
+    private readonly credentialLogin: CredentialLoginService,
     private readonly sessions: SessionsService,
     private readonly contacts: ContactsService,
     private readonly blocking: BlockingService,
@@ -39,6 +41,8 @@ export class AccountService {
     private readonly avatars: AvatarsService,
     private readonly mail: MailService,
     private readonly activity: ActivityService,
+    private readonly secondFactor: TotpEnrolmentService,
+    private readonly passkeys: PasskeysService,
     private readonly limiter: RateLimiter,
     private readonly events: EventBus,
     private readonly clock: Clock,
@@ -51,15 +55,18 @@ export class AccountService {
       'one export a minute',
     );
     const user = await this.users.getById(userId);
-    const [own, contacts, addedBy, blocked, blockers, sessions, devices] = await Promise.all([
-      this.records.own(user),
-      this.contacts.list(userId),
-      this.contacts.addedByIdsOf(userId),
-      this.blocking.blockedBy(userId),
-      this.blocking.blockersOf(userId),
-      this.sessions.list(userId, sessionId),
-      this.devices.list(userId),
-    ]);
+    const [own, contacts, addedBy, blocked, blockers, sessions, devices, secondFactor, passkeys] =
+      await Promise.all([
+        this.records.own(user),
+        this.contacts.list(userId),
+        this.contacts.addedByIdsOf(userId),
+        this.blocking.blockedBy(userId),
+        this.blocking.blockersOf(userId),
+        this.sessions.list(userId, sessionId),
+        this.devices.list(userId),
+        this.secondFactor.status(userId),
+        this.passkeys.list(userId),
+      ]);
     await this.activity.record({ userId, type: 'account_exported', ...client });
     const addedByUsers = await this.records.publicMany(await this.users.findByIds(addedBy), userId);
     return {
@@ -72,13 +79,16 @@ export class AccountService {
       sessions,
       devices,
       activity: await this.activity.all(userId),
+      // Whether two-step login is on; never its secret or codes.
+      second_factor: secondFactor,
+      passkeys,
     };
   }
 
   /**
    * Deletes the account in one transaction: the user row and, by cascading foreign keys, the
-   * avatar images, contacts and blocks both ways, devices, SSE codes, sessions, QR logins and mail
-   * tokens; the mails still held for the addresses. Its sessions end as a logout ends them (their
+   * avatar images, contacts and blocks both ways, devices, SSE codes, sessions, QR logins, mail
+   * tokens, the second factor (secret, recovery codes, pending second steps) and passkeys; the mails still held for the addresses. Its sessions end as a logout ends them (their
    * access tokens and streams die on every instance) and friends get `user_deleted`.
    */
   async delete(
@@ -92,7 +102,7 @@ export class AccountService {
       if (currentPassword === undefined) {
         throw new AppError('invalid_password', 'current_password is needed to delete the account');
       }
-      await this.auth.checkCurrentPassword(userId, currentPassword, client);
+      await this.credentialLogin.checkCurrentPassword(userId, currentPassword, client);
     } else {
       const current = (await this.sessions.list(userId, sessionId)).find((session) => session.current);
       if (!current || this.clock.nowMs() - Date.parse(current.created_at) > FRESH_LOGIN_MS) {

@@ -46,6 +46,22 @@ export class ActivityRecorder implements OnModuleInit {
         details: { email },
       }),
     );
+    on('mfa.changed', ({ userId, change, recoveryCodesLeft, ip, userAgent }) =>
+      this.activity.record({
+        userId,
+        type: change,
+        details: { recovery_codes_left: recoveryCodesLeft },
+        ip,
+        userAgent,
+      }),
+    );
+    on('passkeys.changed', ({ userId, passkeyId, name, change }) =>
+      this.activity.record({
+        userId,
+        type: change === 'added' ? 'passkey_added' : 'passkey_removed',
+        details: { passkey_id: passkeyId, name },
+      }),
+    );
     on('devices.registered', async ({ userId, device, movedFrom }) => {
       await this.activity.record({
         userId,

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, Repository } from 'typeorm';
+import { type SecondFactorChange } from '../bus/domain-events.js';
 import { Clock } from '../common/clock.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -26,7 +27,10 @@ export type SecurityEventType =
   | 'device_added'
   | 'device_moved'
   | 'account_exported'
-  | 'account_deleted';
+  | 'account_deleted'
+  | SecondFactorChange
+  | 'passkey_added'
+  | 'passkey_removed';
 
 export interface NewSecurityEvent {
   userId: number;

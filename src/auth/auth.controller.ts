@@ -6,16 +6,24 @@ import { Client } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { AuthService } from './auth.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
+import { CredentialLoginService } from './credential-login.service.js';
 import { credentialsFrom } from './credentials.js';
+import { EmailConfirmationService } from './email-confirmation.service.js';
+import { LoginService } from './login.service.js';
+import { PasswordResetService } from './password-reset.service.js';
+import { RegistrationService } from './registration.service.js';
 import { CredentialsDto, EmailDto, LogoutDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto.js';
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly registration: RegistrationService,
+    private readonly confirmation: EmailConfirmationService,
+    private readonly passwordReset: PasswordResetService,
+    private readonly credentialLogin: CredentialLoginService,
+    private readonly logins: LoginService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -23,7 +31,7 @@ export class AuthController {
   @Post('register')
   @ApiOperation({ summary: 'Create an account; a confirmation link is mailed (seed: register)' })
   register(@Body() dto: RegisterDto, @Client() client: ClientInfo) {
-    return this.auth.register(dto, client);
+    return this.registration.register(dto, client);
   }
 
   @Public()
@@ -33,7 +41,7 @@ export class AuthController {
     const target = new URL(this.config.appRootUrl);
     try {
       if (typeof token !== 'string' || token === '') throw new AppError('invalid_token');
-      await this.auth.confirmEmail(token);
+      await this.confirmation.confirmEmail(token);
       target.searchParams.set('email_confirmed', '1');
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -47,7 +55,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Mail the confirmation link again (seed: resend_confirmation)' })
   async resendConfirmation(@Body() dto: EmailDto) {
-    await this.auth.resendConfirmation(dto.email);
+    await this.confirmation.resendConfirmation(dto.email);
     return {};
   }
 
@@ -56,7 +64,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Mail a password-reset link (seed: request_password_reset)' })
   async requestPasswordReset(@Body() dto: EmailDto) {
-    await this.auth.requestPasswordReset(dto.email);
+    await this.passwordReset.requestPasswordReset(dto.email);
     return {};
   }
 
@@ -67,7 +75,7 @@ export class AuthController {
     summary: 'Set a new password with the mailed token; ends every session (seed: reset_password)',
   })
   async resetPassword(@Body() dto: ResetPasswordDto) {
-    await this.auth.resetPassword(dto.token, dto.password);
+    await this.passwordReset.resetPassword(dto.token, dto.password);
     return {};
   }
 
@@ -76,7 +84,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in by email and password, or by auth_token (seed: login)' })
   login(@Body() dto: CredentialsDto, @Client() client: ClientInfo) {
-    return this.auth.login(credentialsFrom(dto), client);
+    return this.credentialLogin.login(credentialsFrom(dto), client);
   }
 
   @AllowUnconfirmed()
@@ -85,7 +93,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End the calling session (seed: logout)' })
   async logout(@CurrentUser() user: AuthUser, @Body() dto: LogoutDto) {
-    await this.auth.logout(user.userId, user.sessionId, dto.device_token ?? null);
+    await this.logins.logout(user.userId, user.sessionId, dto.device_token ?? null);
     return {};
   }
 }

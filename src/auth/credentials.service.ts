@@ -12,8 +12,7 @@ import { UsersService } from '../users/users.service.js';
 import { EmailTokensService } from './email-tokens.service.js';
 import type { ClientInfo } from '../common/client-info.decorator.js';
 import { PasswordChecks } from './password-checks.service.js';
-import { PasswordHasher } from './password-hasher.service.js';
-import { passwordProblem } from './password-policy.js';
+import { PasswordRules } from './password-rules.service.js';
 
 /**
  * The rules about a user's credentials, for every module that touches them: checking a password
@@ -24,7 +23,7 @@ import { passwordProblem } from './password-policy.js';
 export class CredentialsService {
   constructor(
     private readonly users: UsersService,
-    private readonly hasher: PasswordHasher,
+    private readonly rules: PasswordRules,
     private readonly passwords: PasswordChecks,
     private readonly emailTokens: EmailTokensService,
     private readonly mail: MailService,
@@ -35,6 +34,27 @@ export class CredentialsService {
   /** The account of `email` when `password` is its password; null otherwise (also for no account). */
   passwordLogin(email: string, password: string, client: ClientInfo): Promise<User | null> {
     return this.passwords.login(email, password, client);
+  }
+
+  /** A login passed every step (password and any second factor): its earlier failures are forgotten. */
+  loginCompleted(user: User, client: ClientInfo): Promise<void> {
+    return this.passwords.loginCompleted(user, client);
+  }
+
+  /**
+   * A second-factor code, counted among the failed password checks of the user's email and the
+   * client's address: `check` answers a value when the code is right, null when it is wrong.
+   */
+  secondStep<T>(user: User, client: ClientInfo, check: () => Promise<T | null>): Promise<T | null> {
+    return this.passwords.secondStep(user, client, check);
+  }
+
+  /**
+   * A login that names no account up front (a passkey), counted among the failed logins of the
+   * client's address: `check` answers a value when it succeeds, null when it fails.
+   */
+  addressCounted<T>(client: ClientInfo, check: () => Promise<T | null>): Promise<T | null> {
+    return this.passwords.authToken(client, check);
   }
 
   /** A login by auth token, counted among the failures of its address: `find` answers its session. */
@@ -57,16 +77,22 @@ export class CredentialsService {
       throw new AppError('invalid_password');
   }
 
-  /** That `password` may be the password of the account of `email`, else `code` saying why. */
-  checkPolicy(password: string, email: string, code: ErrorCode): void {
-    const problem = passwordProblem(password, email);
-    if (problem) throw new AppError(code, problem);
+  /**
+   * That `password` may be the password of the account of `email` (the policy, common and
+   * breached passwords), else `code` saying why.
+   */
+  checkPolicy(password: string, email: string, code: ErrorCode): Promise<void> {
+    return this.rules.check(password, email, code);
   }
 
-  /** The hash to store for a new password, once it passed the policy for `email` (else `code`). */
-  async newPasswordHash(password: string, email: string, code: ErrorCode): Promise<string> {
-    this.checkPolicy(password, email, code);
-    return this.hasher.hash(password);
+  /** The hash to store for a password `checkPolicy` has just accepted. */
+  hashCheckedPassword(password: string): Promise<string> {
+    return this.rules.hash(password);
+  }
+
+  /** The hash to store for a new password, once it passed the rules for `email` (else `code`). */
+  newPasswordHash(password: string, email: string, code: ErrorCode): Promise<string> {
+    return this.rules.newHash(password, email, code);
   }
 
   /** That no account has this address (folded), else `409 invalid_email`. */

@@ -1,5 +1,5 @@
 import { AppError } from '../common/errors.js';
-import { type Credentials } from './auth.service.js';
+import { type Credentials } from './credential-login.service.js';
 import { CredentialsDto } from './dto/auth.dto.js';
 
 /** The two ways to log in are exclusive: email + password, or auth_token. */

@@ -76,6 +76,21 @@ export class EmailTokensService {
     );
   }
 
+  /**
+   * The turn to mail a password-reset link, else `rate_exceeded` saying how long to wait.
+   */
+  async claimPasswordReset(userId: number): Promise<Reservation> {
+    const claim = await this.claimNextSend(userId, 'password_reset');
+    if ('retryAfter' in claim) {
+      throw new AppError(
+        'rate_exceeded',
+        `a reset was requested less than a minute ago; try again in ${claim.retryAfter} s`,
+        { retryAfter: claim.retryAfter },
+      );
+    }
+    return claim.reservation;
+  }
+
   async unclaim(reservation: Reservation): Promise<void> {
     await this.limiter.release(reservation);
   }
@@ -93,12 +108,16 @@ export class EmailTokensService {
    * Marks a live token used and returns it, in the caller's transaction; `invalid_token` when it
    * is unknown, used or expired. The update is conditional, so a token works exactly once.
    */
-  async consume(manager: EntityManager, token: string, purpose: EmailTokenPurpose): Promise<EmailToken> {
+  async consume(
+    manager: EntityManager,
+    token: string,
+    purpose: EmailTokenPurpose,
+  ): Promise<EmailToken & { usedAt: Date }> {
     const row = await this.live(manager, token, purpose);
     const now = this.clock.now();
     const result = await manager.update(EmailToken, { id: row.id, usedAt: IsNull() }, { usedAt: now });
     if (!result.affected) throw new AppError('invalid_token');
-    return row;
+    return { ...row, usedAt: now };
   }
 
   /** The live (unused, unexpired) token, else `invalid_token`; `consume` is what uses it up. */

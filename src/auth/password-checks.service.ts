@@ -16,9 +16,9 @@ const FAILURES_PER_ADDRESS = 30;
 
 /**
  * Every password check against an account (login, `POST /tokens`, `current_password` in PATCH /me
- * and update_me) and every auth-token login, counted in the failure limits. Each check takes its
- * place in every limit before the hash is verified, so a burst of parallel guesses gets no more
- * verifications than the limit; a right answer gives the place back.
+ * and update_me), every second-factor code and every auth-token login, counted in the failure
+ * limits. Each check takes its place in every limit before the hash is verified, so a burst of
+ * parallel guesses gets no more verifications than the limit; a right answer gives the place back.
  */
 @Injectable()
 export class PasswordChecks {
@@ -28,9 +28,14 @@ export class PasswordChecks {
     private readonly limiter: RateLimiter,
   ) {}
 
-  /** The account of `email` when `password` is its password; null otherwise (also for no account). */
+  /**
+   * The account of `email` when `password` is its password; null otherwise (also for no account).
+   * A right password does not clear the earlier failures: `loginCompleted` does, once no second
+   * step is pending (else second-factor codes could be guessed for ever between right passwords).
+   */
   async login(email: string, password: string, client: ClientInfo): Promise<User | null> {
-    return this.counted(this.limits(emailKey(email), client), async () => {
+    const limits = this.limits(emailKey(email), client);
+    return this.counted(limits, false, async () => {
       const user = await this.users.findByEmail(email);
       // Unknown addresses still cost a hash, so timing does not tell which addresses exist.
       const valid = await this.hasher.verify(user ? await this.users.passwordHash(user.id) : null, password);
@@ -38,9 +43,22 @@ export class PasswordChecks {
     });
   }
 
+  /** A login passed every step: the failures of that email from that address are forgotten. */
+  async loginCompleted(user: User, client: ClientInfo): Promise<void> {
+    await this.limiter.reset(this.limits(user.emailKey, client)[0].key);
+  }
+
+  /**
+   * A second-factor code of `user`, counted as a password check: `check` answers a value when the
+   * code is right, null when it is wrong. A right one completes the login (failures forgotten).
+   */
+  async secondStep<T>(user: User, client: ClientInfo, check: () => Promise<T | null>): Promise<T | null> {
+    return this.counted(this.limits(user.emailKey, client), true, check);
+  }
+
   /** Whether `password` is the user's own (`current_password`), counted as a failed login when not. */
   async isCurrentPassword(user: User, password: string, client: ClientInfo): Promise<boolean> {
-    const valid = await this.counted(this.limits(user.emailKey, client), async () =>
+    const valid = await this.counted(this.limits(user.emailKey, client), true, async () =>
       (await this.hasher.verify(await this.users.passwordHash(user.id), password)) ? true : null,
     );
     return valid === true;
@@ -48,7 +66,7 @@ export class PasswordChecks {
 
   /** A login by auth token: `find` answers its session, or null when the token is unknown. */
   async authToken<T>(client: ClientInfo, find: () => Promise<T | null>): Promise<T | null> {
-    return this.counted([this.addressLimit(client)], find);
+    return this.counted([this.addressLimit(client)], false, find);
   }
 
   private limits(folded: string, client: ClientInfo): Limit[] {
@@ -73,9 +91,13 @@ export class PasswordChecks {
 
   /**
    * Runs a check that counts as a failure until it answers a value. A success gives the place
-   * back and clears the failures of that email from that address.
+   * back and, when `clears`, clears the failures of that email from that address.
    */
-  private async counted<T>(limits: Limit[], check: () => Promise<T | null>): Promise<T | null> {
+  private async counted<T>(
+    limits: Limit[],
+    clears: boolean,
+    check: () => Promise<T | null>,
+  ): Promise<T | null> {
     const reservation = await this.limiter.take(limits, 'too many failed password checks');
     let result: T | null;
     try {
@@ -86,7 +108,7 @@ export class PasswordChecks {
     }
     if (result !== null) {
       await this.limiter.release(reservation);
-      if (limits.length > 1) await this.limiter.reset(limits[0].key);
+      if (clears) await this.limiter.reset(limits[0].key);
     }
     return result;
   }

@@ -24,6 +24,15 @@ describe('password rules', () => {
     expect(passwordProblem('ANN.SMITH-1', 'ann.smith-1@example.com')).toMatch(/email/);
   });
 
+  it('refuses the passwords people use most, whatever the case', () => {
+    for (const password of ['Password123', 'QWERTYUIOP1', '1q2w3e4r5t', 'Manchester']) {
+      expect([password, passwordProblem(password, null)]).toEqual([
+        password,
+        expect.stringMatching(/too common/),
+      ]);
+    }
+  });
+
   it('counts characters, not bytes', () => {
     expect(passwordProblem('ŻółwŻółw1', null)).toMatch(/at least 10/);
   });

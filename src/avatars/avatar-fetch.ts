@@ -146,9 +146,17 @@ export class AvatarFetcher {
 /** ::a.b.c.d, the deprecated IPv4-compatible form, which ipaddr.js counts as unicast. */
 const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
-function assertPublic(address: string): void {
+/**
+ * Whether the service may connect to this address on a client's behalf: public unicast only, not
+ * private, loopback, link-local or reserved (the rule of avatar URLs and web push endpoints).
+ */
+export function isPublicAddress(address: string): boolean {
   const parsed = ipaddr.process(address);
-  if (parsed.range() !== 'unicast' || (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE))) {
+  return parsed.range() === 'unicast' && !(parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE));
+}
+
+function assertPublic(address: string): void {
+  if (!isPublicAddress(address)) {
     throw new AppError('invalid_avatar', 'avatar URL leads to a private or reserved address');
   }
 }

@@ -12,11 +12,19 @@ export const BLOCKING_RPC = {
 
 export const BLOCKING_CONTRACT: ApiContract = {
   operations: {
-    'POST /blocks': { status: 200, body: 'Empty', errors: ['not_found'] },
+    'POST /blocks': {
+      status: 200,
+      body: 'Empty',
+      errors: ['not_found', 'please_wait'],
+      description:
+        'At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.',
+    },
     'DELETE /blocks/{user_id}': {
       status: 200,
       body: 'Empty',
-      errors: ['not_found'],
+      errors: ['not_found', 'please_wait'],
+      description:
+        'At most 10 block or unblock changes an hour between two users (either side), then `429 please_wait`.',
       params: { user_id: PATH_ID },
     },
     'GET /blocks': { status: 200, body: 'PublicUsersAnswer' },

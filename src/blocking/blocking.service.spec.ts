@@ -15,6 +15,7 @@ import { User } from '../users/user.entity.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Block } from './block.entity.js';
+import { RateLimiter } from '../common/rate-limiter.service.js';
 import { BlockingService } from './blocking.service.js';
 import { parseEmail } from '../users/email.js';
 
@@ -60,7 +61,8 @@ describe('BlockingService', () => {
     // Presence and contacts are not under test: nobody is online, nobody is a friend.
     records.usePresence({ onlineAmong: async () => new Set() });
     records.useFriends({ friendsAmong: async () => new Set() });
-    blocking = new BlockingService(dataSource.getRepository(Block), users, records, bus, clock);
+    const limiter = new RateLimiter(new RedisService({ ...config, redisUrl: null }, new Metrics()), clock);
+    blocking = new BlockingService(dataSource.getRepository(Block), users, records, bus, clock, limiter);
     blocking.onModuleInit();
     bus.on('blocking.blocked', (payload) => void events.push(['blocking.blocked', payload]));
     bus.on('blocking.unblocked', (payload) => void events.push(['blocking.unblocked', payload]));

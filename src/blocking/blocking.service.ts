@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
+import { RateLimiter, type Reservation } from '../common/rate-limiter.service.js';
 import { SqlDialect } from '../database/sql-dialect.js';
 import { AppError } from '../common/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
@@ -10,6 +11,13 @@ import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { BlockSource } from '../users/view-sources.js';
 import { Block } from './block.entity.js';
+
+/**
+ * Block and unblock changes one pair may make in an hour (either side's, together): each change
+ * is two events on both sides' streams, and a flood of them would push a user's real events out
+ * of the bounded replay buffer.
+ */
+export const BLOCK_CHANGES_PER_HOUR = 10;
 
 export interface BlockRelation {
   aBlockedB: boolean;
@@ -29,31 +37,41 @@ export class BlockingService implements BlockSource, OnModuleInit {
     private readonly records: UserRecordsService,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
   ) {}
 
   onModuleInit(): void {
     this.records.useBlocks(this);
   }
 
-  /** Idempotent: blocking again changes nothing and announces nothing. */
+  /**
+   * Idempotent: blocking again changes nothing and announces nothing. A change takes a turn of the
+   * pair's limit first (so a parallel burst gets no more than the limit); a call that changed
+   * nothing gives it back.
+   */
   async block(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    const [p1, p2, p3] = this.dialect.placeholders(3);
-    // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is not
-    // an error, and RETURNING tells whether this call is the one that made it.
-    const inserted: unknown[] = await this.blocks.query(
-      `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (${p1}, ${p2}, ${p3})
-       ON CONFLICT DO NOTHING RETURNING blocker_id`,
-      [blockerId, blockedId, this.clock.nowMs()],
-    );
-    if (inserted.length > 0) this.events.emit('blocking.blocked', { blockerId, blockedId });
+    const changed = await this.changeWithinLimit(blockerId, blockedId, async () => {
+      const [p1, p2, p3] = this.dialect.placeholders(3);
+      // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is not
+      // an error, and RETURNING tells whether this call is the one that made it.
+      const inserted: unknown[] = await this.blocks.query(
+        `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (${p1}, ${p2}, ${p3})
+         ON CONFLICT DO NOTHING RETURNING blocker_id`,
+        [blockerId, blockedId, this.clock.nowMs()],
+      );
+      return inserted.length > 0;
+    });
+    if (changed) this.events.emit('blocking.blocked', { blockerId, blockedId });
   }
 
   /** Idempotent: lifting a block that does not exist answers the same and announces nothing. */
   async unblock(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    const result = await this.blocks.delete({ blockerId, blockedId });
-    if (result.affected) this.events.emit('blocking.unblocked', { blockerId, blockedId });
+    const changed = await this.changeWithinLimit(blockerId, blockedId, async () =>
+      Boolean((await this.blocks.delete({ blockerId, blockedId })).affected),
+    );
+    if (changed) this.events.emit('blocking.unblocked', { blockerId, blockedId });
   }
 
   async relation(a: number, b: number): Promise<BlockRelation> {
@@ -120,6 +138,25 @@ export class BlockingService implements BlockSource, OnModuleInit {
       order: { createdAt: 'ASC', blockerId: 'ASC' },
     });
     return this.records.publicMany(await this.users.findByIds(rows.map((row) => row.blockerId)), userId);
+  }
+
+  /**
+   * Runs `change` on a turn of the pair's limit (`429 please_wait` when it is spent), and gives
+   * the turn back when `change` changed nothing or failed.
+   */
+  private async changeWithinLimit(a: number, b: number, change: () => Promise<boolean>): Promise<boolean> {
+    const [low, high] = a < b ? [a, b] : [b, a];
+    const turn: Reservation = await this.limiter.take(
+      [{ key: `block-changes:${low}:${high}`, max: BLOCK_CHANGES_PER_HOUR, windowSeconds: 3600 }],
+      `at most ${BLOCK_CHANGES_PER_HOUR} block or unblock changes an hour between two users`,
+    );
+    let changed = false;
+    try {
+      changed = await change();
+      return changed;
+    } finally {
+      if (!changed) await this.limiter.release(turn);
+    }
   }
 
   private async assertOther(userId: number, otherId: number): Promise<void> {

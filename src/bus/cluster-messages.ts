@@ -3,7 +3,8 @@
  * name). Each one reaches every instance, its sender included. The names are on the wire: an
  * instance of an older version must still understand them, so a channel's name and shape only
  * ever grow. "Event" means a domain event (domain-events.ts); "stream message" what goes to an
- * SSE stream; these are cluster messages.
+ * SSE stream; these are cluster messages. (Each instance's heartbeat goes on a channel of its own,
+ * outside this map: only its sender listens, see ClusterBus.)
  */
 export interface ClusterMessages {
   /** Stream messages to write to users' open streams (StreamHub.deliver → every StreamHub). */
@@ -18,6 +19,8 @@ export interface ClusterMessages {
   'avatars.removed': { keys: string[] };
   /** A QR code was approved: the browser's stream, wherever it is, settles it (QrLoginService → QrLoginStreams). */
   'qr_login.approved': { id: string };
+  /** A signing key was made: read the keys again now (SigningKeysService → SigningKeysService; a hint, the database is the truth). */
+  'signing_keys.changed': Record<string, never>;
 }
 
 export type ClusterChannel = keyof ClusterMessages;

@@ -16,14 +16,15 @@ export interface DomainEvents {
   'auth.logged_in': {
     userId: number;
     sessionId: number;
-    method: 'password' | 'auth_token' | 'qr';
+    /** `totp` and `recovery_code`: a password, then that second factor; `passkey`: a passkey alone. */
+    method: 'password' | 'auth_token' | 'qr' | 'totp' | 'recovery_code' | 'passkey' | 'oidc';
     userAgent: string | null;
     ip: string | null;
   };
   /** A login or password check was refused; `userId` when the email named a user. */
   'auth.login_failed': {
     userId: number | null;
-    method: 'password' | 'auth_token' | 'current_password';
+    method: 'password' | 'auth_token' | 'current_password' | 'second_factor' | 'passkey' | 'oidc';
     userAgent: string | null;
     ip: string | null;
   };
@@ -37,6 +38,17 @@ export interface DomainEvents {
   'auth.email_confirmed': { userId: number; email: string; changed: boolean };
   /** The password was changed (profile) or reset (mail link). */
   'auth.password_changed': { userId: number; via: 'update' | 'reset' };
+  /** The user's second factor changed (mfa): TOTP turned on or off, a recovery code used, codes renewed. */
+  'mfa.changed': {
+    userId: number;
+    change: SecondFactorChange;
+    /** Recovery codes still unused after the change. */
+    recoveryCodesLeft: number;
+    userAgent: string | null;
+    ip: string | null;
+  };
+  /** A passkey was added to the account or removed from it (passkeys). */
+  'passkeys.changed': { userId: number; passkeyId: number; name: string; change: 'added' | 'removed' };
   /** A device token was registered; `movedFrom` the user who held it until now. */
   'devices.registered': { userId: number; device: string; movedFrom: number | null };
   /** The account is gone (account); `friendIds` were its friends when it went. */
@@ -57,3 +69,6 @@ export interface DomainEvents {
 }
 
 export type DomainEventName = keyof DomainEvents;
+
+export type SecondFactorChange =
+  'totp_enabled' | 'totp_disabled' | 'recovery_code_used' | 'recovery_codes_renewed';

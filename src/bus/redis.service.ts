@@ -4,6 +4,17 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.service.js';
 
+/**
+ * How long a command may wait for Redis's answer before it fails (answered `503 unavailable`): a
+ * connection that went silent without a reset (a NAT or load balancer dropped the flow) would
+ * otherwise hold every request that needs Redis for ever.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2000;
+/** A connection with a command waiting and no byte from Redis for this long is dropped and reopened. */
+const SILENT_SOCKET_MS = 5000;
+/** A connection attempt that has not connected after this long is given up and tried again. */
+const CONNECT_TIMEOUT_MS = 5000;
+
 /** The Redis connections of this instance, when REDIS_URL is set; null otherwise (in-process mode). */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
@@ -40,6 +51,10 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
       lazyConnect: false,
+      // Also the commands queued while it reconnects, and the checks of a new connection.
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      socketTimeout: SILENT_SOCKET_MS,
+      connectTimeout: CONNECT_TIMEOUT_MS,
     });
     let reported = false;
     connection.on('error', (error: Error) => {
@@ -53,6 +68,16 @@ export class RedisService implements OnApplicationShutdown {
     });
     this.connections.push(connection);
     return connection;
+  }
+
+  /**
+   * Drops the connections that look open and opens them again: one that went silent is never
+   * closed by the network, and a subscriber waits for no answer that would time out.
+   */
+  reconnect(): void {
+    for (const connection of this.connections) {
+      if (connection.status === 'ready') connection.disconnect(true);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

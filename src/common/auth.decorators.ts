@@ -11,10 +11,18 @@ export interface AuthUser {
 export const IS_PUBLIC = 'unichat:public';
 export const ALLOW_UNCONFIRMED = 'unichat:allow-unconfirmed';
 /**
- * Tells the OpenAPI document who may call an operation (`public`, `user`; none: a confirmed
- * user), so its security marks and 401/403 answers follow these decorators.
+ * The scope a service route needs (set by `@ServiceScope` in service-keys/): such a route is
+ * called with a service key, never with a user's access token, and the access-token guard leaves it
+ * to the service-key guard.
+ */
+export const SERVICE_SCOPE = 'unichat:service-scope';
+/**
+ * Tells the OpenAPI document who may call an operation (`public`, `user`, `service`; none: a
+ * confirmed user), so its security marks and 401/403 answers follow these decorators.
  */
 export const ACCESS_EXTENSION = 'x-unichat-access';
+/** The scope a `service` operation needs, for the document to say. */
+export const SCOPE_EXTENSION = 'x-unichat-scope';
 
 /** No access token needed; when a valid one is sent the caller is still known (`@OptionalUser`). */
 export const Public = () =>

@@ -56,6 +56,9 @@ describe('the error filter', () => {
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
       Object.assign(new Error('terminating connection'), { driverError: { code: '57P01' } }),
       new Error('Connection is closed.'),
+      // ioredis, when a silent Redis does not answer in time.
+      new Error('Command timed out'),
+      new Error('Ready check failed: Command timed out'),
     ]) {
       const { host, sent } = fakeHost();
       filter.catch(error, host);

@@ -118,7 +118,7 @@ function loggable(exception: unknown): unknown {
 
 function isConnectionError(exception: unknown): boolean {
   const message = exception instanceof Error ? exception.message : '';
-  return /Connection is closed|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest|Query read timeout|timeout exceeded when trying to connect/i.test(
+  return /Connection is closed|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest|Query read timeout|timeout exceeded when trying to connect|Command timed out|Command aborted due to connection close|Socket timeout/i.test(
     message,
   );
 }

@@ -8,7 +8,10 @@ export const ERROR_CODES = {
   invalid_nick: { status: 400, text: 'invalid nick' },
   invalid_avatar: { status: 400, text: 'invalid avatar' },
   invalid_user_status: { status: 400, text: 'status must be null, away, busy, do_not_disturb or invisible' },
-  invalid_notification_service: { status: 400, text: 'notification service must be ios_app' },
+  invalid_notification_service: {
+    status: 400,
+    text: 'notification service must be ios_app, android_app or web_push',
+  },
   invalid_token: { status: 400, text: 'token is unknown, used or expired' },
   auth_failed: { status: 401, text: 'wrong email or password' },
   unauthorized: { status: 401, text: 'a valid access token is required' },

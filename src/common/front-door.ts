@@ -33,10 +33,11 @@ export interface FrontRoute {
  * event stream keeps what Express added for as long as it is open.
  *
  * A route here takes only the plain shape of its request (GET, no body, the query it reads, each
- * parameter once) and answers only its success: when anything else holds (a refused token, an
- * unknown user, a full stream quota, a database error), the route answers null and the framework
- * handles the request from the start, so its errors, validation and documentation stay the one
- * source. The same global layers run on both ways (request id and line, metrics, helmet, CORS).
+ * parameter once, not pipelined behind another request) and answers only its success: when
+ * anything else holds (a refused token, an unknown user, a full stream quota, a database error),
+ * the route answers null and the framework handles the request from the start, so its errors,
+ * validation and documentation stay the one source. The same global layers run on both ways
+ * (request id and line, metrics, helmet, CORS).
  */
 export function frontDoor(
   framework: RequestListener,
@@ -45,7 +46,10 @@ export function frontDoor(
 ): RequestListener {
   const logger = new Logger('FrontDoor');
   return (request, response) => {
-    const found = request.method === 'GET' && !hasBody(request) ? find(routes, request.url ?? '') : null;
+    // A request pipelined behind another on its connection is the framework's: it waits for its
+    // turn there (an event stream must not start, nor take its place, before the client sees it).
+    const plain = request.method === 'GET' && !hasBody(request) && response.socket !== null;
+    const found = plain ? find(routes, request.url ?? '') : null;
     if (!found) return framework(request, response);
     const { route, params, query } = found;
     route.answer(request, params, query).then(

@@ -12,6 +12,8 @@ describe('configuration', () => {
     // No secret made here: keepJwtSecret keeps one in DATA_DIR at start-up.
     expect(config.jwtSecret).toBeNull();
     expect(config.accessTokenTtl).toBe(900);
+    expect(config.jwtAudience).toBe('unichat');
+    expect(config.keyPublishDelaySeconds).toBe(600);
     expect(config.apns).toBeNull();
     expect(config.corsOrigins).toBe('*');
     expect(config.maxConnections).toBeNull();
@@ -55,6 +57,8 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ ACCESS_TOKEN_TTL: '5' }, /ACCESS_TOKEN_TTL/],
+    [{ KEY_PUBLISH_DELAY: '0' }, /KEY_PUBLISH_DELAY must be a whole number from 1 to 86400/],
+    [{ JWT_AUDIENCE: 'two words' }, /JWT_AUDIENCE/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [
       { PASSWORD_RESET_CALLBACK_URL: 'https://app.example/reset?from=mail' },
@@ -79,6 +83,15 @@ describe('configuration', () => {
     [{ METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT/],
     [{ AVATAR_FETCH_ALLOW_HOSTS: 'images.example, http://x/' }, /AVATAR_FETCH_ALLOW_HOSTS .*"http:\/\/x\/"/],
     [{ AVATAR_FETCH_CA_FILE: '/nonexistent/ca.pem' }, /AVATAR_FETCH_CA_FILE must be a PEM certificate/],
+    [{ OIDC_PROVIDERS: '{"name":"google"}' }, /OIDC_PROVIDERS must be a JSON list/],
+    [{ OIDC_PROVIDERS: '[{"name":"google"}]' }, /OIDC_PROVIDERS\[0\]\.client_id is needed/],
+    [{ OIDC_PROVIDERS: '[{"name":"corp","client_id":"x"}]' }, /OIDC_PROVIDERS\[0\]\.issuer is needed/],
+    [
+      { OIDC_PROVIDERS: '[{"name":"corp","client_id":"x","issuer":"http://idp.example"}]' },
+      /issuer must be https:\/\//,
+    ],
+    [{ OIDC_PROVIDERS: '[{"name":"apple","client_id":"x"}]' }, /needs team_id, key_id and key_file/],
+    [{ OIDC_PROVIDERS: '[{"name":"google","client_id":"x","secret":"s"}]' }, /unknown field "secret"/],
   ])('stops the start with one line naming the bad variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -88,6 +101,48 @@ describe('configuration', () => {
     expect(
       loadConfig({ AVATAR_FETCH_ALLOW_HOSTS: ' images.intranet, 10.0.0.8 ,' }).avatarFetch.allowHosts,
     ).toEqual(['images.intranet', '10.0.0.8']);
+  });
+
+  it('takes the passkey relying party from PUBLIC_URL unless WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS say', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://chat.example.com:8443/' }).webauthn).toEqual({
+      rpId: 'chat.example.com',
+      origins: ['https://chat.example.com:8443'],
+    });
+    expect(
+      loadConfig({
+        PUBLIC_URL: 'https://api.example.com',
+        WEBAUTHN_RP_ID: 'example.com',
+        WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com',
+      }).webauthn,
+    ).toEqual({ rpId: 'example.com', origins: ['https://example.com', 'https://app.example.com'] });
+    expect(() =>
+      loadConfig({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://evil.test' }),
+    ).toThrow(/WEBAUTHN_ORIGINS/);
+    expect(() => loadConfig({ WEBAUTHN_RP_ID: 'https://example.com' })).toThrow(/WEBAUTHN_RP_ID/);
+  });
+
+  it('asks Pwned Passwords only when PWNED_PASSWORDS_URL is set', () => {
+    expect(loadConfig({}).pwnedPasswordsUrl).toBeNull();
+    expect(loadConfig({ PWNED_PASSWORDS_URL: 'https://api.pwnedpasswords.com/' }).pwnedPasswordsUrl).toBe(
+      'https://api.pwnedpasswords.com',
+    );
+    expect(() => loadConfig({ PWNED_PASSWORDS_URL: 'ftp://x' })).toThrow(/PWNED_PASSWORDS_URL/);
+  });
+
+  it('reads OpenID providers, with presets for Google and Apple', () => {
+    const [google, corp] = loadConfig({
+      OIDC_PROVIDERS: JSON.stringify([
+        { name: 'google', client_id: 'g-id', client_secret: 'g-secret' },
+        { name: 'corp', issuer: 'https://idp.corp.example', client_id: 'c', scopes: 'email profile' },
+      ]),
+    }).oidcProviders;
+    expect(google).toMatchObject({
+      issuer: 'https://accounts.google.com',
+      clientSecret: 'g-secret',
+      scopes: ['openid', 'email', 'profile'],
+      responseMode: 'query',
+    });
+    expect(corp).toMatchObject({ clientSecret: null, scopes: ['openid', 'email', 'profile'], apple: null });
   });
 
   it('reads a comma list of CORS origins', () => {

@@ -1,7 +1,8 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createECDH, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { type OidcProviderConfig, readOidcProviders } from './oidc-config.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface AppConfig {
@@ -18,11 +19,19 @@ export interface AppConfig {
   /** HMAC key of access tokens and SSE codes: JWT_SECRET, or the one kept in DATA_DIR (see kept-jwt-secret.ts). */
   jwtSecret: string;
   accessTokenTtl: number;
+  /** `aud` of access tokens (JWT_AUDIENCE); their `iss` is publicUrl. */
+  jwtAudience: string;
+  /** Seconds a new signing key is published in the JWKS before it signs (KEY_PUBLISH_DELAY). */
+  keyPublishDelaySeconds: number;
   smtpUrl: string | null;
   mailFrom: string;
   /** First retry delay of an undeliverable mail; doubles on each attempt, capped at one hour. */
   mailRetryBaseMs: number;
   apns: ApnsConfig | null;
+  /** Firebase Cloud Messaging (Android devices); null: android pushes off. */
+  fcm: FcmConfig | null;
+  /** Web Push (browsers), always on: the VAPID keys are kept in DATA_DIR unless given. */
+  webPush: WebPushConfig;
   corsOrigins: '*' | string[];
   /**
    * Express's `trust proxy`: false, true (every hop: the client can choose its address), the
@@ -63,6 +72,12 @@ export interface AppConfig {
   metricsToken: string | null;
   /** Port of a server of its own for /metrics (then not on the main port); null: the main port. */
   metricsPort: number | null;
+  /** Passkeys: the relying party's ID (a host name) and the page origins a passkey may be used from. */
+  webauthn: { rpId: string; origins: string[] };
+  /** Base URL of a Pwned Passwords range API (`<url>/range/<5 hex>`); null: not asked. */
+  pwnedPasswordsUrl: string | null;
+  /** OpenID providers people may sign in with (OIDC_PROVIDERS); empty: none. */
+  oidcProviders: OidcProviderConfig[];
   /** Fetching the `https://` avatar URLs given to PATCH /me. */
   avatarFetch: {
     /** Hosts that may resolve to private addresses (refused otherwise). */
@@ -83,6 +98,33 @@ export interface ApnsConfig {
   /** PEM CA certificate(s) trusted for the APNs connection instead of the default ones (a test server). */
   caFile: string | null;
   /** First retry delay of a push APNs could not take now (429, 5xx); doubles on each of the 3 retries. */
+  retryBaseMs: number;
+}
+
+export interface FcmConfig {
+  serviceAccountFile: string;
+  projectId: string;
+  clientEmail: string;
+  /** The service account's RSA key (PEM): signs the JWT-bearer assertion of each access token. */
+  privateKey: string;
+  privateKeyId: string | null;
+  /** Where access tokens are asked for: the service account's `token_uri`. */
+  tokenUri: string;
+  /** FCM's base URL (FCM_ENDPOINT): messages go to `<endpoint>/v1/projects/<project>/messages:send`. */
+  endpoint: string;
+  /** First retry delay of a push FCM could not take now (429, 5xx); doubles on each of the 3 retries. */
+  retryBaseMs: number;
+}
+
+export interface WebPushConfig {
+  /** VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY (base64url); null: made once and kept in DATA_DIR. */
+  vapidKeys: { publicKey: string; privateKey: string } | null;
+  /** VAPID_SUBJECT: how a push service reaches the sender (`mailto:` or `https:`). */
+  subject: string;
+  /** PUSH_ALLOW_PRIVATE: endpoints may be `http://` or lead to private addresses (tests only). */
+  allowPrivate: boolean;
+  /** WEB_PUSH_CA_FILE: PEM CA certificate(s) trusted besides Node's for push endpoints (a test server). */
+  caFile: string | null;
   retryBaseMs: number;
 }
 
@@ -172,6 +214,9 @@ export function loadConfig(env: Env = process.env): EnvConfig {
           return trimmed;
         });
 
+  const pushRetryBaseMs = integer('PUSH_RETRY_BASE_MS', 1000, 10, 600_000);
+  const mailFrom = read('MAIL_FROM') ?? 'Unichat <no-reply@unichat.local>';
+
   const metricsToken = read('METRICS_TOKEN') ?? null;
   if (metricsToken !== null && !/^[\x21-\x7e]{16,200}$/.test(metricsToken)) {
     throw new ConfigError('METRICS_TOKEN must be 16 to 200 printable characters without spaces');
@@ -180,6 +225,11 @@ export function loadConfig(env: Env = process.env): EnvConfig {
   if (metricsPort !== null && metricsPort === port) {
     throw new ConfigError(`METRICS_PORT must differ from PORT, got ${metricsPort}`);
   }
+
+  const pwnedPasswordsUrl =
+    read('PWNED_PASSWORDS_URL') === undefined
+      ? null
+      : url('PWNED_PASSWORDS_URL', '', ['http:', 'https:']).replace(/\/+$/, '');
 
   return {
     port,
@@ -196,10 +246,14 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     passwordResetCallbackUrl,
     jwtSecret: secret ?? null,
     accessTokenTtl: integer('ACCESS_TOKEN_TTL', 900, 30, 86400),
+    jwtAudience: readAudience(read('JWT_AUDIENCE')),
+    keyPublishDelaySeconds: integer('KEY_PUBLISH_DELAY', 600, 1, 86400),
     smtpUrl: read('SMTP_URL') === undefined ? null : url('SMTP_URL', '', ['smtp:', 'smtps:']),
-    mailFrom: read('MAIL_FROM') ?? 'Unichat <no-reply@unichat.local>',
+    mailFrom,
     mailRetryBaseMs: integer('MAIL_RETRY_BASE_MS', 5000, 10, 3_600_000),
-    apns: readApns(read, flag, integer),
+    apns: readApns(read, flag, integer, pushRetryBaseMs),
+    fcm: readFcm(read, url, pushRetryBaseMs),
+    webPush: readWebPush(read, flag, mailFrom, pushRetryBaseMs),
     corsOrigins,
     trustProxy: readTrustProxy(read('TRUST_PROXY')),
     logLevel,
@@ -219,8 +273,49 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     registrationsPerHour: integer('REGISTRATIONS_PER_HOUR', 10, 1, 1_000_000),
     metricsToken,
     metricsPort,
+    webauthn: readWebauthn(read, publicUrl),
+    pwnedPasswordsUrl,
     avatarFetch: readAvatarFetch(read),
+    oidcProviders: readOidc(read('OIDC_PROVIDERS')),
   };
+}
+
+/** WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS; by default PUBLIC_URL's host and origin. */
+function readWebauthn(read: (name: string) => string | undefined, publicUrl: string): AppConfig['webauthn'] {
+  const rpId = read('WEBAUTHN_RP_ID') ?? new URL(publicUrl).hostname;
+  if (!/^[a-z0-9.-]+$/i.test(rpId) || rpId.startsWith('.') || rpId.endsWith('.')) {
+    throw new ConfigError(`WEBAUTHN_RP_ID must be a host name, got "${rpId}"`);
+  }
+  const origins = (read('WEBAUTHN_ORIGINS') ?? new URL(publicUrl).origin).split(',').map((origin) => {
+    const trimmed = origin.trim();
+    if (!/^https?:\/\/[^/\s]+$/.test(trimmed)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS must be a comma list of origins, got "${trimmed}"`);
+    }
+    const host = new URL(trimmed).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      throw new ConfigError(`WEBAUTHN_ORIGINS: ${trimmed} is not on WEBAUTHN_RP_ID ${rpId} or under it`);
+    }
+    return trimmed;
+  });
+  return { rpId: rpId.toLowerCase(), origins };
+}
+
+function readOidc(raw: string | undefined): OidcProviderConfig[] {
+  try {
+    return readOidcProviders(raw);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
+function readAudience(raw: string | undefined): string {
+  const audience = raw ?? 'unichat';
+  if (!/^[\x21-\x7e]{1,200}$/.test(audience)) {
+    throw new ConfigError(
+      `JWT_AUDIENCE must be 1 to 200 printable characters without spaces, got "${audience}"`,
+    );
+  }
+  return audience;
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -279,6 +374,7 @@ function readApns(
   read: (name: string) => string | undefined,
   flag: (name: string) => boolean,
   integer: (name: string, fallback: number, min: number, max: number) => number,
+  pushRetryBaseMs: number,
 ): ApnsConfig | null {
   const names = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'];
   const given = names.filter((name) => read(name) !== undefined);
@@ -316,8 +412,123 @@ function readApns(
     host,
     port: port === 0 ? null : port,
     caFile,
-    retryBaseMs: integer('APNS_RETRY_BASE_MS', 1000, 10, 600_000),
+    retryBaseMs: integer('APNS_RETRY_BASE_MS', pushRetryBaseMs, 10, 600_000),
   };
+}
+
+const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+const FCM_DEFAULT_ENDPOINT = 'https://fcm.googleapis.com';
+
+/**
+ * FCM_SERVICE_ACCOUNT_FILE: the service account JSON a Firebase project hands out. Read and
+ * checked here, so a wrong file stops the start instead of failing every Android push.
+ */
+function readFcm(
+  read: (name: string) => string | undefined,
+  url: (name: string, fallback: string, protocols: string[]) => string,
+  retryBaseMs: number,
+): FcmConfig | null {
+  const given = read('FCM_SERVICE_ACCOUNT_FILE');
+  if (given === undefined) {
+    if (read('FCM_ENDPOINT') !== undefined) {
+      throw new ConfigError('FCM_SERVICE_ACCOUNT_FILE must be set when FCM_ENDPOINT is');
+    }
+    return null;
+  }
+  const file = resolve(given);
+  const refuse = (why: string) =>
+    new ConfigError(`FCM_SERVICE_ACCOUNT_FILE must be a service account key (JSON), got "${file}" (${why})`);
+  let account: Record<string, unknown>;
+  try {
+    account = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw refuse((error as NodeJS.ErrnoException).code ?? 'not JSON');
+  }
+  const text = (field: string): string | null =>
+    typeof account?.[field] === 'string' && account[field] !== '' ? account[field] : null;
+  if (text('type') !== 'service_account') throw refuse('type is not "service_account"');
+  for (const field of ['project_id', 'client_email', 'private_key']) {
+    if (text(field) === null) throw refuse(`no ${field}`);
+  }
+  try {
+    if (createPrivateKey(text('private_key') as string).asymmetricKeyType !== 'rsa') throw new Error();
+  } catch {
+    throw refuse('private_key is not an RSA private key');
+  }
+  const tokenUri = text('token_uri') ?? GOOGLE_TOKEN_URI;
+  if (!URL.canParse(tokenUri) || !['https:', 'http:'].includes(new URL(tokenUri).protocol)) {
+    throw refuse('token_uri is not an http(s) URL');
+  }
+  return {
+    serviceAccountFile: file,
+    projectId: text('project_id') as string,
+    clientEmail: text('client_email') as string,
+    privateKey: text('private_key') as string,
+    privateKeyId: text('private_key_id'),
+    tokenUri,
+    endpoint: url('FCM_ENDPOINT', FCM_DEFAULT_ENDPOINT, ['https:', 'http:']).replace(/\/+$/, ''),
+    retryBaseMs,
+  };
+}
+
+/** A P-256 public key as browsers take it: 65 bytes (uncompressed point), base64url. */
+const VAPID_PUBLIC_KEY = /^[A-Za-z0-9_-]{87}$/;
+const VAPID_PRIVATE_KEY = /^[A-Za-z0-9_-]{43}$/;
+
+function readWebPush(
+  read: (name: string) => string | undefined,
+  flag: (name: string) => boolean,
+  mailFrom: string,
+  retryBaseMs: number,
+): WebPushConfig {
+  const publicKey = read('VAPID_PUBLIC_KEY');
+  const privateKey = read('VAPID_PRIVATE_KEY');
+  if ((publicKey === undefined) !== (privateKey === undefined)) {
+    const [missing, given] =
+      publicKey === undefined
+        ? ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']
+        : ['VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY'];
+    throw new ConfigError(`${missing} must be set when ${given} is`);
+  }
+  if (publicKey !== undefined && !VAPID_PUBLIC_KEY.test(publicKey)) {
+    throw new ConfigError('VAPID_PUBLIC_KEY must be a P-256 public key: 65 bytes, base64url (87 characters)');
+  }
+  if (privateKey !== undefined && !VAPID_PRIVATE_KEY.test(privateKey)) {
+    throw new ConfigError(
+      'VAPID_PRIVATE_KEY must be a P-256 private key: 32 bytes, base64url (43 characters)',
+    );
+  }
+  if (publicKey !== undefined && privateKey !== undefined && vapidPublicKeyOf(privateKey) !== publicKey) {
+    throw new ConfigError('VAPID_PUBLIC_KEY must be the public key of VAPID_PRIVATE_KEY');
+  }
+  const address = /<([^<>\s]+@[^<>\s]+)>/.exec(mailFrom)?.[1] ?? mailFrom.trim();
+  const subject = read('VAPID_SUBJECT') ?? `mailto:${address}`;
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError(`VAPID_SUBJECT must be a mailto: address or an https:// URL, got "${subject}"`);
+  }
+  const given = read('WEB_PUSH_CA_FILE');
+  const caFile = given === undefined ? null : resolve(given);
+  if (caFile !== null) {
+    checkPemFile('WEB_PUSH_CA_FILE', caFile, (pem) => !!new X509Certificate(pem), 'a PEM certificate');
+  }
+  return {
+    vapidKeys: publicKey !== undefined && privateKey !== undefined ? { publicKey, privateKey } : null,
+    subject,
+    allowPrivate: flag('PUSH_ALLOW_PRIVATE'),
+    caFile,
+    retryBaseMs,
+  };
+}
+
+/** The public key (uncompressed point, base64url) of a P-256 private key given as base64url. */
+export function vapidPublicKeyOf(privateKey: string): string | null {
+  try {
+    const curve = createECDH('prime256v1');
+    curve.setPrivateKey(Buffer.from(privateKey, 'base64url'));
+    return curve.getPublicKey('base64url');
+  } catch {
+    return null;
+  }
 }
 
 /** A key or certificate file that cannot be used stops the start here, not at the first push. */

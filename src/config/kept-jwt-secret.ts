@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppConfig, ConfigError, type EnvConfig } from './app-config.js';
-import { ensureOwnerOnlyDir, OWNER_ONLY_FILE, restrictIfPresent } from './data-dir.js';
+import { ensureOwnerOnlyDir, restrictIfPresent } from './data-dir.js';
+import { makeUnlessPresent } from './kept-file.js';
 
 /** Where the secret made for a service started without JWT_SECRET is kept, inside DATA_DIR. */
 export const KEPT_JWT_SECRET_FILE = 'jwt-secret';
@@ -30,7 +31,7 @@ export function keepJwtSecret(loaded: EnvConfig): StartConfig {
   }
   ensureOwnerOnlyDir(loaded.dataDir);
   const file = join(loaded.dataDir, KEPT_JWT_SECRET_FILE);
-  const made = makeUnlessPresent(file);
+  const made = makeUnlessPresent(file, () => `${randomBytes(48).toString('base64url')}\n`);
   restrictIfPresent(file);
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < 32) {
@@ -43,19 +44,4 @@ export function keepJwtSecret(loaded: EnvConfig): StartConfig {
     jwtSecretFrom: made ? 'made now' : 'kept',
     jwtSecretFile: file,
   };
-}
-
-/** Writes a new secret to `file` if there is none yet; true when this call made it. */
-function makeUnlessPresent(file: string): boolean {
-  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(draft, `${randomBytes(48).toString('base64url')}\n`, { mode: OWNER_ONLY_FILE, flag: 'wx' });
-  try {
-    linkSync(draft, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    unlinkSync(draft);
-  }
 }

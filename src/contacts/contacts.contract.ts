@@ -6,6 +6,12 @@ import { HINT, USER_STATUS } from '../users/users.contract.js';
 export const CONTACTS_CONTRACT: ApiContract = {
   operations: {
     'GET /contacts': { status: 200, body: 'ContactsAnswer' },
+    'GET /contacts/added-me': {
+      status: 200,
+      body: 'PublicUsersAnswer',
+      description:
+        'Who added me and is not in my contacts yet (oldest first), as I see them; nobody on either side of a block.',
+    },
     'POST /contacts': { status: 200, body: 'ContactAnswer', errors: ['blocked', 'not_found'] },
     'DELETE /contacts/{user_id}': {
       status: 200,

@@ -17,6 +17,12 @@ export class ContactsController {
     return { users: await this.contacts.list(user.userId) };
   }
 
+  @Get('added-me')
+  @ApiOperation({ summary: 'People who added me and whom I have not added back (to add them back)' })
+  async addedMe(@CurrentUser() user: AuthUser) {
+    return { users: await this.contacts.addedMe(user.userId) };
+  }
+
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Add a contact (idempotent); 403 blocked when they blocked me' })

@@ -77,6 +77,19 @@ export class ContactsService implements FriendSource, OnModuleInit {
     return this.withFriendship(userId, await this.users.findByIds(rows.map((row) => row.contactId)));
   }
 
+  /**
+   * People who added this user and whom this user has not added back (nor blocked, nor been
+   * blocked by): their public records as this user sees them, oldest first.
+   */
+  async addedMe(userId: number): Promise<PublicRecord[]> {
+    const [addedBy, mine] = await Promise.all([this.addedByIdsOf(userId), this.contactIdsOf(userId)]);
+    const waiting = addedBy.filter((id) => !mine.includes(id));
+    if (waiting.length === 0) return [];
+    const blocked = await this.blocking.blockedEitherWayAmong(userId, waiting);
+    const users = await this.users.findByIds(waiting.filter((id) => !blocked.has(id)));
+    return this.records.publicMany(users, userId);
+  }
+
   /** Ids of the users who added this user to their contacts, oldest first. */
   async addedByIdsOf(userId: number): Promise<number[]> {
     const rows = await this.contacts.find({

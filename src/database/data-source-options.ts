@@ -1,8 +1,9 @@
+import type { Logger as Pino } from 'pino';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ensureOwnerOnlyDir, ensureOwnerOnlyFile, restrictIfPresent } from '../config/data-dir.js';
 import { ENTITIES } from './entities.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { migrationsWith } from './migrations/index.js';
 import { TimeoutClosingClient } from './postgres-client.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
@@ -11,21 +12,30 @@ import { takeTurnsOnSqlite } from './sqlite-transactions.js';
 /** How long a query may wait for PostgreSQL's answer (migrations at start included). */
 const QUERY_TIMEOUT_MS = 10_000;
 
-/** One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. */
-export function dataSourceOptions(config: Pick<AppConfig, 'database' | 'dataDir'>): DataSourceOptions {
+/**
+ * One set of options for the app and the TypeORM CLI (ormconfig.ts): SQLite or PostgreSQL. TypeORM's
+ * own lines go to `root` (the service's log) when given.
+ */
+export function dataSourceOptions(
+  config: Pick<AppConfig, 'database' | 'dataDir' | 'jwtSecret'>,
+  root?: Pino,
+): DataSourceOptions {
+  const logger = new TypeOrmLogger(root);
   const common = {
     entities: ENTITIES,
-    migrations: MIGRATIONS,
+    migrations: migrationsWith(config.jwtSecret),
     migrationsRun: true,
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
-    logger: new TypeOrmLogger(),
+    logger,
   };
   if (config.database.kind === 'postgres') {
     return {
       ...common,
       type: 'postgres',
       url: config.database.url,
+      // TypeORM's own handler would log the error as a string.
+      poolErrorHandler: (error: Error) => logger.poolError(error),
       // A PostgreSQL that stops answering costs a request at most the query timeout, then 503
       // unavailable; the connection that timed out is closed, not reused.
       extra: {

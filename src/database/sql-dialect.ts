@@ -13,6 +13,14 @@ export class SqlDialect {
     this.postgres = connection.options.type === 'postgres';
   }
 
+  /**
+   * The row lock a SELECT takes for a write that follows: `FOR UPDATE` on PostgreSQL; nothing on
+   * SQLite, whose write transactions take turns (sqlite-transactions.ts).
+   */
+  get forUpdate(): string {
+    return this.postgres ? ' FOR UPDATE' : '';
+  }
+
   /** `$1…$n` on PostgreSQL, `?` on SQLite, in the order they appear in the statement. */
   placeholders(count: number): string[] {
     return Array.from({ length: count }, (_, index) => (this.postgres ? `$${index + 1}` : '?'));

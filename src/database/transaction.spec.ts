@@ -6,7 +6,7 @@ import { Logger } from '@nestjs/common';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { databaseUrl } from '../config/app-config.js';
 import { openDataSource } from './data-source-options.js';
-import { afterCommit, inTransaction } from './transaction.js';
+import { afterCommit, backoffMs, inTransaction, retryable, TRANSACTION_TRIES } from './transaction.js';
 
 @Entity()
 class Entry {
@@ -126,5 +126,116 @@ describe('inTransaction: work after the commit', () => {
       dataSource.transaction(async (manager) => afterCommit(manager, () => seen.push('never'))),
     ).rejects.toThrow(/inTransaction/);
     expect(seen).toEqual(['at once']);
+  });
+});
+
+/** What PostgreSQL's driver raises for a deadlock victim, as TypeORM wraps it. */
+const deadlock = () => Object.assign(new Error('deadlock detected'), { driverError: { code: '40P01' } });
+
+describe('inTransaction: a deadlock victim is run again', () => {
+  let dataSource: DataSource;
+  let dispose: () => Promise<void>;
+  const seen: string[] = [];
+  const texts = async () =>
+    (await dataSource.getRepository(Entry).find({ order: { id: 'ASC' } })).map((entry) => entry.text);
+
+  beforeAll(() => Logger.overrideLogger(['error']));
+  afterAll(() => Logger.overrideLogger(['error', 'warn']));
+  beforeEach(async () => {
+    ({ dataSource, dispose } = await openTestDatabase());
+    seen.length = 0;
+  });
+  afterEach(() => dispose());
+
+  it('knows the codes worth a second try, and waits a short random time, longer each try', () => {
+    expect(retryable(deadlock())).toBe(true);
+    expect(retryable({ code: '40001' })).toBe(true);
+    expect(retryable({ driverError: { code: '23505' } })).toBe(false);
+    expect(retryable(new Error('deadlock detected'))).toBe(false);
+    expect(retryable(null)).toBe(false);
+    expect([1, 2, 3].map((attempt) => backoffMs(attempt, () => 0.999))).toEqual([19, 39, 79]);
+    expect(backoffMs(1, () => 0)).toBe(0);
+  });
+
+  it('runs the whole work again after a deadlock: the first try leaves no row and announces nothing', async () => {
+    let tries = 0;
+    const result = await inTransaction(dataSource, async (tx) => {
+      tries += 1;
+      await tx.manager.insert(Entry, { text: `try ${tries}` });
+      tx.afterCommit(() => seen.push(`announced try ${tries}`));
+      if (tries === 1) throw deadlock();
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(tries).toBe(2);
+    expect(await texts()).toEqual(['try 2']);
+    expect(seen).toEqual(['announced try 2']);
+  });
+
+  it(`gives up after ${TRANSACTION_TRIES} tries, and never tries other errors or a savepoint again`, async () => {
+    let tries = 0;
+    const always = deadlock();
+    await expect(
+      inTransaction(dataSource, async () => {
+        tries += 1;
+        throw always;
+      }),
+    ).rejects.toBe(always);
+    expect(tries).toBe(TRANSACTION_TRIES);
+
+    tries = 0;
+    await expect(
+      inTransaction(dataSource, async () => {
+        tries += 1;
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(tries).toBe(1);
+
+    tries = 0;
+    await expect(
+      inTransaction(dataSource, (tx) =>
+        inTransaction(tx.manager, async () => {
+          tries += 1;
+          throw deadlock();
+        }),
+      ),
+    ).rejects.toThrow('deadlock detected');
+    // The savepoint's error rolls the outer transaction back, which is then tried as a whole.
+    expect(tries).toBe(TRANSACTION_TRIES);
+  });
+
+  it('lets two transactions that lock two rows in opposite orders both commit', async () => {
+    const [first, second] = await inTransaction(dataSource, async (tx) =>
+      (await tx.manager.save(Entry, [{ text: 'a' }, { text: 'b' }])).map((entry) => entry.id),
+    );
+    // Each holds its first row until the other holds its own (or a moment passes, where writers
+    // take turns, as on SQLite), then asks for the other's row: PostgreSQL picks a victim.
+    const holding = new Set<string>();
+    const bothHold = async () => {
+      const until = Date.now() + 300;
+      while (holding.size < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    let tries = 0;
+    const swap = (name: string, mine: number, theirs: number) =>
+      inTransaction(dataSource, async (tx) => {
+        tries += 1;
+        await tx.manager.update(Entry, { id: mine }, { text: `${name} first` });
+        holding.add(name);
+        await bothHold();
+        await tx.manager.update(Entry, { id: theirs }, { text: `${name} second` });
+        return name;
+      });
+    await expect(Promise.all([swap('one', first, second), swap('two', second, first)])).resolves.toEqual([
+      'one',
+      'two',
+    ]);
+    // PostgreSQL chose one as the victim and ran it again; SQLite's writers took turns.
+    expect(tries).toBe(dataSource.options.type === 'postgres' ? 3 : 2);
+    // One ran after the other: both rows hold the writes of the one that committed last.
+    const [a, b] = await texts();
+    expect([`${a} / ${b}`]).toContainEqual(
+      expect.stringMatching(/^(two second \/ two first|one first \/ one second)$/),
+    );
   });
 });

@@ -14,6 +14,8 @@ const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
+  // The service worker that shows browser pushes (Web Push); its scope is /demo/.
+  'sw.js': 'text/javascript; charset=utf-8',
 };
 
 /**

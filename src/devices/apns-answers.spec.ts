@@ -1,5 +1,6 @@
 import type { ResponseFailure } from '@parse/node-apn';
-import { describeFailure, judgeFailure, retryDelayMs } from './apns-answers.js';
+import { describeFailure, judgeFailure } from './apns-answers.js';
+import { retryDelayMs } from './push-retries.js';
 
 const device = 'ab'.repeat(32);
 const answered = (status: number, reason: string): ResponseFailure => ({

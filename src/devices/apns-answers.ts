@@ -1,20 +1,13 @@
 import type { ResponseFailure } from '@parse/node-apn';
 
-/** What to do about a device APNs did not accept. */
-export type FailureVerdict =
-  /** 410 Unregistered, 400 BadDeviceToken: the token will never work again; forget it. */
-  | 'dead_token'
-  /** 429, 5xx, an expired provider token, or no answer at all: try again later. */
-  | 'retry'
-  /** 403 other than ExpiredProviderToken: our key, key id or team id is wrong; every push fails alike. */
-  | 'bad_key'
-  /** Any other refusal (a payload APNs rejects): retrying would get the same answer. */
-  | 'refused';
+import type { PushVerdict } from './push-provider.js';
 
-/** Retries after the first attempt; then the push is given up and logged. */
-export const MAX_RETRIES = 3;
-
-export function judgeFailure(failure: ResponseFailure): FailureVerdict {
+/**
+ * What to do about a device APNs did not accept: 410 Unregistered and 400 BadDeviceToken are dead
+ * tokens; 429, 5xx, an expired provider token or no answer are retried; another 403 means our
+ * key, key id or team id is wrong; any other refusal (a payload APNs rejects) is final.
+ */
+export function judgeFailure(failure: ResponseFailure): Exclude<PushVerdict, 'accepted'> {
   const status = Number(failure.status);
   const reason = failureReason(failure);
   if (status === 410) return 'dead_token';
@@ -35,12 +28,4 @@ export function failureReason(failure: ResponseFailure): string {
 
 export function describeFailure(failure: ResponseFailure): string {
   return failure.status ? `${failure.status} ${failureReason(failure)}` : failureReason(failure);
-}
-
-/**
- * Delay before retry number `retry` (1-based): base, 2 × base, 4 × base…, each spread over ±20 %
- * so that many pushes refused at once (429) do not all come back at the same instant.
- */
-export function retryDelayMs(baseMs: number, retry: number, random: () => number = Math.random): number {
-  return Math.round(baseMs * 2 ** (retry - 1) * (0.8 + 0.4 * random()));
 }

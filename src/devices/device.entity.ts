@@ -3,9 +3,10 @@ import { timeColumn } from '../database/columns.js';
 import type { NotificationService } from './device-token.js';
 
 /**
- * A phone that receives the pushes of one user. The token is stored as the phone gave it, not
- * hashed: APNs needs the plaintext in every request path, so a hash would make push impossible.
- * It is worth little alone (sending needs the team's signing key) and is never logged whole.
+ * A phone or browser that receives the pushes of one user. The token is stored as the device gave
+ * it, not hashed: APNs, FCM and the push service need the plaintext in every request, so a hash
+ * would make push impossible. It is worth little alone (sending needs our APNs key, FCM service
+ * account or VAPID key) and is never logged whole.
  */
 @Entity('devices')
 @Index(['userId'])
@@ -14,8 +15,15 @@ export class Device {
   id: number;
 
   /** Unique: one device belongs to one user; registering it elsewhere moves it. */
-  @Column({ type: 'varchar', length: 200, unique: true })
+  @Column({ type: 'varchar', length: 1000, unique: true })
   token: string;
+
+  /**
+   * A web push device's endpoint, which names it (DELETE /devices/:token), unique: the same
+   * subscription registered again with other keys is the same browser. Null for phones.
+   */
+  @Column({ type: 'varchar', length: 1000, nullable: true, unique: true })
+  endpoint: string | null;
 
   @Column({ type: 'integer' })
   userId: number;
@@ -27,7 +35,7 @@ export class Device {
   @Column(timeColumn)
   createdAt: Date;
 
-  /** When the device last registered itself; an APNs "Unregistered" older than this is stale. */
+  /** When the device last registered itself; a "dead token" answer to an older push is stale. */
   @Column(timeColumn)
   registeredAt: Date;
 }

@@ -18,7 +18,7 @@ export class DevicesController {
   @Post()
   @ApiOperation({
     summary:
-      'Register an iOS device token (seed: devise_token): 201 when new or moved from another user, 200 when already mine',
+      'Register a device for pushes (seed: devise_token): an iOS or Android token, or a browser push subscription; 201 when new or moved from another user, 200 when already mine',
   })
   async register(
     @CurrentUser() user: AuthUser,
@@ -38,7 +38,10 @@ export class DevicesController {
 
   @Delete(':token')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Forget one of my device tokens (seed: remove_devise_token)' })
+  @ApiOperation({
+    summary:
+      'Forget one of my devices (seed: remove_devise_token): a phone by its token, a browser by its endpoint',
+  })
   async remove(@CurrentUser() user: AuthUser, @Param('token') token: string) {
     await this.devices.remove(user.userId, token);
     return { result: true };
@@ -46,7 +49,9 @@ export class DevicesController {
 
   @Post('test-push')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Push a test notification to all my devices; answers how many APNs accepted' })
+  @ApiOperation({
+    summary: 'Push a test notification to all my devices; answers how many their push services accepted',
+  })
   test(@CurrentUser() user: AuthUser) {
     return this.push.test(user.userId);
   }

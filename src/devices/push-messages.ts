@@ -1,5 +1,15 @@
+import { type SecondFactorChange } from '../bus/domain-events.js';
+
 /** Why a push was sent; the app receives it as `unichat.event`. */
-export type PushEvent = 'contact_added' | 'new_login' | 'password_changed' | 'password_reset' | 'test_push';
+export type PushEvent =
+  | 'contact_added'
+  | 'new_login'
+  | 'password_changed'
+  | 'password_reset'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'recovery_code_used'
+  | 'test_push';
 
 /** One push, ready to send: the alert and the custom payload's `{event, user_id}`. */
 export interface PushMessage {
@@ -22,6 +32,9 @@ interface MessageArgs {
   new_login: { device: string; time: string };
   password_changed: Record<string, never>;
   password_reset: Record<string, never>;
+  mfa_enabled: Record<string, never>;
+  mfa_disabled: Record<string, never>;
+  recovery_code_used: { left: number };
   test_push: Record<string, never>;
 }
 
@@ -44,6 +57,18 @@ const EN: Catalogue = {
   password_reset: () => ({
     title: 'Password reset',
     body: "Your Unichat password was reset and every session ended. If this wasn't you, reset it again now.",
+  }),
+  mfa_enabled: () => ({
+    title: 'Two-step login turned on',
+    body: "Logging in to Unichat now also asks for a code from your authenticator app. If this wasn't you, reset your password now.",
+  }),
+  mfa_disabled: () => ({
+    title: 'Two-step login turned off',
+    body: "Logging in to Unichat no longer asks for a code. If this wasn't you, reset your password now.",
+  }),
+  recovery_code_used: ({ left }) => ({
+    title: 'Recovery code used',
+    body: `A recovery code was used to log in to Unichat; ${left} left. If this wasn't you, reset your password now.`,
   }),
   test_push: () => ({ title: 'Unichat', body: 'Test notification: push works on this device.' }),
 };
@@ -73,6 +98,14 @@ export const pushMessages = {
   },
   passwordChanged(userId: number, via: 'update' | 'reset'): PushMessage {
     return via === 'reset' ? message('password_reset', userId, {}) : message('password_changed', userId, {});
+  },
+  /** Two-step login turned on or off, or a recovery code used (`mfa.changed`); null: no push for it. */
+  secondFactor(userId: number, change: SecondFactorChange, recoveryCodesLeft: number): PushMessage | null {
+    if (change === 'totp_enabled') return message('mfa_enabled', userId, {});
+    if (change === 'totp_disabled') return message('mfa_disabled', userId, {});
+    if (change === 'recovery_code_used')
+      return message('recovery_code_used', userId, { left: recoveryCodesLeft });
+    return null;
   },
   test(userId: number): PushMessage {
     return message('test_push', userId, {});

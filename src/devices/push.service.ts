@@ -1,41 +1,36 @@
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import apn, { type ResponseFailure } from '@parse/node-apn';
 import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.service.js';
-import { type AppConfig, type ApnsConfig } from '../config/app-config.js';
+import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.service.js';
-import { describeFailure, judgeFailure, MAX_RETRIES, retryDelayMs } from './apns-answers.js';
-import { apnsEndpoint, apnsNotification, apnsProviderOptions } from './apns-provider.js';
-import { tokenPrefix } from './device-token.js';
+import { ApnsProvider } from './apns.provider.js';
+import { type NotificationService, tokenPrefix } from './device-token.js';
 import { DevicesService } from './devices.service.js';
+import { FcmProvider } from './fcm.provider.js';
 import { LogThrottle } from './log-throttle.js';
 import { type PushMessage, pushMessages } from './push-messages.js';
+import type { PushAnswer, PushProvider } from './push-provider.js';
+import { MAX_RETRIES, retryDelayMs } from './push-retries.js';
+import { WebPushProvider } from './web-push.provider.js';
 
-// Test pushes are for trying a phone out, not for sending: APNs throttles a provider that floods it.
+// Test pushes are for trying a device out, not for sending: push services throttle a sender that floods them.
 const TEST_PUSHES_PER_WINDOW = 5;
 const TEST_PUSH_WINDOW_SECONDS = 60;
 
 /**
- * Sends pushes through one long-lived HTTP/2 connection to APNs and honours the answers: dead
- * tokens are forgotten, 429 / 5xx / no answer are retried with back-off (in memory: a push is
- * only worth sending while it is news), a refused key is logged once a minute.
+ * Sends each push to every device of a user through the provider of the device's
+ * `notification_service` (APNs, FCM, Web Push), and honours the answers alike: dead tokens are
+ * forgotten, 429 / 5xx / no answer are retried with back-off (in memory: a push is only worth
+ * sending while it is news), refused credentials are logged once a minute per service.
  */
 @Injectable()
-export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class PushService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Push');
-  private readonly apns: ApnsConfig | null;
   private readonly dedupeSeconds: number;
-  private provider: apn.Provider | null = null;
+  private readonly providers: Map<NotificationService, PushProvider>;
   private readonly keyRefusals: LogThrottle;
   /** Cancels the waits of retries not yet due (shutdown). */
   private readonly pendingRetries = new Set<() => void>();
@@ -48,36 +43,41 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    apns: ApnsProvider,
+    fcm: FcmProvider,
+    webPush: WebPushProvider,
   ) {
-    this.apns = config.apns;
     this.dedupeSeconds = config.pushDedupeSeconds;
     this.keyRefusals = new LogThrottle(clock);
-  }
-
-  onModuleInit(): void {
-    if (!this.apns) {
-      this.logger.log(
-        'push is off: set APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC to send to iOS devices',
-      );
-      return;
-    }
-    this.provider = new apn.Provider(apnsProviderOptions(this.apns));
-    this.logger.log(
-      `push through APNs at ${apnsEndpoint(this.apns)}, topic ${this.apns.topic}, key id ${this.apns.keyId}`,
+    this.providers = new Map<NotificationService, PushProvider>(
+      [apns, fcm, webPush].map((provider) => [provider.service, provider]),
     );
   }
 
+  /** True while some push service is on. */
   get enabled(): boolean {
-    return this.provider !== null;
+    return !this.stopped && [...this.providers.values()].some((provider) => provider.enabled);
+  }
+
+  /** The services whose devices get pushes on this instance. */
+  private servicesOn(): NotificationService[] {
+    return [...this.providers.values()]
+      .filter((provider) => provider.enabled)
+      .map((provider) => provider.service);
+  }
+
+  /** Whether a push to the user would reach a device (a chat-type push waits for streams only then). */
+  async reaches(userId: number): Promise<boolean> {
+    return this.enabled && (await this.devices.pushTargetsOf(userId, this.servicesOn())).length > 0;
   }
 
   /**
-   * Pushes to every device of the user in the background; the caller never waits for APNs. A
-   * chat-type message (`dedupe`) already pushed to the user within the window is not pushed again,
-   * on any instance.
+   * Pushes to every device of the user in the background; the caller never waits for a push
+   * service. A chat-type message (`dedupe`) already pushed to the user within the window is not
+   * pushed again, on any instance.
    */
   notify(userId: number, message: PushMessage): void {
-    if (!this.provider || this.stopped) return;
+    if (!this.enabled) return;
     const sending = withCollapseId(message);
     this.background(async () => {
       if (sending.dedupe && this.dedupeSeconds > 0) {
@@ -92,94 +92,100 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
           return;
         }
       }
-      const tokens = await this.devices.apnsTokensOf(userId);
-      if (tokens.length > 0) await this.attempt(userId, sending, tokens, 0);
+      await this.sendToAll(userId, sending);
     });
   }
 
-  /** POST /devices/test-push: waits for APNs' first answer; refused-for-now devices are retried later. */
+  /** POST /devices/test-push: waits for each service's first answer; refused-for-now devices are retried later. */
   async test(userId: number): Promise<{ devices: number; accepted: number }> {
-    if (!this.provider || this.stopped) {
-      throw new AppError('unavailable', 'push is off on this server (APNS_* is not configured)');
-    }
+    if (!this.enabled) throw new AppError('unavailable', 'push is off on this server');
     await this.limiter.take(
       [{ key: `push-test:${userId}`, max: TEST_PUSHES_PER_WINDOW, windowSeconds: TEST_PUSH_WINDOW_SECONDS }],
       `at most ${TEST_PUSHES_PER_WINDOW} test pushes a minute`,
     );
-    const tokens = await this.devices.apnsTokensOf(userId);
-    if (tokens.length === 0) return { devices: 0, accepted: 0 };
-    const accepted = await this.hold(
-      this.attempt(userId, withCollapseId(pushMessages.test(userId)), tokens, 0),
-    );
-    return { devices: tokens.length, accepted };
+    return this.hold(this.sendToAll(userId, withCollapseId(pushMessages.test(userId))));
   }
 
-  /** One send to these tokens and what follows from each answer; resolves to how many APNs accepted. */
+  /** One send to every device of the user, each through its own service. */
+  private async sendToAll(
+    userId: number,
+    message: PushMessage,
+  ): Promise<{ devices: number; accepted: number }> {
+    const targets = await this.devices.pushTargetsOf(userId, this.servicesOn());
+    const accepted = await Promise.all(
+      [...this.providers.values()].map((provider) => {
+        const tokens = targets
+          .filter((target) => target.service === provider.service)
+          .map((target) => target.token);
+        return tokens.length > 0 ? this.attempt(provider, userId, message, tokens, 0) : 0;
+      }),
+    );
+    return { devices: targets.length, accepted: accepted.reduce((sum, count) => sum + count, 0) };
+  }
+
+  /** One send to these tokens and what follows from each answer; resolves to how many were accepted. */
   private async attempt(
+    provider: PushProvider,
     userId: number,
     message: PushMessage,
     tokens: string[],
     retry: number,
   ): Promise<number> {
-    const apns = this.apns as ApnsConfig;
-    const provider = this.provider as apn.Provider;
     const sentAt = this.clock.now();
-    const { sent, failed } = await provider.send(
-      apnsNotification(message, apns.topic, sentAt.getTime(), message.collapseId as string),
-      tokens,
-    );
-    const what = `push ${message.event} to user ${userId}${retry > 0 ? ` (retry ${retry} of ${MAX_RETRIES})` : ''}`;
-    this.logger.log(`${what}: ${sent.length} of ${tokens.length} device(s) accepted`);
-    if (sent.length > 0) this.metrics.pushes.labels('accepted').inc(sent.length);
+    const answers = await provider.send(message, tokens, sentAt);
+    const what = `push ${message.event} to user ${userId} through ${provider.name}${retry > 0 ? ` (retry ${retry} of ${MAX_RETRIES})` : ''}`;
+    const accepted = answers.filter((answer) => answer.verdict === 'accepted').length;
+    this.logger.log(`${what}: ${accepted} of ${tokens.length} device(s) accepted`);
 
-    const again: ResponseFailure[] = [];
-    for (const failure of failed) {
-      const device = `device ${tokenPrefix(failure.device)}`;
-      const verdict = judgeFailure(failure);
-      this.metrics.pushes.labels(verdict === 'retry' && retry >= MAX_RETRIES ? 'given_up' : verdict).inc();
-      switch (verdict) {
+    const again: PushAnswer[] = [];
+    for (const answer of answers) {
+      const device = `device ${tokenPrefix(answer.token)}`;
+      const outcome = answer.verdict === 'retry' && retry >= MAX_RETRIES ? 'given_up' : answer.verdict;
+      this.metrics.pushes.labels(provider.service, outcome).inc();
+      switch (answer.verdict) {
+        case 'accepted':
+          break;
         case 'dead_token':
-          if (await this.devices.removeDead(failure.device, sentAt)) {
-            this.logger.log(`${what}: ${device} removed, APNs answered ${describeFailure(failure)}`);
+          if (await this.devices.removeDead(answer.token, sentAt)) {
+            this.logger.log(`${what}: ${device} removed, ${provider.name} answered ${answer.detail}`);
           }
           break;
         case 'retry':
-          again.push(failure);
+          again.push(answer);
           break;
         case 'bad_key':
-          this.logKeyRefusal(failure);
+          this.logKeyRefusal(provider, answer);
           break;
         case 'refused':
-          this.logger.warn(`${what}: ${device} refused by APNs: ${describeFailure(failure)}`);
+          this.logger.warn(`${what}: ${device} refused by ${provider.name}: ${answer.detail}`);
           break;
       }
     }
-    if (again.length > 0) this.retryLater(userId, message, again, retry, what);
-    return sent.length;
+    if (again.length > 0) this.retryLater(provider, userId, message, again, retry, what);
+    return accepted;
   }
 
   private retryLater(
+    provider: PushProvider,
     userId: number,
     message: PushMessage,
-    failures: ResponseFailure[],
+    answers: PushAnswer[],
     retry: number,
     what: string,
   ): void {
-    const reasons = failures.map(
-      (failure) => `device ${tokenPrefix(failure.device)}: ${describeFailure(failure)}`,
-    );
+    const reasons = answers.map((answer) => `device ${tokenPrefix(answer.token)}: ${answer.detail}`);
     if (retry >= MAX_RETRIES) {
       this.logger.error(`${what}: given up, not delivered to ${reasons.join('; ')}`);
       return;
     }
     if (this.stopped) return;
-    const delay = retryDelayMs((this.apns as ApnsConfig).retryBaseMs, retry + 1);
+    const delay = retryDelayMs(provider.retryBaseMs, retry + 1);
     this.logger.warn(`${what}: not delivered now to ${reasons.join('; ')}; retrying in ${delay} ms`);
-    const tokens = failures.map((failure) => failure.device);
+    const tokens = answers.map((answer) => answer.token);
     this.background(async () => {
       if (!(await this.wait(delay))) return;
       const held = await this.devices.heldBy(userId, tokens);
-      if (held.length > 0) await this.attempt(userId, message, held, retry + 1);
+      if (held.length > 0) await this.attempt(provider, userId, message, held, retry + 1);
     });
   }
 
@@ -199,12 +205,12 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     });
   }
 
-  private logKeyRefusal(failure: ResponseFailure): void {
-    const heldBack = this.keyRefusals.take('bad_key');
+  private logKeyRefusal(provider: PushProvider, answer: PushAnswer): void {
+    const heldBack = this.keyRefusals.take(`bad_key:${provider.service}`);
     if (heldBack === null) return;
+    const ours = provider.service === 'ios_app' ? 'our provider token' : 'our credentials';
     this.logger.error(
-      `APNs refused our provider token (${describeFailure(failure)}): check APNS_KEY_FILE, APNS_KEY_ID and ` +
-        `APNS_TEAM_ID; pushes fail until it is fixed` +
+      `${provider.name} refused ${ours} (${answer.detail}): ${provider.keyAdvice}; pushes fail until it is fixed` +
         (heldBack > 0 ? ` (${heldBack} more refusal(s) in the last minute not logged)` : ''),
     );
   }
@@ -233,7 +239,10 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  /** Drops retries not yet due and waits for sends under way, while the database is still open. */
+  /**
+   * Drops retries not yet due and waits for sends under way, while the database and the
+   * providers' connections are still open (providers close theirs at application shutdown).
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.pendingRetries.size > 0) {
@@ -242,15 +251,9 @@ export class PushService implements OnModuleInit, BeforeApplicationShutdown, OnA
     }
     await this.idle();
   }
-
-  async onApplicationShutdown(): Promise<void> {
-    const provider = this.provider;
-    this.provider = null;
-    if (provider) await new Promise<void>((done) => void provider.shutdown(() => done()));
-  }
 }
 
-/** Every notification carries a collapse id, so that a retry APNs did deliver shows once. */
+/** Every notification carries a collapse id, so that a retry the service did deliver shows once. */
 function withCollapseId(message: PushMessage): PushMessage {
   return {
     ...message,

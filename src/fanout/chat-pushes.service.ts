@@ -33,7 +33,8 @@ export class ChatPushes {
 
   /** After stream event `eventId` was delivered to the user: pushes `message` unless a stream took it. */
   async send(userId: number, message: PushMessage, eventId: number): Promise<void> {
-    if (!this.push.enabled) return;
+    // Nobody to push to: no need to wait for the streams.
+    if (!(await this.push.reaches(userId))) return;
     if (await this.streamTook(userId, eventId)) {
       this.logger.log(`push ${message.event} to user ${userId}: not sent, an open stream took the event`);
       return;

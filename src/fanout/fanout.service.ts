@@ -45,16 +45,17 @@ export class FanoutService implements OnModuleInit {
   /**
    * A replay applies the blocks in force when it is sent: nothing about a user who blocked the
    * reader, or whom the reader blocked, since the events were logged (the `blocked` / `unblocked`
-   * events themselves still go); and last-seen privacy as it stands now.
+   * events themselves still go); and every other user's record or presence in it is rebuilt
+   * under the privacy in force now (see `rebuilt`).
    */
   async replayed(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
     const subjects = events.map((event) => replaySubject(event, userId));
     const others = [...new Set(subjects.filter((id): id is number => id !== null))];
-    if (others.length === 0) return this.withCurrentLastSeen(userId, events);
+    if (others.length === 0) return events;
     const blocked = await this.blocking.blockedEitherWayAmong(userId, others);
     const allowed =
       blocked.size === 0 ? events : events.filter((_event, n) => !blocked.has(subjects[n] as number));
-    return this.withCurrentLastSeen(userId, allowed);
+    return this.rebuilt(userId, allowed);
   }
 
   /** The user gets the own record; friends the public record (split by last-seen privacy). */
@@ -97,50 +98,47 @@ export class FanoutService implements OnModuleInit {
   }
 
   /**
-   * A replay shows no more of others' presence than the rules in force now allow: where the owner
-   * has since blocked the recipient or last-seen privacy now withholds the exact state, the
-   * replayed presence fields are today's view (no times sent before).
+   * A replay shows no more of others than the rules in force now allow. A record of another user
+   * (`user_updated`, `contact_added`) is today's record as the reader sees it now, never the one
+   * logged: an owner who has since hidden their last seen, gone invisible or changed their profile
+   * is shown as they are (an owner who is gone is not shown). A `presence` event keeps its moment,
+   * unless today's view withholds the exact state: then its presence fields are today's (no times
+   * sent before).
    */
-  private async withCurrentLastSeen(userId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
-    type Fields = {
-      is_online?: boolean;
-      last_seen_at?: string | null;
-      last_seen_hint?: string | null;
-      status?: unknown;
-    };
-    const subjectOf = (event: LoggedEvent): [number, Fields, (fields: Fields) => string] | null => {
+  private async rebuilt(readerId: number, events: LoggedEvent[]): Promise<LoggedEvent[]> {
+    type Parsed =
+      { kind: 'record'; data: { user: { id: number } } } | { kind: 'presence'; data: PresenceData };
+    const parse = (event: LoggedEvent): (Parsed & { ownerId: number }) | null => {
       if (event.event === 'presence') {
-        const data = JSON.parse(event.data) as Fields & { user_id: number };
-        return [data.user_id, data, (fields) => JSON.stringify(fields)];
+        const data = JSON.parse(event.data) as PresenceData;
+        return data.user_id === readerId ? null : { kind: 'presence', data, ownerId: data.user_id };
       }
-      if (event.event === 'user_updated') {
-        const data = JSON.parse(event.data) as { user: Fields & { id: number } };
-        return [data.user.id, data.user, (fields) => JSON.stringify({ ...data, user: fields })];
+      if (event.event === 'user_updated' || event.event === 'contact_added') {
+        const data = JSON.parse(event.data) as { user: { id: number } };
+        return data.user.id === readerId ? null : { kind: 'record', data, ownerId: data.user.id };
       }
       return null;
     };
-    const subjects = events.map((event) => {
-      const subject = subjectOf(event);
-      return subject && subject[0] !== userId ? subject : null;
-    });
-    const ownerIds = [...new Set(subjects.flatMap((subject) => (subject ? [subject[0]] : [])))];
+    const parsed = events.map(parse);
+    const ownerIds = [...new Set(parsed.flatMap((subject) => (subject ? [subject.ownerId] : [])))];
     if (ownerIds.length === 0) return events;
     const now = new Map(
-      (await this.records.publicMany(await this.users.findByIds(ownerIds), userId)).map((record) => [
+      (await this.records.publicMany(await this.users.findByIds(ownerIds), readerId)).map((record) => [
         record.id,
         record,
       ]),
     );
-    return events.map((event, n) => {
-      const subject = subjects[n];
-      const current = subject && now.get(subject[0]);
-      if (!subject || !current || current.last_seen_at !== null || current.is_online) return event;
-      const [, fields, write] = subject;
+    return events.flatMap((event, n): LoggedEvent[] => {
+      const subject = parsed[n];
+      if (!subject) return [event];
+      const current = now.get(subject.ownerId);
+      if (subject.kind === 'record') {
+        return current ? [{ ...event, data: JSON.stringify({ ...subject.data, user: current }) }] : [];
+      }
+      if (!current || current.last_seen_at !== null || current.is_online) return [event];
       const hidden = { is_online: false, last_seen_at: null, last_seen_hint: current.last_seen_hint };
-      return {
-        ...event,
-        data: write({ ...fields, ...hidden, ...(current.status === null ? { status: null } : {}) }),
-      };
+      const status = current.status === null ? { status: null } : {};
+      return [{ ...event, data: JSON.stringify({ ...subject.data, ...hidden, ...status }) }];
     });
   }
 
@@ -174,6 +172,15 @@ export class FanoutService implements OnModuleInit {
       { userId: blockedId, event, data: JSON.stringify({ user_id: blockerId }) },
     ]);
   }
+}
+
+/** A logged `presence` event's data. */
+interface PresenceData {
+  user_id: number;
+  is_online: boolean;
+  status: unknown;
+  last_seen_at: string | null;
+  last_seen_hint: string | null;
 }
 
 /** The other user a logged event tells about (`presence`, `user_updated`, `contact_added`), or null. */

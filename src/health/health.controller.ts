@@ -7,6 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '../common/auth.decorators.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { RedisService } from '../bus/redis.service.js';
 
 @ApiTags('health')
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisService,
+    private readonly bus: ClusterBus,
   ) {}
 
   @Get()
@@ -37,10 +39,12 @@ export class HealthController {
         if (!this.redis.client) return indicator.up({ mode: 'in-process' });
         try {
           await this.redis.client.ping();
-          return indicator.up();
         } catch (error) {
           return indicator.down({ message: (error as Error).message });
         }
+        // Redis answers, but this instance may not hear the bus (a silent subscriber connection).
+        if (!this.bus.inSync) return indicator.down({ message: 'the bus heartbeat is not heard' });
+        return indicator.up();
       },
     ]);
   }

@@ -5,7 +5,9 @@ import { EntityManager, IsNull, LessThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { type SecretBox } from '../common/secret-box.js';
 import { Metrics } from '../metrics/metrics.service.js';
+import { mailBodyBox } from './mail-body.js';
 import { createMailTransport, type MailMessage, type MailTransport } from './mail.transport.js';
 import { OutboxMail } from './outbox-mail.entity.js';
 
@@ -23,7 +25,8 @@ const NO_BODY = { text: '', html: '' } as const;
 
 /**
  * The mail outbox: `enqueue` writes a mail in the caller's transaction (so a rolled-back change
- * sends nothing); a scheduled job delivers due mails and retries failures with back-off.
+ * sends nothing), its body sealed; a scheduled job delivers due mails and retries failures with
+ * back-off, and empties a body once its mail is delivered or given up.
  */
 @Injectable()
 export class MailService implements OnModuleInit, OnApplicationShutdown {
@@ -31,13 +34,16 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
   private transport: MailTransport;
   private delivering: Promise<void> | null = null;
   private stopped = false;
+  private readonly bodies: SecretBox;
 
   constructor(
     @InjectRepository(OutboxMail) private readonly outbox: Repository<OutboxMail>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.bodies = mailBodyBox(config.jwtSecret);
+  }
 
   onModuleInit(): void {
     this.metrics.setSource('mailOutboxDepth', () =>
@@ -52,8 +58,8 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
     await manager.insert(OutboxMail, {
       toAddress: message.to,
       subject: message.subject,
-      text: message.text,
-      html: message.html,
+      text: this.bodies.seal(message.text),
+      html: this.bodies.seal(message.html),
       attempts: 0,
       nextAttemptAt: now,
       sentAt: null,
@@ -104,11 +110,24 @@ export class MailService implements OnModuleInit, OnApplicationShutdown {
     );
     if (claim.affected === 0) return;
     const attempts = mail.attempts + 1;
+    let text: string;
+    let html: string;
     try {
-      await this.transport.send(
-        { to: mail.toAddress, subject: mail.subject, text: mail.text, html: mail.html },
-        now,
+      text = this.bodies.openText(mail.text);
+      html = this.bodies.openText(mail.html);
+    } catch {
+      // Sealed under another master secret (JWT_SECRET changed): no try will ever open it.
+      const message = 'the body was sealed under another JWT_SECRET';
+      this.metrics.mailFailures.labels('true').inc();
+      await this.outbox.update(
+        { id: mail.id },
+        { failedAt: this.clock.now(), lastError: message, ...NO_BODY },
       );
+      this.logger.error({ mailId: mail.id, attempts }, `mail ${mail.id} given up: ${message}`);
+      return;
+    }
+    try {
+      await this.transport.send({ to: mail.toAddress, subject: mail.subject, text, html }, now);
       await this.outbox.update({ id: mail.id }, { sentAt: this.clock.now(), lastError: null, ...NO_BODY });
       this.metrics.mailsDelivered.inc();
       this.logger.log({ mailId: mail.id, attempts }, `mail ${mail.id} "${mail.subject}" delivered`);

@@ -1,3 +1,4 @@
+import { type SecondFactorChange } from '../bus/domain-events.js';
 import { type MailMessage } from './mail.transport.js';
 
 const escapeHtml = (text: string): string =>
@@ -70,6 +71,35 @@ export function emailChangingMail(to: string, newEmail: string): MailMessage {
     subject: 'Your Unichat email address is changing',
     body: `Somebody (we hope you) asked to change the address of your Unichat account to ${newEmail}. It changes once the new address is confirmed; until then this address stays in force. If this was not you, change your password now.`,
   });
+}
+
+const SECOND_FACTOR_NOTICES: Record<SecondFactorChange, (left: number) => { subject: string; body: string }> =
+  {
+    totp_enabled: () => ({
+      subject: 'Two-step login is on for your Unichat account',
+      body: 'Logging in to your Unichat account with its password now also asks for a code from your authenticator app. Keep your recovery codes somewhere safe. If this was not you, reset your password now.',
+    }),
+    totp_disabled: () => ({
+      subject: 'Two-step login is off for your Unichat account',
+      body: 'Logging in to your Unichat account no longer asks for a code from an authenticator app. If this was not you, reset your password now and turn two-step login on again.',
+    }),
+    recovery_code_used: (left) => ({
+      subject: 'A recovery code was used for your Unichat account',
+      body: `A recovery code was used to log in to your Unichat account (or to change its two-step login); ${left} unused code(s) left. If this was not you, reset your password now.`,
+    }),
+    recovery_codes_renewed: () => ({
+      subject: 'New recovery codes for your Unichat account',
+      body: 'New recovery codes were made for your Unichat account; the earlier ones no longer work. If this was not you, reset your password now.',
+    }),
+  };
+
+/** A change to the account's two-step login, told to its address. */
+export function secondFactorMail(
+  to: string,
+  change: SecondFactorChange,
+  recoveryCodesLeft: number,
+): MailMessage {
+  return noticeMail({ to, ...SECOND_FACTOR_NOTICES[change](recoveryCodesLeft) });
 }
 
 export function accountDeletedMail(to: string): MailMessage {

@@ -27,7 +27,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     if (metricsPort === null) {
       this.logger.log(
         metricsToken === null
-          ? `${METRICS_PATH} is open on the main port: set METRICS_TOKEN or METRICS_PORT to restrict it`
+          ? `${METRICS_PATH} is off: set METRICS_TOKEN (a bearer token on the main port) or METRICS_PORT (a port of its own) to serve it`
           : `${METRICS_PATH} on the main port, for the METRICS_TOKEN bearer`,
       );
       return;

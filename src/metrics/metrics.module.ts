@@ -4,7 +4,7 @@ import { MetricsServer } from './metrics-server.service.js';
 import { Metrics } from './metrics.service.js';
 
 // Owns the Prometheus metrics: one registry per application, GET /metrics (on the main port behind
-// METRICS_TOKEN, or alone on METRICS_PORT), and the counters of domain events (logins). Global:
+// METRICS_TOKEN, or alone on METRICS_PORT; off without either), and the counters of domain events (logins). Global:
 // modules count what happens in them through the one Metrics service.
 @Global()
 @Module({

@@ -11,7 +11,7 @@ type SourcedGauge = 'sseStreamsOpen' | 'presenceOnlineUsers' | 'mailOutboxDepth'
 export type DatabaseErrorKind = 'constraint' | 'connection' | 'other';
 
 /** How a login was made. */
-export type LoginMethod = 'password' | 'auth_token' | 'qr';
+export type LoginMethod = 'password' | 'auth_token' | 'qr' | 'oidc';
 
 /** What APNs made of one device's push (`retry` counts each refusal-for-now, `given_up` the last). */
 export type PushOutcome = 'accepted' | 'dead_token' | 'retry' | 'given_up' | 'bad_key' | 'refused';
@@ -76,8 +76,8 @@ export class Metrics {
 
   readonly pushes = new Counter({
     name: 'unichat_push_notifications_total',
-    help: 'Pushes to one device, by what APNs answered',
-    labelNames: ['outcome'] as const,
+    help: 'Pushes to one device, by push service (ios_app, android_app, web_push) and what it answered',
+    labelNames: ['service', 'outcome'] as const,
     registers: [this.registry],
   });
 

@@ -1,11 +1,15 @@
+import type { Logger as Pino } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { TypeOrmLogger } from '../database/typeorm-logger.js';
 import { type DatabaseErrorKind, Metrics } from './metrics.service.js';
 
 /** The service's TypeORM logger, counting every failed query by kind on its way. */
 class QueryErrorCounter extends TypeOrmLogger {
-  constructor(private readonly metrics: Metrics) {
-    super();
+  constructor(
+    private readonly metrics: Metrics,
+    root?: Pino,
+  ) {
+    super(root);
   }
 
   override logQueryError(error: string | Error): void {
@@ -14,8 +18,12 @@ class QueryErrorCounter extends TypeOrmLogger {
 }
 
 /** The data source options with a logger that counts failed queries into `metrics`. */
-export function countingQueryErrors(options: DataSourceOptions, metrics: Metrics): DataSourceOptions {
-  return { ...options, logger: new QueryErrorCounter(metrics) };
+export function countingQueryErrors(
+  options: DataSourceOptions,
+  metrics: Metrics,
+  root?: Pino,
+): DataSourceOptions {
+  return { ...options, logger: new QueryErrorCounter(metrics, root) };
 }
 
 export function databaseErrorKind(error: unknown): DatabaseErrorKind {

@@ -34,11 +34,15 @@ export class ProfileService {
 
   /** The own record as answered to one of the user's sessions, with that session's auth token. */
   async me(userId: number, sessionId: number): Promise<OwnRecord> {
-    const [user, authToken] = await Promise.all([
-      this.users.getById(userId),
-      this.sessions.authTokenOf(sessionId),
-    ]);
+    const [user, authToken] = await Promise.all([this.caller(userId), this.sessions.authTokenOf(sessionId)]);
     return this.records.own(user, authToken);
+  }
+
+  /** The calling user; gone mid-request (the account deleted), `401 unauthorized` as their token now. */
+  private async caller(userId: number): Promise<User> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new AppError('unauthorized', 'this account no longer exists');
+    return user;
   }
 
   /**
@@ -46,7 +50,7 @@ export class ProfileService {
    * then all are written in one transaction.
    */
   async update(userId: number, sessionId: number, dto: UpdateMeDto, client: ClientInfo): Promise<OwnRecord> {
-    const user = await this.users.getById(userId);
+    const user = await this.caller(userId);
     const changes: Partial<User> = {};
 
     if (dto.nick != null) {
@@ -95,6 +99,7 @@ export class ProfileService {
     const mailTurn = changes.pendingEmail ? await this.credentials.claimConfirmation(userId) : null;
 
     await inTransaction(this.dataSource, async (tx) => {
+      await this.users.lockForWrite(tx.manager, userId);
       if (avatar) Object.assign(changes, await this.avatarChanges(tx, userId, avatar));
       if (Object.keys(changes).length > 0) await this.users.update(tx.manager, userId, changes);
       const { passwordHash, pendingEmail } = changes;
@@ -121,7 +126,7 @@ export class ProfileService {
   }
 
   async removeAvatar(userId: number, sessionId: number): Promise<OwnRecord> {
-    const user = await this.users.getById(userId);
+    const user = await this.caller(userId);
     if (user.avatarKey === null) return this.me(userId, sessionId);
     return this.changeAvatar(userId, sessionId, null);
   }
@@ -133,6 +138,7 @@ export class ProfileService {
     avatar: ProcessedAvatar | null,
   ): Promise<OwnRecord> {
     await inTransaction(this.dataSource, async (tx) => {
+      await this.users.lockForWrite(tx.manager, userId);
       await this.users.update(tx.manager, userId, await this.avatarChanges(tx, userId, avatar));
       tx.afterCommit(() => this.events.emit('user.updated', { userId }));
     });

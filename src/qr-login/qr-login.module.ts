@@ -8,7 +8,7 @@ import { QrLoginStreams } from './qr-login-streams.service.js';
 import { QrLoginService } from './qr-login.service.js';
 
 // Owns QR login: the qr_logins table, the browsers' waiting streams and approvals.
-// The session itself is opened by AuthService; approvals reach other instances over ClusterBus.
+// The session itself is opened by LoginService; approvals reach other instances over ClusterBus.
 // Its streams use the SSE framing and keep-alive of sse/ (its own Heartbeat timer, not the gateway).
 @Module({
   imports: [TypeOrmModule.forFeature([QrLogin]), AuthModule],

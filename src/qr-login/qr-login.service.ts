@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import QRCode from 'qrcode';
 import { IsNull, LessThan, MoreThan, Not, Repository } from 'typeorm';
-import { AuthService, type LoginResult } from '../auth/auth.service.js';
+import { LoginService, type LoginResult } from '../auth/login.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { Clock } from '../common/clock.service.js';
@@ -67,7 +67,7 @@ export class QrLoginService {
   constructor(
     @InjectRepository(QrLogin) private readonly codes: Repository<QrLogin>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly auth: AuthService,
+    private readonly logins: LoginService,
     private readonly limiter: RateLimiter,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
@@ -220,7 +220,7 @@ export class QrLoginService {
       if (!claimed.affected) return { kind: 'expired', reason: 'expired' };
       // An approval made by a session that has ended since (logout, a reset, ended from another
       // session) opens nothing: the end of a session voids what it approved.
-      const login = await this.auth.openSessionApprovedBy(row.approvedBy, row.approvedSessionId, browser);
+      const login = await this.logins.openSessionApprovedBy(row.approvedBy, row.approvedSessionId, browser);
       if (!login) return { kind: 'expired', reason: 'expired' };
       return {
         kind: 'login',

@@ -1,6 +1,10 @@
 import type { AccountService } from '../account/account.service.js';
 import { DeleteMeDto } from '../account/dto/account.dto.js';
-import type { AuthService } from '../auth/auth.service.js';
+import type { CredentialLoginService } from '../auth/credential-login.service.js';
+import type { EmailConfirmationService } from '../auth/email-confirmation.service.js';
+import type { LoginService } from '../auth/login.service.js';
+import type { PasswordResetService } from '../auth/password-reset.service.js';
+import type { RegistrationService } from '../auth/registration.service.js';
 import { credentialsFrom } from '../auth/credentials.js';
 import type { ClientInfo } from '../common/client-info.decorator.js';
 import type { BlockingService } from '../blocking/blocking.service.js';
@@ -13,6 +17,8 @@ import type { SseCodesService } from '../sse/sse-codes.service.js';
 import { UserIdDto } from '../common/user-id.dto.js';
 import { CredentialsDto, EmailDto, LogoutDto, RegisterDto, ResetPasswordDto } from '../auth/dto/auth.dto.js';
 import { RegisterDeviceDto } from '../devices/dto/register-device.dto.js';
+import { MfaLoginDto } from '../mfa/dto/mfa.dto.js';
+import type { MfaLoginService } from '../mfa/mfa-login.service.js';
 import { SetStatusDto, statusOf } from '../presence/dto/status.dto.js';
 import { UpdateMeDto } from '../profile/dto/update-me.dto.js';
 import { UserIdsDto } from '../users/dto/users-query.dto.js';
@@ -34,7 +40,12 @@ export type RpcAccess = 'public' | 'user' | 'confirmed';
 
 /** The services the methods call: the same the REST routes call. */
 export interface RpcServices {
-  auth: AuthService;
+  registration: RegistrationService;
+  confirmation: EmailConfirmationService;
+  passwordReset: PasswordResetService;
+  credentialLogin: CredentialLoginService;
+  logins: LoginService;
+  mfaLogin: MfaLoginService;
   profile: ProfileService;
   directory: UserDirectoryService;
   presence: PresenceService;
@@ -71,33 +82,40 @@ export const RPC_METHODS = {
   register: {
     ...AUTH_RPC.register,
     result: '{user} (+ access_token… with auto_login)',
-    handle: (s, a: RegisterDto, _u, client) => s.auth.register(a, client),
+    handle: (s, a: RegisterDto, _u, client) => s.registration.register(a, client),
   },
   resend_confirmation: {
     ...AUTH_RPC.resend_confirmation,
     result: '{}',
-    handle: async (s, a: EmailDto) => (await s.auth.resendConfirmation(a.email), ok),
+    handle: async (s, a: EmailDto) => (await s.confirmation.resendConfirmation(a.email), ok),
   },
   request_password_reset: {
     ...AUTH_RPC.request_password_reset,
     result: '{}',
-    handle: async (s, a: EmailDto) => (await s.auth.requestPasswordReset(a.email), ok),
+    handle: async (s, a: EmailDto) => (await s.passwordReset.requestPasswordReset(a.email), ok),
   },
   reset_password: {
     ...AUTH_RPC.reset_password,
     result: '{}',
-    handle: async (s, a: ResetPasswordDto) => (await s.auth.resetPassword(a.token, a.password), ok),
+    handle: async (s, a: ResetPasswordDto) => (await s.passwordReset.resetPassword(a.token, a.password), ok),
   },
   login: {
     ...AUTH_RPC.login,
     result: '{user, access_token, token_type, expires_in}',
-    handle: (s, a: CredentialsDto, _u, client) => s.auth.login(credentialsFrom(a), client),
+    handle: (s, a: CredentialsDto, _u, client) => s.credentialLogin.login(credentialsFrom(a), client),
+  },
+  login_mfa: {
+    rest: 'POST /auth/login/mfa',
+    access: 'public',
+    dto: MfaLoginDto,
+    result: '{user, access_token, token_type, expires_in}',
+    handle: (s, a: MfaLoginDto, _u, client) => s.mfaLogin.complete(a.mfa_token, a.code, client),
   },
   logout: {
     ...AUTH_RPC.logout,
     result: '{}',
     handle: async (s, a: LogoutDto, u) => (
-      await s.auth.logout(u.userId, u.sessionId, a.device_token ?? null),
+      await s.logins.logout(u.userId, u.sessionId, a.device_token ?? null),
       ok
     ),
   },

@@ -3,6 +3,7 @@ import { AccountModule } from '../account/account.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { BlockingModule } from '../blocking/blocking.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ProfileModule } from '../profile/profile.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
@@ -17,6 +18,7 @@ import { RpcService } from './rpc.service.js';
   imports: [
     AccountModule,
     AuthModule,
+    MfaModule,
     ProfileModule,
     PresenceModule,
     BlockingModule,

@@ -1,6 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { AccountService } from '../account/account.service.js';
-import { AuthService } from '../auth/auth.service.js';
+import { CredentialLoginService } from '../auth/credential-login.service.js';
+import { EmailConfirmationService } from '../auth/email-confirmation.service.js';
+import { LoginService } from '../auth/login.service.js';
+import { PasswordResetService } from '../auth/password-reset.service.js';
+import { RegistrationService } from '../auth/registration.service.js';
+import { MfaLoginService } from '../mfa/mfa-login.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { BlockingService } from '../blocking/blocking.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
@@ -23,22 +29,33 @@ import {
 
 /** Calls the same services as the REST routes, by the seed's method names. */
 @Injectable()
-export class RpcService {
+export class RpcService implements OnModuleInit {
   private readonly pipe = createValidationPipe();
-  private readonly services: RpcServices;
+  private services: RpcServices;
 
   constructor(
-    auth: AuthService,
-    profile: ProfileService,
-    directory: UserDirectoryService,
-    presence: PresenceService,
-    blocking: BlockingService,
-    devices: DevicesService,
-    sseCodes: SseCodesService,
+    private readonly modules: ModuleRef,
     private readonly confirmation: ConfirmationGate,
-    account: AccountService,
-  ) {
-    this.services = { auth, profile, directory, presence, blocking, devices, sseCodes, account };
+  ) {}
+
+  /** The services are looked up once every module is built, by class: the dispatcher holds no rule. */
+  onModuleInit(): void {
+    const get = <T>(type: Type<T>): T => this.modules.get(type, { strict: false });
+    this.services = {
+      registration: get(RegistrationService),
+      confirmation: get(EmailConfirmationService),
+      passwordReset: get(PasswordResetService),
+      credentialLogin: get(CredentialLoginService),
+      logins: get(LoginService),
+      mfaLogin: get(MfaLoginService),
+      profile: get(ProfileService),
+      directory: get(UserDirectoryService),
+      presence: get(PresenceService),
+      blocking: get(BlockingService),
+      devices: get(DevicesService),
+      sseCodes: get(SseCodesService),
+      account: get(AccountService),
+    };
   }
 
   /** `caller`: who calls, null without a token, or why the token sent was refused. */

@@ -1,56 +1,53 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { type AuthUser } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
-import { type AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
-import { accessTokenKey } from './jwt-key.js';
-import { type AccessClaims, SessionsService } from './sessions.service.js';
+import { type AccessTokenKeys, type TokenUser, userOfClaims } from './access-token-keys.service.js';
+import { SessionsService } from './sessions.service.js';
 
-export interface AuthenticatedUser extends AuthUser {
-  /** Whether the email was confirmed when the token was issued (false may be out of date). */
-  emailConfirmedAtIssue: boolean;
-  /** When the access token ends (its `exp`). */
-  expiresAtMs: number;
-}
+export interface AuthenticatedUser extends AuthUser, TokenUser {}
 
 /** The access token of a request, as passport-jwt reads it (`Authorization: Bearer <JWT>`). */
 export const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
-/** Checks `Authorization: Bearer <JWT>`: signature, expiry, and that its session is not revoked. */
+/**
+ * Where the guard leaves its application's keys for passport-jwt: passport keeps one 'jwt'
+ * strategy per process (the last application built), while each application has its own keys.
+ */
+export const TOKEN_KEYS = Symbol('access token keys');
+
+/** Checks `Authorization: Bearer <JWT>`: signature (key chosen by `kid`), expiry, and that its session is not revoked. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
-    private readonly sessions: SessionsService,
-  ) {
+  constructor(private readonly sessions: SessionsService) {
     super({
       jwtFromRequest: bearerToken,
-      // The key JwtModule signs with (passport-jwt's types say string; a KeyObject works).
-      secretOrKey: accessTokenKey(config) as unknown as string,
-      algorithms: ['HS256'],
+      secretOrKeyProvider: (
+        request: { [TOKEN_KEYS]?: AccessTokenKeys },
+        token: string,
+        done: (error: unknown, key?: KeyObject) => void,
+      ) => {
+        const keys = request[TOKEN_KEYS];
+        if (!keys) return done(new AppError('unauthorized'));
+        keys.keyFor(token).then(
+          (key) => done(null, key),
+          (error: unknown) => done(error),
+        );
+      },
+      // keyFor gives an HMAC key to HS256 tokens from before the signing keys only.
+      algorithms: ['ES256', 'HS256'],
       ignoreExpiration: false,
-    });
+    } as never);
   }
 
   /**
    * Called by passport-jwt with the claims of a token whose signature and expiry it checked.
-   * Passport keeps one 'jwt' strategy per process (the last application built), so this reads
-   * only the token; `admit`, called by each application's own guard, asks its own sessions.
+   * This reads only the token; `admit`, called by each application's own guard, asks its own sessions.
    */
-  validate(claims: AccessClaims & { exp?: unknown }): AuthenticatedUser {
-    if (!Number.isInteger(claims.sub) || !Number.isInteger(claims.sid)) throw new AppError('unauthorized');
-    // jsonwebtoken checks `exp` only when present: a token without one would never expire.
-    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
-      throw new AppError('unauthorized', 'access token without an expiry');
-    }
-    return {
-      userId: claims.sub,
-      sessionId: claims.sid,
-      emailConfirmedAtIssue: claims.ec === true,
-      expiresAtMs: claims.exp * 1000,
-    };
+  validate(claims: Record<string, unknown>): AuthenticatedUser {
+    return userOfClaims(claims);
   }
 
   /**

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { EntityManager, In, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
@@ -10,6 +9,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { inTransaction, type Transaction } from '../database/transaction.js';
+import { AccessTokenKeys } from './access-token-keys.service.js';
 import { hashToken, newSecretToken, sameHash } from './secret-token.js';
 import { Session } from './session.entity.js';
 
@@ -17,13 +17,6 @@ export interface AccessToken {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
-}
-
-/** Claims of our access tokens: the user, the session, and whether the email was confirmed then. */
-export interface AccessClaims {
-  sub: number;
-  sid: number;
-  ec: boolean;
 }
 
 export interface SessionRecord {
@@ -34,6 +27,9 @@ export interface SessionRecord {
   ip: string | null;
   current: boolean;
 }
+
+/** Sessions read in one query by `checkEnded` (SQLite takes at most 999 parameters by default). */
+const CHECKED_AT_ONCE = 500;
 
 /** last_used_at is written at most this often per session, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -58,7 +54,7 @@ export class SessionsService implements OnModuleInit {
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly jwt: JwtService,
+    private readonly tokenKeys: AccessTokenKeys,
     private readonly bus: ClusterBus,
     private readonly clock: Clock,
   ) {
@@ -128,9 +124,8 @@ export class SessionsService implements OnModuleInit {
   }
 
   issueAccessToken(session: Pick<Session, 'id' | 'userId'>, emailConfirmed: boolean): AccessToken {
-    const claims: AccessClaims = { sub: session.userId, sid: session.id, ec: emailConfirmed };
     return {
-      access_token: this.jwt.sign(claims, { expiresIn: this.config.accessTokenTtl }),
+      access_token: this.tokenKeys.sign({ userId: session.userId, sessionId: session.id, emailConfirmed }),
       token_type: 'Bearer',
       expires_in: this.config.accessTokenTtl,
     };
@@ -140,6 +135,23 @@ export class SessionsService implements OnModuleInit {
   async isLive(sessionId: number, userId: number, manager?: EntityManager): Promise<boolean> {
     const repository = manager ? manager.getRepository(Session) : this.sessions;
     return (await repository.countBy({ id: sessionId, userId, revokedAt: IsNull() })) > 0;
+  }
+
+  /**
+   * Reads which of these sessions have ended, from the database, and handles those as a revocation
+   * heard over the bus (remembered, their streams closed): for an instance that cannot hear it now.
+   */
+  async checkEnded(sessionIds: number[]): Promise<void> {
+    const live = new Set<number>();
+    for (let start = 0; start < sessionIds.length; start += CHECKED_AT_ONCE) {
+      const rows = await this.sessions.find({
+        where: { id: In(sessionIds.slice(start, start + CHECKED_AT_ONCE)), revokedAt: IsNull() },
+        select: { id: true },
+      });
+      for (const row of rows) live.add(row.id);
+    }
+    const ended = sessionIds.filter((id) => !live.has(id));
+    if (ended.length > 0) this.remember(ended);
   }
 
   isRevoked(sessionId: number): boolean {

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Repository } from 'typeorm';
-import type { RedisService } from '../bus/redis.service.js';
+import { RedisService } from '../bus/redis.service.js';
+import { type AppConfig, loadConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import type { EventIdEpoch } from './event-id-epoch.entity.js';
-import { EPOCH_SPAN, ReplayLog, REPLAY_EVENTS } from './replay-log.service.js';
+import { COUNTER_TTL_SECONDS, EPOCH_SPAN, ReplayLog, REPLAY_EVENTS } from './replay-log.service.js';
 
 describe('event ids and the replay buffer (in process)', () => {
   const inProcess = { client: null, enabled: false } as unknown as RedisService;
@@ -92,3 +95,47 @@ describe('event ids and the replay buffer (in process)', () => {
     expect(await log.since(7, at(1))).toBe('resync');
   });
 });
+
+const { redisUrl } = loadConfig();
+/** Event id counters in Redis, with REDIS_URL (the PostgreSQL + Redis run): in process there is none to expire. */
+function redisCounters(): void {
+  let redis: RedisService;
+  let log: ReplayLog;
+  const unused = {} as Repository<EventIdEpoch>;
+  const event = (userId: number) => ({ userId, event: 'user_updated', data: '{}' });
+  beforeEach(async () => {
+    redis = new RedisService(
+      { redisUrl, redisPrefix: `test:${randomBytes(5).toString('hex')}:` } as AppConfig,
+      new Metrics(),
+    );
+    log = new ReplayLog(redis, unused);
+    await log.onModuleInit();
+  });
+  afterEach(() => redis.onApplicationShutdown());
+
+  const client = () => redis.client as NonNullable<RedisService['client']>;
+
+  it('expire a while after a user’s last event or stream, each refreshing the time', async () => {
+    await log.append([event(5)]);
+    const key = redis.key('events', 'id', 5);
+    expect(await client().ttl(key)).toBeGreaterThan(COUNTER_TTL_SECONDS - 60);
+    expect(await client().ttl(key)).toBeLessThanOrEqual(COUNTER_TTL_SECONDS);
+    await client().expire(key, 10);
+    await log.lastId(5);
+    expect(await client().ttl(key)).toBeGreaterThan(COUNTER_TTL_SECONDS - 60);
+  });
+
+  it('never give an id twice, also after a counter expired: the next one starts above them all', async () => {
+    const seen = await log.append([event(6), event(6), event(6)]);
+    const opened = await log.lastId(6);
+    // What the expiry of both keys leaves: nothing of the user in Redis.
+    await client().del(redis.key('events', 'id', 6), redis.key('events', 'log', 6));
+    const next = await log.append([event(6), event(6)]);
+    expect(Math.min(...next)).toBeGreaterThan(Math.max(...seen, opened));
+    expect(next[1]).toBe(next[0] + 1);
+    // A client that holds an id from before is told to resync, never given a part.
+    expect(await log.since(6, seen[2])).toBe('resync');
+  });
+}
+
+if (redisUrl) describe('event id counters in Redis', redisCounters);

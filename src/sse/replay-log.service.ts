@@ -15,14 +15,21 @@ const REPLAY_TTL_SECONDS = 3600;
  */
 export const EPOCH_SPAN = 1_000_000_000;
 /**
- * In Redis, a user's counter that is created (first event, or the key was lost) starts at Redis's
- * clock in microseconds: above every id given before, unless one user had more than one event per
- * microsecond since their counter was made.
+ * A user's id counter in Redis lives this long after their last event or stream opened, then
+ * goes (it is no use once the buffer is gone and no client is left that holds an id of it).
+ */
+export const COUNTER_TTL_SECONDS = 7 * 24 * 3600;
+/**
+ * In Redis, a user's counter that is created (first event, its key expired, or Redis lost it)
+ * starts at Redis's clock in microseconds: above every id given before, since every id given by
+ * an earlier counter is its own start plus its count of events, and no user has had more than one
+ * event per microsecond since. So the counter may expire without an id ever coming twice.
  */
 const START_COUNTER = `if redis.call('EXISTS', KEYS[1]) == 0 then
   local now = redis.call('TIME')
   redis.call('SET', KEYS[1], now[1] .. string.format('%06d', now[2]))
-end`;
+end
+redis.call('EXPIRE', KEYS[1], ${COUNTER_TTL_SECONDS})`;
 
 export interface LoggedEvent {
   id: number;

@@ -46,6 +46,33 @@ export function sseMessage(event: string, data: string, id?: number | string): s
 }
 
 /**
+ * Resolves true once `response` is the one its connection answers, false when the connection
+ * closes first. HTTP/1.1 lets a client send requests one after the other on a connection without
+ * waiting (pipelining): Node answers them in order, so a request behind an open stream waits for
+ * ever. A stream exists only while its socket does and is seen by its client, so it starts only
+ * at its turn: one queued behind another holds no stream place and counts nobody online, and on
+ * some Node versions a queued response never hears that its connection closed.
+ */
+export function whenAnswering(response: ServerResponse): Promise<boolean> {
+  if (response.socket) return Promise.resolve(!response.destroyed);
+  const connection = response.req.socket;
+  if (response.destroyed || connection.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const settle = (answering: boolean) => () => {
+      response.off('socket', onTurn);
+      response.off('close', onClose);
+      connection.off('close', onClose);
+      resolve(answering && !response.destroyed);
+    };
+    const onTurn = settle(true);
+    const onClose = settle(false);
+    response.once('socket', onTurn);
+    response.once('close', onClose);
+    connection.once('close', onClose);
+  });
+}
+
+/**
  * One open `text/event-stream` response: writes the headers and `retry:` at once, then messages.
  * Used by the event gateway and QR login.
  */

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Public } from '../common/auth.decorators.js';
 import { AppError } from '../common/errors.js';
 import { SseCodesService } from './sse-codes.service.js';
-import { parseLastEventId } from './sse-stream.js';
+import { parseLastEventId, whenAnswering } from './sse-stream.js';
 import { StreamHub } from './stream-hub.service.js';
 
 @ApiTags('sse')
@@ -36,6 +36,8 @@ export class SseController {
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() response: Response,
   ): Promise<void> {
+    // Pipelined behind another request: nothing is checked or taken before its turn, if it comes.
+    if (!(await whenAnswering(response))) return;
     if (code === undefined || code === '') {
       throw new AppError('invalid_params', 'code is required: ask POST /api/v1/tokens/sse-code for one');
     }

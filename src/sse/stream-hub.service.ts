@@ -74,6 +74,8 @@ export class StreamHub implements OnModuleInit {
     await this.bus.subscribe('sse.deliver', (batch) => this.writeLocal(batch));
     await this.bus.subscribe('sse_code.revoked', (revoked) => this.closeRevoked(revoked));
     this.sessions.onEnded((ids) => this.closeSessions(ids));
+    // Revocations may not reach this instance now: the sessions of its streams are read instead.
+    this.bus.whileOutOfSync(() => this.sessions.checkEnded([...this.bySession.keys()]));
   }
 
   /**
@@ -212,9 +214,11 @@ export class StreamHub implements OnModuleInit {
         return true;
       });
     if (!admitted) {
-      throw new AppError('please_wait', `at most ${max} event streams may be open at once; close one first`, {
-        retryAfter: STREAM_RETRY_AFTER_SECONDS,
-      });
+      throw new AppError(
+        'please_wait',
+        `at most ${max} event streams may be open at once; close one first, or try again in ${STREAM_RETRY_AFTER_SECONDS} s`,
+        { retryAfter: STREAM_RETRY_AFTER_SECONDS },
+      );
     }
   }
 

@@ -14,10 +14,17 @@ import { User } from './user.entity.js';
 
 /** Ids of changed users, published to every instance so each drops its cached copies. */
 
+/**
+ * The stored "hash" of an account with no password (made by an OpenID sign-in): matches no
+ * password, and `passwordHash()` answers null for it. A reset sets a real one.
+ */
+export const NO_PASSWORD = '';
+
 export interface NewUser {
   /** An address parseEmail took: composed, trimmed, with its folded key. */
   email: EmailAddress;
-  passwordHash: string;
+  /** null: no password (an OpenID sign-in made the account). */
+  passwordHash: string | null;
   nick: string | null;
   nickKey: string | null;
 }
@@ -99,10 +106,13 @@ export class UsersService implements OnModuleInit {
     return this.users.findOneBy({ emailKey: emailKey(email) });
   }
 
-  /** The stored password hash, which is never loaded with the user otherwise. */
+  /**
+   * The stored password hash, which is never loaded with the user otherwise; null also for an
+   * account that has no password (made by an OpenID sign-in: stored as NO_PASSWORD).
+   */
   async passwordHash(userId: number): Promise<string | null> {
     const row = await this.users.findOne({ where: { id: userId }, select: { id: true, passwordHash: true } });
-    return row?.passwordHash ?? null;
+    return row?.passwordHash || null;
   }
 
   /**
@@ -136,7 +146,7 @@ export class UsersService implements OnModuleInit {
       email: input.email.email,
       emailKey: input.email.key,
       pendingEmail: null,
-      passwordHash: input.passwordHash,
+      passwordHash: input.passwordHash ?? NO_PASSWORD,
       nick: input.nick,
       nickKey: input.nickKey,
       searchableNick: true,
@@ -163,6 +173,23 @@ export class UsersService implements OnModuleInit {
     } catch (error) {
       throw conflictError(error) ?? error;
     }
+  }
+
+  /**
+   * Locks the user's row, first thing in a transaction that writes it together with rows of theirs
+   * (avatar images, tokens, sessions). The order matters on PostgreSQL: a row inserted that refers
+   * to the user takes a share lock on the user's row, and an update of a unique column (the nick)
+   * then needs the exclusive one; two such transactions each holding the share lock deadlock.
+   * Locked first, they take turns. A user who is gone (the account deleted while the request was
+   * under way) is `401 unauthorized`, as their token is answered now.
+   */
+  async lockForWrite(manager: EntityManager, userId: number): Promise<void> {
+    const sql = new SqlDialect(manager);
+    const [p1] = sql.placeholders(1);
+    const rows: unknown[] = await manager.query(`SELECT id FROM users WHERE id = ${p1}${sql.forUpdate}`, [
+      userId,
+    ]);
+    if (rows.length === 0) throw new AppError('unauthorized', 'this account no longer exists');
   }
 
   async update(manager: EntityManager, userId: number, changes: Partial<User>): Promise<void> {

@@ -319,6 +319,10 @@ describe('the demo page in a browser', () => {
       const bobPage = await newPage();
       await logIn(bobPage, bob);
       await row(bobPage, ann).getByRole('button', { name: 'Block' }).click();
+      // Nothing happens before the person confirms.
+      await bobPage.locator('#confirm-dialog').getByText('Block Ann Blocked?').waitFor();
+      expect((await t.http().get('/api/v1/blocks').set(bob.auth).expect(200)).body.users).toEqual([]);
+      await bobPage.click('#confirm-ok');
       await bobPage.locator(`#blocks .person[data-user-id="${ann.id}"]`).waitFor();
       expect(await row(bobPage, ann).count()).toBe(0);
       const blocked = await t.http().get('/api/v1/blocks').set(bob.auth).expect(200);

@@ -83,11 +83,12 @@ export class CredentialsDto {
 
 export class LogoutDto {
   @ApiPropertyOptional({
-    description: 'A push token this device gives up; it is removed with the session.',
-    maxLength: 200,
+    description:
+      "A push token this device gives up (a phone's token, a browser's push endpoint); it is removed with the session.",
+    maxLength: 1000,
   })
   @MayBeOmitted()
   @IsString()
-  @MaxTextLength(200)
+  @MaxTextLength(1000)
   device_token?: string;
 }

@@ -7,7 +7,7 @@ import type {
   ResponseObject,
   SchemaObject,
 } from '@nestjs/swagger';
-import { ACCESS_EXTENSION } from '../auth.decorators.js';
+import { ACCESS_EXTENSION, SCOPE_EXTENSION } from '../auth.decorators.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import type { ApiContract, OperationContract, RpcMethodContract } from './contract.js';
 import { SHARED_SCHEMAS, ref } from './schemas.js';
@@ -42,6 +42,16 @@ export function buildApiDocument(app: INestApplication, contracts: ApiContract[]
       .setLicense('MIT', 'https://opensource.org/licenses/MIT')
       .addServer('/', 'This service')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'usk_…',
+          description:
+            'A service key (made with `npm run admin -- service-keys create`), for service and admin routes.',
+        },
+        'serviceKey',
+      )
       .build(),
   );
   return completeDocument(document, contracts);
@@ -131,7 +141,7 @@ function dropUnusedDtos(document: OpenAPIObject): void {
   }
 }
 
-type Access = 'public' | 'user' | 'confirmed';
+type Access = 'public' | 'user' | 'confirmed' | 'service';
 
 function complete(
   operation: OperationObject,
@@ -140,12 +150,15 @@ function complete(
 ): void {
   const extensions = operation as unknown as Record<string, unknown>;
   const access = (extensions[ACCESS_EXTENSION] as Access | undefined) ?? 'confirmed';
+  const scope = extensions[SCOPE_EXTENSION] as string | undefined;
   delete extensions[ACCESS_EXTENSION];
+  delete extensions[SCOPE_EXTENSION];
   operation.operationId = operationId(operation.operationId ?? '');
-  if (contract.description) {
-    operation.description = [operation.description, contract.description].filter(Boolean).join('\n\n');
-  }
+  const needs = access === 'service' ? `Needs a service key with the scope \`${scope}\`.` : undefined;
+  operation.description = [operation.description, contract.description, needs].filter(Boolean).join('\n\n');
+  if (operation.description === '') delete operation.description;
   if (access === 'public') operation.security = contract.optionalCaller ? [{}, { bearer: [] }] : [];
+  else if (access === 'service') operation.security = [{ serviceKey: [] }];
   else delete operation.security;
 
   operation.parameters = parameters(operation.parameters ?? [], contract);
@@ -211,6 +224,7 @@ function errorStatuses(
   add(400, 'invalid_params');
   add(401, 'unauthorized');
   if (access === 'confirmed') add(403, 'email_not_confirmed');
+  if (access === 'service') add(403, 'forbidden');
   for (const code of contract.errors ?? []) add(ERROR_CODES[code].status, code);
   for (const code of contract.conflict ?? []) add(409, code);
   for (const code of contract.tooLarge ?? []) add(413, code);

@@ -1,6 +1,7 @@
 // Unichat demo client: plain JavaScript, no build step, no dependencies. It speaks only the public
 // API under /api/v1 and the live event stream (EventSource). Each tab keeps its own session in
-// sessionStorage, so two tabs can be two users.
+// sessionStorage, so two tabs can be two users; "Keep me signed in" keeps it in localStorage
+// instead (then a mailed link opened in a new tab is signed in too).
 
 const API = '/api/v1';
 const STORAGE_KEY = 'unichat.demo.session';
@@ -9,6 +10,8 @@ const state = {
   session: null, // { access_token, auth_token }
   me: null,
   contacts: new Map(), // id -> contact record (public record + is_friend)
+  addedMe: new Map(), // id -> public record of someone who added me and whom I have not added
+  search: null, // the people the last nick search found
   blocks: new Map(), // id -> public record
   stream: null,
   streamRetry: null,
@@ -17,6 +20,8 @@ const state = {
   eventCount: 0,
   confirmPoll: null,
   resetToken: null, // from the mailed link: /demo?password_reset_token=…
+  blockChanges: new Set(), // `blocked:<id>` / `unblocked:<id>` this page asked for: the stream's echo is mine
+  streamDelay: 5000, // the next wait before asking for a new stream; doubles up to a minute
 };
 
 /** While the address is unconfirmed, GET /me this often: confirming in another tab shows here. */
@@ -44,10 +49,36 @@ function h(tag, attributes = {}, ...children) {
 // The API
 
 class ApiError extends Error {
-  constructor(status, code, text) {
+  constructor(status, code, text, retryAfter) {
     super(text);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** What a person reads for an error: the service's text, unless a plainer one says more. */
+function friendly(error) {
+  if (!(error instanceof ApiError)) return String(error?.message ?? error);
+  const wait = error.retryAfter ? ` Try again in ${error.retryAfter} s.` : '';
+  switch (error.code) {
+    case 'invalid_avatar':
+      return error.status === 413
+        ? 'That picture is too large, even made smaller: choose another one.'
+        : 'That file is not a picture this service can use: choose a PNG, JPEG, GIF or WebP image.';
+    case 'auth_failed':
+      return 'Wrong email address or password.';
+    case 'please_wait':
+    case 'rate_exceeded':
+      return `Too many tries for now.${wait || ' Try again in a minute.'}`;
+    case 'unavailable':
+      return 'The service is busy or down for a moment: try again shortly.';
+    case 'internal_error':
+      return 'Something went wrong on our side. Try again; if it keeps happening, tell us.';
+    case 'email_not_confirmed':
+      return 'Confirm your email address first: open the link we mailed you.';
+    default:
+      return error.message;
   }
 }
 
@@ -67,7 +98,9 @@ async function call(method, path, body, { auth = true, retry = true } = {}) {
     return call(method, path, body, { auth, retry: false });
   }
   const error = payload.error ?? { code: 'internal_error', text: `HTTP ${response.status}` };
-  throw new ApiError(response.status, error.code, error.text);
+  // The session ended elsewhere (logout, password change, deletion): back to sign-in, saying why.
+  if (response.status === 401 && auth && state.session) sessionEnded();
+  throw new ApiError(response.status, error.code, error.text, error.retry_after);
 }
 
 async function refreshAccessToken() {
@@ -85,23 +118,91 @@ async function refreshAccessToken() {
   }
 }
 
-function saveSession(session) {
-  state.session = session;
-  if (session) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-  else sessionStorage.removeItem(STORAGE_KEY);
+function saveSession(session, keep = state.session?.keep ?? false) {
+  state.session = session && { ...session, keep };
+  sessionStorage.removeItem(STORAGE_KEY);
+  localStorage.removeItem(STORAGE_KEY);
+  if (session) (keep ? localStorage : sessionStorage).setItem(STORAGE_KEY, JSON.stringify(state.session));
+}
+
+function savedSession() {
+  const saved = sessionStorage.getItem(STORAGE_KEY) ?? localStorage.getItem(STORAGE_KEY);
+  try {
+    return saved ? JSON.parse(saved) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The session is over (ended on another device, by a password change or reset, or deleted). */
+function sessionEnded() {
+  if (!state.me) {
+    saveSession(null);
+    return;
+  }
+  forgetSession();
+  notify(
+    'You were signed out: this session was ended elsewhere (a logout, a password change or reset). Log in again.',
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small view helpers
 
+const FIELD_OF_CODE = {
+  invalid_email: 'email',
+  invalid_nick: 'nick',
+  weak_password: 'password',
+  invalid_password: 'current_password',
+  registration_error: 'password',
+  auth_failed: 'password',
+};
+
+/** Shows (or clears) an error; in a form, the field it is about is marked invalid and described by it. */
 function showError(target, error) {
   const element = typeof target === 'string' ? $(target) : target;
-  element.textContent = error
-    ? error instanceof ApiError
-      ? error.message
-      : String(error.message ?? error)
-    : '';
+  element.textContent = error ? friendly(error) : '';
+  const form = element.closest('form');
+  if (!form) return;
+  if (!element.id) element.id = `error-${Math.random().toString(36).slice(2)}`;
+  for (const field of form.querySelectorAll('[aria-invalid]')) {
+    field.removeAttribute('aria-invalid');
+    field.setAttribute('aria-describedby', field.dataset.describedBy ?? '');
+    if (!field.dataset.describedBy) field.removeAttribute('aria-describedby');
+  }
+  if (!error) return;
+  const name = FIELD_OF_CODE[error.code];
+  const field = (name && form.elements.namedItem(name)) || null;
+  if (field instanceof HTMLElement) {
+    field.dataset.describedBy = field.getAttribute('aria-describedby') ?? '';
+    field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-describedby', `${field.dataset.describedBy} ${element.id}`.trim());
+  }
 }
+
+/**
+ * Runs a form's request once: its submit button is disabled and marked busy until the answer, so
+ * a double click sends one request and a slow network shows that something happens.
+ */
+async function busy(control, work) {
+  const button = control instanceof HTMLFormElement ? control.querySelector('button[type=submit]') : control;
+  if (button?.getAttribute('aria-busy') === 'true') return;
+  button?.setAttribute('aria-busy', 'true');
+  if (button) button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button?.removeAttribute('aria-busy');
+    if (button) button.disabled = false;
+  }
+}
+
+/** A submit handler that runs once at a time (see busy). */
+const once = (handler) => (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  void busy(form, () => handler(event, form));
+};
 
 function errorSlot(form) {
   return $('[data-error]', form);
@@ -183,17 +284,17 @@ function selectTab(name) {
   const tabName = name === 'forgot' || name === 'reset' ? 'login' : name;
   for (const tab of document.querySelectorAll('[data-tab]')) {
     tab.setAttribute('aria-selected', String(tab.dataset.tab === tabName));
+    tab.tabIndex = tab.dataset.tab === tabName ? 0 : -1;
   }
   for (const panel of document.querySelectorAll('[data-panel]')) panel.hidden = panel.dataset.panel !== name;
   if (name === 'qr') startQr();
   else stopQr();
 }
 
-async function submitLogin(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
+const submitLogin = once(async (_event, form) => {
   showError(errorSlot(form), null);
   try {
+    const keep = form.keep.checked;
     const result = await call(
       'POST',
       '/auth/login',
@@ -204,15 +305,13 @@ async function submitLogin(event) {
       { auth: false },
     );
     form.reset();
-    await enter(result);
+    await enter(result, keep);
   } catch (error) {
     showError(errorSlot(form), error);
   }
-}
+});
 
-async function submitForgot(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
+const submitForgot = once(async (_event, form) => {
   showError(errorSlot(form), null);
   $('[data-success]', form).textContent = '';
   const email = form.email.value.trim();
@@ -223,11 +322,9 @@ async function submitForgot(event) {
   } catch (error) {
     showError(errorSlot(form), error);
   }
-}
+});
 
-async function submitReset(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
+const submitReset = once(async (_event, form) => {
   showError(errorSlot(form), null);
   if (form.password.value !== form.repeat.value) {
     showError(errorSlot(form), new Error('the two passwords differ'));
@@ -253,7 +350,7 @@ async function submitReset(event) {
   state.resetToken = null;
   selectTab('login');
   notify('Password changed. Log in with the new one.');
-}
+});
 
 /** The token leaves the address bar once read, so a shared screen or the history does not show it. */
 function hideResetToken() {
@@ -262,9 +359,7 @@ function hideResetToken() {
   history.replaceState(null, '', url.pathname + url.search);
 }
 
-async function submitRegister(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
+const submitRegister = once(async (_event, form) => {
   showError(errorSlot(form), null);
   const body = { email: form.email.value.trim(), password: form.password.value, auto_login: true };
   if (form.nick.value.trim() !== '') body.nick = form.nick.value;
@@ -276,7 +371,7 @@ async function submitRegister(event) {
   } catch (error) {
     showError(errorSlot(form), error);
   }
-}
+});
 
 async function startQr() {
   stopQr();
@@ -347,8 +442,8 @@ function stopQr() {
 // Logged in
 
 /** After login, registration or QR login: `{user, access_token}` with the session's auth token. */
-async function enter(result) {
-  saveSession({ access_token: result.access_token, auth_token: result.user.auth_token });
+async function enter(result, keep = false) {
+  saveSession({ access_token: result.access_token, auth_token: result.user.auth_token }, keep);
   state.me = result.user;
   await showApp();
 }
@@ -376,8 +471,11 @@ async function loadSocial() {
   const confirmed = state.me.confirmed_at !== null;
   $('#confirm-banner').hidden = confirmed;
   $('#confirm-email').textContent = state.me.email;
-  for (const id of ['#contacts-card', '#events-card', '#qr-approve-card'])
+  for (const id of ['#contacts-card', '#events-card', '#qr-approve-card']) {
     $(id).classList.toggle('disabled', !confirmed);
+    // Greyed out for the eye, and out of reach of the keyboard and screen readers too.
+    $(id).inert = !confirmed;
+  }
   clearInterval(state.confirmPoll);
   state.confirmPoll = null;
   if (!confirmed) {
@@ -433,9 +531,7 @@ function renderMe() {
   $('#avatar-remove').hidden = !me.avatar;
 }
 
-async function submitProfile(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
+const submitProfile = once(async (_event, form) => {
   showError(errorSlot(form), null);
   const body = {};
   if (form.nick.value.trim() !== (state.me.nick ?? '')) body.nick = form.nick.value;
@@ -454,7 +550,7 @@ async function submitProfile(event) {
   } catch (error) {
     showError(errorSlot(form), error);
   }
-}
+});
 
 async function changeStatus(event) {
   showError('#status-error', null);
@@ -470,23 +566,58 @@ async function changeStatus(event) {
   }
 }
 
+/** The service takes pictures up to 2 MB and keeps at most 1024 px: a phone photo is made that small here. */
+const AVATAR_MAX_PX = 1024;
+const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
+
+async function shrinkPicture(file) {
+  const bitmap = await createImageBitmap(file).catch(() => {
+    throw new Error(
+      'That file is not a picture this browser can read: choose a PNG, JPEG, GIF or WebP image.',
+    );
+  });
+  const scale = Math.min(1, AVATAR_MAX_PX / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  for (const quality of [0.9, 0.75, 0.6]) {
+    const dataUrl = canvas.toDataURL('image/jpeg', quality);
+    if (dataUrl.length * 0.75 < AVATAR_MAX_BYTES) return dataUrl;
+  }
+  throw new Error('That picture is too large even made smaller: choose another one.');
+}
+
 async function changeAvatar(event) {
   const file = event.target.files[0];
   event.target.value = '';
   if (!file) return;
   showError('#status-error', null);
+  const progress = $('#avatar-progress');
   try {
-    const dataUrl = await new Promise((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(reader.result);
-      reader.onerror = () => reject(new Error('could not read the file'));
-      reader.readAsDataURL(file);
-    });
+    progress.hidden = false;
+    progress.textContent = 'Preparing the picture…';
+    const dataUrl =
+      file.type === 'image/gif' && file.size < AVATAR_MAX_BYTES
+        ? await readAsDataUrl(file)
+        : await shrinkPicture(file);
+    progress.textContent = 'Uploading…';
     state.me = { ...state.me, ...(await call('PATCH', '/me', { avatar: dataUrl })).user };
     renderMe();
   } catch (error) {
     showError('#status-error', error);
+  } finally {
+    progress.hidden = true;
   }
+}
+
+function readAsDataUrl(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(new Error('could not read the file'));
+    reader.readAsDataURL(file);
+  });
 }
 
 async function removeAvatar() {
@@ -535,7 +666,7 @@ function renderContacts() {
       personRow(
         user,
         [
-          h('button', { type: 'button', class: 'ghost small', onclick: () => block(user.id) }, 'Block'),
+          h('button', { type: 'button', class: 'ghost small', onclick: () => confirmBlock(user) }, 'Block'),
           h(
             'button',
             { type: 'button', class: 'ghost small', onclick: () => removeContact(user.id) },
@@ -564,18 +695,120 @@ function renderBlocks() {
   $('#blocks-empty').hidden = users.length > 0;
 }
 
-async function addContact(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
+const addContact = once(async (_event, form) => {
   showError('#contacts-error', null);
   try {
-    const { user } = await call('POST', '/contacts', { user_id: Number(form.user_id.value) });
-    state.contacts.set(user.id, user);
+    await addUser(Number(form.user_id.value));
     form.reset();
-    renderContacts();
   } catch (error) {
     showError('#contacts-error', error);
   }
+});
+
+async function addUser(id) {
+  const { user } = await call('POST', '/contacts', { user_id: id });
+  state.contacts.set(user.id, user);
+  state.addedMe.delete(user.id);
+  renderContacts();
+  renderAddedMe();
+  renderSearch();
+}
+
+/** A button that adds someone, once, and says why it could not. */
+function addButton(user, label) {
+  const button = h('button', { type: 'button', class: 'primary small' }, label);
+  button.addEventListener('click', () =>
+    busy(button, async () => {
+      showError('#contacts-error', null);
+      try {
+        await addUser(user.id);
+      } catch (error) {
+        showError('#contacts-error', error);
+      }
+    }),
+  );
+  return button;
+}
+
+const searchPeople = once(async (_event, form) => {
+  showError('#contacts-error', null);
+  try {
+    const { users } = await call('GET', `/users?nick=${encodeURIComponent(form.nick.value.trim())}`);
+    state.search = users;
+    renderSearch();
+  } catch (error) {
+    showError('#contacts-error', error);
+  }
+});
+
+function renderSearch() {
+  const users = (state.search ?? []).filter((user) => user.id !== state.me?.id);
+  $('#search-results').replaceChildren(
+    ...users.map((user) =>
+      personRow(
+        user,
+        state.contacts.has(user.id)
+          ? [h('span', { class: 'tag' }, 'in your contacts')]
+          : [addButton(user, `Add ${displayName(user)}`)],
+      ),
+    ),
+  );
+  $('#search-empty').hidden = state.search === null || users.length > 0;
+}
+
+function renderAddedMe() {
+  const users = [...state.addedMe.values()];
+  $('#added-me').replaceChildren(...users.map((user) => personRow(user, [addButton(user, 'Add back')])));
+  $('#added-me-section').hidden = users.length === 0;
+}
+
+async function refreshAddedMe() {
+  try {
+    const { users } = await call('GET', '/contacts/added-me');
+    state.addedMe = new Map(users.map((user) => [user.id, user]));
+    renderAddedMe();
+  } catch (error) {
+    showError('#contacts-error', error);
+  }
+}
+
+/**
+ * Asks before anything happens: a dialog with a title, a sentence, and the button that does it
+ * (optionally asking for the password). Answers the password (or '') once confirmed, null when not.
+ */
+function confirmAction({ title, text, action, password = false, perform }) {
+  const dialog = $('#confirm-dialog');
+  $('#confirm-title').textContent = title;
+  $('#confirm-text').textContent = text;
+  $('#confirm-ok').textContent = action;
+  $('#confirm-password-label').hidden = !password;
+  const input = dialog.querySelector('[name=password]');
+  input.value = '';
+  input.required = password;
+  showError('#confirm-error', null);
+  dialog.onsubmit = (event) => {
+    if (event.submitter?.value !== 'ok') return;
+    event.preventDefault();
+    void busy($('#confirm-ok'), async () => {
+      try {
+        await perform(input.value);
+        dialog.close();
+      } catch (error) {
+        showError('#confirm-error', error);
+      }
+    });
+  };
+  dialog.showModal();
+  (password ? input : $('#confirm-cancel')).focus();
+}
+
+function confirmBlock(user) {
+  confirmAction({
+    title: `Block ${displayName(user)}?`,
+    text: 'They will see you as offline, with no picture or status, hear nothing from you and cannot add you. You can unblock them later.',
+    action: 'Block',
+    perform: () => block(user.id),
+  });
 }
 
 async function removeContact(id) {
@@ -589,15 +822,18 @@ async function removeContact(id) {
   }
 }
 
-// Block and unblock update the lists at once (the stream's event for it may arrive before the answer).
+// Block and unblock update the lists at once (the stream's event for it may arrive before the
+// answer); the change is remembered as this page's own, so its echo on the stream reads "you …".
 async function block(id) {
   showError('#contacts-error', null);
+  state.blockChanges.add(`blocked:${id}`);
   state.blocks.set(id, state.contacts.get(id) ?? { id, nick: null, avatar: null, is_online: false });
   renderContacts();
   renderBlocks();
   try {
     await call('POST', '/blocks', { user_id: id });
   } catch (error) {
+    state.blockChanges.delete(`blocked:${id}`);
     showError('#contacts-error', error);
   }
   await refreshLists();
@@ -605,12 +841,14 @@ async function block(id) {
 
 async function unblock(id) {
   showError('#contacts-error', null);
+  state.blockChanges.add(`unblocked:${id}`);
   state.blocks.delete(id);
   renderContacts();
   renderBlocks();
   try {
     await call('DELETE', `/blocks/${id}`);
   } catch (error) {
+    state.blockChanges.delete(`unblocked:${id}`);
     showError('#contacts-error', error);
   }
   await refreshLists();
@@ -626,6 +864,7 @@ async function refreshLists() {
   } catch (error) {
     showError('#contacts-error', error);
   }
+  await refreshAddedMe();
 }
 
 /**
@@ -648,9 +887,7 @@ async function refreshContactRecords() {
 }
 
 /** Step one shows which browser asks (GET /auth/qr/:id); step two approves with its check number. */
-async function approveQr(event) {
-  event.preventDefault();
-  const form = event.currentTarget;
+const approveQr = once(async (_event, form) => {
   const details = $('#qr-approve-details');
   showError('#qr-approve-error', null);
   let id;
@@ -686,19 +923,29 @@ async function approveQr(event) {
     details.hidden = true;
     showError('#qr-approve-error', error);
   }
-}
+});
 
 async function logout() {
-  closeStream();
-  clearInterval(state.confirmPoll);
-  state.confirmPoll = null;
   try {
     await call('POST', '/auth/logout', {}, { retry: false });
   } catch {
     // The session may be gone already; this tab forgets it either way.
   }
+  forgetSession();
+}
+
+/** This tab forgets the session and everything shown for it, and shows the sign-in. */
+function forgetSession() {
+  closeStream();
+  clearInterval(state.confirmPoll);
+  state.confirmPoll = null;
   saveSession(null);
   state.me = null;
+  state.search = null;
+  state.addedMe = new Map();
+  $('#search-results').replaceChildren();
+  $('#added-me-section').hidden = true;
+  for (const details of document.querySelectorAll('#account-card details')) details.open = false;
   state.contacts.clear();
   state.blocks.clear();
   state.streamOpened = false;
@@ -706,6 +953,184 @@ async function logout() {
   state.eventCount = 0;
   renderEventCount();
   showGuest();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account settings
+
+async function loadSessions() {
+  showError('#sessions-error', null);
+  try {
+    const { sessions } = await call('GET', '/tokens/sessions');
+    $('#sessions').replaceChildren(
+      ...sessions.map((session) => {
+        const end = h('button', { type: 'button', class: 'ghost small' }, 'Sign out');
+        end.addEventListener('click', () =>
+          busy(end, async () => {
+            try {
+              await call('DELETE', `/tokens/sessions/${session.id}`);
+              notify('That session was signed out.');
+              await loadSessions();
+            } catch (error) {
+              showError('#sessions-error', error);
+            }
+          }),
+        );
+        return h(
+          'li',
+          { class: 'session-row', dataset: { sessionId: String(session.id) } },
+          h(
+            'div',
+            {},
+            h('strong', {}, deviceName(session.user_agent)),
+            session.current ? h('span', { class: 'tag' }, 'this browser') : null,
+            h(
+              'div',
+              { class: 'muted small' },
+              `${session.ip ?? 'unknown address'} · signed in ${relativeTime(session.created_at)} · last used ${relativeTime(session.last_used_at ?? session.created_at)}`,
+            ),
+          ),
+          session.current ? null : end,
+        );
+      }),
+    );
+  } catch (error) {
+    showError('#sessions-error', error);
+  }
+}
+
+/** "Chrome on macOS" from a user agent, plainly. */
+function deviceName(userAgent) {
+  if (!userAgent) return 'Unknown device';
+  const browser = /Edg\//.test(userAgent)
+    ? 'Edge'
+    : /Firefox\//.test(userAgent)
+      ? 'Firefox'
+      : /Chrome\//.test(userAgent)
+        ? 'Chrome'
+        : /Safari\//.test(userAgent)
+          ? 'Safari'
+          : 'An app';
+  const system = /Android/.test(userAgent)
+    ? 'Android'
+    : /iPhone|iPad/.test(userAgent)
+      ? 'iOS'
+      : /Mac OS X/.test(userAgent)
+        ? 'macOS'
+        : /Windows/.test(userAgent)
+          ? 'Windows'
+          : /Linux/.test(userAgent)
+            ? 'Linux'
+            : null;
+  return system ? `${browser} on ${system}` : browser;
+}
+
+const changePassword = once(async (_event, form) => {
+  showError(errorSlot(form), null);
+  try {
+    state.me = {
+      ...state.me,
+      ...(
+        await call('PATCH', '/me', {
+          password: form.password.value,
+          current_password: form.current_password.value,
+        })
+      ).user,
+    };
+    form.reset();
+    form.closest('details').open = false;
+    notify('Password changed. Your other sessions were signed out.');
+  } catch (error) {
+    showError(errorSlot(form), error);
+  }
+});
+
+const changeEmail = once(async (_event, form) => {
+  showError(errorSlot(form), null);
+  const email = form.email.value.trim();
+  try {
+    state.me = {
+      ...state.me,
+      ...(await call('PATCH', '/me', { email, current_password: form.current_password.value })).user,
+    };
+    form.reset();
+    form.closest('details').open = false;
+    renderMe();
+    notify(`A link was mailed to ${email}: the address changes once you open it.`);
+  } catch (error) {
+    showError(errorSlot(form), error);
+  }
+});
+
+const ACTIVITY_LABELS = {
+  login: 'Signed in',
+  login_failed: 'Failed sign-in',
+  logout: 'Signed out',
+  session_ended: 'Session ended',
+  password_changed: 'Password changed',
+  password_reset: 'Password reset',
+  email_confirmed: 'Email confirmed',
+  email_change_requested: 'Email change asked',
+  email_change_confirmed: 'Email changed',
+  device_added: 'Device added',
+  device_moved: 'Device moved to another account',
+  account_exported: 'Data downloaded',
+};
+
+async function loadActivity() {
+  showError('#activity-error', null);
+  try {
+    const { events } = await call('GET', '/me/activity?limit=20');
+    $('#activity').replaceChildren(
+      ...events.map((event) =>
+        h(
+          'li',
+          { dataset: { type: event.type } },
+          h('strong', {}, ACTIVITY_LABELS[event.type] ?? event.type.replaceAll('_', ' ')),
+          h(
+            'span',
+            { class: 'muted small' },
+            ` ${relativeTime(event.created_at)} · ${event.ip ?? 'unknown address'} · ${deviceName(event.user_agent)}`,
+          ),
+        ),
+      ),
+    );
+  } catch (error) {
+    showError('#activity-error', error);
+  }
+}
+
+async function exportData() {
+  showError('#account-error', null);
+  await busy($('#export'), async () => {
+    try {
+      const data = await call('GET', '/me/export');
+      const url = URL.createObjectURL(
+        new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }),
+      );
+      const link = h('a', { href: url, download: `unichat-${state.me.id}-export.json` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      showError('#account-error', error);
+    }
+  });
+}
+
+function deleteAccount() {
+  confirmAction({
+    title: 'Delete your account?',
+    text: 'Your profile, contacts, blocks and sessions are removed for good, and your friends are told. This cannot be undone.',
+    action: 'Delete my account',
+    password: true,
+    perform: async (password) => {
+      await call('DELETE', '/me', { current_password: password });
+      forgetSession();
+      notify('Your account was deleted.');
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -718,7 +1143,8 @@ async function openStream() {
     code = (await call('POST', '/tokens/sse-code')).code;
   } catch (error) {
     setLive('off', 'offline');
-    if (error.status !== 403) scheduleStreamRetry();
+    // 401: the session is over (call went back to sign-in); 403: not confirmed yet.
+    if (error.status !== 401 && error.status !== 403) scheduleStreamRetry();
     return;
   }
   const source = new EventSource(`${API}/events?code=${encodeURIComponent(code)}`);
@@ -726,6 +1152,7 @@ async function openStream() {
   setLive('connecting', 'connecting');
   source.addEventListener('open', () => {
     setLive('on', 'live');
+    state.streamDelay = 5000;
     // Back after a drop: what the contacts show may have changed meanwhile.
     if (state.streamOpened) void refreshContactRecords();
     state.streamOpened = true;
@@ -747,7 +1174,8 @@ async function openStream() {
 
 function scheduleStreamRetry() {
   clearTimeout(state.streamRetry);
-  state.streamRetry = setTimeout(() => state.session && state.me && openStream(), 5000);
+  state.streamRetry = setTimeout(() => state.session && state.me && openStream(), state.streamDelay);
+  state.streamDelay = Math.min(60_000, state.streamDelay * 2);
 }
 
 function closeStream() {
@@ -798,13 +1226,8 @@ function onStreamEvent(name, data) {
     }
     case 'blocked':
     case 'unblocked': {
-      // Both sides hear of it; my own list of blocks tells which side I am on.
-      const other = state.contacts.get(data.user_id) ?? state.blocks.get(data.user_id);
-      const who = other ? displayName(other) : `user ${data.user_id}`;
-      const mine = name === 'blocked' ? state.blocks.has(data.user_id) : !state.blocks.has(data.user_id);
-      summary = mine ? `you ${name} ${who}` : `${who} ${name} you`;
-      void refreshLists();
-      break;
+      void announceBlockChange(name, data);
+      return;
     }
     case 'resync': {
       summary = 'missed events: reloading';
@@ -813,6 +1236,22 @@ function onStreamEvent(name, data) {
     }
   }
   logEvent(name, summary, data);
+}
+
+/**
+ * Both sides hear of a block or unblock. It is mine when this page asked for it; else an unblock is
+ * mine when I held that block, and a block is mine when my own list of blocks now holds it (done
+ * from another device of mine). Otherwise the other side did it.
+ */
+async function announceBlockChange(name, data) {
+  const id = data.user_id;
+  const other = state.contacts.get(id) ?? state.blocks.get(id);
+  const who = other ? displayName(other) : `user ${id}`;
+  const heldBefore = state.blocks.has(id);
+  const asked = state.blockChanges.delete(`${name}:${id}`);
+  await refreshLists();
+  const mine = asked || (name === 'unblocked' ? heldBefore : state.blocks.has(id));
+  logEvent(name, mine ? `you ${name} ${who}` : `${who} ${name} you`, data);
 }
 
 function logEvent(name, summary, data) {
@@ -870,6 +1309,32 @@ function wire() {
   $('#avatar-file').addEventListener('change', changeAvatar);
   $('#avatar-remove').addEventListener('click', removeAvatar);
   $('#add-contact-form').addEventListener('submit', addContact);
+  $('#search-form').addEventListener('submit', searchPeople);
+  $('#password-form').addEventListener('submit', changePassword);
+  $('#email-form').addEventListener('submit', changeEmail);
+  $('#sessions-section').addEventListener('toggle', (event) => event.currentTarget.open && loadSessions());
+  $('#activity-section').addEventListener('toggle', (event) => event.currentTarget.open && loadActivity());
+  $('#export').addEventListener('click', exportData);
+  $('#delete-account').addEventListener('click', deleteAccount);
+  // An error is about what was sent: typing again clears it.
+  for (const form of document.querySelectorAll('form')) {
+    form.addEventListener('input', () => {
+      const slot = errorSlot(form);
+      if (slot?.textContent) showError(slot, null);
+    });
+  }
+  // Tabs: arrow keys move between them (and select), Home and End go to the ends.
+  $('[role=tablist]').addEventListener('keydown', (event) => {
+    const tabs = [...document.querySelectorAll('[role=tab]')];
+    const at = tabs.indexOf(document.activeElement);
+    if (at < 0) return;
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const tab = tabs[(next + tabs.length) % tabs.length];
+    selectTab(tab.dataset.tab);
+    tab.focus();
+  });
   $('#qr-approve-form').addEventListener('submit', approveQr);
   $('#resend').addEventListener('click', resendConfirmation);
   $('#forgot-link').addEventListener('click', () => {
@@ -883,9 +1348,52 @@ function wire() {
   $('#notice-close').addEventListener('click', () => ($('#notice').hidden = true));
 }
 
+/** A "Sign in with …" button for each OpenID provider the service has (none: no buttons). */
+async function showProviders() {
+  let providers = [];
+  try {
+    providers = (await call('GET', '/auth/oidc/providers', undefined, { auth: false })).providers;
+  } catch {
+    return;
+  }
+  const names = { apple: 'Apple', google: 'Google' };
+  $('#providers').append(
+    ...providers.map((name) =>
+      h(
+        'a',
+        { class: 'button ghost provider', href: `${API}/auth/oidc/${encodeURIComponent(name)}/start` },
+        `Sign in with ${names[name] ?? name}`,
+      ),
+    ),
+  );
+  $('#providers').hidden = providers.length === 0;
+}
+
+/** Back from a provider: `?login_code=` (one-time) is traded for a login, or `?error=` said. */
+async function finishProviderSignIn(params) {
+  const code = params.get('login_code');
+  const url = new URL(location.href);
+  url.searchParams.delete('login_code');
+  history.replaceState(null, '', url.pathname + url.search);
+  try {
+    await enter(await call('POST', '/auth/oidc/exchange', { login_code: code }, { auth: false }));
+    return true;
+  } catch (error) {
+    notify(
+      error.code === 'identity_conflict'
+        ? `${error.message}.`
+        : `Signing in with that provider did not work: ${friendly(error)}`,
+    );
+    return false;
+  }
+}
+
 async function start() {
   wire();
+  void showProviders();
   const params = new URLSearchParams(location.search);
+  if (params.get('error') === 'oidc_failed') notify('Signing in with that provider did not work. Try again.');
+  if (params.has('login_code') && (await finishProviderSignIn(params))) return;
   if (params.get('email_confirmed') === '1') notify('Email address confirmed.');
   if (params.get('error') === 'invalid_token')
     notify(
@@ -902,9 +1410,9 @@ async function start() {
     selectTab('reset');
     return;
   }
-  const saved = sessionStorage.getItem(STORAGE_KEY);
+  const saved = savedSession();
   if (saved) {
-    state.session = JSON.parse(saved);
+    state.session = saved;
     try {
       state.me = { ...(await call('GET', '/me')).user, auth_token: state.session.auth_token };
       await showApp();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApnsConfig, ConfigError, loadConfig } from '../config/app-config.js';
-import { apnsEndpoint, apnsNotification, apnsProviderOptions } from './apns-provider.js';
+import { apnsEndpoint, apnsNotification, apnsProviderOptions } from './apns.provider.js';
 import { pushMessages } from './push-messages.js';
 
 describe('APNs connection', () => {

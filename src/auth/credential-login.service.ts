@@ -1,0 +1,97 @@
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { EventBus } from '../bus/event-bus.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
+import { AppError } from '../common/errors.js';
+import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
+import { UsersService } from '../users/users.service.js';
+import { CredentialsService } from './credentials.service.js';
+import { LoginService, type LoginResult } from './login.service.js';
+import { type SecondFactorGate } from './second-factor.js';
+
+export type Credentials = { email: string; password: string } | { authToken: string };
+
+/**
+ * The doors that take credentials: `POST /auth/login`, `POST /tokens` and RPC `login`, by email and
+ * password (then the second factor when one is on) or by auth token; and `current_password`
+ * checks outside login.
+ */
+@Injectable()
+export class CredentialLoginService implements OnApplicationBootstrap {
+  private secondFactor: SecondFactorGate | null = null;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly credentials: CredentialsService,
+    private readonly sessions: SessionsService,
+    private readonly logins: LoginService,
+    private readonly events: EventBus,
+  ) {}
+
+  /** Registered at start-up by the module that owns second factors. */
+  useSecondFactor(gate: SecondFactorGate): void {
+    this.secondFactor = gate;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.secondFactor) throw new Error('no second-factor gate is registered for password logins');
+  }
+
+  async login(credentials: Credentials, client: ClientInfo): Promise<LoginResult> {
+    if ('authToken' in credentials) return this.authTokenLogin(credentials.authToken, client);
+
+    const user = await this.credentials.passwordLogin(credentials.email, credentials.password, client);
+    if (!user) {
+      const known = await this.users.findByEmail(credentials.email);
+      this.events.emit('auth.login_failed', { userId: known?.id ?? null, method: 'password', ...client });
+      throw new AppError('auth_failed');
+    }
+    const mfaToken = await (this.secondFactor as SecondFactorGate).challenge(user, client);
+    if (mfaToken !== null) {
+      // The failures of this email stay counted until the second step is passed too.
+      throw new AppError('mfa_required', undefined, { fields: { mfa_token: mfaToken } });
+    }
+    await this.credentials.loginCompleted(user, client);
+    return this.logins.complete(user, 'password', client);
+  }
+
+  /** POST /tokens: an access token for a password (a new session) or for an auth token (its session). */
+  async issueToken(credentials: Credentials, client: ClientInfo): Promise<AccessToken> {
+    const { user: _user, ...token } = await this.login(credentials, client);
+    return token;
+  }
+
+  /**
+   * Checks the user's own password outside login (account deletion): a wrong one counts among the
+   * failed password checks of that email and address, and is `invalid_password`.
+   */
+  async checkCurrentPassword(userId: number, password: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.getById(userId);
+    await this.credentials
+      .checkCurrentPassword(user, password, client, 'current_password is needed')
+      .catch((error) => {
+        this.events.emit('auth.login_failed', { userId, method: 'current_password', ...client });
+        throw error;
+      });
+  }
+
+  private async authTokenLogin(authToken: string, client: ClientInfo): Promise<LoginResult> {
+    const found = await this.credentials.authTokenLogin(client, async () => {
+      const session = await this.sessions.findByAuthToken(authToken);
+      const user = session ? await this.users.findById(session.userId) : null;
+      return session && user ? { session, user } : null;
+    });
+    if (!found) {
+      this.events.emit('auth.login_failed', { userId: null, method: 'auth_token', ...client });
+      throw new AppError('auth_failed', 'unknown or revoked auth_token');
+    }
+    const { session, user } = found;
+    this.sessions.touch(session.id);
+    this.events.emit('auth.logged_in', {
+      userId: user.id,
+      sessionId: session.id,
+      method: 'auth_token',
+      ...client,
+    });
+    return this.logins.answer(user, { session, authToken });
+  }
+}

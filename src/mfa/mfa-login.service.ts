@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { CredentialsService } from '../auth/credentials.service.js';
+import { LoginService, type LoginResult } from '../auth/login.service.js';
+import { type SecondFactorGate } from '../auth/second-factor.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
+import { AppError } from '../common/errors.js';
+import { inTransaction } from '../database/transaction.js';
+import { type User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { MfaNotices } from './mfa-notices.service.js';
+import { SecondFactorsService } from './second-factors.service.js';
+
+/**
+ * The second step of a password login: a right password of a user with TOTP on answers
+ * `mfa_required` with an `mfa_token`; `POST /auth/login/mfa` trades it and a code for a login.
+ */
+@Injectable()
+export class MfaLoginService implements SecondFactorGate {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly credentials: CredentialsService,
+    private readonly factors: SecondFactorsService,
+    private readonly logins: LoginService,
+    private readonly notices: MfaNotices,
+  ) {}
+
+  async challenge(user: User): Promise<string | null> {
+    return (await this.factors.isOn(user.id)) ? this.factors.openChallenge(user.id) : null;
+  }
+
+  /**
+   * Logs in with the `mfa_token` of a right password and a TOTP or recovery code. The code, the
+   * time step and the token are used up with the session's creation, in one transaction; a wrong
+   * code counts among the failed password checks (the token stays usable until it expires).
+   */
+  async complete(mfaToken: string, code: string, client: ClientInfo): Promise<LoginResult> {
+    const challenge = await this.factors.liveChallenge(mfaToken);
+    const user = challenge && (await this.users.findById(challenge.userId));
+    if (!challenge || !user) throw expired();
+    const opened = await this.credentials.secondStep(user, client, () =>
+      inTransaction(this.dataSource, async (tx) => {
+        const used = await this.factors.useCode(tx.manager, user.id, code);
+        if (!used) return null;
+        if (!(await this.factors.consumeChallenge(tx.manager, challenge.id))) throw expired();
+        if (used.kind === 'recovery_code') {
+          await this.notices.changed(tx, user, 'recovery_code_used', used.left, client);
+        }
+        return this.logins.openSession(tx.manager, user, client, used.kind);
+      }),
+    );
+    if (!opened) {
+      this.notices.codeRefused(user.id, client);
+      throw new AppError('invalid_mfa_code');
+    }
+    await this.credentials.loginCompleted(user, client);
+    return this.logins.answer(user, opened);
+  }
+}
+
+function expired(): AppError {
+  return new AppError(
+    'invalid_token',
+    'mfa_token is unknown, used or expired: log in with the password again',
+  );
+}

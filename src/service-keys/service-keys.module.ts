@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ServiceKeyGuard } from './service-key.guard.js';
+import { ServiceKey } from './service-key.entity.js';
+import { ServiceKeysService } from './service-keys.service.js';
+
+// Owns the service_keys table: keys other backends call service and admin routes with (hashed,
+// scoped, revocable), and the global guard that checks them on routes marked @ServiceScope.
+// The admin API and the CLI make, list and revoke keys through ServiceKeysService.
+@Module({
+  imports: [TypeOrmModule.forFeature([ServiceKey])],
+  providers: [ServiceKeysService, { provide: APP_GUARD, useClass: ServiceKeyGuard }],
+  exports: [ServiceKeysService],
+})
+export class ServiceKeysModule {}

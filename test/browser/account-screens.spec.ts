@@ -1,0 +1,394 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { befriend } from '../support/friends.js';
+import {
+  createUser,
+  PASSWORD,
+  startApp,
+  type TestApp,
+  type TestUser,
+  uniqueEmail,
+  waitForMail,
+} from '../support/harness.js';
+import { linkIn } from '../support/mails.js';
+import { OpenIdProvider } from '../support/openid-provider.js';
+import { launchChromium } from './chromium.js';
+
+// The demo's screens as a person uses them, at a phone's width and a laptop's, in a real Chromium:
+// finding people, adding back, sessions, password and address, export and deletion, a session
+// ended elsewhere, a double click, and the blocked side's words. axe checks every screen.
+const SCREENSHOTS = join('test', 'browser', 'screenshots');
+const STEP_MS = 10_000;
+const WIDTHS = [
+  { name: 'phone', viewport: { width: 360, height: 740 } },
+  { name: 'laptop', viewport: { width: 1280, height: 860 } },
+] as const;
+
+describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => {
+  let t: TestApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
+    t = await startApp(undefined, { PRESENCE_GRACE_SECONDS: '0' });
+    t.config.publicUrl = t.url;
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function newPage(path = '/demo'): Promise<Page> {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    await page.goto(t.url + path);
+    return page;
+  }
+
+  async function logIn(page: Page, user: TestUser, keep = false): Promise<void> {
+    await page.fill('#login-form [name=email]', user.email);
+    await page.fill('#login-form [name=password]', user.password);
+    if (keep) await page.check('#login-form [name=keep]');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#app:not([hidden])');
+    await page.waitForSelector('#live-state[data-state="on"]');
+  }
+
+  /** axe: no serious or critical violation on what the page shows now. */
+  async function accessible(page: Page, screen: string): Promise<void> {
+    const result = await new AxeBuilder({ page }).analyze();
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect({
+      screen,
+      violations: bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`),
+    }).toEqual({
+      screen,
+      violations: [],
+    });
+  }
+
+  // Copied by hand into docs/screens/ when the screens change (a test run leaves docs/ alone).
+  const shot = (page: Page, screen: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `${screen}-${width}.png`) });
+
+  it(
+    'signs in, with every sign-in screen accessible',
+    async () => {
+      const page = await newPage();
+      await page.waitForSelector('#guest:not([hidden])');
+      await accessible(page, 'log in');
+      await shot(page, 'sign-in');
+      // The tabs move with the arrow keys.
+      await page.focus('#tab-login');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForSelector('#register-form:not([hidden])');
+      expect(await page.getAttribute('#tab-register', 'aria-selected')).toBe('true');
+      expect(await page.textContent('#register-form')).toContain(
+        'At least 5 characters, starting with a letter',
+      );
+      await accessible(page, 'register');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForSelector('#qr-panel:not([hidden])');
+      await page.waitForSelector('#qr-frame[data-state="waiting"]');
+      await accessible(page, 'QR code');
+    },
+    STEP_MS * 4,
+  );
+
+  it(
+    'sends one registration for a double click, and announces the error by the field',
+    async () => {
+      const page = await newPage();
+      await page.click('[data-tab=register]');
+      const email = uniqueEmail('double');
+      await page.fill('#register-form [name=email]', email);
+      await page.fill('#register-form [name=password]', PASSWORD);
+      let registrations = 0;
+      page.on('request', (request) => {
+        if (request.url().endsWith('/api/v1/auth/register')) registrations += 1;
+      });
+      await page.dblclick('#register-form button[type=submit]');
+      await page.waitForSelector('#app:not([hidden])');
+      expect(registrations).toBe(1);
+      await page.click('#logout');
+
+      // An address already used: the error is an alert, tied to the email field.
+      await page.click('[data-tab=register]');
+      await page.fill('#register-form [name=email]', email);
+      await page.fill('#register-form [name=password]', PASSWORD);
+      await page.click('#register-form button[type=submit]');
+      await page
+        .locator('#register-form [data-error]')
+        .getByText(/taken|used|already/i)
+        .waitFor();
+      expect(await page.getAttribute('#register-form [name=email]', 'aria-invalid')).toBe('true');
+      expect(await page.getAttribute('#register-form [data-error]', 'role')).toBe('alert');
+      // Typing again clears it.
+      await page.fill('#register-form [name=email]', uniqueEmail('other'));
+      expect(await page.textContent('#register-form [data-error]')).toBe('');
+      expect(await page.getAttribute('#register-form [name=email]', 'aria-invalid')).toBeNull();
+    },
+    STEP_MS * 4,
+  );
+
+  it(
+    'finds people by nick and adds back who added me',
+    async () => {
+      const stamp = Date.now().toString(36);
+      const [ann, bob, cat] = await Promise.all([
+        createUser(t, { nick: `Ann ${stamp}` }),
+        createUser(t, { nick: `Findable ${stamp}` }),
+        createUser(t, { nick: `Catherine ${stamp}` }),
+      ]);
+      await t.http().post('/api/v1/contacts').set(cat.auth).send({ user_id: ann.id }).expect(200);
+      const page = await newPage();
+      await logIn(page, ann);
+      await page.fill('#search-form [name=nick]', `findable ${stamp}`);
+      await page.click('#search-form button[type=submit]');
+      await page.locator(`#search-results .person[data-user-id="${bob.id}"]`).waitFor();
+      await page.getByRole('button', { name: `Add Findable ${stamp}` }).click();
+      await page.locator(`#contacts .person[data-user-id="${bob.id}"]`).waitFor();
+
+      // Catherine added Ann before: she is listed with "Add back".
+      const added = page.locator(`#added-me .person[data-user-id="${cat.id}"]`);
+      await added.waitFor();
+      await accessible(page, 'contacts');
+      await shot(page, 'contacts');
+      await added.getByRole('button', { name: 'Add back' }).click();
+      await page.locator(`#contacts .person[data-user-id="${cat.id}"]`).waitFor();
+      await page.waitForSelector('#added-me-section', { state: 'hidden' });
+      const contacts = (await t.http().get('/api/v1/contacts').set(ann.auth).expect(200)).body.users;
+      expect(contacts.map((user: { id: number; is_friend: boolean }) => [user.id, user.is_friend])).toEqual([
+        [bob.id, false],
+        [cat.id, true],
+      ]);
+    },
+    STEP_MS * 4,
+  );
+
+  it(
+    'shows where I am signed in and signs another session out',
+    async () => {
+      const ann = await createUser(t);
+      const other = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('User-Agent', 'Mozilla/5.0 (Linux; Android 14) Chrome/140.0 Mobile Safari/537.36')
+        .send({ email: ann.email, password: PASSWORD })
+        .expect(200);
+      const page = await newPage();
+      await logIn(page, ann);
+      await page.click('#sessions-section summary');
+      await page.locator('#sessions').getByText('Chrome on Android').waitFor();
+      await page.locator('#sessions').getByText('this browser').waitFor();
+      await accessible(page, 'sessions');
+      await shot(page, 'sessions');
+      const rows = page.locator('#sessions .session-row');
+      const sessions = await rows.count();
+      await page
+        .locator('#sessions .session-row', { hasText: 'Chrome on Android' })
+        .getByRole('button')
+        .click();
+      await page.getByText('That session was signed out.').waitFor();
+      await page.waitForFunction(
+        `document.querySelectorAll('#sessions .session-row').length === ${sessions - 1}`,
+      );
+      await t.http().get('/api/v1/me').set('Authorization', `Bearer ${other.body.access_token}`).expect(401);
+    },
+    STEP_MS * 4,
+  );
+
+  it(
+    'changes the password and the email address',
+    async () => {
+      const ann = await createUser(t);
+      const page = await newPage();
+      await logIn(page, ann);
+      await page.click('#password-form >> xpath=.. >> summary');
+      await page.fill('#password-form [name=current_password]', 'not my password 1');
+      await page.fill('#password-form [name=password]', 'A new password 2');
+      await page.click('#password-form button[type=submit]');
+      await page
+        .locator('#password-form [data-error]')
+        .getByText(/password/i)
+        .waitFor();
+      expect(await page.getAttribute('#password-form [name=current_password]', 'aria-invalid')).toBe('true');
+      await page.fill('#password-form [name=current_password]', PASSWORD);
+      await page.click('#password-form button[type=submit]');
+      await page.getByText('Password changed. Your other sessions were signed out.').waitFor();
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: ann.email, password: 'A new password 2' })
+        .expect(200);
+
+      const newEmail = uniqueEmail('moved');
+      await page.click('#email-form >> xpath=.. >> summary');
+      await page.fill('#email-form [name=email]', newEmail);
+      await page.fill('#email-form [name=current_password]', 'A new password 2');
+      await accessible(page, 'account settings');
+      await shot(page, 'account');
+      await page.click('#email-form button[type=submit]');
+      await page.getByText(`A link was mailed to ${newEmail}`).waitFor();
+      expect(await page.textContent('#me-email')).toContain(`changing to ${newEmail}`);
+      await waitForMail(t, newEmail, /Confirm/);
+    },
+    STEP_MS * 4,
+  );
+
+  it(
+    'downloads my data, shows my activity, and deletes the account after asking',
+    async () => {
+      const ann = await createUser(t);
+      const page = await newPage();
+      await logIn(page, ann);
+      const download = page.waitForEvent('download');
+      await page.click('#export');
+      const file = await download;
+      expect(file.suggestedFilename()).toBe(`unichat-${ann.id}-export.json`);
+      const exported = JSON.parse(readFileSync((await file.path()) as string, 'utf8'));
+      expect(exported.user.email).toBe(ann.email);
+
+      await page.click('#activity-section summary');
+      await page.locator('#activity [data-type="account_exported"]').getByText('Data downloaded').waitFor();
+      await page.locator('#activity [data-type="login"]').first().waitFor();
+
+      await page.click('#delete-account');
+      await page.locator('#confirm-dialog').getByText('Delete your account?').waitFor();
+      await accessible(page, 'delete account');
+      await page.fill('#confirm-dialog [name=password]', 'wrong password 1');
+      await page.click('#confirm-ok');
+      await page
+        .locator('#confirm-error')
+        .getByText(/password/i)
+        .waitFor();
+      await t.http().get('/api/v1/me').set(ann.auth).expect(200);
+      await page.fill('#confirm-dialog [name=password]', PASSWORD);
+      await page.click('#confirm-ok');
+      await page.getByText('Your account was deleted.').waitFor();
+      await page.waitForSelector('#guest:not([hidden])');
+      await t.http().post('/api/v1/auth/login').send({ email: ann.email, password: PASSWORD }).expect(401);
+    },
+    STEP_MS * 4,
+  );
+
+  it(
+    'returns a tab whose session ended elsewhere to sign-in, saying why',
+    async () => {
+      const ann = await createUser(t);
+      const page = await newPage();
+      await logIn(page, ann, true);
+      // "Keep me signed in": a new tab of the same browser is signed in too.
+      const second = await page.context().newPage();
+      await second.goto(`${t.url}/demo`);
+      await second.waitForSelector('#app:not([hidden])');
+      await second.close();
+      // Every session ends elsewhere (a password reset from the mailed link does this).
+      await t.http().post('/api/v1/auth/password-reset/request').send({ email: ann.email }).expect(200);
+      const mail = await waitForMail(t, ann.email, /Reset/);
+      const token = new URL(linkIn(mail, 'password_reset_token')).searchParams.get('password_reset_token');
+      await t
+        .http()
+        .post('/api/v1/auth/password-reset')
+        .send({ token, password: 'After the reset 3' })
+        .expect(200);
+      await page.waitForSelector('#guest:not([hidden])', { timeout: 3 * STEP_MS });
+      await page.getByText('this session was ended elsewhere').waitFor();
+      expect(await page.evaluate('localStorage.length + sessionStorage.length')).toBe(0);
+    },
+    STEP_MS * 5,
+  );
+
+  it(
+    'signs in with an OpenID provider from its button, through the provider and back',
+    async () => {
+      // The provider learns the demo's callback, which exists once the app listens.
+      const provider = await OpenIdProvider.start([
+        {
+          client_id: 'demo-web',
+          client_secret: 'demo-secret',
+          redirect_uri: `${t.url}/api/v1/auth/oidc/corp/callback`,
+        },
+      ]);
+      const appRoot = t.config.appRootUrl;
+      try {
+        t.config.appRootUrl = `${t.url}/demo`;
+        t.config.oidcProviders = [
+          {
+            name: 'corp',
+            issuer: provider.issuer,
+            clientId: 'demo-web',
+            clientSecret: 'demo-secret',
+            scopes: ['openid', 'email'],
+            responseMode: 'query',
+            apple: null,
+          },
+        ];
+        const email = uniqueEmail('corp');
+        provider.signInAs({ sub: `corp-${Date.now()}`, email, email_verified: true });
+        const page = await newPage();
+        await page.getByRole('link', { name: 'Sign in with corp' }).click();
+        await page.waitForSelector('#app:not([hidden])');
+        expect(await page.textContent('#me-email')).toBe(email);
+        // The one-time code left the address bar; no token was ever in it.
+        expect(new URL(page.url()).search).toBe('');
+      } finally {
+        t.config.oidcProviders = [];
+        t.config.appRootUrl = appRoot;
+        await provider.close();
+      }
+    },
+    STEP_MS * 4,
+  );
+
+  it(
+    'tells the blocked side the other one blocked and unblocked them, after asking the blocker',
+    async () => {
+      const stamp = Date.now().toString(36);
+      const [ann, bob] = await Promise.all([
+        createUser(t, { nick: `Alice ${stamp}` }),
+        createUser(t, { nick: `Bobby ${stamp}` }),
+      ]);
+      await befriend(t, ann, bob);
+      const [annPage, bobPage] = [await newPage(), await newPage()];
+      await logIn(annPage, ann);
+      await logIn(bobPage, bob);
+      await annPage
+        .locator(`#contacts .person[data-user-id="${bob.id}"]`)
+        .getByRole('button', { name: 'Block' })
+        .click();
+      await annPage.locator('#confirm-dialog').getByText(`Block Bobby ${stamp}?`).waitFor();
+      await accessible(annPage, 'block');
+      await shot(annPage, 'block');
+      await annPage.click('#confirm-ok');
+      await annPage
+        .locator('#events [data-event="blocked"]')
+        .getByText(`you blocked Bobby ${stamp}`)
+        .waitFor();
+      await bobPage
+        .locator('#events [data-event="blocked"]')
+        .getByText(`Alice ${stamp} blocked you`)
+        .waitFor();
+      await annPage
+        .locator(`#blocks .person[data-user-id="${bob.id}"]`)
+        .getByRole('button', { name: 'Unblock' })
+        .click();
+      await annPage
+        .locator('#events [data-event="unblocked"]')
+        .getByText(`you unblocked Bobby ${stamp}`)
+        .waitFor();
+      await bobPage
+        .locator('#events [data-event="unblocked"]')
+        .getByText(`Alice ${stamp} unblocked you`)
+        .waitFor();
+    },
+    STEP_MS * 5,
+  );
+});

@@ -1,0 +1,125 @@
+import { openStream } from './support/friends.js';
+import {
+  createTestEnvironment,
+  createUser,
+  startApp,
+  type TestApp,
+  type TestEnvironment,
+  type TestUser,
+} from './support/harness.js';
+import type { SseClient } from './support/sse-client.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { waitFor } from './support/wait.js';
+
+/**
+ * An instance hears its own heartbeat over the bus every 2 s and counts itself out of sync once
+ * it has missed it for 5 s; it then checks its streams' sessions at its next beat. A refusal and
+ * a closed stream are due within that, with a margin for a busy machine.
+ */
+const NOTICED_WITHIN_MS = 5000 + 2000 + 4000;
+/** A command to a silent Redis gives up and is answered 503 within this (with a margin). */
+const ANSWERED_WITHIN_MS = 8000;
+
+const isSubscriber = (sent: string) => sent.includes('unichat-subscriber');
+
+// Two instances share PostgreSQL and Redis; B reaches Redis through a proxy that the test makes
+// silent: bytes stop flowing, nothing is closed, as when a NAT or a load balancer drops an idle
+// flow. Runs in the PostgreSQL + Redis run (jest.config.js).
+describe('a Redis connection that goes silent without a reset', () => {
+  let environment: TestEnvironment;
+  let proxy: TcpProxy;
+  let a: TestApp;
+  let b: TestApp;
+  const streams: SseClient[] = [];
+  const track = (stream: SseClient) => (streams.push(stream), stream);
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment({ PRESENCE_GRACE_SECONDS: '0' });
+    const redis = new URL(environment.vars.REDIS_URL);
+    proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
+    a = await startApp(environment);
+    b = await startApp(environment, { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+  });
+  afterEach(async () => {
+    streams.splice(0).forEach((stream) => stream.close());
+    // Back in sync once B has given up the silent connections and hears its heartbeat again.
+    proxy.restore();
+    await waitFor(
+      async () => (await b.http().get('/health/ready')).status === 200,
+      'B to be ready again',
+      30_000,
+    );
+  }, 40_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await proxy?.close();
+    await environment?.dispose();
+  });
+
+  /** A user known to B (its token cached there), with a stream held by B. */
+  async function knownOnB(): Promise<{ user: TestUser; stream: SseClient }> {
+    const user = await createUser(a);
+    for (let i = 0; i < 2; i += 1) await b.http().get('/api/v1/me').set(user.auth).expect(200);
+    return { user, stream: track(await openStream(b, user)) };
+  }
+
+  /** Logs the user out on A; B refuses the token and closes its stream within the window. */
+  async function logoutReachesB(user: TestUser, stream: SseClient): Promise<void> {
+    await a.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
+    await waitFor(
+      async () => (await b.http().get('/api/v1/me').set(user.auth)).status === 401,
+      'B to refuse the token of the session ended on A',
+      NOTICED_WITHIN_MS,
+    );
+    await waitFor(() => stream.ended, 'B to close the stream of the ended session', NOTICED_WITHIN_MS);
+  }
+
+  it('when only the subscriber connection goes silent, a logout on A is in force on B within the heartbeat window', async () => {
+    const { user, stream } = await knownOnB();
+    const other = await knownOnB();
+    proxy.stall(isSubscriber);
+
+    await logoutReachesB(user, stream);
+    // A session that did not end goes on working on B, and keeps its stream.
+    await b.http().get('/api/v1/me').set(other.user.auth).expect(200);
+    expect(other.stream.ended).toBe(false);
+
+    // Once B hears its heartbeat again, the bus carries revocations to it as before.
+    proxy.restore();
+    await waitFor(
+      async () => (await b.http().get('/health/ready')).status === 200,
+      'B to be back in sync',
+      30_000,
+    );
+    await a.http().post('/api/v1/auth/logout').set(other.user.auth).send({}).expect(200);
+    await waitFor(() => other.stream.ended, 'the bus to close the stream on B', 3000);
+  }, 60_000);
+
+  it('when every connection goes silent, a logout on A is in force on B, and what needs Redis answers 503 instead of hanging', async () => {
+    const { user, stream } = await knownOnB();
+    const other = await createUser(a);
+    proxy.stall();
+
+    await logoutReachesB(user, stream);
+    // A live session goes on working on B (its session read from the database).
+    await b.http().get('/api/v1/me').set(other.auth).expect(200);
+
+    // A login counts its attempt in Redis: refused with 503, in bounded time.
+    const started = Date.now();
+    const login = await b
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: other.email, password: other.password })
+      .timeout(ANSWERED_WITHIN_MS * 2);
+    expect(login.status).toBe(503);
+    expect(login.body.error.code).toBe('unavailable');
+    expect(Date.now() - started).toBeLessThan(ANSWERED_WITHIN_MS);
+    // Readiness says so too, in bounded time.
+    const ready = await b
+      .http()
+      .get('/health/ready')
+      .timeout(ANSWERED_WITHIN_MS * 2);
+    expect(ready.status).toBe(503);
+  }, 60_000);
+});
