@@ -24,6 +24,7 @@ import { UpdateMeDto } from '../profile/dto/update-me.dto.js';
 import { UserIdsDto } from '../users/dto/users-query.dto.js';
 import { NoArgumentsDto } from '../common/openapi/helpers.js';
 import { ACCOUNT_RPC } from '../account/account.contract.js';
+import { MFA_RPC } from '../mfa/mfa.contract.js';
 import { AUTH_RPC } from '../auth/auth.contract.js';
 import { BLOCKING_RPC } from '../blocking/blocking.contract.js';
 import { DEVICES_RPC } from '../devices/devices.contract.js';
@@ -105,9 +106,7 @@ export const RPC_METHODS = {
     handle: (s, a: CredentialsDto, _u, client) => s.credentialLogin.login(credentialsFrom(a), client),
   },
   login_mfa: {
-    rest: 'POST /auth/login/mfa',
-    access: 'public',
-    dto: MfaLoginDto,
+    ...MFA_RPC.login_mfa,
     result: '{user, access_token, token_type, expires_in}',
     handle: (s, a: MfaLoginDto, _u, client) => s.mfaLogin.complete(a.mfa_token, a.code, client),
   },
