@@ -1894,14 +1894,6 @@ export interface components {
        */
       last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
     };
-    LinkIdentityDto: {
-      /** @description A `login_code` from the web flow. */
-      login_code?: string;
-      /** @description An ID token from the provider's SDK. */
-      id_token?: string;
-      /** @description The nonce given with `id_token`. */
-      nonce?: string;
-    };
     LoginAnswer: {
       user: components['schemas']['OwnUser'];
       access_token: string;
@@ -1997,14 +1989,20 @@ export interface components {
     };
     /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear. */
     PasskeyCreationOptions: {
-      /** @description base64url */
+      /**
+       * @description base64url
+       * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+       */
       challenge: string;
       rp: {
         id?: string;
         name?: string;
       };
       user: {
-        /** @description base64url */
+        /**
+         * @description base64url
+         * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+         */
         id?: string;
         name?: string;
         displayName?: string;
@@ -2025,7 +2023,10 @@ export interface components {
       challenge_id: string;
       /** @description PublicKeyCredentialRequestOptionsJSON for `navigator.credentials.get({ publicKey })`; no `allowCredentials`: the authenticator offers its discoverable credential. */
       options: {
-        /** @description base64url */
+        /**
+         * @description base64url
+         * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+         */
         challenge: string;
         rpId: string;
         timeout?: number;
@@ -4557,16 +4558,28 @@ export interface operations {
       content: {
         'application/json': {
           response: {
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             id: string;
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             rawId: string;
             /** @enum {string} */
             type: 'public-key';
             response: {
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               clientDataJSON: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               attestationObject: string;
             };
             authenticatorAttachment?: string;
@@ -4968,20 +4981,38 @@ export interface operations {
         'application/json': {
           challenge_id: string;
           response: {
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             id: string;
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             rawId: string;
             /** @enum {string} */
             type: 'public-key';
             response: {
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               clientDataJSON: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               authenticatorData: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               signature: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               userHandle?: string;
             };
             authenticatorAttachment?: string;
@@ -8501,7 +8532,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['LinkIdentityDto'];
+        'application/json':
+          | {
+              login_code: string;
+            }
+          | {
+              id_token: string;
+              nonce: string;
+            };
       };
     };
     responses: {

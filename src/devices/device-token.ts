@@ -24,6 +24,8 @@ export const APNS_TOKEN_PATTERN = '^(?:[0-9A-Fa-f]{2}){32,100}$';
 const FCM_TOKEN = /^[\w:.-]{20,1000}$/;
 /** The FCM rule as the API document states it. */
 export const FCM_TOKEN_PATTERN = FCM_TOKEN.source;
+/** A token to give up, as the document states it: an APNs or FCM token, or a browser's push endpoint. */
+export const ANY_TOKEN_PATTERN = `^(?:(?:[0-9A-Fa-f]{2}){32,100}|[\\w:.-]{20,1000}|https://\\S+)$`;
 
 export const APNS_TOKEN_RULE =
   'token must be an even number of hexadecimal digits, 64 to 200 (an APNs device token)';

@@ -1,7 +1,12 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import type { ApiContract, RpcMethodContract } from '../common/openapi/contract.js';
 import { closed, ID, ref, time } from '../common/openapi/schemas.js';
-import { APNS_TOKEN_PATTERN, FCM_TOKEN_PATTERN, MAX_TOKEN_LENGTH } from './device-token.js';
+import {
+  ANY_TOKEN_PATTERN,
+  APNS_TOKEN_PATTERN,
+  FCM_TOKEN_PATTERN,
+  MAX_TOKEN_LENGTH,
+} from './device-token.js';
 import { RegisterDeviceDto } from './dto/register-device.dto.js';
 
 const WEB_PUSH_EXAMPLE = JSON.stringify({
@@ -102,6 +107,8 @@ export const DEVICES_CONTRACT: ApiContract = {
           type: 'string',
           minLength: 1,
           maxLength: 1000,
+          pattern: ANY_TOKEN_PATTERN,
+          example: APNS_EXAMPLE,
           description: "A phone's token as registered, or a browser's push endpoint (percent-encoded).",
         },
       },

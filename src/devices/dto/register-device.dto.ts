@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
-import { MAX_TOKEN_LENGTH, NOTIFICATION_SERVICES } from '../device-token.js';
+import { ANY_TOKEN_PATTERN, MAX_TOKEN_LENGTH, NOTIFICATION_SERVICES } from '../device-token.js';
 
 export class RegisterDeviceDto {
   @ApiProperty({
@@ -11,6 +11,7 @@ export class RegisterDeviceDto {
       "web_push: the browser's `JSON.stringify(subscription.toJSON())` (endpoint, expirationTime, keys.p256dh, keys.auth).",
     minLength: 1,
     maxLength: MAX_TOKEN_LENGTH,
+    pattern: ANY_TOKEN_PATTERN,
   })
   @IsString()
   @MaxTextLength(MAX_TOKEN_LENGTH)
