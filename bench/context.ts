@@ -24,6 +24,10 @@ export interface BenchOptions {
   streams: number;
   rounds: number;
   heartbeatSeconds: number;
+  /** Seconds of the soak (`--soak`), or null for no soak. */
+  soakSeconds: number | null;
+  /** Only these request/response targets (their keys), or all. */
+  targets: string[] | null;
   /** LOG_LEVEL of the service the stream scenarios measure (info: the service's default). */
   streamLogLevel: 'info' | 'warn';
 }

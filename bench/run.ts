@@ -18,6 +18,7 @@ import {
 import { measureHttp } from './http-scenarios.js';
 import { HELLO_PATH, type ServerProcess } from './processes.js';
 import { machineInfo, notAvailable, table } from './report.js';
+import { soak } from './soak.js';
 import {
   befriend,
   measureBareStreams,
@@ -30,13 +31,18 @@ import {
 const USAGE = `npm run bench -- [options]
   --quick         2 s load runs (default 5 s), 3 fan-out rounds
   --big           10,000 streams (fan-out, idle memory and lag); default: as many as --users
-  --cluster       only the fan-out, on two instances with PostgreSQL and Redis
+  --cluster       only the fan-out, on two instances with PostgreSQL and Redis: streams on
+                  instance A, then on B, the change always made on A
+  --soak[=S]      only the soak: --users users × 3 streams on two instances (PostgreSQL + Redis),
+                  50 friends each; per second 100 changes, 200 reads and 10 reconnects for 5,000
+                  users (in proportion for fewer) and a login, for S seconds (default 600)
   --profile       CPU profiles of the server during each load run (bench/results/profiles/)
   --heap-snapshots  heap snapshots of the service before and after the idle streams open
                   (bench/results/profiles/idle-*.heapsnapshot), and what grew per stream
   --users=N       friends of the user whose PATCH fans out (default 1000)
   --streams=N     streams to open (default: --users, or 10000 with --big)
   --only=LIST     phases to run: baselines,http,streams (default all)
+  --targets=LIST  only these request/response targets, by key (e.g. baseline-b,users-batch)
   --connections=N autocannon connections (default 50)
   --rounds=N      interleaved rounds of each request/response run (default 3, 2 with --quick)
   --stream-log-level=info|warn  LOG_LEVEL of the service in the stream scenarios (default info,
@@ -54,7 +60,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     process.exit(0);
   }
   for (const flag of flags) {
-    if (!['--quick', '--big', '--cluster', '--profile', '--heap-snapshots'].includes(flag)) {
+    if (!['--quick', '--big', '--cluster', '--soak', '--profile', '--heap-snapshots'].includes(flag)) {
       console.error(`unknown option ${flag}\n${USAGE}`);
       process.exit(64);
     }
@@ -91,7 +97,10 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     rounds: quick ? 3 : 5,
     heartbeatSeconds: quick ? 2 : 5,
     streamLogLevel,
+    targets: values.get('targets')?.split(',') ?? null,
+    soakSeconds: flags.has('--soak') ? 600 : values.has('soak') ? number('soak', 600) : null,
   };
+  if (options.soakSeconds !== null) options.cluster = true;
   const phases = new Set((values.get('only') ?? 'baselines,http,streams').split(','));
   return { options, phases };
 }
@@ -110,10 +119,12 @@ const ORDER = [
   'me',
   'users-id-304',
   'users-batch',
+  'users-search',
   'users-id-warn',
   'me-warn',
   'users-id-304-warn',
   'users-batch-warn',
+  'users-search-warn',
   'login',
   'fanout',
   'fanout-bare',
@@ -124,7 +135,9 @@ const ORDER = [
   'idle-lag',
   'presence',
   'streams',
+  'cluster-fanout-single',
   'cluster-fanout',
+  'soak',
 ];
 
 async function single(context: BenchContext, phases: Set<string>): Promise<void> {
@@ -195,6 +208,18 @@ async function cluster(context: BenchContext): Promise<void> {
     // One after the other: the first runs the migrations.
     servers.push(await startService('cluster-a', env));
     servers.push(await startService('cluster-b', env));
+    if (context.options.soakSeconds !== null) {
+      const users = await createUsers(servers[0].url, join(dataDir, 'mail'), context.options.users, 'soak');
+      // The day of 5,000 users (100 changes and 200 reads a second), in proportion to the users.
+      const scale = Math.min(1, context.options.users / 5000);
+      await soak(context, servers, users, context.options.soakSeconds, {
+        changesPerSecond: Math.max(2, Math.round(100 * scale)),
+        readsPerSecond: Math.max(4, Math.round(200 * scale)),
+        reconnectsPerSecond: Math.max(1, Math.round(10 * scale)),
+        loginsPerSecond: 1,
+      });
+      return;
+    }
     const [hub] = await createUsers(servers[0].url, join(dataDir, 'mail'), 1, 'hub');
     const noContacts = !(await routeExists(servers[0].url, 'POST', '/api/v1/contacts'));
     const missing =
@@ -232,7 +257,16 @@ async function cluster(context: BenchContext): Promise<void> {
 
 async function main(): Promise<void> {
   const { options, phases } = parseOptions(process.argv.slice(2));
-  const mode = options.cluster ? 'cluster' : options.big ? 'big' : options.quick ? 'quick' : 'default';
+  const mode =
+    options.soakSeconds !== null
+      ? 'soak'
+      : options.cluster
+        ? 'cluster'
+        : options.big
+          ? 'big'
+          : options.quick
+            ? 'quick'
+            : 'default';
   const resultsDir = resolve('bench/results');
   mkdirSync(join(resultsDir, 'profiles'), { recursive: true });
   const root = mkdtempSync(join(tmpdir(), 'unichat-bench-'));
@@ -275,7 +309,7 @@ async function main(): Promise<void> {
   };
 
   // Whatever happens, the run ends: the children stop with this process (see processes.ts).
-  const limitMinutes = options.big ? 45 : 25;
+  const limitMinutes = (options.big ? 45 : 25) + Math.ceil((options.soakSeconds ?? 0) / 60);
   const watchdog = setTimeout(() => {
     finish(`the run took longer than ${limitMinutes} minutes`);
     process.exit(2);

@@ -53,12 +53,19 @@ export class SseStream {
   }
 
   /** Opens `GET url` as an event stream; resolves once the server answered 200 with its headers. */
-  static open(url: URL, onEvent: EventHandler, tag = 0, timeoutMs = 15_000): Promise<SseStream> {
+  static open(
+    url: URL,
+    onEvent: EventHandler,
+    tag = 0,
+    timeoutMs = 15_000,
+    localAddress?: string,
+  ): Promise<SseStream> {
     return new Promise((resolve, reject) => {
       let stream: SseStream | null = null;
       const socket = connect({
         host: url.hostname,
         port: Number(url.port),
+        localAddress,
         noDelay: true,
         onread: {
           buffer: READ_BUFFER,

@@ -158,7 +158,14 @@ class StreamBoard {
     this.servers.push(serverIndex);
     try {
       const url = new URL(`${server.url}/api/v1/events${code ? `?code=${encodeURIComponent(code)}` : ''}`);
-      this.streams[index] = await SseStream.open(url, this.onEvent, index);
+      // Spread over client addresses (127.0.0.1-8): one address has ~28,000 ports to a server.
+      this.streams[index] = await SseStream.open(
+        url,
+        this.onEvent,
+        index,
+        15_000,
+        `127.0.0.${1 + (index % 8)}`,
+      );
       return true;
     } catch (error) {
       if (this.failures.length < 20) this.failures.push((error as Error).message);
@@ -574,7 +581,12 @@ export async function measureStreams(context: BenchContext, server: ServerProces
   }
 }
 
-/** The fan-out across two instances on PostgreSQL and Redis: streams alternate between them. */
+/**
+ * The fan-out across two instances on PostgreSQL and Redis, against one instance in the same run:
+ * first every friend's stream on instance A, where the hub's PATCH /me is made; then the same
+ * streams on instance B, which hears the change only through the bus. What the bus adds per
+ * event is the difference of the two.
+ */
 export async function measureClusterFanOut(
   context: BenchContext,
   servers: ServerProcess[],
@@ -582,26 +594,77 @@ export async function measureClusterFanOut(
 ) {
   const { hub, friends } = population;
   const board = new StreamBoard(hub.id);
-  const scenario = 'cluster: fan-out, 2 instances, PostgreSQL + Redis';
+  const [a, b] = servers;
+  const scenario = 'cluster: fan-out, change on A, streams on B (PostgreSQL + Redis)';
+  const target = 'p99 ≤ 1.3 × one instance';
   try {
-    const codes = await sseCodes(servers[0].url, [hub, ...friends]);
-    if (!(await board.open(servers[0], 0, hub.id, codes.get(hub.id) as string))) {
+    const codes = await sseCodes(a.url, [hub, ...friends]);
+    if (!(await board.open(a, 0, hub.id, codes.get(hub.id) as string))) {
       throw new Error(`the hub's stream did not open: ${board.failures[0]}`);
     }
     const owners: number[] = [];
     for (let index = 0; owners.length < context.options.streams; index += 1) {
       owners.push(friends[index % friends.length].id);
     }
-    const started = performance.now();
-    const ok = await openMany(board, servers, owners, codes);
-    context.log(`opened ${ok} streams on 2 instances in ${Math.round(performance.now() - started)} ms`);
-    await sleep(1500);
-    const result = await fanOut(context, board, servers, patchMe(servers[0], hub));
-    context.rows.push(
-      fanOutRow('cluster-fanout', scenario, result, friends.length, result.streams >= 10_000),
+    // A, B, then A again: the one-instance figure is the better of the two A runs, so that neither
+    // side gains from when it ran on a machine others share.
+    const onA: FanOut[] = [];
+    let across: FanOut | null = null;
+    for (const [name, server] of [
+      ['A', a],
+      ['B', b],
+      ['A', a],
+    ] as const) {
+      const started = performance.now();
+      const ok = await openMany(board, [server], owners, codes);
+      context.log(
+        `opened ${ok} streams on instance ${name} in ${Math.round(performance.now() - started)} ms`,
+      );
+      await sleep(1500);
+      const result = await fanOut(context, board, servers, patchMe(a, hub));
+      if (name === 'A') onA.push(result);
+      else across = result;
+      board.streams.forEach((stream, index) => {
+        if (!board.isHub(index)) stream?.close();
+      });
+      await sleep(1500);
+    }
+    const single = onA.reduce((x, y) => (y.p99 < x.p99 ? y : x));
+    if (!across) throw new Error('no fan-out on instance B');
+    const singleRow = fanOutRow(
+      'cluster-fanout-single',
+      '  cluster: same run, streams on A (one instance)',
+      single,
+      friends.length,
+      false,
     );
+    singleRow.target = 'reference';
+    singleRow.result += `; the other A run: p99 ${onA.find((run) => run !== single)?.p99 ?? '?'} ms`;
+    context.rows.push(singleRow);
+    const ratio = single.p99 > 0 ? across.p99 / single.p99 : NaN;
+    const busAdds = round1(across.p50 - single.p50);
+    const acrossRow = fanOutRow('cluster-fanout', scenario, across, friends.length, false);
+    acrossRow.result +=
+      `; p99 = ${round1(ratio)} × one instance; the bus adds ${busAdds} ms per event at p50` +
+      ` (${round1(across.p99 - single.p99)} ms at p99)`;
+    acrossRow.target = target;
+    acrossRow.verdict =
+      across.missing > 0 || single.missing > 0
+        ? 'FAIL'
+        : across.streams < 10_000
+          ? 'report'
+          : ratio <= 1.3
+            ? 'pass'
+            : 'FAIL';
+    acrossRow.details = {
+      ...acrossRow.details,
+      single,
+      ratioToSingleP99: round1(ratio),
+      busAddsP50Ms: busAdds,
+    };
+    context.rows.push(acrossRow);
   } catch (error) {
-    context.rows.push(failed('cluster-fanout', scenario, 'p99 < 50 ms at 10,000', error));
+    context.rows.push(failed('cluster-fanout', scenario, target, error));
   } finally {
     board.closeAll();
   }

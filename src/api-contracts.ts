@@ -1,4 +1,5 @@
 import { ACCOUNT_CONTRACT } from './account/account.contract.js';
+import { ADMIN_CONTRACT } from './admin/admin.contract.js';
 import { AUTH_CONTRACT } from './auth/auth.contract.js';
 import { AVATARS_CONTRACT } from './avatars/avatars.contract.js';
 import { BLOCKING_CONTRACT } from './blocking/blocking.contract.js';
@@ -18,6 +19,7 @@ import { SESSIONS_CONTRACT } from './sessions/sessions.contract.js';
 import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
 import { SSE_CONTRACT } from './sse/sse.contract.js';
 import { USERS_CONTRACT } from './users/users.contract.js';
+import { WEBHOOKS_CONTRACT } from './webhooks/webhooks.contract.js';
 
 /**
  * Every feature's API contract, collected for the OpenAPI document (as `app.module.ts` collects
@@ -44,4 +46,6 @@ export const API_CONTRACTS: ApiContract[] = [
   DEVICES_CONTRACT,
   RPC_CONTRACT,
   HEALTH_CONTRACT,
+  ADMIN_CONTRACT,
+  WEBHOOKS_CONTRACT,
 ];

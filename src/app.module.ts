@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger as Pino } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AvatarsModule } from './avatars/avatars.module.js';
 import { BlockingModule } from './blocking/blocking.module.js';
@@ -37,6 +38,7 @@ import { ServiceApiModule } from './service-api/service-api.module.js';
 import { ServiceKeysModule } from './service-keys/service-keys.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
@@ -76,9 +78,11 @@ export class AppModule implements OnApplicationShutdown {
         OidcModule,
         DemoModule,
         AccountModule,
+        AdminModule,
         RpcModule,
         ServiceApiModule,
         HealthModule,
+        WebhooksModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

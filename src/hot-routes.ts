@@ -1,13 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { type INestApplication } from '@nestjs/common';
-import { sendWithETag } from './common/conditional-get.js';
+import { sendJson, sendWithETag } from './common/conditional-get.js';
 import { type FrontRoute } from './common/front-door.js';
 import { parseId } from './common/ids.js';
 import { ProfileService } from './profile/profile.service.js';
+import { ConfirmationGate } from './sessions/confirmation-gate.service.js';
 import { KnownTokens } from './sessions/known-tokens.service.js';
 import { SseCodesService } from './sse/sse-codes.service.js';
 import { parseLastEventId } from './sse/sse-stream.js';
 import { StreamHub } from './sse/stream-hub.service.js';
+import { MAX_IDS_QUERY_LENGTH, MAX_NICK_QUERY_LENGTH, parseUsersQuery } from './users/dto/users-query.dto.js';
 import { UserDirectoryService } from './users/user-directory.service.js';
 
 /**
@@ -21,6 +23,7 @@ export function hotRoutes(app: INestApplication): FrontRoute[] {
   const profile = app.get(ProfileService);
   const codes = app.get(SseCodesService);
   const hub = app.get(StreamHub);
+  const confirmation = app.get(ConfirmationGate);
 
   /** The caller: null for none, undefined when the token needs the guard (first use, refusal). */
   const caller = (request: IncomingMessage) =>
@@ -37,6 +40,28 @@ export function hotRoutes(app: INestApplication): FrontRoute[] {
         if (id === null || viewer === undefined) return null;
         const body = { user: await directory.publicUser(id, viewer?.userId ?? null) };
         return (response) => sendWithETag(request, response, body);
+      },
+    },
+    {
+      // Several users at once, or a nick search, for a caller with a confirmed address: the DTO's
+      // limits checked as the validation pipe would; whatever the guard, the DTO or the lookup
+      // refuses is the framework's to answer.
+      pattern: '/api/v1/users',
+      match: (path) => (path === '/api/v1/users' ? [] : null),
+      query: ['ids', 'nick'],
+      async answer(request, _params, query) {
+        const user = caller(request);
+        if (!user) return null;
+        await confirmation.assertConfirmed(user);
+        const { ids = '', nick = '' } = query;
+        if (ids.length > MAX_IDS_QUERY_LENGTH || nick.length > MAX_NICK_QUERY_LENGTH) return null;
+        const lookup = parseUsersQuery(query);
+        if ('ids' in lookup) {
+          const body = { users: await directory.publicUsers(lookup.ids, user.userId) };
+          return (response) => sendWithETag(request, response, body);
+        }
+        const body = { users: await directory.search(lookup.nick, user.userId) };
+        return (response) => sendJson(response, body);
       },
     },
     {

@@ -114,8 +114,8 @@ describe('contacts and friends', () => {
     await add(ann, carl).expect(200);
     await waitFor(() => mine().length >= 2, 'two contact events');
     expect(mine()).toEqual([
-      { name: 'contact.added', payload: { userId: ann.id, contactId: bob.id } },
-      { name: 'contact.added', payload: { userId: ann.id, contactId: carl.id } },
+      { name: 'contact.added', payload: { userId: ann.id, contactId: bob.id, notify: true } },
+      { name: 'contact.added', payload: { userId: ann.id, contactId: carl.id, notify: true } },
     ]);
   });
 

@@ -45,7 +45,8 @@ describe('the demo page', () => {
       (match) => match[1],
     );
     expect(paths.length).toBeGreaterThan(10);
-    const allowed = /^\/(auth\/|me$|me\/status$|me\/avatar$|contacts|blocks|tokens\/sse-code$|users\?ids=)/;
+    const allowed =
+      /^\/(auth\/|me$|me\/status$|me\/avatar$|me\/activity\?|me\/export$|contacts|blocks|tokens\/sse-code$|tokens\/sessions|users\?(ids|nick)=)/;
     expect(paths.filter((path) => !allowed.test(path))).toEqual([]);
     const streams = [...source.matchAll(/new EventSource\(\s*`\$\{API\}([^`?]+)/g)].map((match) => match[1]);
     expect(streams).toEqual(['/auth/qr/${encodeURIComponent(code.id)}/events', '/events']);

@@ -28,7 +28,7 @@ async function answered(t: TestApp, route: string, status: number): Promise<numb
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
-// The front door answers the plain shape of GET /users/:id, GET /me and GET /events before the
+// The front door answers the plain shape of GET /users/:id, GET /users, GET /me and GET /events before the
 // framework; a request of another shape takes the framework's way. A client cannot tell which.
 describe('the hot routes answer the same on both ways through the service', () => {
   let t: TestApp;
@@ -88,6 +88,81 @@ describe('the hot routes answer the same on both ways through the service', () =
       .expect(401);
     expect(refused.body.error.code).toBe('unauthorized');
     await t.http().get('/api/v1/users/0').expect(400);
+  });
+
+  it('GET /users?ids=: the same records, headers and tag by either way, and counted under one route', async () => {
+    const bob = await createUser(t, { nick: 'Bob Batch' });
+    const ids = `${bob.id},${ann.id},2147483647,${bob.id}`;
+    const before = {
+      ok: await answered(t, '/api/v1/users', 200),
+      notModified: await answered(t, '/api/v1/users', 304),
+    };
+    const plain = await t.http().get(`/api/v1/users?ids=${ids}`).set(ann.auth).set(origin).expect(200);
+    const framework = await request(t.url)
+      .get(`/api/v1/users/?ids=${ids}`)
+      .set(ann.auth)
+      .set(origin)
+      .expect(200);
+    expect(plain.body).toEqual(framework.body);
+    expect(plain.body.users.map((user: { id: number }) => user.id)).toEqual([bob.id, ann.id]);
+    expect(lasting(plain.headers)).toEqual(lasting(framework.headers));
+    expect(plain.headers).toMatchObject({
+      'cache-control': 'private, no-cache',
+      vary: 'Authorization',
+      'x-content-type-options': 'nosniff',
+    });
+    const tag = plain.headers.etag;
+    await t.http().get(`/api/v1/users?ids=${ids}`).set(ann.auth).set('If-None-Match', tag).expect(304);
+    await request(t.url).get(`/api/v1/users/?ids=${ids}`).set(ann.auth).set('If-None-Match', tag).expect(304);
+    await waitFor(
+      async () => (await answered(t, '/api/v1/users', 304)) >= before.notModified + 2,
+      'both 304s counted',
+    );
+    expect(await answered(t, '/api/v1/users', 200)).toBe(before.ok + 2);
+    expect(await answered(t, '/api/v1/users', 304)).toBe(before.notModified + 2);
+  });
+
+  it('GET /users?nick=: the same people and headers by either way', async () => {
+    const found = await Promise.all(
+      ['Door Finder One', 'Door Finder Two'].map((nick) => createUser(t, { nick })),
+    );
+    const plain = await t.http().get('/api/v1/users?nick=door%20f').set(ann.auth).set(origin).expect(200);
+    const framework = await request(t.url)
+      .get('/api/v1/users/?nick=door%20f')
+      .set(ann.auth)
+      .set(origin)
+      .expect(200);
+    expect(plain.body).toEqual(framework.body);
+    expect(plain.body.users.map((user: { id: number }) => user.id)).toEqual(found.map((user) => user.id));
+    expect(lasting(plain.headers)).toEqual(lasting(framework.headers));
+    expect(plain.headers.etag).toBeUndefined();
+  });
+
+  it('GET /users: refusals come from the framework, in the error envelope', async () => {
+    const refusals: [string, Record<string, string>, number][] = [
+      ['/api/v1/users?ids=1', {}, 401],
+      ['/api/v1/users?ids=1', { Authorization: 'Bearer nonsense' }, 401],
+      ['/api/v1/users?ids=1,x', ann.auth, 400],
+      ['/api/v1/users?ids=', ann.auth, 400],
+      ['/api/v1/users?ids=1&nick=door', ann.auth, 400],
+      ['/api/v1/users?ids=1&ids=2', ann.auth, 400],
+      ['/api/v1/users?nick=d', ann.auth, 400],
+      [`/api/v1/users?nick=${'d'.repeat(65)}`, ann.auth, 400],
+      [`/api/v1/users?ids=${Array.from({ length: 101 }, (_, index) => index + 1).join(',')}`, ann.auth, 400],
+      ['/api/v1/users?nick=door&limit=5', ann.auth, 400],
+      ['/api/v1/users', ann.auth, 400],
+    ];
+    for (const [path, headers, status] of refusals) {
+      const answer = await t.http().get(path).set(headers).set(origin).expect(status);
+      expect(answer.body.error.code).toBe(status === 401 ? 'unauthorized' : 'invalid_params');
+      expect(answer.headers['access-control-allow-origin']).toBe('*');
+    }
+    const unconfirmed = await createUser(t, { confirmed: false });
+    for (const path of ['/api/v1/users?ids=1', '/api/v1/users?nick=door']) {
+      await t.http().get('/api/v1/me').set(unconfirmed.auth).expect(200);
+      const refused = await t.http().get(path).set(unconfirmed.auth).expect(403);
+      expect(refused.body.error.code).toBe('email_not_confirmed');
+    }
   });
 
   it('GET /events: a stream opened either way has the same headers, hears the same and is counted', async () => {

@@ -168,21 +168,28 @@ describe('fuzz: every operation of the API document', () => {
   /** A value the schema accepts, with the field names the service knows made meaningful. */
   function valid(schema: Schema | undefined, rng: () => number, name = ''): unknown {
     const s = resolve(schema);
-    // Guesses of the current password would lock the owner out (and a right one would change it).
-    if (s.type === 'object' && (s.properties as Record<string, unknown> | undefined)?.current_password) {
+    // Guesses of the current password, or of a second-factor code (counted as failed password
+    // checks), would lock the owner out (and a right password would change it).
+    const properties = s.properties as Record<string, unknown> | undefined;
+    if (s.type === 'object' && (properties?.current_password || (properties?.code && !properties.key))) {
       const {
         password: _password,
         current_password: _current,
+        code: _code,
         ...others
-      } = s.properties as Record<string, unknown>;
+      } = properties as Record<string, unknown>;
       const required = (s.required as string[] | undefined) ?? [];
+      const withheld = ['password', 'current_password', 'code'];
       const rest = valid(
-        { ...s, properties: others, required: required.filter((key) => !/password/.test(key)) },
+        { ...s, properties: others, required: required.filter((key) => !withheld.includes(key)) },
         rng,
         name,
       ) as Record<string, unknown>;
-      // Where it is required, the owner's own (a route that starts something, never a deletion).
-      return required.includes('current_password') ? { ...rest, current_password: PASSWORD } : rest;
+      // Where one is required: the owner's own password (a route that starts something, never a
+      // deletion), and a code (a request without it would only be refused as invalid).
+      if (required.includes('current_password')) rest.current_password = PASSWORD;
+      if (required.includes('code')) rest.code = valid(properties!.code as Schema, rng, 'code');
+      return rest;
     }
     if (Array.isArray(s.oneOf))
       return valid(s.oneOf[Math.floor(rng() * s.oneOf.length)] as Schema, rng, name);

@@ -270,8 +270,13 @@ describe('slow clients', () => {
       let answer = '';
       let sent = 0;
       const timer = setInterval(() => socket.write(drip[sent++ % drip.length]), 200);
-      socket.on('data', (chunk) => (answer += chunk.toString()));
-      socket.on('error', reject);
+      socket.on('data', (chunk) => {
+        answer += chunk.toString();
+        // Answered: stop dripping, or a byte written after the server closed resets the connection.
+        clearInterval(timer);
+      });
+      // A reset after the answer (a drip byte crossed the server's close) is a close too.
+      socket.on('error', (error) => (answer ? socket.destroy() : reject(error)));
       socket.on('close', () => {
         clearInterval(timer);
         resolve(answer);

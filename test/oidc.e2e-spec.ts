@@ -103,6 +103,12 @@ describe('sign in with an OpenID provider', () => {
     expect(identities.body.identities).toEqual([
       { id: expect.any(Number), provider: 'test', email, created_at: expect.any(String) },
     ]);
+    const exported = await t
+      .http()
+      .get('/api/v1/me/export')
+      .set('Authorization', `Bearer ${second.body.access_token}`)
+      .expect(200);
+    expect(exported.body.identities).toEqual(identities.body.identities);
   });
 
   it('refuses a login_code used twice', async () => {

@@ -464,7 +464,7 @@ describe('profile', () => {
 
   it('searches by nick prefix through an index, not a table scan', async () => {
     const dataSource = t.app.get(DataSource);
-    const [sql, parameters] = t.app.get(UsersService).nickPrefixQuery('ab', 20, 1).getQueryAndParameters();
+    const [sql, parameters] = t.app.get(UsersService).nickPrefixQuery('ab', 20, 1);
     if (dataSource.options.type === 'postgres') {
       // A test table is tiny, so the planner would rather scan it: forbid that to see the index is usable.
       const plan: { 'QUERY PLAN': string }[] = await dataSource.transaction(async (manager) => {
@@ -477,7 +477,7 @@ describe('profile', () => {
     } else {
       const plan: { detail: string }[] = await dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, parameters);
       expect(plan.map((row) => row.detail).join('\n')).toMatch(
-        /SEARCH user USING INDEX users_nick_key \(nick_key>\? AND nick_key<\?\)/,
+        /SEARCH users USING INDEX users_nick_key \(nick_key>\? AND nick_key<\?\)/,
       );
     }
   });

@@ -768,7 +768,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The browser waits here: `qr_login` {user, access_token, expires_in, approved_by: {user_agent, device, ip}} once approved, or `qr_expired` {id, reason: expired | wrong_check} */
+    /** The browser waits here: `qr_login` {user, access_token, expires_in, approved_by: {user_agent, device, ip}} once approved, or `qr_expired` {id, reason: expired | wrong_check | account_disabled} */
     get: operations['qrLogin_events'];
     put?: never;
     post?: never;
@@ -961,7 +961,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My security events, newest first: logins (method, address, user agent), failed logins, logouts, ended sessions, password and email changes, devices, exports. Kept 90 days. Page with before_id. */
+    /** My security events, newest first: logins (method, address, user agent), failed logins, logouts, ended sessions, password and email changes, devices, exports, operators' actions. Kept 90 days. Page with before_id. */
     get: operations['account_activityPage'];
     put?: never;
     post?: never;
@@ -982,6 +982,166 @@ export interface paths {
     get: operations['account_export'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Find users by id, email prefix or nick prefix (none: everybody), a page at a time
+     * @description At most one of `id`, `email`, `nick`; none lists everybody. Ordered by what is searched (id, folded email, folded nick). Paged by keyset: send `next_cursor` back as `cursor` (with the same search) for the next page, until it is null; pages neither skip nor repeat users while others register. Each search is an `audit` log line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    get: operations['adminUsers_search'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One user: private fields, disabled, last login, live sessions, devices
+     * @description Each read is an `audit` log line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    get: operations['adminUsers_show'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete the account, as DELETE /me does (without the password)
+     * @description Deletes the account as `DELETE /me` does, without the password: everything of it goes, its streams close, friends get `user_deleted`, the address gets the deletion mail. The audit line and the (pseudonymised) activity name the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    delete: operations['adminUsers_delete'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disable the account: every session and stream ends; logins answer account_disabled
+     * @description Every session ends (access tokens are refused and streams close, on every instance); from then on login (after its second step when two-step login is on), token login, `POST /tokens`, RPC login, passkey, QR and OpenID sign-in answer `403 account_disabled` until the account is enabled. Nothing is removed. Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_disable'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enable a disabled account: it may log in again
+     * @description The user may log in again; sessions ended by the disabling stay ended. Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_enable'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/sessions/end': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End every session of the user (their streams close, their tokens stop working)
+     * @description As a password reset does: access tokens are refused and streams close, on every instance. Written to the user’s activity as `admin_action`.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_endSessions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mark the account's email address confirmed
+     * @description Marks the address in force confirmed (a pending new address stays pending). Answers the record after the change. Written to the user’s activity as `admin_action` (with the key’s name) and logged as an `audit` line naming the key.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_confirm'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/users/{id}/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Mail the user a password-reset link (one a minute)
+     * @description Mails the user a password-reset link, as `POST /auth/password-reset/request` does (one a minute). Written to the user’s activity as `admin_action`.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['adminUsers_sendPasswordReset'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1083,6 +1243,122 @@ export interface paths {
      * @description Answers `503 unavailable` (the error envelope) while the database or Redis does not answer.
      */
     get: operations['health_ready'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every webhook endpoint (never a secret)
+     * @description Needs a service key with the scope `admin`.
+     */
+    get: operations['webhooks_list'];
+    put?: never;
+    /**
+     * Add a webhook endpoint; its signing secret is answered now, and never again
+     * @description Each delivery is a `POST` of `{type, timestamp, data}` with the headers `webhook-id` (the same on every try), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`; two, space-separated, for 24 hours after a rotation). A 2xx answer within 10 s is delivered; 410 disables the endpoint; anything else is tried again after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, and an endpoint that failed every try for 5 days is disabled.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['webhooks_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One webhook endpoint
+     * @description Needs a service key with the scope `admin`.
+     */
+    get: operations['webhooks_get'];
+    put?: never;
+    post?: never;
+    /**
+     * Remove a webhook endpoint and its deliveries
+     * @description Needs a service key with the scope `admin`.
+     */
+    delete: operations['webhooks_remove'];
+    options?: never;
+    head?: never;
+    /**
+     * Change the URL, event types or description; enable or disable
+     * @description Needs a service key with the scope `admin`.
+     */
+    patch: operations['webhooks_update'];
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A new signing secret, answered once; the old one also signs for 24 hours
+     * @description Needs a service key with the scope `admin`.
+     */
+    post: operations['webhooks_rotateSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a `webhook.test` event to this endpoint now
+     * @description Queues a `webhook.test` event with `data: {endpoint_id}` for this endpoint alone; a disabled endpoint is `invalid_params`.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['webhooks_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The latest deliveries to this endpoint, newest first, with status and times
+     * @description Needs a service key with the scope `admin`.
+     */
+    get: operations['webhooks_deliveries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1622,6 +1898,8 @@ export interface components {
       activity: components['schemas']['SecurityEvent'][];
       second_factor: components['schemas']['SecondFactorStatus'];
       passkeys: components['schemas']['Passkey'][];
+      /** @description Linked OpenID identities. */
+      identities: components['schemas']['Identity'][];
     };
     /** @description My security events, newest first; kept 90 days. */
     ActivityPage: {
@@ -1632,6 +1910,30 @@ export interface components {
        * @example 290
        */
       next_before_id: number | null;
+    };
+    AdminSession: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      last_used_at: string;
+      user_agent: string | null;
+      ip: string | null;
+    };
+    AdminUserDetails: {
+      user: components['schemas']['OperatorUser'];
+      /** @description Live sessions, newest first. */
+      sessions: components['schemas']['AdminSession'][];
+      devices: components['schemas']['Device'][];
+    };
+    AdminUsersPage: {
+      users: components['schemas']['OperatorUser'][];
+      /** @description Send as `cursor` for the next page; null on the last page. */
+      next_cursor: string | null;
     };
     ApproveQrLoginDto: {
       /** @description The key from the scanned `uri` (unichat://qr-login?id=…&key=…). */
@@ -1694,6 +1996,26 @@ export interface components {
     };
     ContactsAnswer: {
       users: components['schemas']['Contact'][];
+    };
+    CreateWebhookEndpointDto: {
+      /**
+       * @description An `https://` URL of a public address (unless WEBHOOK_ALLOW_PRIVATE=true).
+       * @example https://messages.example.com/hooks/unichat
+       */
+      url: string;
+      /**
+       * @description The event types it receives: user.created, user.confirmed, user.updated, user.deleted, user.disabled, user.enabled, session.ended, block.created, block.deleted, contact.added, contact.removed.
+       * @example [
+       *       "user.deleted",
+       *       "block.created"
+       *     ]
+       */
+      event_types: string[];
+      /**
+       * @description A note for operators.
+       * @example message service
+       */
+      description?: string;
     };
     DeleteMeDto: {
       /** @description The account password; an account without one needs a login within the last 5 minutes */
@@ -1935,6 +2257,57 @@ export interface components {
        */
       providers: string[];
     };
+    /** @description A user as an operator sees them: the own record without `auth_token`, and the account’s state. */
+    OperatorUser: {
+      /**
+       * Format: int32
+       * @description Also the JID of the user.
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      /** @description An email address; international letters are allowed. */
+      email: string;
+      /** @description A new address waiting for its confirmation link. */
+      pending_email: string | null;
+      searchable_nick: boolean;
+      /**
+       * Format: date-time
+       * @description null until the address is confirmed.
+       */
+      confirmed_at: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+      status_message: string | null;
+      mobile_number: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Who sees my exact last seen and online state (contacts: friends).
+       * @enum {string}
+       */
+      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
+      /** Format: date-time */
+      created_at: string;
+      /** @description An operator disabled the account: it cannot log in. */
+      disabled: boolean;
+      /**
+       * Format: date-time
+       * @description When it was disabled; null while it is not.
+       */
+      disabled_at: string | null;
+      /**
+       * Format: date-time
+       * @description When the user last opened a session (password, QR); null before the first.
+       */
+      last_login_at: string | null;
+    };
+    OperatorUserAnswer: {
+      user: components['schemas']['OperatorUser'];
+    };
     /** @description The own record: only the user sees it. */
     OwnUser: {
       /**
@@ -2118,10 +2491,10 @@ export interface components {
     QrExpiredEvent: {
       id: string;
       /**
-       * @description `wrong_check`: a phone sent a wrong check number, which voids the code.
+       * @description `wrong_check`: a phone sent a wrong check number, which voids the code; `account_disabled`: the approving account was disabled by an operator before the browser got its session.
        * @enum {string}
        */
-      reason: 'expired' | 'wrong_check';
+      reason: 'expired' | 'wrong_check' | 'account_disabled';
     };
     /** @description `qr_login`: the QR code was approved; a new session of this browser. */
     QrLoginEvent: {
@@ -2284,14 +2657,15 @@ export interface components {
         | 'recovery_code_used'
         | 'recovery_codes_renewed'
         | 'passkey_added'
-        | 'passkey_removed';
+        | 'passkey_removed'
+        | 'admin_action';
       /** Format: date-time */
       created_at: string;
       /** @description The client address the event came from. */
       ip: string | null;
       user_agent: string | null;
       /**
-       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.
+       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing. `admin_action`: `action` (disable, enable, end_sessions, delete, confirm, send_reset), `key_name` and `key_id` of the service key that did it (`key_name` `cli` and `key_id` null: an operator on the command line).
        * @example {
        *       "method": "password"
        *     }
@@ -2346,6 +2720,10 @@ export interface components {
     };
     SessionsAnswer: {
       sessions: components['schemas']['Session'][];
+    };
+    SessionsEndedAnswer: {
+      /** @description How many sessions were live. */
+      sessions_ended: number;
     };
     SetStatusDto: {
       /**
@@ -2458,6 +2836,21 @@ export interface components {
        */
       email?: string | null;
     };
+    UpdateWebhookEndpointDto: {
+      /** @example https://messages.example.com/hooks/unichat */
+      url?: string;
+      /**
+       * @description The event types it receives: user.created, user.confirmed, user.updated, user.deleted, user.disabled, user.enabled, session.ended, block.created, block.deleted, contact.added, contact.removed.
+       * @example [
+       *       "user.deleted"
+       *     ]
+       */
+      event_types?: string[];
+      /** @example message service */
+      description?: string;
+      /** @description `true` enables a disabled endpoint (its failing time forgotten); `false` disables it. */
+      enabled?: boolean;
+    };
     UserAnswer: {
       user: components['schemas']['OwnUser'];
     };
@@ -2495,6 +2888,117 @@ export interface components {
     VapidPublicKeyAnswer: {
       /** @description The VAPID public key (65 bytes, base64url): PushManager.subscribe's applicationServerKey. */
       public_key: string;
+    };
+    WebhookDelivery: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @description The `webhook-id` header of every try. */
+      message_id: string;
+      /** @enum {string} */
+      event_type:
+        | 'user.created'
+        | 'user.confirmed'
+        | 'user.updated'
+        | 'user.deleted'
+        | 'user.disabled'
+        | 'user.enabled'
+        | 'session.ended'
+        | 'block.created'
+        | 'block.deleted'
+        | 'contact.added'
+        | 'contact.removed'
+        | 'webhook.test';
+      /** @enum {string} */
+      status: 'pending' | 'delivered' | 'failed';
+      attempts: number;
+      /** @description The last answer; null: none. */
+      last_status_code: number | null;
+      last_error: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description When it was last tried.
+       */
+      last_attempt_at: string | null;
+      /**
+       * Format: date-time
+       * @description When it is tried next, while pending.
+       */
+      next_attempt_at: string | null;
+      /**
+       * Format: date-time
+       * @description When the endpoint took it.
+       */
+      delivered_at: string | null;
+    };
+    WebhookDeliveryAnswer: {
+      delivery: components['schemas']['WebhookDelivery'];
+    };
+    WebhookDeliveryList: {
+      deliveries: components['schemas']['WebhookDelivery'][];
+    };
+    WebhookEndpoint: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** Format: uri */
+      url: string;
+      description: string;
+      event_types: (
+        | 'user.created'
+        | 'user.confirmed'
+        | 'user.updated'
+        | 'user.deleted'
+        | 'user.disabled'
+        | 'user.enabled'
+        | 'session.ended'
+        | 'block.created'
+        | 'block.deleted'
+        | 'contact.added'
+        | 'contact.removed'
+      )[];
+      enabled: boolean;
+      /**
+       * @description `gone`: the endpoint answered 410; `failing`: every try failed for 5 days.
+       * @enum {string|null}
+       */
+      disabled_reason: 'operator' | 'gone' | 'failing' | null;
+      /**
+       * Format: date-time
+       * @description When it was disabled.
+       */
+      disabled_at: string | null;
+      /**
+       * Format: date-time
+       * @description Since when every try has failed (a success clears it).
+       */
+      failing_since: string | null;
+      /**
+       * Format: date-time
+       * @description Until when the secret before the last rotation also signs (two signatures).
+       */
+      previous_secret_expires_at: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+    };
+    WebhookEndpointAnswer: {
+      endpoint: components['schemas']['WebhookEndpoint'];
+    };
+    WebhookEndpointCreated: {
+      endpoint: components['schemas']['WebhookEndpoint'];
+      /** @description The signing secret (Standard Webhooks), answered only now: keep it. Verify deliveries with it, e.g. `new Webhook(secret).verify(body, headers)` of the `standardwebhooks` package. */
+      secret: string;
+    };
+    WebhookEndpointList: {
+      endpoints: components['schemas']['WebhookEndpoint'][];
     };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;
@@ -3482,6 +3986,20 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
       /** @description Too large: `payload_too_large` */
       413: {
         headers: {
@@ -3663,6 +4181,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -4317,6 +4849,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -5055,6 +5601,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -8243,6 +8803,20 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
       /** @description Conflict: already taken: `identity_conflict` */
       409: {
         headers: {
@@ -8352,6 +8926,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized' | 'auth_failed';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };
@@ -8948,6 +9536,872 @@ export interface operations {
       };
     };
   };
+  adminUsers_search: {
+    parameters: {
+      query?: {
+        /** @description One user by id. */
+        id?: string;
+        /** @description Email prefix, any case. */
+        email?: string;
+        /** @description Nick prefix, any case; every user, searchable or not. */
+        nick?: string;
+        /** @description Users per page. */
+        limit?: number;
+        /** @description The `next_cursor` of the page before. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description AdminUsersPage */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AdminUsersPage'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_show: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description AdminUserDetails */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AdminUserDetails'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_disable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OperatorUserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperatorUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_enable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OperatorUserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperatorUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_endSessions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description SessionsEndedAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionsEndedAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_confirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OperatorUserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperatorUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  adminUsers_sendPasswordReset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The user id (decimal digits only). */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `rate_exceeded` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'rate_exceeded';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
   serviceApi_introspect: {
     parameters: {
       query?: never;
@@ -9350,6 +10804,833 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebhookEndpointList */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointList'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookEndpointDto'];
+      };
+    };
+    responses: {
+      /** @description WebhookEndpointCreated */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointCreated'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebhookEndpointAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateWebhookEndpointDto'];
+      };
+    };
+    responses: {
+      /** @description WebhookEndpointAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_rotateSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebhookEndpointCreated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointCreated'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_test: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebhookDeliveryAnswer */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  webhooks_deliveries: {
+    parameters: {
+      query?: {
+        /** @description Deliveries listed, newest first. */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebhookDeliveryList */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryList'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
             };
           };
         };
@@ -10715,6 +12996,20 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
+            };
+          };
+        };
+      };
       /** @description Too large: `payload_too_large` */
       413: {
         headers: {
@@ -10808,6 +13103,20 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `account_disabled` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'account_disabled';
             };
           };
         };

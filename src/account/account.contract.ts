@@ -65,6 +65,7 @@ export const ACCOUNT_CONTRACT: ApiContract = {
           'recovery_codes_renewed',
           'passkey_added',
           'passkey_removed',
+          'admin_action',
         ],
       },
       created_at: time(),
@@ -73,7 +74,10 @@ export const ACCOUNT_CONTRACT: ApiContract = {
       details: {
         type: 'object',
         additionalProperties: true,
-        description: 'What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing.',
+        description:
+          'What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing. `admin_action`: ' +
+          '`action` (disable, enable, end_sessions, delete, confirm, send_reset), `key_name` and `key_id` of ' +
+          'the service key that did it (`key_name` `cli` and `key_id` null: an operator on the command line).',
         example: { method: 'password' },
       },
     }),
@@ -102,6 +106,7 @@ export const ACCOUNT_CONTRACT: ApiContract = {
         activity: { type: 'array', items: ref('SecurityEvent') },
         second_factor: ref('SecondFactorStatus'),
         passkeys: { type: 'array', items: ref('Passkey') },
+        identities: { type: 'array', items: ref('Identity'), description: 'Linked OpenID identities.' },
       }),
       description:
         'Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export).',

@@ -21,7 +21,8 @@ export class AccountController {
   @ApiOperation({
     summary:
       'My security events, newest first: logins (method, address, user agent), failed logins, logouts, ' +
-      'ended sessions, password and email changes, devices, exports. Kept 90 days. Page with before_id.',
+      "ended sessions, password and email changes, devices, exports, operators' actions. Kept 90 days. " +
+      'Page with before_id.',
   })
   activityPage(@CurrentUser() user: AuthUser, @Query() query: ActivityQueryDto) {
     return this.activity.list(user.userId, query.before_id ?? null, query.limit ?? ACTIVITY_PAGE_DEFAULT);

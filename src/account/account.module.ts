@@ -12,6 +12,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
+import { ExportSections } from './export-sections.js';
 import { ActivityRecorder } from './activity-recorder.service.js';
 import { ActivityService } from './activity.service.js';
 import { SecurityEvent } from './security-event.entity.js';
@@ -33,7 +34,7 @@ import { SecurityEvent } from './security-event.entity.js';
     PasskeysModule,
   ],
   controllers: [AccountController],
-  providers: [AccountService, ActivityService, ActivityRecorder],
-  exports: [AccountService],
+  providers: [AccountService, ActivityService, ActivityRecorder, ExportSections],
+  exports: [AccountService, ActivityService, ExportSections],
 })
 export class AccountModule {}

@@ -16,10 +16,12 @@ import { AvatarsService } from '../avatars/avatars.service.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UserRecordsService } from '../users/user-records.service.js';
+import { type User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { TotpEnrolmentService } from '../mfa/totp-enrolment.service.js';
 import { PasskeysService } from '../passkeys/passkeys.service.js';
-import { ActivityService } from './activity.service.js';
+import { ExportSections } from './export-sections.js';
+import { ActivityService, type NewSecurityEvent } from './activity.service.js';
 
 /** One export a minute per user: it reads everything the service holds about them. */
 const EXPORT_WINDOW_SECONDS = 60;
@@ -46,6 +48,7 @@ export class AccountService {
     private readonly limiter: RateLimiter,
     private readonly events: EventBus,
     private readonly clock: Clock,
+    private readonly sections: ExportSections,
   ) {}
 
   /** Everything the service holds about the user, as one JSON document. */
@@ -82,6 +85,7 @@ export class AccountService {
       // Whether two-step login is on; never its secret or codes.
       second_factor: secondFactor,
       passkeys,
+      ...(await this.sections.collect(userId)),
     };
   }
 
@@ -109,6 +113,20 @@ export class AccountService {
         throw new AppError('unauthorized', 'log in again (within 5 minutes) to delete the account');
       }
     }
+    await this.erase(user, [{ type: 'account_deleted', ...client }]);
+  }
+
+  /**
+   * Deletes the account for an operator (admin API, CLI), as DELETE /me does but without the
+   * owner's password; `recorded` says who did it, in the account's activity before it goes.
+   */
+  async deleteByOperator(userId: number, recorded: Omit<NewSecurityEvent, 'userId'>): Promise<void> {
+    const user = await this.users.getById(userId);
+    await this.erase(user, [recorded, { type: 'account_deleted' }]);
+  }
+
+  private async erase(user: User, recorded: Omit<NewSecurityEvent, 'userId'>[]): Promise<void> {
+    const userId = user.id;
     const friendIds = await this.contacts.friendIdsOf(userId);
     const addresses = [user.email, ...(user.pendingEmail ? [user.pendingEmail] : [])];
 
@@ -116,13 +134,13 @@ export class AccountService {
       const { manager } = tx;
       // Every instance drops the sessions' access tokens and closes the streams they opened.
       await this.sessions.endAll(tx, userId, null);
-      await this.activity.record({ userId, type: 'account_deleted', ...client }, manager);
+      for (const event of recorded) await this.activity.record({ userId, ...event }, manager);
       await this.activity.pseudonymise(manager, userId);
       await this.mail.forgetMailTo(manager, addresses);
       await this.avatars.remove(tx, userId);
       await this.users.remove(manager, userId);
       await this.mail.enqueue(manager, accountDeletedMail(user.email));
-      tx.afterCommit(() => this.events.emit('account.deleted', { userId, friendIds }));
+      this.events.publish(tx, 'account.deleted', { userId, friendIds });
     });
   }
 }

@@ -30,7 +30,9 @@ export type SecurityEventType =
   | 'account_deleted'
   | SecondFactorChange
   | 'passkey_added'
-  | 'passkey_removed';
+  | 'passkey_removed'
+  /** An operator acted on the account: `{action, key_id, key_name}` (key `cli`: the admin CLI). */
+  | 'admin_action';
 
 export interface NewSecurityEvent {
   userId: number;

@@ -79,7 +79,7 @@ export const AUTH_CONTRACT: ApiContract = {
     'POST /auth/login': {
       status: 200,
       body: 'LoginAnswer',
-      errors: ['auth_failed', 'mfa_required', 'please_wait'],
+      errors: ['auth_failed', 'mfa_required', 'account_disabled', 'please_wait'],
       description:
         'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`.',
       requestSchema: CREDENTIALS_SCHEMA,

@@ -76,9 +76,11 @@ export class CredentialLoginService implements OnApplicationBootstrap {
 
   private async authTokenLogin(authToken: string, client: ClientInfo): Promise<LoginResult> {
     const found = await this.credentials.authTokenLogin(client, async () => {
-      const session = await this.sessions.findByAuthToken(authToken);
+      // Ended sessions too: disabling ends them all, and their owner is told why (account_disabled).
+      const session = await this.sessions.findByAuthToken(authToken, { evenEnded: true });
       const user = session ? await this.users.findById(session.userId) : null;
-      return session && user ? { session, user } : null;
+      if (user) this.users.assertNotDisabled(user);
+      return session?.revokedAt === null && user ? { session, user } : null;
     });
     if (!found) {
       this.events.emit('auth.login_failed', { userId: null, method: 'auth_token', ...client });

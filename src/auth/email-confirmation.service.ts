@@ -54,11 +54,8 @@ export class EmailConfirmationService {
         confirmed = { email: user.email, changed: false };
       }
       tx.afterCommit(() => this.emailTokens.confirmationArrived(userId));
-      tx.afterCommit(() => this.events.emit('user.updated', { userId }));
-      if (confirmed) {
-        const { email, changed } = confirmed;
-        tx.afterCommit(() => this.events.emit('auth.email_confirmed', { userId, email, changed }));
-      }
+      this.events.publish(tx, 'user.updated', { userId });
+      if (confirmed) this.events.publish(tx, 'auth.email_confirmed', { userId, ...confirmed });
     });
   }
 

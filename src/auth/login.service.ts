@@ -61,6 +61,7 @@ export class LoginService {
     client: ClientInfo,
     method: LoginMethod,
   ): Promise<OpenedSession> {
+    await this.users.recordLogin(manager, user.id); // account_disabled, race-free against a disabling
     const opened = await this.sessions.create(manager, { userId: user.id, ...client });
     const sessionId = opened.session.id;
     afterCommit(manager, () => {
@@ -111,6 +112,7 @@ export class LoginService {
     client: ClientInfo,
   ): Promise<LoginResult | null> {
     const user = await this.users.getById(userId);
+    this.users.assertNotDisabled(user); // disabling ended the approving session: say why
     const opened = await inTransaction(this.dataSource, async (tx) => {
       if (
         approvingSessionId === null ||

@@ -4,13 +4,18 @@ import argon2 from 'argon2';
 
 // OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): ~25 ms here, on libuv's thread pool,
 // so hashing never blocks the event loop.
-const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 /**
  * Hashes at once: one per core. libuv's four threads would otherwise all hash during a burst of
  * logins and, on two cores, starve every other request (docs/benchmarks.md has the figures).
  */
-const CONCURRENT_HASHES = availableParallelism();
+export const CONCURRENT_HASHES = availableParallelism();
 /** New passwords (registrations, changes, resets) leave a core to checks, so logins never queue behind them. */
 const CONCURRENT_NEW_HASHES = Math.max(1, CONCURRENT_HASHES - 1);
 
@@ -66,7 +71,7 @@ export class PasswordHasher {
 
   /** A new password's hash (registration, change, reset). */
   hash(password: string): Promise<string> {
-    return this.queue.run('new', () => argon2.hash(password, OPTIONS));
+    return this.queue.run('new', () => argon2.hash(password, ARGON2_OPTIONS));
   }
 
   /** Checks a password (login, current_password); goes before new passwords' hashes. */

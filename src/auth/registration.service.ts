@@ -10,6 +10,7 @@ import { UsersService } from '../users/users.service.js';
 import { CredentialsService } from './credentials.service.js';
 import { type RegisterDto } from './dto/auth.dto.js';
 import { LoginService, type LoginResult } from './login.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
 
 /** Registration: a new account, its confirmation mail, and with `auto_login` its first session. */
 @Injectable()
@@ -19,6 +20,7 @@ export class RegistrationService {
     private readonly users: UsersService,
     private readonly credentials: CredentialsService,
     private readonly logins: LoginService,
+    private readonly events: EventBus,
   ) {}
 
   async register(
@@ -54,6 +56,7 @@ export class RegistrationService {
         nickKey: nick?.key ?? null,
       });
       await this.credentials.sendConfirmation(tx, user.id, user.email);
+      this.events.publish(tx, 'user.created', { userId: user.id });
       const opened = input.auto_login
         ? await this.logins.openSession(tx.manager, user, client, 'password')
         : null;

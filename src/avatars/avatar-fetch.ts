@@ -1,11 +1,10 @@
-import { lookup, type LookupAddress } from 'node:dns';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import ipaddr from 'ipaddr.js';
 import pLimit from 'p-limit';
 import { AppError } from '../common/errors.js';
+import { checkedLookup, isPublicAddress } from '../common/public-address.js';
 import { AVATAR_MAX_BYTES } from './avatar-image.js';
 
 const FETCH_TIMEOUT_MS = 10_000;
@@ -97,35 +96,17 @@ export class AvatarFetcher {
   }
 
   private get(url: URL, deadline: AbortSignal): Promise<IncomingMessage> {
-    const allowed = this.allowHosts.has(url.hostname.toLowerCase());
-    const checkedLookup: LookupFunction = (hostname, options, done) => {
-      lookupSlots(
-        () =>
-          new Promise<LookupAddress[]>((resolve, reject) =>
-            lookup(hostname, { ...options, all: true }, (error, addresses) =>
-              error ? reject(error) : resolve(addresses),
-            ),
-          ),
-      ).then(
-        (addresses) => {
-          try {
-            if (!allowed) for (const { address } of addresses) assertPublic(address);
-          } catch (refusal) {
-            return done(refusal as Error, '', 0);
-          }
-          // http calls with `all` when it wants every address (happy eyeballs), else the first.
-          if (options.all) return done(null, addresses);
-          return done(null, addresses[0].address, addresses[0].family);
-        },
-        (error: Error) => done(error, '', 0),
-      );
-    };
+    const lookup = checkedLookup({
+      check: !this.allowHosts.has(url.hostname.toLowerCase()),
+      refuse: privateAddressError,
+      queue: lookupSlots,
+    });
     return new Promise((resolve, reject) => {
       const request = https.get(
         url,
         {
           agent: this.agent,
-          lookup: checkedLookup,
+          lookup,
           // Aborting ends the request and, once it came, the response being read.
           signal: deadline,
           headers: { accept: 'image/*', 'user-agent': 'Unichat avatar fetcher' },
@@ -143,22 +124,11 @@ export class AvatarFetcher {
   }
 }
 
-/** ::a.b.c.d, the deprecated IPv4-compatible form, which ipaddr.js counts as unicast. */
-const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
-
-/**
- * Whether the service may connect to this address on a client's behalf: public unicast only, not
- * private, loopback, link-local or reserved (the rule of avatar URLs and web push endpoints).
- */
-export function isPublicAddress(address: string): boolean {
-  const parsed = ipaddr.process(address);
-  return parsed.range() === 'unicast' && !(parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE));
-}
+const privateAddressError = () =>
+  new AppError('invalid_avatar', 'avatar URL leads to a private or reserved address');
 
 function assertPublic(address: string): void {
-  if (!isPublicAddress(address)) {
-    throw new AppError('invalid_avatar', 'avatar URL leads to a private or reserved address');
-  }
+  if (!isPublicAddress(address)) throw privateAddressError();
 }
 
 function describe(error: NodeJS.ErrnoException): string {

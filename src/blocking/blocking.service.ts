@@ -1,16 +1,19 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { RateLimiter, type Reservation } from '../common/rate-limiter.service.js';
 import { SqlDialect } from '../database/sql-dialect.js';
+import { inTransaction } from '../database/transaction.js';
 import { AppError } from '../common/errors.js';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { BlockSource } from '../users/view-sources.js';
 import { Block } from './block.entity.js';
+import { BlockersCache } from './blockers-cache.js';
 
 /**
  * Block and unblock changes one pair may make in an hour (either side's, together): each change
@@ -31,6 +34,9 @@ export interface BlockRelation {
  */
 @Injectable()
 export class BlockingService implements BlockSource, OnModuleInit {
+  private readonly logger = new Logger('BlockingService');
+  private readonly blockers = new BlockersCache();
+
   constructor(
     @InjectRepository(Block) private readonly blocks: Repository<Block>,
     private readonly users: UsersService,
@@ -38,10 +44,14 @@ export class BlockingService implements BlockSource, OnModuleInit {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly limiter: RateLimiter,
+    private readonly bus: ClusterBus,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     this.records.useBlocks(this);
+    await this.bus.subscribe('blocks.changed', ({ ids }) => this.blockers.invalidate(ids));
+    // Changes announced while the subscriber was away were missed.
+    this.bus.onReconnect(() => this.blockers.clear());
   }
 
   /**
@@ -51,27 +61,37 @@ export class BlockingService implements BlockSource, OnModuleInit {
    */
   async block(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    const changed = await this.changeWithinLimit(blockerId, blockedId, async () => {
-      const [p1, p2, p3] = this.dialect.placeholders(3);
-      // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is not
-      // an error, and RETURNING tells whether this call is the one that made it.
-      const inserted: unknown[] = await this.blocks.query(
-        `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (${p1}, ${p2}, ${p3})
-         ON CONFLICT DO NOTHING RETURNING blocker_id`,
-        [blockerId, blockedId, this.clock.nowMs()],
-      );
-      return inserted.length > 0;
-    });
-    if (changed) this.events.emit('blocking.blocked', { blockerId, blockedId });
+    await this.changeWithinLimit(blockerId, blockedId, () =>
+      inTransaction(this.blocks.manager, async (tx) => {
+        const [p1, p2, p3] = this.dialect.placeholders(3);
+        // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is
+        // not an error, and RETURNING tells whether this call is the one that made it.
+        const inserted: unknown[] = await tx.manager.query(
+          `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (${p1}, ${p2}, ${p3})
+           ON CONFLICT DO NOTHING RETURNING blocker_id`,
+          [blockerId, blockedId, this.clock.nowMs()],
+        );
+        if (inserted.length === 0) return false;
+        // The blocked user's kept blockers go before anyone hears of the block.
+        tx.afterCommit(() => this.changed(blockedId));
+        this.events.publish(tx, 'blocking.blocked', { blockerId, blockedId });
+        return true;
+      }),
+    );
   }
 
   /** Idempotent: lifting a block that does not exist answers the same and announces nothing. */
   async unblock(blockerId: number, blockedId: number): Promise<void> {
     await this.assertOther(blockerId, blockedId);
-    const changed = await this.changeWithinLimit(blockerId, blockedId, async () =>
-      Boolean((await this.blocks.delete({ blockerId, blockedId })).affected),
+    await this.changeWithinLimit(blockerId, blockedId, () =>
+      inTransaction(this.blocks.manager, async (tx) => {
+        const result = await tx.manager.delete(Block, { blockerId, blockedId });
+        if (!result.affected) return false;
+        tx.afterCommit(() => this.changed(blockedId));
+        this.events.publish(tx, 'blocking.unblocked', { blockerId, blockedId });
+        return true;
+      }),
     );
-    if (changed) this.events.emit('blocking.unblocked', { blockerId, blockedId });
   }
 
   async relation(a: number, b: number): Promise<BlockRelation> {
@@ -108,16 +128,31 @@ export class BlockingService implements BlockSource, OnModuleInit {
     return new Set(rows.map((row) => Number(row.other_id)));
   }
 
-  /** Of these owners, the ones who blocked the viewer (BlockSource, for the public record views). */
+  /**
+   * Of these owners, the ones who blocked the viewer (BlockSource, for the public record views):
+   * from the viewer's blockers, kept per instance and dropped everywhere when a block changes.
+   */
   async ownersBlockingViewer(ownerIds: number[], viewerId: number): Promise<Set<number>> {
     if (ownerIds.length === 0) return new Set();
-    const sql = this.dialect;
-    const [p1, p2] = sql.placeholders(2);
+    const blockers = await this.blockers.get(viewerId, (id) => this.blockersOfViewer(id));
+    return new Set(blockers.size === 0 ? [] : ownerIds.filter((id) => blockers.has(id)));
+  }
+
+  private async blockersOfViewer(viewerId: number): Promise<ReadonlySet<number>> {
+    const [p1] = this.dialect.placeholders(1);
     const rows: { blocker_id: number }[] = await this.blocks.query(
-      `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1} AND blocker_id ${sql.inIds(p2)}`,
-      [viewerId, sql.ids(ownerIds)],
+      `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1}`,
+      [viewerId],
     );
     return new Set(rows.map((row) => Number(row.blocker_id)));
+  }
+
+  /** Drops who blocked the user here now, and on every instance. */
+  private changed(blockedId: number): void {
+    this.blockers.invalidate([blockedId]);
+    this.bus
+      .publish('blocks.changed', { ids: [blockedId] })
+      .catch((error: Error) => this.logger.error(`could not announce a changed block: ${error.message}`));
   }
 
   /** Whom the user blocked, oldest block first, as public records seen by the user. */

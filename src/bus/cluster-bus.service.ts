@@ -93,6 +93,11 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
     this.outOfSyncHandlers.push(handler);
   }
 
+  /** Whether messages reach other processes (Redis); in process they reach this process only. */
+  get reachesOtherProcesses(): boolean {
+    return this.redis.enabled;
+  }
+
   /**
    * Whether this instance hears every message now and has caught up with those it missed: always
    * in process; with Redis, while it hears its own heartbeat and its reconnect handlers are done.

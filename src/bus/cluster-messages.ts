@@ -15,12 +15,16 @@ export interface ClusterMessages {
   'sessions.revoked': { ids: number[] };
   /** Users changed: drop them from each instance's cache (UsersService → UsersService). */
   'users.changed': { ids: number[] };
+  /** Blocks of these users (as the blocked side) changed: drop who blocked them (BlockingService → BlockingService). */
+  'blocks.changed': { ids: number[] };
   /** Avatar images removed: drop them from each instance's cache (AvatarsService → AvatarsService). */
   'avatars.removed': { keys: string[] };
   /** A QR code was approved: the browser's stream, wherever it is, settles it (QrLoginService → QrLoginStreams). */
   'qr_login.approved': { id: string };
   /** A signing key was made: read the keys again now (SigningKeysService → SigningKeysService; a hint, the database is the truth). */
   'signing_keys.changed': Record<string, never>;
+  /** Webhook endpoints were added, changed or removed: read the subscriptions again (WebhookSubscriptions). */
+  'webhooks.endpoints_changed': Record<string, never>;
 }
 
 export type ClusterChannel = keyof ClusterMessages;

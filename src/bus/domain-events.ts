@@ -1,9 +1,18 @@
 /**
- * Events that modules publish when something happened, and anyone may react to (STYLE: a typed
- * map of event names to payloads). Raised after the change is committed, on the instance where it
- * happened; reactions that must reach other instances go through ClusterBus.
+ * Events that modules publish when something happened, and anyone may react to (a typed map of
+ * event names to payloads). A change made in a transaction is published in it (`EventBus.publish`):
+ * recorders write in that transaction (webhook deliveries), listeners hear it once it committed,
+ * on the instance where it happened; reactions that must reach other instances go through ClusterBus.
  */
 export interface DomainEvents {
+  /** An account was made (registration). */
+  'user.created': { userId: number };
+  /** An operator disabled the account (admin): it can no longer log in, its sessions ended. */
+  'user.disabled': { userId: number };
+  /** An operator enabled a disabled account again (admin). */
+  'user.enabled': { userId: number };
+  /** Sessions ended for any reason (logout, their owner, a password change, deletion, an operator). */
+  'sessions.ended': { userId: number; sessionIds: number[] };
   /** A new session was opened (login by password or QR; not a token refresh). */
   'auth.session_created': {
     userId: number;
@@ -30,11 +39,14 @@ export interface DomainEvents {
   };
   /** A session was ended by logout; `deviceToken` is the push token the device gave up, if any. */
   'auth.logged_out': { userId: number; sessionId: number; deviceToken: string | null };
-  /** Sessions were ended by their owner (one, or all but the calling one). */
+  /** Sessions were ended by their owner (one, or all but the calling one), or all by an operator. */
   'auth.sessions_ended': { userId: number; sessionIds: number[] };
   /** The user asked to move their account to a new address (it changes once that is confirmed). */
   'auth.email_change_requested': { userId: number; email: string };
-  /** A confirmation link was used: the first address (`changed` false) or a new one now in force. */
+  /**
+   * A confirmation link was used: the first address (`changed` false) or a new one now in force;
+   * or an operator marked the address confirmed (`changed` false).
+   */
   'auth.email_confirmed': { userId: number; email: string; changed: boolean };
   /** The password was changed (profile) or reset (mail link). */
   'auth.password_changed': { userId: number; via: 'update' | 'reset' };
@@ -55,8 +67,13 @@ export interface DomainEvents {
   'account.deleted': { userId: number; friendIds: number[] };
   /** Some field of the user's record changed; listeners send the fresh records. */
   'user.updated': { userId: number };
-  /** `userId` added `contactId` to their contacts (profile); once per pair an hour, however often re-added. */
-  'contact.added': { userId: number; contactId: number };
+  /**
+   * `userId` added `contactId` to their contacts; `notify` on the first add of the pair this hour
+   * (the stream event and push go out only then, however often the contact is removed and re-added).
+   */
+  'contact.added': { userId: number; contactId: number; notify: boolean };
+  /** `userId` removed `contactId` from their contacts. */
+  'contact.removed': { userId: number; contactId: number };
   /**
    * The user came online, went offline or changed status (presence); `becameInvisible` on that
    * transition; `onlineOnly` when only the online state changed (a first stream opened, the last closed).

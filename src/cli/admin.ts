@@ -5,6 +5,8 @@ import { AppError } from '../common/errors.js';
 import { ConfigError } from '../config/app-config.js';
 import { serviceKeysCommand } from './service-keys.command.js';
 import { signingKeysCommand } from './signing-keys.command.js';
+import { usersCommand } from './users.command.js';
+import { webhooksCommand } from './webhooks.command.js';
 
 /**
  * The operator's CLI (`npm run admin -- <group> <command>`), against the database the service's
@@ -14,7 +16,9 @@ const program = new Command('admin')
   .description('Unichat operator tools, against the configured database')
   .showHelpAfterError()
   .addCommand(serviceKeysCommand())
-  .addCommand(signingKeysCommand());
+  .addCommand(signingKeysCommand())
+  .addCommand(usersCommand())
+  .addCommand(webhooksCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { type DynamicModule, Global, type INestApplicationContext, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { pino } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
+import { AppModule } from '../app.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { RedisService } from '../bus/redis.service.js';
@@ -12,6 +14,7 @@ import { ConfigModule } from '../config/config.module.js';
 import { keepJwtSecret } from '../config/kept-jwt-secret.js';
 import { dataSourceOptions, openDataSource } from '../database/data-source-options.js';
 import { Metrics } from '../metrics/metrics.service.js';
+import { NestLogger } from '../logging.js';
 
 const SHARED = [Clock, Metrics, RedisService, EventBus, ClusterBus];
 
@@ -49,6 +52,38 @@ export async function withModules<T>(
   @Module({ imports: [CliCoreModule.forRoot(config), ...modules] })
   class CommandModule {}
   const context = await NestFactory.createApplicationContext(CommandModule, { logger: ['error'] });
+  try {
+    return await work(context);
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Nest's lines in a command: errors and warnings, and the `audit` lines of what the command did
+ * (on stderr, as JSON), so stdout holds only the command's answer.
+ */
+class CommandLogger extends NestLogger {
+  override log(message: unknown, ...params: unknown[]): void {
+    if (params[params.length - 1] === 'Audit') super.log(message, ...params);
+  }
+  override verbose(): void {}
+  override debug(): void {}
+}
+
+/**
+ * Runs one command inside the whole application, without its HTTP server: for commands whose
+ * changes others must hear as they do from a request (ended sessions and closed streams on every
+ * instance over Redis, domain events, mails queued). The metrics port stays closed: the service
+ * may be holding it.
+ */
+export async function withApplication<T>(work: (context: INestApplicationContext) => Promise<T>): Promise<T> {
+  const { config } = keepJwtSecret(loadConfig());
+  const logger = new CommandLogger(pino({ level: 'info' }, pino.destination({ dest: 2, sync: true })));
+  const context = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ ...config, metricsPort: null }),
+    { logger },
+  );
   try {
     return await work(context);
   } finally {

@@ -27,13 +27,24 @@ export function sendWithETag(request: IncomingMessage, response: ServerResponse,
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
   response.setHeader('Cache-Control', 'private, no-cache');
-  vary(response, 'Authorization');
+  // Most answers carry no Vary yet: set it outright (vary() parses the header each time).
+  if (response.getHeader('Vary') === undefined) response.setHeader('Vary', 'Authorization');
+  else vary(response, 'Authorization');
   if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
     response.statusCode = 304;
     response.end();
     return;
   }
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.statusCode = 200;
+  response.end(json);
+}
+
+/** A 200 with a JSON body, as Express's `response.json` writes it (the service turns its ETag off). */
+export function sendJson(response: ServerResponse, body: unknown): void {
+  const json = JSON.stringify(body);
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.setHeader('Content-Length', Buffer.byteLength(json));
   response.statusCode = 200;
   response.end(json);
 }

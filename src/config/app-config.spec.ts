@@ -27,6 +27,16 @@ describe('configuration', () => {
     expect(config.registrationsPerHour).toBe(10);
     expect(config.metricsToken).toBeNull();
     expect(config.metricsPort).toBeNull();
+    expect(config.webhooks).toEqual({ allowPrivate: false, retryBaseMs: 5000 });
+  });
+
+  it('reads the webhook settings, refusing a retry unit that is no whole number of ms', () => {
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '100' }).webhooks).toEqual({
+      allowPrivate: true,
+      retryBaseMs: 100,
+    });
+    expect(() => loadConfig({ WEBHOOK_RETRY_BASE_MS: '0.5' })).toThrow(/WEBHOOK_RETRY_BASE_MS/);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
   });
 
   it('reads the metrics token and port', () => {

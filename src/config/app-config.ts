@@ -85,6 +85,15 @@ export interface AppConfig {
     /** PEM CA certificate(s) trusted besides Node's own. */
     caFile: string | null;
   };
+  webhooks: {
+    /** `http://` endpoint URLs and private addresses are allowed (tests, a private network). */
+    allowPrivate: boolean;
+    /**
+     * The first retry's delay (5 s). The whole schedule scales with it, and so do the five days
+     * after which an endpoint that failed every try is disabled: tests shorten it, nobody else.
+     */
+    retryBaseMs: number;
+  };
 }
 
 export interface ApnsConfig {
@@ -277,6 +286,10 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     pwnedPasswordsUrl,
     avatarFetch: readAvatarFetch(read),
     oidcProviders: readOidc(read('OIDC_PROVIDERS')),
+    webhooks: {
+      allowPrivate: flag('WEBHOOK_ALLOW_PRIVATE'),
+      retryBaseMs: integer('WEBHOOK_RETRY_BASE_MS', 5000, 10, 3_600_000),
+    },
   };
 }
 

@@ -4,9 +4,9 @@ import { Repository } from 'typeorm';
 import { BlockingService } from '../blocking/blocking.service.js';
 import { Clock } from '../common/clock.service.js';
 import { SqlDialect } from '../database/sql-dialect.js';
+import { inTransaction } from '../database/transaction.js';
 import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.service.js';
-import { uniqueViolation } from '../database/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
@@ -42,16 +42,19 @@ export class ContactsService implements FriendSource, OnModuleInit {
     if ((await this.blocking.relation(userId, contactId)).bBlockedA) {
       throw new AppError('blocked', 'this user has blocked you');
     }
-    let added = true;
-    try {
-      await this.contacts.insert({ userId, contactId, createdAt: this.clock.now() });
-    } catch (error) {
-      if (!uniqueViolation(error)) throw error;
-      added = false; // already a contact: adding again changes nothing
-    }
-    if (added && (await this.firstAddThisHour(userId, contactId))) {
-      this.events.emit('contact.added', { userId, contactId });
-    }
+    await inTransaction(this.contacts.manager, async (tx) => {
+      const sql = new SqlDialect(tx.manager);
+      const [p1, p2, p3] = sql.placeholders(3);
+      // Already a contact: adding again changes nothing (RETURNING tells whether this call added).
+      const inserted: unknown[] = await tx.manager.query(
+        `INSERT INTO contacts (user_id, contact_id, created_at) VALUES (${p1}, ${p2}, ${p3})
+         ON CONFLICT DO NOTHING RETURNING user_id`,
+        [userId, contactId, this.clock.nowMs()],
+      );
+      if (inserted.length === 0) return;
+      const notify = await this.firstAddThisHour(userId, contactId);
+      this.events.publish(tx, 'contact.added', { userId, contactId, notify });
+    });
     const [record] = await this.withFriendship(userId, [contact]);
     return record;
   }
@@ -68,8 +71,11 @@ export class ContactsService implements FriendSource, OnModuleInit {
   }
 
   async remove(userId: number, contactId: number): Promise<void> {
-    const result = await this.contacts.delete({ userId, contactId });
-    if (!result.affected) throw new AppError('not_found', `user ${contactId} is not among your contacts`);
+    await inTransaction(this.contacts.manager, async (tx) => {
+      const result = await tx.manager.delete(Contact, { userId, contactId });
+      if (!result.affected) throw new AppError('not_found', `user ${contactId} is not among your contacts`);
+      this.events.publish(tx, 'contact.removed', { userId, contactId });
+    });
   }
 
   async list(userId: number): Promise<ContactRecord[]> {

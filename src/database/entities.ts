@@ -16,6 +16,8 @@ import { SigningKey } from '../signing-keys/signing-key.entity.js';
 import { SseCode } from '../sse/sse-code.entity.js';
 import { EventIdEpoch } from '../sse/event-id-epoch.entity.js';
 import { User } from '../users/user.entity.js';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity.js';
+import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity.js';
 
 /** Every entity of every module: the list the data source and the CLI share. */
 export const ENTITIES = [
@@ -40,4 +42,6 @@ export const ENTITIES = [
   OidcPending,
   ServiceKey,
   SigningKey,
+  WebhookEndpoint,
+  WebhookDelivery,
 ];

@@ -63,4 +63,18 @@ export class SqlDialect {
       params: { [`${name}Low`]: prefix, [`${name}High`]: `${prefix}\u{10FFFF}` },
     };
   }
+
+  /**
+   * Locks the rows a `SELECT` picks so that another instance's same statement passes them over
+   * (`FOR UPDATE SKIP LOCKED`) on PostgreSQL; nothing on SQLite, where one process runs one
+   * transaction at a time.
+   */
+  skipLocked(): string {
+    return this.postgres ? 'FOR UPDATE SKIP LOCKED' : '';
+  }
+
+  /** The rows an `UPDATE … RETURNING` run through `query()` answered (PostgreSQL's driver adds the count). */
+  returnedRows<T>(result: unknown): T[] {
+    return (this.postgres ? (result as [T[], number])[0] : result) as T[];
+  }
 }

@@ -6,7 +6,14 @@ import { Logger } from '@nestjs/common';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { databaseUrl } from '../config/app-config.js';
 import { openDataSource } from './data-source-options.js';
-import { afterCommit, backoffMs, inTransaction, retryable, TRANSACTION_TRIES } from './transaction.js';
+import {
+  afterCommit,
+  backoffMs,
+  beforeCommit,
+  inTransaction,
+  retryable,
+  TRANSACTION_TRIES,
+} from './transaction.js';
 
 @Entity()
 class Entry {
@@ -126,6 +133,38 @@ describe('inTransaction: work after the commit', () => {
       dataSource.transaction(async (manager) => afterCommit(manager, () => seen.push('never'))),
     ).rejects.toThrow(/inTransaction/);
     expect(seen).toEqual(['at once']);
+  });
+
+  it('writes work queued before the commit in the transaction, after the caller work, with the change', async () => {
+    await inTransaction(dataSource, async (tx) => {
+      tx.beforeCommit(async (manager) => {
+        seen.push(`before saw ${await manager.count(Entry)}`);
+        await manager.insert(Entry, { text: 'delivery' });
+        // Work queued by work before the commit runs too, still before it.
+        beforeCommit(manager, async () => void seen.push('queued by the first'));
+      });
+      tx.afterCommit(async () => seen.push(`after saw ${await count()}`));
+      await tx.manager.insert(Entry, { text: 'change' });
+    });
+    expect(seen).toEqual(['before saw 1', 'queued by the first', 'after saw 2']);
+  });
+
+  it('rolls the change back when work before the commit fails, and runs nothing after it', async () => {
+    const failing = inTransaction(dataSource, async (tx) => {
+      await tx.manager.insert(Entry, { text: 'change' });
+      tx.beforeCommit(() => Promise.reject(failure));
+      tx.afterCommit(() => seen.push('announced'));
+    });
+    await expect(failing).rejects.toBe(failure);
+    expect(seen).toEqual([]);
+    expect(await count()).toBe(0);
+  });
+
+  it('refuses work before the commit outside a transaction opened with inTransaction', async () => {
+    expect(() => beforeCommit(dataSource.manager, async () => undefined)).toThrow(/inTransaction/);
+    await expect(
+      dataSource.transaction(async (manager) => beforeCommit(manager, async () => undefined)),
+    ).rejects.toThrow(/inTransaction/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
-import { isPublicAddress } from '../avatars/avatar-fetch.js';
+import { isPublicAddress } from '../common/public-address.js';
 
 /** A browser's push subscription as kept: `PushSubscription.toJSON()`, fields in this order. */
 export interface WebPushSubscription {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import webpush from 'web-push';
-import { isPublicAddress } from '../avatars/avatar-fetch.js';
+import { isPublicAddress } from '../common/public-address.js';
 import { type AppConfig, ConfigError, vapidPublicKeyOf, type WebPushConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { keepFile } from '../config/kept-file.js';

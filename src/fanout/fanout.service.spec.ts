@@ -215,11 +215,16 @@ describe('event fan-out: who hears what', () => {
 
   it('contact_added goes to the added user only, with the adder as they see them', async () => {
     const { raise, publicViews } = setUp({ users: [user(1), user(2)] });
-    const sent = await raise('contact.added', { userId: 1, contactId: 2 });
+    const sent = await raise('contact.added', { userId: 1, contactId: 2, notify: true });
     expect(sent.map(([to, event, data]) => [to, event, (data.user as { id: number }).id])).toEqual([
       [2, 'contact_added', 1],
     ]);
     expect(publicViews).toEqual([[1, 2]]);
+  });
+
+  it('contact_added is not sent again for a pair already told this hour', async () => {
+    const { raise } = setUp({ users: [user(1), user(2)] });
+    expect(await raise('contact.added', { userId: 1, contactId: 2, notify: false })).toEqual([]);
   });
 
   it('contact_added is not sent when a block stands between the two, either way', async () => {
@@ -228,7 +233,7 @@ describe('event fan-out: who hears what', () => {
       [2, 1],
     ] as [number, number][]) {
       const { raise } = setUp({ users: [user(1), user(2)], blocked: [pair] });
-      expect(await raise('contact.added', { userId: 1, contactId: 2 })).toEqual([]);
+      expect(await raise('contact.added', { userId: 1, contactId: 2, notify: true })).toEqual([]);
     }
   });
 

@@ -32,7 +32,9 @@ export class FanoutService implements OnModuleInit {
     this.events.on('presence.changed', ({ userId, becameInvisible, onlineOnly }) =>
       this.presenceChanged(userId, becameInvisible, onlineOnly),
     );
-    this.events.on('contact.added', ({ userId, contactId }) => this.contactAdded(userId, contactId));
+    this.events.on('contact.added', ({ userId, contactId, notify }) =>
+      notify ? this.contactAdded(userId, contactId) : undefined,
+    );
     this.events.on('blocking.blocked', ({ blockerId, blockedId }) =>
       this.blockChanged('blocked', blockerId, blockedId),
     );

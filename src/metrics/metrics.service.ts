@@ -5,7 +5,7 @@ import { RequestStats } from './request-stats.js';
 /** A number read at scrape time (streams open, outbox depth), given by the module that knows it. */
 export type GaugeSource = () => number | Promise<number>;
 
-type SourcedGauge = 'sseStreamsOpen' | 'presenceOnlineUsers' | 'mailOutboxDepth';
+type SourcedGauge = 'sseStreamsOpen' | 'presenceOnlineUsers' | 'mailOutboxDepth' | 'webhookDeliveriesPending';
 
 /** Why a query failed, in three kinds (a label per SQLSTATE would grow without bound). */
 export type DatabaseErrorKind = 'constraint' | 'connection' | 'other';
@@ -99,6 +99,19 @@ export class Metrics {
     labelNames: ['final'] as const,
     registers: [this.registry],
   });
+
+  readonly webhookDeliveries = new Counter({
+    name: 'unichat_webhook_attempts_total',
+    help: 'Webhook delivery tries by this instance, by outcome: delivered (2xx), retry (failed, tried again later), failed (failed, given up), gone (410: endpoint disabled), dropped (endpoint disabled before the try)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveriesPending = this.sourcedGauge(
+    'webhookDeliveriesPending',
+    'unichat_webhook_deliveries_pending',
+    'Webhook deliveries waiting to be sent or tried again, all instances',
+  );
 
   readonly logins = new Counter({
     name: 'unichat_logins_total',

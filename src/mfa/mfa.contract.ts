@@ -62,7 +62,7 @@ export const MFA_CONTRACT: ApiContract = {
     'POST /auth/login/mfa': {
       status: 200,
       body: 'LoginAnswer',
-      errors: ['invalid_mfa_code', 'invalid_token', 'please_wait'],
+      errors: ['invalid_mfa_code', 'invalid_token', 'account_disabled', 'please_wait'],
       description:
         'The `mfa_token` (5 minutes, used once by a right code) and a code of the authenticator app (each accepted once) or an unused recovery code. A wrong code counts among the failed password checks of the account; `invalid_token` when the `mfa_token` is unknown, used or expired (log in with the password again).',
       requestExamples: {

@@ -89,7 +89,7 @@ export const OIDC_CONTRACT: ApiContract = {
     'POST /auth/oidc/exchange': {
       status: 200,
       body: 'LoginAnswer',
-      errors: ['invalid_token', 'invalid_email', 'identity_conflict', 'please_wait'],
+      errors: ['invalid_token', 'invalid_email', 'identity_conflict', 'account_disabled', 'please_wait'],
       conflict: ['identity_conflict'],
       description:
         'A first sign-in makes an account (confirmed when the provider verified the address); an address that belongs to an account joins it only when both sides verified it, else `409 identity_conflict`: sign in to that account, then link the provider.',
@@ -102,6 +102,7 @@ export const OIDC_CONTRACT: ApiContract = {
         'not_found',
         'invalid_email',
         'identity_conflict',
+        'account_disabled',
         'please_wait',
         'unavailable',
       ],

@@ -276,6 +276,7 @@ export class OidcService {
           await this.credentials.sendConfirmation(tx, user.id, user.email);
         }
         await this.link(tx.manager, user.id, proven);
+        this.events.publish(tx, 'user.created', { userId: user.id });
         return user;
       });
     } catch (error) {

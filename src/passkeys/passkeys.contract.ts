@@ -90,7 +90,7 @@ export const PASSKEYS_CONTRACT: ApiContract = {
     'POST /auth/passkey': {
       status: 200,
       body: 'LoginAnswer',
-      errors: ['auth_failed', 'invalid_token', 'please_wait'],
+      errors: ['auth_failed', 'invalid_token', 'account_disabled', 'please_wait'],
       description:
         'A passkey that verified its user counts as two factors: no password, no code. `invalid_token` when the options are unknown, used or expired (each is used once); `auth_failed` for an unknown or removed passkey, a signature that does not verify or a signature counter that did not grow. Failures count among the failed logins of the address.',
       requestSchema: {

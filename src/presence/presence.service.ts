@@ -13,6 +13,7 @@ import { AppError } from '../common/errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EventBus } from '../bus/event-bus.service.js';
+import { inTransaction } from '../database/transaction.js';
 import { StreamHub, type StreamCounter } from '../sse/stream-hub.service.js';
 import { RedisService } from '../bus/redis.service.js';
 import { lastSeenHint, type LastSeenHint } from '../users/last-seen-privacy.js';
@@ -125,10 +126,12 @@ export class PresenceService
       // Invisible: others see last_seen_at frozen at this moment.
       if (becameInvisible && (await this.store.onlineAmong([userId])).has(userId))
         changes.lastSeenAt = this.clock.now();
-      // One statement needs no transaction (and on SQLite two concurrent ones collide).
-      await this.users.update(this.dataSource.manager, userId, changes);
-      this.events.emit('presence.changed', { userId, becameInvisible, onlineOnly: false });
-      this.events.emit('user.updated', { userId });
+      // A transaction of its own, so what the change announces is written with it (webhooks).
+      await inTransaction(this.dataSource, async (tx) => {
+        await this.users.update(tx.manager, userId, changes);
+        this.events.publish(tx, 'presence.changed', { userId, becameInvisible, onlineOnly: false });
+        this.events.publish(tx, 'user.updated', { userId });
+      });
     }
     return this.records.own(await this.users.getById(userId));
   }

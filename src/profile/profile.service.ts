@@ -113,7 +113,7 @@ export class ProfileService {
           this.events.emit('auth.email_change_requested', { userId, email: pendingEmail }),
         );
       }
-      if (Object.keys(changes).length > 0) tx.afterCommit(() => this.events.emit('user.updated', { userId }));
+      if (Object.keys(changes).length > 0) this.events.publish(tx, 'user.updated', { userId });
     }).catch(async (error: unknown) => {
       if (mailTurn) await this.credentials.release(mailTurn);
       throw error;
@@ -140,7 +140,7 @@ export class ProfileService {
     await inTransaction(this.dataSource, async (tx) => {
       await this.users.lockForWrite(tx.manager, userId);
       await this.users.update(tx.manager, userId, await this.avatarChanges(tx, userId, avatar));
-      tx.afterCommit(() => this.events.emit('user.updated', { userId }));
+      this.events.publish(tx, 'user.updated', { userId });
     });
     return this.me(userId, sessionId);
   }

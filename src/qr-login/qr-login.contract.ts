@@ -91,8 +91,10 @@ export const QR_LOGIN_CONTRACT: ApiContract = {
         id: { type: 'string' },
         reason: {
           type: 'string',
-          enum: ['expired', 'wrong_check'],
-          description: '`wrong_check`: a phone sent a wrong check number, which voids the code.',
+          enum: ['expired', 'wrong_check', 'account_disabled'],
+          description:
+            '`wrong_check`: a phone sent a wrong check number, which voids the code; `account_disabled`: ' +
+            'the approving account was disabled by an operator before the browser got its session.',
         },
       }),
       description: '`qr_expired`: the code was used, expired or voided; ask a new one.',

@@ -35,7 +35,7 @@ export class QrLoginController {
   @ApiOperation({
     summary:
       'The browser waits here: `qr_login` {user, access_token, expires_in, approved_by: {user_agent, device, ip}} ' +
-      'once approved, or `qr_expired` {id, reason: expired | wrong_check}',
+      'once approved, or `qr_expired` {id, reason: expired | wrong_check | account_disabled}',
   })
   async events(
     @Param('id') id: string,

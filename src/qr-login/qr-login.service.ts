@@ -50,7 +50,7 @@ export type QrLoginResult = LoginResult & { approved_by: QrDevice };
 export type QrOutcome =
   | { kind: 'login'; login: QrLoginResult }
   | { kind: 'waiting'; expiresAt: Date }
-  | { kind: 'expired'; reason: 'expired' | 'wrong_check' };
+  | { kind: 'expired'; reason: 'expired' | 'wrong_check' | 'account_disabled' };
 
 const CODES_WINDOW_SECONDS = 10 * 60;
 /** An approved code still gives its session to a stream that reconnects this long after expiry. */
@@ -220,7 +220,14 @@ export class QrLoginService {
       if (!claimed.affected) return { kind: 'expired', reason: 'expired' };
       // An approval made by a session that has ended since (logout, a reset, ended from another
       // session) opens nothing: the end of a session voids what it approved.
-      const login = await this.logins.openSessionApprovedBy(row.approvedBy, row.approvedSessionId, browser);
+      const login = await this.logins
+        .openSessionApprovedBy(row.approvedBy, row.approvedSessionId, browser)
+        .catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'account_disabled')
+            return 'account_disabled' as const;
+          throw error;
+        });
+      if (login === 'account_disabled') return { kind: 'expired', reason: login };
       if (!login) return { kind: 'expired', reason: 'expired' };
       return {
         kind: 'login',

@@ -8,7 +8,7 @@ export const SESSIONS_CONTRACT: ApiContract = {
     'POST /tokens': {
       status: 200,
       body: 'AccessToken',
-      errors: ['auth_failed', 'mfa_required', 'please_wait'],
+      errors: ['auth_failed', 'mfa_required', 'account_disabled', 'please_wait'],
       description:
         'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does.',
       requestSchema: CREDENTIALS_SCHEMA,

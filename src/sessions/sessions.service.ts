@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { EntityManager, In, IsNull, MoreThanOrEqual, Not, Repository } from 'typeorm';
@@ -8,6 +8,7 @@ import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
+import { EventBus } from '../bus/event-bus.service.js';
 import { inTransaction, type Transaction } from '../database/transaction.js';
 import { AccessTokenKeys } from './access-token-keys.service.js';
 import { hashToken, newSecretToken, sameHash } from './secret-token.js';
@@ -33,6 +34,9 @@ const CHECKED_AT_ONCE = 500;
 
 /** last_used_at is written at most this often per session, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
+/** Without Redis: how often sessions ended by another process on the database are looked for, and how far back. */
+const ALONE_POLL_MS = 2000;
+const ALONE_LOOKBACK_MS = 60_000;
 
 /**
  * Sessions and access tokens. A revoked session's access tokens are refused at once without a
@@ -40,13 +44,14 @@ const TOUCH_INTERVAL_MS = 60_000;
  * access-token lifetime in memory, loaded at start and kept current over ClusterBus.
  */
 @Injectable()
-export class SessionsService implements OnModuleInit {
+export class SessionsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Sessions');
   /** Revoked session id -> when its last access token has expired and the id can be forgotten. */
   private readonly revoked = new Map<number, number>();
   private readonly touchedAt = new Map<number, number>();
   private readonly endedHandlers: ((ids: number[]) => void)[] = [];
   private readonly endingSteps: ((manager: EntityManager, ids: number[]) => Promise<void>)[] = [];
+  private poller: NodeJS.Timeout | null = null;
   private readonly authTokenKey: Buffer;
   /** Auth tokens of sessions, derived once per instance (~100 bytes each); '' for none. */
   private readonly authTokens = new LRUCache<number, string>({ max: 20_000 });
@@ -56,6 +61,7 @@ export class SessionsService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokenKeys: AccessTokenKeys,
     private readonly bus: ClusterBus,
+    private readonly events: EventBus,
     private readonly clock: Clock,
   ) {
     this.authTokenKey = createHmac('sha256', config.jwtSecret).update('unichat auth token key').digest();
@@ -78,6 +84,31 @@ export class SessionsService implements OnModuleInit {
     await this.bus.subscribe('sessions.revoked', ({ ids }) => this.remember(ids));
     this.bus.onReconnect(() => this.loadRecentRevocations());
     await this.loadRecentRevocations();
+    if (!this.bus.reachesOtherProcesses) {
+      this.poller = setInterval(() => void this.readEndedElsewhere(), ALONE_POLL_MS).unref();
+    }
+  }
+
+  onModuleDestroy(): void {
+    if (this.poller) clearInterval(this.poller);
+  }
+
+  /**
+   * Sessions ended lately that this instance has not heard of. Without Redis another process on
+   * the same database (the admin CLI) cannot tell it, so it looks: their tokens are then refused
+   * and their streams closed, as if it had heard.
+   */
+  private async readEndedElsewhere(): Promise<void> {
+    try {
+      const rows = await this.sessions.find({
+        where: { revokedAt: MoreThanOrEqual(new Date(this.clock.nowMs() - ALONE_LOOKBACK_MS)) },
+        select: { id: true },
+      });
+      const unheard = rows.map((row) => row.id).filter((id) => !this.revoked.has(id));
+      if (unheard.length > 0) this.remember(unheard);
+    } catch (error) {
+      this.logger.warn(`could not read ended sessions: ${(error as Error).message}`);
+    }
   }
 
   async create(
@@ -118,9 +149,10 @@ export class SessionsService implements OnModuleInit {
     return usable;
   }
 
-  /** The live session an auth token belongs to, or null. */
-  async findByAuthToken(authToken: string): Promise<Session | null> {
-    return this.sessions.findOneBy({ authTokenHash: hashToken(authToken), revokedAt: IsNull() });
+  /** The live session an auth token belongs to (`evenEnded`: or the ended one), or null. */
+  async findByAuthToken(authToken: string, { evenEnded = false } = {}): Promise<Session | null> {
+    const authTokenHash = hashToken(authToken);
+    return this.sessions.findOneBy(evenEnded ? { authTokenHash } : { authTokenHash, revokedAt: IsNull() });
   }
 
   issueAccessToken(session: Pick<Session, 'id' | 'userId'>, emailConfirmed: boolean): AccessToken {
@@ -199,7 +231,7 @@ export class SessionsService implements OnModuleInit {
         { revokedAt: this.clock.now() },
       );
       if (!result.affected) throw new AppError('not_found', `no session ${sessionId}`);
-      await this.ended(tx, [sessionId]);
+      await this.ended(tx, userId, [sessionId]);
     });
   }
 
@@ -218,15 +250,16 @@ export class SessionsService implements OnModuleInit {
     const ids = (await repository.find({ where, select: { id: true } })).map((row) => row.id);
     if (ids.length > 0) {
       await repository.update({ ...where, id: In(ids) }, { revokedAt: this.clock.now() });
-      await this.ended(tx, ids);
+      await this.ended(tx, userId, ids);
     }
     return ids;
   }
 
-  /** The steps of other modules, now, and the announcement once the transaction commits. */
-  private async ended(tx: Transaction, ids: number[]): Promise<void> {
+  /** The steps of other modules, now, and the announcements once the transaction commits. */
+  private async ended(tx: Transaction, userId: number, ids: number[]): Promise<void> {
     for (const step of this.endingSteps) await step(tx.manager, ids);
     tx.afterCommit(() => this.announce(ids));
+    this.events.publish(tx, 'sessions.ended', { userId, sessionIds: ids });
   }
 
   /** Tells every instance (this one first, synchronously) that these sessions are revoked. */

@@ -38,6 +38,14 @@ export class UserCache {
     return cached ? copy(cached) : null;
   }
 
+  /**
+   * The user if this instance holds them now, never read and not copied: for building answers
+   * only (a copy costs ~1.5 µs, a hundredth of a batch of a hundred records' time each).
+   */
+  view(id: number): Readonly<User> | null {
+    return this.users.get(id) ?? null;
+  }
+
   /** Forgets these users; a read of them in flight now is not kept. */
   invalidate(ids: Iterable<number>): void {
     for (const id of ids) {

@@ -24,7 +24,7 @@ export class UserDirectoryService {
    * ids of no user are left out.
    */
   async publicUsers(ids: number[], viewerId: number): Promise<PublicRecord[]> {
-    return this.records.publicMany(await this.users.findManyByIds(ids), viewerId);
+    return this.records.publicMany(await this.users.viewManyByIds(ids), viewerId);
   }
 
   /** Confirmed users who allow it, whose nick starts with the prefix (case-insensitive). */

@@ -4,7 +4,14 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { seesExactLastSeen } from './last-seen-privacy.js';
 import { User } from './user.entity.js';
-import { type OwnRecord, type PublicRecord, toOwnRecord, toPublicRecord } from './user-records.js';
+import {
+  type OperatorRecord,
+  type OwnRecord,
+  type PublicRecord,
+  toOperatorRecord,
+  toOwnRecord,
+  toPublicRecord,
+} from './user-records.js';
 import { UsersService } from './users.service.js';
 import { type BlockSource, type FriendSource, type PresenceSource } from './view-sources.js';
 
@@ -74,6 +81,13 @@ export class UserRecordsService implements OnApplicationBootstrap {
     return toOwnRecord(user, { publicUrl: this.config.publicUrl, isOnline: online.has(user.id), authToken });
   }
 
+  /** Users as an operator sees them (admin API, CLI), with one presence query for all. */
+  async operatorMany(users: User[]): Promise<OperatorRecord[]> {
+    const online = await this.presence.onlineAmong(users.map((user) => user.id));
+    const publicUrl = this.config.publicUrl;
+    return users.map((user) => toOperatorRecord(user, { publicUrl, isOnline: online.has(user.id) }));
+  }
+
   /** The record as the viewer sees it; `null`: an anonymous caller, who is told no presence. */
   async public(user: User, viewerId: number | null): Promise<PublicRecord> {
     const [record] = await this.publicMany([user], viewerId);
@@ -91,7 +105,7 @@ export class UserRecordsService implements OnApplicationBootstrap {
   }
 
   /** Records of many users as one viewer sees them: one presence, block and friendship query for all. */
-  async publicMany(users: User[], viewerId: number | null): Promise<PublicRecord[]> {
+  async publicMany(users: readonly Readonly<User>[], viewerId: number | null): Promise<PublicRecord[]> {
     if (users.length === 0) return [];
     const ids = users.map((user) => user.id);
     const [online, blocking, withheld] = await Promise.all([
@@ -144,7 +158,10 @@ export class UserRecordsService implements OnApplicationBootstrap {
     ];
   }
 
-  private async withheldAmong(owners: User[], viewerId: number | null): Promise<Set<number>> {
+  private async withheldAmong(
+    owners: readonly Readonly<User>[],
+    viewerId: number | null,
+  ): Promise<Set<number>> {
     const viewer = viewerId === null ? null : await this.users.findById(viewerId);
     const viewerSetting = viewer?.lastSeenVisibility ?? null;
     const others = owners.filter((owner) => owner.id !== viewer?.id);

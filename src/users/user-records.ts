@@ -1,3 +1,4 @@
+import { isDisabled } from './account-state.js';
 import { lastSeenHint, type LastSeenHint } from './last-seen-privacy.js';
 import { type LastSeenVisibility, User, type UserStatus } from './user.entity.js';
 
@@ -23,6 +24,13 @@ export interface OwnRecord {
   last_seen_at: string | null;
   last_seen_visibility: LastSeenVisibility;
   created_at: string;
+}
+
+/** A user as an operator sees them (admin API, CLI): the own record without its secret, and the account's state. */
+export interface OperatorRecord extends Omit<OwnRecord, 'auth_token'> {
+  disabled: boolean;
+  disabled_at: string | null;
+  last_login_at: string | null;
 }
 
 /** What anybody may see, after blocking and invisibility are applied. */
@@ -85,6 +93,16 @@ export function toOwnRecord(user: User, context: OwnRecordContext): OwnRecord {
     last_seen_at: iso(user.lastSeenAt),
     last_seen_visibility: user.lastSeenVisibility,
     created_at: user.createdAt.toISOString(),
+  };
+}
+
+export function toOperatorRecord(user: User, context: Omit<OwnRecordContext, 'authToken'>): OperatorRecord {
+  const { auth_token: _secret, ...own } = toOwnRecord(user, { ...context, authToken: null });
+  return {
+    ...own,
+    disabled: isDisabled(user),
+    disabled_at: iso(user.disabledAt),
+    last_login_at: iso(user.lastLoginAt),
   };
 }
 

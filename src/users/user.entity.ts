@@ -63,6 +63,14 @@ export class User {
   @Column({ type: 'varchar', length: 10, default: 'everyone' })
   lastSeenVisibility: LastSeenVisibility;
 
+  /** Set while an operator has the account disabled: no login, no session (admin/). */
+  @Column({ ...timeColumn, nullable: true })
+  disabledAt: Date | null;
+
+  /** When the user last opened a session (password, QR); null before the first one. */
+  @Column({ ...timeColumn, nullable: true })
+  lastLoginAt: Date | null;
+
   @Column(timeColumn)
   createdAt: Date;
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository, type SelectQueryBuilder } from 'typeorm';
+import { EntityManager, In, IsNull, Not, Repository, type SelectQueryBuilder } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { insideSqliteTransaction } from '../database/sqlite-transactions.js';
@@ -11,6 +11,7 @@ import { type EmailAddress, emailKey, emailTakenError } from './email.js';
 import { UserCache } from './user-cache.js';
 import { SqlDialect } from '../database/sql-dialect.js';
 import { User } from './user.entity.js';
+import { isDisabled } from './account-state.js';
 
 /** Ids of changed users, published to every instance so each drops its cached copies. */
 
@@ -28,6 +29,10 @@ export interface NewUser {
   nick: string | null;
   nickKey: string | null;
 }
+
+/** What an operator looks for: one id, an email or nick prefix (already folded), or everybody. */
+export type OperatorSearch =
+  { by: 'id'; id: number } | { by: 'email'; prefix: string } | { by: 'nick'; prefix: string } | { by: 'all' };
 
 /**
  * The only writer of the users table; feature modules call it, inside their own transactions.
@@ -68,17 +73,29 @@ export class UsersService implements OnModuleInit {
    * The users with these ids, in the order of `ids` (unknown ids left out): those this instance
    * holds from the cache, the rest in one query.
    */
-  async findManyByIds(ids: number[]): Promise<User[]> {
+  findManyByIds(ids: number[]): Promise<User[]> {
+    return this.manyByIds(ids, (id) => this.cache.peek(id));
+  }
+
+  /**
+   * As `findManyByIds`, for reading only: the cached users themselves rather than copies of them
+   * (the records of a batch or a search are built from them and sent).
+   */
+  viewManyByIds(ids: number[]): Promise<readonly Readonly<User>[]> {
+    return this.manyByIds(ids, (id) => this.cache.view(id));
+  }
+
+  private async manyByIds<T extends Readonly<User>>(ids: number[], cachedUser: (id: number) => T | null) {
     if (insideSqliteTransaction()) return this.findByIds(ids);
-    const cached = new Map<number, User>();
+    const found = new Map<number, T | User>();
     for (const id of ids) {
-      const user = this.cache.peek(id);
-      if (user) cached.set(id, user);
+      const user = cachedUser(id);
+      if (user) found.set(id, user);
     }
-    const missing = ids.filter((id) => !cached.has(id));
+    const missing = ids.filter((id) => !found.has(id));
     const read = missing.length === 0 ? [] : await this.users.findBy({ id: In(missing) });
-    for (const user of read) cached.set(user.id, user);
-    return ids.flatMap((id) => cached.get(id) ?? []);
+    for (const user of read) found.set(user.id, user);
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   /** The users with these ids, in the order of `ids` (unknown ids are left out). */
@@ -117,23 +134,110 @@ export class UsersService implements OnModuleInit {
 
   /**
    * Confirmed, searchable users whose folded nick starts with `prefix`, by nick, without `exceptId`.
-   * Uses the nick_key index on both databases (SqlDialect.startsWith).
+   * Uses the nick_key index on both databases (SqlDialect.startsWith). The query reads ids only;
+   * the users come from the cache, as for `findManyByIds` (a query builder and its entities cost
+   * a search more than the rest of its answer).
    */
-  searchByNickPrefix(prefix: string, limit: number, exceptId: number): Promise<User[]> {
-    return this.nickPrefixQuery(prefix, limit, exceptId).getMany();
+  async searchByNickPrefix(
+    prefix: string,
+    limit: number,
+    exceptId: number,
+  ): Promise<readonly Readonly<User>[]> {
+    const [sql, parameters] = this.nickPrefixQuery(prefix, limit, exceptId);
+    const rows: { id: number | string }[] = await this.users.query(sql, parameters);
+    return this.viewManyByIds(rows.map((row) => Number(row.id)));
   }
 
-  /** The query of `searchByNickPrefix`, apart so a test can ask the database for its plan. */
-  nickPrefixQuery(prefix: string, limit: number, exceptId: number): SelectQueryBuilder<User> {
-    const query = this.users
-      .createQueryBuilder('user')
-      .where('user.searchable_nick = :searchable', { searchable: true })
-      .andWhere('user.confirmed_at IS NOT NULL')
-      .andWhere('user.id != :exceptId', { exceptId })
-      .orderBy('user.nick_key', 'ASC')
-      .limit(limit);
-    const startsWith = new SqlDialect(this.users.manager).startsWith('user.nick_key', prefix);
-    return query.andWhere(startsWith.sql, startsWith.params);
+  /** The statement of `searchByNickPrefix` and its parameters, apart so a test can ask the database for its plan. */
+  nickPrefixQuery(prefix: string, limit: number, exceptId: number): [string, unknown[]] {
+    const startsWith = new SqlDialect(this.users.manager).startsWith('nick_key', prefix);
+    return this.users.manager.connection.driver.escapeQueryWithParameters(
+      'SELECT id FROM users WHERE searchable_nick = :searchable AND confirmed_at IS NOT NULL' +
+        ` AND id != :exceptId AND ${startsWith.sql} ORDER BY nick_key ASC LIMIT ${Math.trunc(limit)}`,
+      { searchable: true, exceptId, ...startsWith.params },
+    );
+  }
+
+  /**
+   * Users for an operator (admin API, CLI), read fresh from the database: one id, an email or nick
+   * prefix (folded keys), or everybody; ordered by the key searched, `limit` of them after `after`
+   * (the last key of the previous page, null for the first).
+   */
+  searchForOperator(search: OperatorSearch, limit: number, after: string | number | null): Promise<User[]> {
+    const query = this.users.createQueryBuilder('user').limit(limit);
+    const dialect = new SqlDialect(this.users.manager);
+    if (search.by === 'id' || search.by === 'all') {
+      if (search.by === 'id') query.andWhere('user.id = :id', { id: search.id });
+      if (after !== null) query.andWhere('user.id > :after', { after: Number(after) });
+      return query.orderBy('user.id', 'ASC').getMany();
+    }
+    const column = search.by === 'email' ? 'user.email_key' : 'user.nick_key';
+    const startsWith = dialect.startsWith(column, search.prefix);
+    query.andWhere(startsWith.sql, startsWith.params);
+    if (after !== null) query.andWhere(`${column} > :after`, { after: String(after) });
+    return query.orderBy(column, 'ASC').getMany();
+  }
+
+  /** The user as the database holds it now (not the cached copy): for an operator's view. */
+  findFresh(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** That the account may log in, else `403 account_disabled`: the person learns why, not `auth_failed`. */
+  assertNotDisabled(user: Pick<User, 'disabledAt'>): void {
+    if (isDisabled(user)) {
+      throw new AppError('account_disabled', 'this account has been disabled by an operator');
+    }
+  }
+
+  async isDisabled(userId: number): Promise<boolean> {
+    const user = await this.findById(userId);
+    return user !== null && isDisabled(user);
+  }
+
+  /** Of these users, those an operator disabled (for views that show `disabled` of many users). */
+  async disabledAmong(ids: number[]): Promise<Set<number>> {
+    const disabled = new Set<number>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const rows = await this.users.find({
+        where: { id: In(ids.slice(start, start + 500)), disabledAt: Not(IsNull()) },
+        select: { id: true },
+      });
+      for (const row of rows) disabled.add(row.id);
+    }
+    return disabled;
+  }
+
+  /**
+   * Records a login in the transaction that opens its session (`last_login_at`), provided the
+   * account is not disabled, else `account_disabled`. An update of the user's row: it waits for a
+   * disabling in progress and then sees it, so no session opens beside a disabling that ends them all.
+   */
+  async recordLogin(manager: EntityManager, userId: number): Promise<void> {
+    const result = await manager.update(
+      User,
+      { id: userId, disabledAt: IsNull() },
+      { lastLoginAt: this.clock.now() },
+    );
+    if (result.affected) return;
+    const user = await manager.findOneBy(User, { id: userId });
+    if (!user) throw new AppError('auth_failed', 'this account no longer exists');
+    this.assertNotDisabled(user);
+  }
+
+  /**
+   * Disables (`disabled` true) or enables the account in the caller's transaction; whether that
+   * changed anything (disabling a disabled account changes nothing).
+   */
+  async setDisabled(manager: EntityManager, userId: number, disabled: boolean): Promise<boolean> {
+    const result = await manager.update(
+      User,
+      { id: userId, disabledAt: disabled ? IsNull() : Not(IsNull()) },
+      { disabledAt: disabled ? this.clock.now() : null, updatedAt: this.clock.now() },
+    );
+    if (!result.affected) return false;
+    this.changed(manager, userId);
+    return true;
   }
 
   async isConfirmed(userId: number): Promise<boolean> {
@@ -157,6 +261,8 @@ export class UsersService implements OnModuleInit {
       avatarKey: null,
       avatarSmallKey: null,
       lastSeenAt: null,
+      disabledAt: null,
+      lastLoginAt: null,
       createdAt: now,
       updatedAt: now,
     });

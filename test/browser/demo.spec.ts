@@ -325,9 +325,9 @@ describe('the demo page in a browser', () => {
       await bobPage.click('#confirm-ok');
       await bobPage.locator(`#blocks .person[data-user-id="${ann.id}"]`).waitFor();
       expect(await row(bobPage, ann).count()).toBe(0);
+      await bobPage.locator('#events [data-event="blocked"]').getByText('you blocked Ann Blocked').waitFor();
       const blocked = await t.http().get('/api/v1/blocks').set(bob.auth).expect(200);
       expect(blocked.body.users.map((user: { id: number }) => user.id)).toEqual([ann.id]);
-      await bobPage.locator('#events [data-event="blocked"]').getByText('you blocked Ann Blocked').waitFor();
       await shot(bobPage, '06-blocked');
 
       await bobPage

@@ -10,17 +10,19 @@ import { DeliveredMailBodies1763900040000 } from './1763900040000-delivered-mail
 import { EventIdEpochs1763900041000 } from './1763900041000-event-id-epochs.js';
 import { SseCodesPerSession1763900050000 } from './1763900050000-sse-codes-per-session.js';
 import { DerivedAuthTokens1763900051000 } from './1763900051000-derived-auth-tokens.js';
-import { sealedMailBodies } from './1765000500000-sealed-mail-bodies.js';
 import { QrApprovingSession1763900052000 } from './1763900052000-qr-approving-session.js';
 import { LastSeenVisibility1763900057000 } from './1763900057000-last-seen-visibility.js';
 import { QrLoginDetails1763900058000 } from './1763900058000-qr-login-details.js';
 import { SecurityEvents1763900060000 } from './1763900060000-security-events.js';
 import { ServiceKeys1765000000000 } from './1765000000000-service-keys.js';
 import { SigningKeys1765000000001 } from './1765000000001-signing-keys.js';
+import { Webhooks1765000100000 } from './1765000100000-webhooks.js';
 import { SecondFactors1765000200000 } from './1765000200000-second-factors.js';
 import { Passkeys1765000200001 } from './1765000200001-passkeys.js';
 import { Oidc1765000300000 } from './1765000300000-oidc.js';
 import { PushServices1765000400000 } from './1765000400000-push-services.js';
+import { sealedMailBodies } from './1765000500000-sealed-mail-bodies.js';
+import { UserDisabled1765000700000 } from './1765000700000-user-disabled.js';
 
 /** Every migration, oldest first. Modules add theirs here (one file each, never edited once landed). */
 export const MIGRATIONS = [
@@ -41,10 +43,12 @@ export const MIGRATIONS = [
   SecurityEvents1763900060000,
   ServiceKeys1765000000000,
   SigningKeys1765000000001,
+  Webhooks1765000100000,
   SecondFactors1765000200000,
   Passkeys1765000200001,
   Oidc1765000300000,
   PushServices1765000400000,
+  UserDisabled1765000700000,
 ];
 
 /** Every migration: the list above and those made with the master secret (they seal what they keep). */

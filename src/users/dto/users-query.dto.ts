@@ -6,6 +6,9 @@ import { MaxTextLength } from '../../common/validation.js';
 
 /** The most users one `GET /users?ids=` resolves. */
 export const MAX_IDS_PER_LOOKUP = 100;
+/** The longest `ids` and `nick` a GET /users takes (UTF-16 code units). */
+export const MAX_IDS_QUERY_LENGTH = MAX_IDS_PER_LOOKUP * 11;
+export const MAX_NICK_QUERY_LENGTH = 64;
 
 /** GET /users: exactly one of `ids` (several users at once) and `nick` (a search). */
 export class UsersQuery {
@@ -16,7 +19,7 @@ export class UsersQuery {
   })
   @IsOptional()
   @IsString()
-  @MaxTextLength(64)
+  @MaxTextLength(MAX_NICK_QUERY_LENGTH)
   nick?: string;
 
   @ApiPropertyOptional({
@@ -25,7 +28,7 @@ export class UsersQuery {
   })
   @IsOptional()
   @IsString()
-  @MaxTextLength(MAX_IDS_PER_LOOKUP * 11)
+  @MaxTextLength(MAX_IDS_QUERY_LENGTH)
   ids?: string;
 }
 
