@@ -44,7 +44,13 @@ export const ADMIN_CONTRACT: ApiContract = {
         'search) for the next page, until it is null; pages neither skip nor repeat users while others ' +
         'register. Each search is an `audit` log line naming the key.',
       params: {
-        id: { in: 'query', type: 'string', pattern: '^[1-9][0-9]{0,9}$', description: 'One user by id.' },
+        id: {
+          in: 'query',
+          type: 'string',
+          pattern: '^[1-9][0-9]{0,9}$',
+          example: '290',
+          description: 'One user by id.',
+        },
         email: { in: 'query', type: 'string', maxLength: 254, description: 'Email prefix, any case.' },
         nick: {
           in: 'query',
