@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, IsNull, Not, Repository, type SelectQueryBuilder } from 'typeorm';
+import { EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { insideSqliteTransaction } from '../database/sqlite-transactions.js';
