@@ -6,6 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import cors from 'cors';
 import helmet from 'helmet';
 import { AppModule } from './app.module.js';
+import { allowedMethods, methodNotAllowed } from './common/allowed-methods.js';
 import { defaultConnectionCap } from './common/connection-cap.js';
 import { frontDoor, type Layer } from './common/front-door.js';
 import { API_CONTRACTS } from './api-contracts.js';
@@ -86,13 +87,21 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
 
 /**
  * Last in line: Nest answers unknown routes under /api/v1 only, and Express would answer the rest
- * with an HTML page. The root leads to the demo page, as the default APP_ROOT_URL is the root:
- * confirmation links land there with their `?email_confirmed=1`.
+ * with an HTML page; a known path asked with a method it does not answer is a 405 with `Allow`.
+ * The root leads to the demo page, as the default APP_ROOT_URL is the root: confirmation links
+ * land there with their `?email_confirmed=1`.
  */
 function outsideTheApi(request: Request, response: Response): void {
   if (request.path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
     const query = request.originalUrl.indexOf('?');
     response.redirect(302, `/demo${query < 0 ? '' : request.originalUrl.slice(query)}`);
+    return;
+  }
+  const allow = allowedMethods(request);
+  if (allow.length > 0) {
+    const error = methodNotAllowed(request, allow);
+    response.setHeader('Allow', allow.join(', '));
+    response.status(error.status).json({ error: { code: error.code, text: error.message } });
     return;
   }
   response.status(404).json({ error: { code: 'not_found', text: 'no such route' } });

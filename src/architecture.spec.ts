@@ -4,6 +4,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 // The dependency rules of docs/architecture.md, checked on the import lines of src/.
 const SRC = resolve('src');
 
+/** The folders under src/ that are infrastructure, not features: what common/ may import. */
+const INFRASTRUCTURE = new Set(['common', 'config', 'bus', 'database', 'metrics', 'mail']);
+
 /** What sse/ may import: infrastructure, and sessions (a stream belongs to a session). */
 const SSE_MAY_IMPORT = new Set(['sse', 'common', 'config', 'bus', 'database', 'metrics', 'sessions']);
 
@@ -56,6 +59,17 @@ describe('the dependency rules', () => {
       .filter((file) => folderOf(file) !== 'fanout' && relative(SRC, file) !== 'app.module.ts')
       .filter((file) => importedFolders(file).includes('fanout'))
       .map((file) => relative(SRC, file));
+    expect(offending).toEqual([]);
+  });
+
+  it('common/ is shared: it imports no feature (the API document reads the contracts it is given)', () => {
+    const offending = files
+      .filter((file) => folderOf(file) === 'common')
+      .flatMap((file) =>
+        importedFolders(file)
+          .filter((folder) => folder !== '.' && !INFRASTRUCTURE.has(folder))
+          .map((folder) => `${relative(SRC, file)} imports ${folder}/`),
+      );
     expect(offending).toEqual([]);
   });
 });

@@ -1,22 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { befriend, openStream, sseCode } from './support/friends.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
+import { befriend, openStream, qrStream, sseCode, streamOfCode } from './support/friends.js';
 import {
   anotherSession,
-  createTestEnvironment,
   createUser,
   PASSWORD,
   startApp,
   type TestApp,
-  type TestEnvironment,
   type TestUser,
   waitForMail,
 } from './support/harness.js';
 import { dataUrl, makeImage } from './support/images.js';
-import { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
-
-// With PostgreSQL and Redis, A and B are two instances of one deployment; otherwise one.
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
 
 interface ActivityEvent {
   id: number;
@@ -27,24 +22,9 @@ interface ActivityEvent {
   details: Record<string, unknown>;
 }
 
-describe(`the user's account${SEVERAL ? ' (two instances)' : ''}`, () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
-  const streams: SseClient[] = [];
-  const track = (stream: SseClient) => (streams.push(stream), stream);
-
-  beforeAll(async () => {
-    environment = await createTestEnvironment();
-    a = await startApp(environment);
-    b = SEVERAL ? await startApp(environment) : a;
-  });
-  afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await a.close();
-    await b.close();
-    await environment.dispose();
-  });
+describe(`the user's account${SEVERAL_INSTANCES ? ' (two instances)' : ''}`, () => {
+  const deployment = startDeployment();
+  const { a, b, track } = deployment;
 
   const activity = async (t: TestApp, user: TestUser, query = ''): Promise<ActivityEvent[]> =>
     (await t.http().get(`/api/v1/me/activity${query}`).set(user.auth).expect(200)).body.events;
@@ -94,7 +74,7 @@ describe(`the user's account${SEVERAL ? ' (two instances)' : ''}`, () => {
           'unauthorized',
         );
         await t.http().get('/api/v1/me').set(secondClient.auth).expect(401);
-        const refused = await SseClient.open(t.url, `/api/v1/events?code=${encodeURIComponent(code)}`);
+        const refused = await streamOfCode(t, code);
         expect(refused.status).toBe(401);
         refused.close();
       }
@@ -145,7 +125,7 @@ describe(`the user's account${SEVERAL ? ' (two instances)' : ''}`, () => {
       const ann = await createUser(a);
       await a.http().delete('/api/v1/me').set(ann.auth).send({ current_password: PASSWORD }).expect(200);
       // A new instance of the deployment has never seen the token: it asks the database.
-      const restarted = await startApp(environment);
+      const restarted = await startApp(deployment.environment);
       try {
         for (const call of [
           restarted.http().get('/api/v1/me'),
@@ -303,7 +283,7 @@ describe(`the user's account${SEVERAL ? ' (two instances)' : ''}`, () => {
       await a.http().post('/api/v1/auth/login').send({ auth_token: ann.authToken }).expect(200);
       await waitForActivity(ann, 'login', (e) => e.details.method === 'auth_token');
       const qr = (await a.http().post('/api/v1/auth/qr').expect(201)).body;
-      const browser = track(await SseClient.open(a.url, `/api/v1/auth/qr/${qr.id}/events?key=${qr.key}`));
+      const browser = track(await qrStream(a, qr));
       await a
         .http()
         .post(`/api/v1/auth/qr/${qr.id}/approve`)

@@ -27,6 +27,21 @@ describe('the application shell', () => {
     expect(response.body).toEqual({ error: { code: 'not_found', text: 'no such route' } });
   });
 
+  it('answers a known path asked with a method it does not answer 405 method_not_allowed, with Allow', async () => {
+    const cases: [string, 'delete' | 'post' | 'put' | 'get', string][] = [
+      ['/api/v1/users/1', 'delete', 'GET, HEAD'],
+      ['/api/v1/rpc/login', 'put', 'POST'],
+      ['/api/v1/me', 'post', 'DELETE, GET, HEAD, PATCH'],
+      ['/health', 'post', 'GET, HEAD'],
+      ['/api/v1/tokens/sse-code', 'get', 'DELETE, POST'],
+    ];
+    for (const [path, method, allow] of cases) {
+      const response = await t.http()[method](path).expect(405);
+      expect(response.headers.allow).toBe(allow);
+      expect(response.body.error.code).toBe('method_not_allowed');
+    }
+  });
+
   it('answers unknown paths outside the API in the envelope too, and leads the root to the demo page', async () => {
     for (const path of ['/x', '/api', '/health/x', '//api//v1//users//1']) {
       const response = await t.http().get(path).expect(404);

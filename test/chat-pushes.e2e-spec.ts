@@ -1,42 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { PushService } from '../src/devices/push.service.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
 import { openStream } from './support/friends.js';
-import {
-  anotherSession,
-  createTestEnvironment,
-  createUser,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-  type TestUser,
-} from './support/harness.js';
-import type { SseClient } from './support/sse-client.js';
+import { anotherSession, createUser, type TestUser } from './support/harness.js';
 import { waitFor } from './support/wait.js';
 
-// Streams on instance B, requests on A: two instances with PostgreSQL and Redis, else one.
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
-
-describe(`chat pushes respect open streams${SEVERAL ? ' across two instances' : ''}`, () => {
+// Streams on instance B, requests on A (two instances with PostgreSQL and Redis).
+describe(`chat pushes respect open streams${SEVERAL_INSTANCES ? ' across two instances' : ''}`, () => {
   let apns: ApnsEmulator;
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
-  const streams: SseClient[] = [];
-  const track = (stream: SseClient) => (streams.push(stream), stream);
 
   beforeAll(async () => {
     apns = await startApnsEmulator();
-    environment = await createTestEnvironment({ ...apns.vars, PUSH_STREAM_GRACE_SECONDS: '2' });
-    a = await startApp(environment);
-    b = SEVERAL ? await startApp(environment) : a;
+  });
+  const { a, b, track } = startDeployment({
+    vars: () => ({ ...apns.vars, PUSH_STREAM_GRACE_SECONDS: '2' }),
   });
   afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await a?.close();
-    if (b !== a) await b?.close();
-    await environment?.dispose();
     await apns?.close();
   });
 

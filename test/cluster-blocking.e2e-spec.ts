@@ -1,32 +1,11 @@
+import { startDeployment } from './support/deployment.js';
 import { befriend, openStream } from './support/friends.js';
-import {
-  createTestEnvironment,
-  createUser,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-} from './support/harness.js';
-import type { SseClient } from './support/sse-client.js';
+import { createUser } from './support/harness.js';
 
 // Several instances share PostgreSQL and Redis; this file runs only in the PostgreSQL + Redis run
 // (jest.config.js): without Redis each in-process instance has its own bus.
 describe('blocking across instances', () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
-  const streams: SseClient[] = [];
-  const track = (stream: SseClient) => (streams.push(stream), stream);
-  beforeAll(async () => {
-    environment = await createTestEnvironment({ PRESENCE_GRACE_SECONDS: '0' });
-    a = await startApp(environment);
-    b = await startApp(environment);
-  });
-  afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await a?.close();
-    await b?.close();
-    await environment?.dispose();
-  });
+  const { a, b, track } = startDeployment({ vars: { PRESENCE_GRACE_SECONDS: '0' }, instances: 2 });
 
   it('a block raised on one instance stops events on a stream held by the other; an unblock there restarts them', async () => {
     const [ann, bob, carl] = await Promise.all([createUser(a), createUser(a), createUser(a)]);

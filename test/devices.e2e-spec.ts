@@ -145,7 +145,7 @@ describe('devices and push', () => {
       const response = await register(user, badToken).expect(400);
       expect(response.body.error).toEqual({
         code: 'invalid_params',
-        text: 'token must be 64 to 200 hexadecimal characters (an APNs device token)',
+        text: 'token must be an even number of hexadecimal digits, 64 to 200 (an APNs device token)',
       });
       expect(await devices(user)).toEqual([]);
     });

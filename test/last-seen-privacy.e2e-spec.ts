@@ -1,18 +1,9 @@
-import {
-  createTestEnvironment,
-  createUser,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-  type TestUser,
-} from './support/harness.js';
-import { befriend, openStream } from './support/friends.js';
-import type { SseClient } from './support/sse-client.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
+import { createUser, type TestUser } from './support/harness.js';
+import { befriend, openStream, resumeStream } from './support/friends.js';
 import { waitFor } from './support/wait.js';
 
 // Writes go to instance A, reads and streams to B: with PostgreSQL and Redis two instances of one
-// deployment, else one instance (as in cluster.e2e-spec.ts).
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
 
 interface Presence {
   user_id: number;
@@ -22,24 +13,8 @@ interface Presence {
   last_seen_hint: string | null;
 }
 
-describe(`last-seen privacy${SEVERAL ? ' across two instances' : ''}`, () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
-  const streams: SseClient[] = [];
-  const track = (stream: SseClient) => (streams.push(stream), stream);
-
-  beforeAll(async () => {
-    environment = await createTestEnvironment({ PRESENCE_GRACE_SECONDS: '0' });
-    a = await startApp(environment);
-    b = SEVERAL ? await startApp(environment) : a;
-  });
-  afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await a.close();
-    await b.close();
-    await environment.dispose();
-  });
+describe(`last-seen privacy${SEVERAL_INSTANCES ? ' across two instances' : ''}`, () => {
+  const { a, b, track } = startDeployment({ vars: { PRESENCE_GRACE_SECONDS: '0' } });
 
   const setVisibility = (user: TestUser, value: unknown) =>
     a.http().patch('/api/v1/me').set(user.auth).send({ last_seen_visibility: value });
@@ -229,7 +204,7 @@ describe(`last-seen privacy${SEVERAL ? ' across two instances' : ''}`, () => {
     first.close();
     await setVisibility(ann, 'nobody').expect(200);
 
-    const again = track(await openStream(b, bob, { 'Last-Event-ID': String(Number(online.id) - 1) }));
+    const again = track(await resumeStream(b, bob, Number(online.id) - 1));
     await again.next('user_updated', (d: { user: { id: number } }) => d.user.id === ann.id);
     const replayed = again
       .of('presence')

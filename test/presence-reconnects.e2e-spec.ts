@@ -1,16 +1,8 @@
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import { befriend, openStream } from './support/friends.js';
-import {
-  createTestEnvironment,
-  createUser,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-  type TestUser,
-} from './support/harness.js';
+import { createUser, type TestUser } from './support/harness.js';
 import type { SseClient } from './support/sse-client.js';
 
-// Streams drop on instance A and come back on B: two instances with PostgreSQL and Redis, else one.
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
 const GRACE_SECONDS = 2;
 
 interface Presence {
@@ -18,24 +10,8 @@ interface Presence {
   is_online: boolean;
 }
 
-describe(`presence over flaky networks${SEVERAL ? ' across two instances' : ''}`, () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
-  const streams: SseClient[] = [];
-  const track = (stream: SseClient) => (streams.push(stream), stream);
-
-  beforeAll(async () => {
-    environment = await createTestEnvironment({ PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS) });
-    a = await startApp(environment);
-    b = SEVERAL ? await startApp(environment) : a;
-  });
-  afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await a.close();
-    await b.close();
-    await environment.dispose();
-  });
+describe(`presence over flaky networks${SEVERAL_INSTANCES ? ' across two instances' : ''}`, () => {
+  const { a, b, track } = startDeployment({ vars: { PRESENCE_GRACE_SECONDS: String(GRACE_SECONDS) } });
 
   const presenceOf = (stream: SseClient, users: TestUser[]) =>
     stream

@@ -6,12 +6,14 @@ import { QrLogin } from '../src/qr-login/qr-login.entity.js';
 import {
   createTestEnvironment,
   createUser,
+  resetPasswordByMail,
   startApp,
   type TestApp,
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
-import { SseClient } from './support/sse-client.js';
+import { qrStream } from './support/friends.js';
+import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
 interface NewCode {
@@ -82,13 +84,7 @@ describe('QR login', () => {
         .expect(201)
     ).body;
   const listen = async (code: Pick<NewCode, 'id' | 'key'>, app = t) => {
-    const stream = track(
-      await SseClient.open(
-        app.url,
-        `/api/v1/auth/qr/${code.id}/events?key=${encodeURIComponent(code.key)}`,
-        BROWSER,
-      ),
-    );
+    const stream = track(await qrStream(app, code, BROWSER));
     expect(stream.status).toBe(200);
     return stream;
   };
@@ -274,8 +270,6 @@ describe('QR login', () => {
     });
 
     it('gives no session for an approval made by a session that has ended since (a reset, ending sessions, logout)', async () => {
-      const { waitForMail } = await import('./support/harness.js');
-      const { linkIn } = await import('./support/mails.js');
       const { anotherSession } = await import('./support/harness.js');
       const ann = await createUser(t);
       // A thief's session approves a QR code for their browser; the owner then resets the password.
@@ -287,15 +281,7 @@ describe('QR login', () => {
         .set(thief.auth)
         .send({ key: stolen.key, check: stolen.check })
         .expect(200);
-      await t.http().post('/api/v1/auth/password-reset/request').send({ email: ann.email }).expect(200);
-      const token = new URL(
-        linkIn(await waitForMail(t, ann.email, /Reset/), 'password_reset_token='),
-      ).searchParams.get('password_reset_token');
-      await t
-        .http()
-        .post('/api/v1/auth/password-reset')
-        .send({ token, password: 'Another-pass-77' })
-        .expect(200);
+      await resetPasswordByMail(t, ann, 'Another-pass-77');
       const browser = await listen(stolen);
       await browser.next('qr_expired');
       expect(browser.of('qr_login')).toEqual([]);

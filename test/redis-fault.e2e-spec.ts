@@ -1,11 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  createTestEnvironment,
-  createUser,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-} from './support/harness.js';
+import { startDeployment } from './support/deployment.js';
+import { createUser } from './support/harness.js';
 import { freePort } from './support/process.js';
 import { waitFor } from './support/wait.js';
 
@@ -36,24 +31,17 @@ class TestRedis {
 // Two instances share the database and a Redis that goes away and comes back.
 describe('Redis unreachable and back', () => {
   let redis: TestRedis;
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
 
   beforeAll(async () => {
     redis = new TestRedis(await freePort());
     await redis.start();
-    environment = await createTestEnvironment();
-    environment.vars.REDIS_URL = `redis://127.0.0.1:${redis.port}`;
-    environment.vars.REDIS_PREFIX = `fault:${redis.port}:`;
-    a = await startApp(environment);
-    b = await startApp(environment);
+  });
+  const { a, b } = startDeployment({
+    vars: () => ({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, REDIS_PREFIX: `fault:${redis.port}:` }),
+    instances: 2,
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
     await redis?.kill();
-    await environment?.dispose();
   });
 
   it('keeps a revocation made while Redis is down in force on every instance, also after it is back', async () => {

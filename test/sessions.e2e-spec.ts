@@ -5,13 +5,13 @@ import {
   anotherSession,
   createTestEnvironment,
   createUser,
+  resetPasswordByMail,
   startApp,
-  waitForMail,
   type TestApp,
   type TestUser,
 } from './support/harness.js';
-import { linkIn } from './support/mails.js';
-import { SseClient } from './support/sse-client.js';
+import { streamOfCode } from './support/friends.js';
+import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
 /** What ending a session does: its SSE code and the streams opened with it end too. */
@@ -29,7 +29,7 @@ describe('ending a session', () => {
   const codeOf = async (auth: { Authorization: string }) =>
     (await t.http().post('/api/v1/tokens/sse-code').set(auth).expect(200)).body.code as string;
   const open = async (code: string) => {
-    const stream = await SseClient.open(t.url, `/api/v1/events?code=${encodeURIComponent(code)}`);
+    const stream = await streamOfCode(t, code);
     streams.push(stream);
     return stream;
   };
@@ -114,15 +114,7 @@ describe('ending a session', () => {
     const other = await anotherSession(t, user);
     const codes = [await codeOf(user.auth), await codeOf(other.auth)];
     const opened = [await open(codes[0]), await open(codes[1])];
-    await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
-    const token = new URL(
-      linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token='),
-    ).searchParams.get('password_reset_token');
-    await t
-      .http()
-      .post('/api/v1/auth/password-reset')
-      .send({ token, password: 'Another-pass-77' })
-      .expect(200);
+    await resetPasswordByMail(t, user, 'Another-pass-77');
     await waitFor(() => opened.every((stream) => stream.ended), 'every stream to close', 1000);
     for (const code of codes) expect(await refused(code)).toBe(true);
   });

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
 import { ClusterBus } from '../src/bus/cluster-bus.service.js';
 import { SseCode } from '../src/sse/sse-code.entity.js';
-import { createUser, startApp, type TestApp } from './support/harness.js';
-import { befriend, openStream, sseCode } from './support/friends.js';
-import { SseClient } from './support/sse-client.js';
+import { createUser, resetPasswordByMail, startApp, type TestApp } from './support/harness.js';
+import { befriend, openStream, resumeStream, sseCode, streamOfCode } from './support/friends.js';
+import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
 describe('event stream', () => {
@@ -29,7 +29,7 @@ describe('event stream', () => {
     it('deleting the code closes its open streams and refuses it afterwards', async () => {
       const user = await createUser(t);
       const code = await sseCode(t, user);
-      const stream = track(await SseClient.open(t.url, `/api/v1/events?code=${code}`));
+      const stream = track(await streamOfCode(t, code));
       expect(stream.status).toBe(200);
       await t.http().delete('/api/v1/tokens/sse-code').set(user.auth).expect(200, {});
       await waitFor(() => stream.ended, 'the stream to close');
@@ -70,7 +70,7 @@ describe('event stream', () => {
       // the database: here the row is still there when the message arrives.
       await t.app.get(ClusterBus).publish('sse_code.revoked', { userId: user.id, nonce });
       const refused = await waitFor(async () => {
-        const stream = track(await SseClient.open(t.url, `/api/v1/events?code=${code}`));
+        const stream = track(await streamOfCode(t, code));
         stream.close();
         return stream.status === 401 && stream;
       }, 'the stream to be refused');
@@ -80,17 +80,7 @@ describe('event stream', () => {
     it('a password reset revokes the code and closes its streams', async () => {
       const user = await createUser(t);
       const stream = track(await openStream(t, user));
-      const { waitForMail } = await import('./support/harness.js');
-      const { linkIn } = await import('./support/mails.js');
-      await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
-      const token = new URL(
-        linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token='),
-      ).searchParams.get('password_reset_token');
-      await t
-        .http()
-        .post('/api/v1/auth/password-reset')
-        .send({ token, password: 'Another-pass-77' })
-        .expect(200);
+      await resetPasswordByMail(t, user, 'Another-pass-77');
       await waitFor(() => stream.ended, 'the stream to close');
     });
 
@@ -187,7 +177,7 @@ describe('event stream', () => {
     await t.http().patch('/api/v1/me').set(user.auth).send({ status_message: 'two' }).expect(200);
     await t.http().patch('/api/v1/me').set(user.auth).send({ status_message: 'three' }).expect(200);
 
-    const resumed = track(await openStream(t, user, { 'Last-Event-ID': String(seen.id) }));
+    const resumed = track(await resumeStream(t, user, seen));
     await waitFor(() => resumed.of('user_updated').length >= 2, 'two replayed events');
     const replayed = resumed
       .of('user_updated')
@@ -195,10 +185,10 @@ describe('event stream', () => {
     expect(replayed).toEqual(['two', 'three']);
     expect(Number(resumed.events[1].id)).toBe(Number(resumed.events[0].id) + 1);
 
-    const byQuery = track(await openStream(t, user, {}, `&last_event_id=${seen.id}`));
+    const byQuery = track(await resumeStream(t, user, seen, 'query'));
     await waitFor(() => byQuery.of('user_updated').length >= 2, 'two replayed events by query');
 
-    const lost = track(await openStream(t, user, { 'Last-Event-ID': '999999' }));
+    const lost = track(await resumeStream(t, user, '999999'));
     await lost.next('resync');
   });
 
@@ -214,15 +204,15 @@ describe('event stream', () => {
     quiet.close();
     await patch('missed');
 
-    const resumed = track(await openStream(t, user, { 'Last-Event-ID': quiet.lastEventId as string }));
+    const resumed = track(await resumeStream(t, user, quiet));
     const replayed = await resumed.next<{ user: { status_message: string } }>('user_updated');
     expect(replayed.data.user.status_message).toBe('missed');
     expect(replayed.id).toBe(String(start + 1));
     expect(resumed.of('user_updated')).toHaveLength(1);
 
-    const lost = track(await openStream(t, user, { 'Last-Event-ID': '999999' }));
+    const lost = track(await resumeStream(t, user, '999999'));
     expect((await lost.next('resync')).id).toBe(String(start + 1));
-    const afterResync = track(await openStream(t, user, { 'Last-Event-ID': lost.lastEventId as string }));
+    const afterResync = track(await resumeStream(t, user, lost));
     await patch('fresh');
     await afterResync.next(
       'user_updated',
@@ -245,7 +235,7 @@ describe('event stream', () => {
         .send({ status_message: `m${i}` })
         .expect(200);
     }
-    const resumed = track(await openStream(t, user, { 'Last-Event-ID': String(seen.id) }));
+    const resumed = track(await resumeStream(t, user, seen));
     await resumed.next('resync');
   });
 

@@ -1,36 +1,15 @@
-import {
-  createTestEnvironment,
-  createUser,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-  type TestUser,
-} from './support/harness.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
+import { createUser, type TestUser } from './support/harness.js';
 import { openStream } from './support/friends.js';
-import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
-// Writes go to instance A, reads to B: with PostgreSQL and Redis two instances of one deployment.
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
-
-describe(`GET /users?ids= and conditional records${SEVERAL ? ' across two instances' : ''}`, () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
+// Writes go to instance A, reads to B (two instances with PostgreSQL and Redis).
+describe(`GET /users?ids= and conditional records${SEVERAL_INSTANCES ? ' across two instances' : ''}`, () => {
+  const { a, b, track } = startDeployment({ vars: { PRESENCE_GRACE_SECONDS: '0' } });
   let viewer: TestUser;
-  const streams: SseClient[] = [];
 
   beforeAll(async () => {
-    environment = await createTestEnvironment({ PRESENCE_GRACE_SECONDS: '0' });
-    a = await startApp(environment);
-    b = SEVERAL ? await startApp(environment) : a;
     viewer = await createUser(a);
-  });
-  afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await a.close();
-    await b.close();
-    await environment.dispose();
   });
 
   const lookup = (ids: string, caller: TestUser = viewer) =>
@@ -125,7 +104,7 @@ describe(`GET /users?ids= and conditional records${SEVERAL ? ' across two instan
         etagOf(await b.http().get(`/api/v1/users/${bob.id}`).set(viewer.auth).expect(200));
       const offline = await tagNow();
       const stream = await openStream(b, bob);
-      streams.push(stream);
+      track(stream);
       await waitFor(async () => (await tagNow()) !== offline, 'a new tag once online');
       const online = await tagNow();
       stream.close();

@@ -1,16 +1,24 @@
 import type { components } from './schema.js';
 
-/** One message of `GET /api/v1/events`, its `data` parsed: `{id, event, data}`. */
-export type EventMessage = components['schemas']['EventMessage'];
-export type EventName = EventMessage['event'];
+type Schemas = components['schemas'];
+/** The events of `GET /api/v1/events`, as the document's message schema lists them. */
+export type EventName = Schemas['EventMessage']['event'];
+/** The parsed `data` of each event: the schema each message names in `x-data-schema`. */
+interface EventPayloads {
+  user_updated: Schemas['UserUpdatedEvent'];
+  presence: Schemas['PresenceEvent'];
+  contact_added: Schemas['ContactAddedEvent'];
+  blocked: Schemas['BlockEvent'];
+  unblocked: Schemas['BlockEvent'];
+  user_deleted: Schemas['UserDeletedEvent'];
+  resync: Schemas['ResyncEvent'];
+}
+/** One message of `GET /api/v1/events`, its `data` parsed from its JSON line: `{id, event, data}`. */
+export type EventMessage = {
+  [N in EventName]: { id?: string; event: N; data: EventPayloads[N] };
+}[EventName];
 /** The `data` of the event `N`, e.g. `EventData<'presence'>`. */
-export type EventData<N extends EventName> = EventMessage extends infer M
-  ? M extends { event: infer E; data: infer D }
-    ? N extends E
-      ? D
-      : never
-    : never
-  : never;
+export type EventData<N extends EventName> = EventPayloads[N];
 
 /** Every event the stream sends (checked against the document's list below). */
 export const EVENT_NAMES = [

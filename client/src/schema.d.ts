@@ -1429,7 +1429,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/register': {
+  '/api/v1/rpc/api_create_sse_auth_code': {
     parameters: {
       query?: never;
       header?: never;
@@ -1439,17 +1439,17 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * POST /auth/register by its seed name
-     * @description Stands for `POST /auth/register`: the same rules and error codes; success is always 200.
+     * POST /tokens/sse-code by its seed name
+     * @description Stands for `POST /tokens/sse-code`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_register'];
+    post: operations['rpc_api_create_sse_auth_code'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/resend_confirmation': {
+  '/api/v1/rpc/api_delete_sse_auth_code': {
     parameters: {
       query?: never;
       header?: never;
@@ -1459,17 +1459,17 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * POST /auth/resend-confirmation by its seed name
-     * @description Stands for `POST /auth/resend-confirmation`: the same rules and error codes; success is always 200.
+     * DELETE /tokens/sse-code by its seed name
+     * @description Stands for `DELETE /tokens/sse-code`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_resend_confirmation'];
+    post: operations['rpc_api_delete_sse_auth_code'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/request_password_reset': {
+  '/api/v1/rpc/block_user': {
     parameters: {
       query?: never;
       header?: never;
@@ -1479,17 +1479,17 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * POST /auth/password-reset/request by its seed name
-     * @description Stands for `POST /auth/password-reset/request`: the same rules and error codes; success is always 200.
+     * POST /blocks by its seed name
+     * @description Stands for `POST /blocks`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_request_password_reset'];
+    post: operations['rpc_block_user'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/reset_password': {
+  '/api/v1/rpc/delete_me': {
     parameters: {
       query?: never;
       header?: never;
@@ -1499,10 +1499,130 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * POST /auth/password-reset by its seed name
-     * @description Stands for `POST /auth/password-reset`: the same rules and error codes; success is always 200.
+     * DELETE /me by its seed name
+     * @description Stands for `DELETE /me`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_reset_password'];
+    post: operations['rpc_delete_me'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/devise_token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /devices by its seed name
+     * @description Stands for `POST /devices`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_devise_token'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/get_blocked_users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /blocks by its seed name
+     * @description Stands for `GET /blocks`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_blocked_users'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/get_last_seen': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /users/:id/last-seen by its seed name
+     * @description Stands for `GET /users/:id/last-seen`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_last_seen'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/get_user': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /users/:id by its seed name
+     * @description Stands for `GET /users/:id`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_user'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/get_users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /users by its seed name
+     * @description Stands for `GET /users`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_users'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/get_users_who_blocked_me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * GET /blocks/blockers by its seed name
+     * @description Stands for `GET /blocks/blockers`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_get_users_who_blocked_me'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1569,26 +1689,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/update_me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * PATCH /me by its seed name
-     * @description Stands for `PATCH /me`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_update_me'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/rpc/me': {
     parameters: {
       query?: never;
@@ -1609,7 +1709,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/delete_me': {
+  '/api/v1/rpc/register': {
     parameters: {
       query?: never;
       header?: never;
@@ -1619,110 +1719,10 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * DELETE /me by its seed name
-     * @description Stands for `DELETE /me`: the same rules and error codes; success is always 200.
+     * POST /auth/register by its seed name
+     * @description Stands for `POST /auth/register`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_delete_me'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/get_user': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * GET /users/:id by its seed name
-     * @description Stands for `GET /users/:id`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_get_user'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/set_status': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * PUT /me/status by its seed name
-     * @description Stands for `PUT /me/status`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_set_status'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/api_create_sse_auth_code': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /tokens/sse-code by its seed name
-     * @description Stands for `POST /tokens/sse-code`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_api_create_sse_auth_code'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/api_delete_sse_auth_code': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * DELETE /tokens/sse-code by its seed name
-     * @description Stands for `DELETE /tokens/sse-code`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_api_delete_sse_auth_code'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/devise_token': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * POST /devices by its seed name
-     * @description Stands for `POST /devices`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_devise_token'];
+    post: operations['rpc_register'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1749,7 +1749,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/block_user': {
+  '/api/v1/rpc/request_password_reset': {
     parameters: {
       query?: never;
       header?: never;
@@ -1759,10 +1759,70 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * POST /blocks by its seed name
-     * @description Stands for `POST /blocks`: the same rules and error codes; success is always 200.
+     * POST /auth/password-reset/request by its seed name
+     * @description Stands for `POST /auth/password-reset/request`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_block_user'];
+    post: operations['rpc_request_password_reset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/resend_confirmation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/resend-confirmation by its seed name
+     * @description Stands for `POST /auth/resend-confirmation`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_resend_confirmation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/reset_password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * POST /auth/password-reset by its seed name
+     * @description Stands for `POST /auth/password-reset`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_reset_password'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rpc/set_status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * PUT /me/status by its seed name
+     * @description Stands for `PUT /me/status`: the same rules and error codes; success is always 200.
+     */
+    post: operations['rpc_set_status'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1789,7 +1849,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/rpc/get_blocked_users': {
+  '/api/v1/rpc/update_me': {
     parameters: {
       query?: never;
       header?: never;
@@ -1799,70 +1859,10 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * GET /blocks by its seed name
-     * @description Stands for `GET /blocks`: the same rules and error codes; success is always 200.
+     * PATCH /me by its seed name
+     * @description Stands for `PATCH /me`: the same rules and error codes; success is always 200.
      */
-    post: operations['rpc_get_blocked_users'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/get_users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * GET /users by its seed name
-     * @description Stands for `GET /users`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_get_users'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/get_users_who_blocked_me': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * GET /blocks/blockers by its seed name
-     * @description Stands for `GET /blocks/blockers`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_get_users_who_blocked_me'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/rpc/get_last_seen': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * GET /users/:id/last-seen by its seed name
-     * @description Stands for `GET /users/:id/last-seen`: the same rules and error codes; success is always 200.
-     */
-    post: operations['rpc_get_last_seen'];
+    post: operations['rpc_update_me'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1873,97 +1873,67 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    RegisterDto: {
-      /** @example ann@example.com */
-      email: string;
-      /** @description At least 10 characters of at least two kinds; not the email address. */
-      password: string;
-      /** @description Starts with a letter, 5 to 64 characters, unique without regard to case. */
-      nick?: string;
-      /** @description Also log in: the answer then carries auth_token and access_token. */
-      auto_login?: boolean;
+    AccessToken: {
+      /** @description A JWT: send it as `Authorization: Bearer <access_token>`. */
+      access_token: string;
+      /** @enum {string} */
+      token_type: 'Bearer';
+      /** @description Seconds (ACCESS_TOKEN_TTL). */
+      expires_in: number;
     };
-    EmailDto: {
-      /** @example ann@example.com */
-      email: string;
+    /** @description Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export). */
+    AccountExport: {
+      /** Format: date-time */
+      exported_at: string;
+      user: components['schemas']['OwnUser'];
+      contacts: components['schemas']['Contact'][];
+      /** @description Who has me as a contact. */
+      added_me: components['schemas']['PublicUser'][];
+      blocks: {
+        blocked_by_me: components['schemas']['PublicUser'][];
+        blocked_me: components['schemas']['PublicUser'][];
+      };
+      sessions: components['schemas']['Session'][];
+      devices: components['schemas']['Device'][];
+      activity: components['schemas']['SecurityEvent'][];
+      second_factor: components['schemas']['SecondFactorStatus'];
+      passkeys: components['schemas']['Passkey'][];
+      /** @description Linked OpenID identities. */
+      identities: components['schemas']['Identity'][];
     };
-    ResetPasswordDto: {
-      /** @description The password_reset_token from the mail link. */
-      token: string;
-      password: string;
-    };
-    LogoutDto: {
-      /** @description A push token this device gives up (a phone's token, a browser's push endpoint); it is removed with the session. */
-      device_token?: string;
-    };
-    StartTotpDto: {
-      /** @description The account password. */
-      current_password: string;
-    };
-    MfaCodeDto: {
+    /** @description My security events, newest first; kept 90 days. */
+    ActivityPage: {
+      events: components['schemas']['SecurityEvent'][];
       /**
-       * @description Six digits from the authenticator app, or an unused recovery code.
-       * @example 123456
-       */
-      code: string;
-    };
-    MfaLoginDto: {
-      /** @description The `mfa_token` of the `mfa_required` answer to the password. */
-      mfa_token: string;
-      /**
-       * @description Six digits from the authenticator app, or an unused recovery code.
-       * @example 123456
-       */
-      code: string;
-    };
-    UserIdDto: {
-      /**
-       * @description The other user (their id is also their JID).
+       * Format: int32
+       * @description Send as `before_id` for the next page; null on the last page.
        * @example 290
        */
-      user_id: number;
+      next_before_id: number | null;
     };
-    RegisterDeviceDto: {
+    AdminSession: {
       /**
-       * @description ios_app: the APNs device token as hex (64 to 200 characters). android_app: the FCM registration token. web_push: the browser's `JSON.stringify(subscription.toJSON())` (endpoint, expirationTime, keys.p256dh, keys.auth).
-       * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+       * Format: int32
+       * @example 290
        */
-      token: string;
-      /**
-       * @example ios_app
-       * @enum {string}
-       */
-      notification_service: 'ios_app' | 'android_app' | 'web_push';
+      id: number;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      last_used_at: string;
+      user_agent: string | null;
+      ip: string | null;
     };
-    UpdateMeDto: {
-      /** @description Starts with a letter, 5 to 64 characters, no two spaces in a row, unique. */
-      nick?: string | null;
-      /** @description New password; needs current_password. */
-      password?: string | null;
-      /** @description Needed to change password or email. */
-      current_password?: string | null;
-      /** @description A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB. */
-      avatar?: string | null;
-      /** @description false hides the user from nick search. */
-      searchable_nick?: boolean | null;
-      /** @description Up to 256 characters; an empty string clears it. */
-      status_message?: string | null;
-      /** @description Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it. */
-      mobile_number?: string | null;
-      /**
-       * @description Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. Reciprocal: I see no exact last seen of someone I hide mine from; others get last_seen_hint instead. Anything else is invalid_params.
-       * @enum {string|null}
-       */
-      last_seen_visibility?: 'everyone' | 'contacts' | 'nobody' | null;
-      /** @description New address: takes effect once confirmed from the mailed link; needs current_password. */
-      email?: string | null;
+    AdminUserDetails: {
+      user: components['schemas']['OperatorUser'];
+      /** @description Live sessions, newest first. */
+      sessions: components['schemas']['AdminSession'][];
+      devices: components['schemas']['Device'][];
     };
-    SetStatusDto: {
-      /**
-       * @description null clears the status; anything else is invalid_user_status.
-       * @enum {string|null}
-       */
-      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+    AdminUsersPage: {
+      users: components['schemas']['OperatorUser'][];
+      /** @description Send as `cursor` for the next page; null on the last page. */
+      next_cursor: string | null;
     };
     ApproveQrLoginDto: {
       /** @description The key from the scanned `uri` (unichat://qr-login?id=…&key=…). */
@@ -1973,96 +1943,6 @@ export interface components {
        * @example 07
        */
       check: string;
-    };
-    LoginCodeDto: {
-      /** @description The one-time `login_code` the web flow put in the application URL (60 s). */
-      login_code: string;
-    };
-    IdTokenDto: {
-      /** @description The ID token the provider's SDK gave the app. */
-      id_token: string;
-      /** @description The nonce the app gave the SDK; the token carries it, or its SHA-256 in hex (Apple, Firebase). */
-      nonce: string;
-    };
-    LinkIdentityDto: {
-      /** @description A `login_code` from the web flow. */
-      login_code?: string;
-      /** @description An ID token from the provider's SDK. */
-      id_token?: string;
-      /** @description The nonce given with `id_token`. */
-      nonce?: string;
-    };
-    DeleteMeDto: {
-      /** @description The account password; an account without one needs a login within the last 5 minutes */
-      current_password?: string;
-    };
-    UserIdsDto: {
-      /**
-       * @description Up to 100 user ids; an id sent twice answers once.
-       * @example [
-       *       12,
-       *       7,
-       *       290
-       *     ]
-       */
-      ids: number[];
-    };
-    IntrospectDto: {
-      /**
-       * @description An access token, as a client sent it to you.
-       * @example eyJhbGciOiJFUzI1NiIs…
-       */
-      token: string;
-    };
-    CreateWebhookEndpointDto: {
-      /**
-       * @description An `https://` URL of a public address (unless WEBHOOK_ALLOW_PRIVATE=true).
-       * @example https://messages.example.com/hooks/unichat
-       */
-      url: string;
-      /**
-       * @description The event types it receives: user.created, user.confirmed, user.updated, user.deleted, user.disabled, user.enabled, session.ended, block.created, block.deleted, contact.added, contact.removed.
-       * @example [
-       *       "user.deleted",
-       *       "block.created"
-       *     ]
-       */
-      event_types: string[];
-      /**
-       * @description A note for operators.
-       * @example message service
-       */
-      description?: string;
-    };
-    UpdateWebhookEndpointDto: {
-      /** @example https://messages.example.com/hooks/unichat */
-      url?: string;
-      /**
-       * @description The event types it receives: user.created, user.confirmed, user.updated, user.deleted, user.disabled, user.enabled, session.ended, block.created, block.deleted, contact.added, contact.removed.
-       * @example [
-       *       "user.deleted"
-       *     ]
-       */
-      event_types?: string[];
-      /** @example message service */
-      description?: string;
-      /** @description `true` enables a disabled endpoint (its failing time forgotten); `false` disables it. */
-      enabled?: boolean;
-    };
-    /** @description Every failure: the HTTP status plus this envelope. */
-    Error: {
-      error: {
-        /** @description One of the codes listed in the response. */
-        code: string;
-        /** @description For people; may change. Programs read `code`. */
-        text: string;
-        /** @description 429 only: seconds until the call may be tried again (also `Retry-After`). */
-        retry_after?: number;
-        /** @description 5xx only: quote it when reporting the failure. */
-        request_id?: string;
-        /** @description `mfa_required` only: send it with a code to `POST /auth/login/mfa` within 5 minutes (single use). */
-        mfa_token?: string;
-      };
     };
     Avatar: {
       /**
@@ -2076,65 +1956,13 @@ export interface components {
        */
       small: string;
     } | null;
-    /** @description The own record: only the user sees it. */
-    OwnUser: {
-      /**
-       * Format: int32
-       * @description Also the JID of the user.
-       * @example 290
-       */
-      id: number;
-      /** @example Annie */
-      nick: string | null;
-      /** @description An email address; international letters are allowed. */
-      email: string;
-      /** @description A new address waiting for its confirmation link. */
-      pending_email: string | null;
-      searchable_nick: boolean;
-      /**
-       * Format: date-time
-       * @description null until the address is confirmed.
-       */
-      confirmed_at: string | null;
-      /** @description The session auth token: only in the answer that opened the session; null elsewhere. */
-      auth_token: string | null;
-      avatar: components['schemas']['Avatar'];
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
-      status_message: string | null;
-      mobile_number: string | null;
-      is_online: boolean;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      /**
-       * @description Who sees my exact last seen and online state (contacts: friends).
-       * @enum {string}
-       */
-      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
-      /** Format: date-time */
-      created_at: string;
-    };
-    /** @description What anybody may see. Presence, avatar and status are hidden (null / false) from a user the owner blocked; an invisible user shows status null and is_online false. */
-    PublicUser: {
+    /** @description `blocked` / `unblocked`: to both sides; `user_id` is the other one. */
+    BlockEvent: {
       /**
        * Format: int32
        * @example 290
        */
-      id: number;
-      /** @example Annie */
-      nick: string | null;
-      avatar: components['schemas']['Avatar'];
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | null;
-      status_message: string | null;
-      is_online: boolean;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      /**
-       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
-       * @enum {string|null}
-       */
-      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+      user_id: number;
     };
     /** @description A public record plus `is_friend`. */
     Contact: {
@@ -2159,14 +1987,9 @@ export interface components {
       /** @description They added me back (and no block stands between us). */
       is_friend: boolean;
     };
-    UserAnswer: {
-      user: components['schemas']['OwnUser'];
-    };
-    PublicUserAnswer: {
+    /** @description `contact_added`: someone added me as a contact (their public record). */
+    ContactAddedEvent: {
       user: components['schemas']['PublicUser'];
-    };
-    PublicUsersAnswer: {
-      users: components['schemas']['PublicUser'][];
     };
     ContactAnswer: {
       user: components['schemas']['Contact'];
@@ -2174,59 +1997,29 @@ export interface components {
     ContactsAnswer: {
       users: components['schemas']['Contact'][];
     };
-    /** @description Done. */
-    Empty: Record<string, never>;
-    ResultTrue: {
-      /** @enum {boolean} */
-      result: true;
-    };
-    AccessToken: {
-      /** @description A JWT: send it as `Authorization: Bearer <access_token>`. */
-      access_token: string;
-      /** @enum {string} */
-      token_type: 'Bearer';
-      /** @description Seconds (ACCESS_TOKEN_TTL). */
-      expires_in: number;
-    };
-    LoginAnswer: {
-      user: components['schemas']['OwnUser'];
-      access_token: string;
-      /** @enum {string} */
-      token_type: 'Bearer';
-      expires_in: number;
-    };
-    /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
-    RegisterAnswer: {
-      user: components['schemas']['OwnUser'];
-      access_token?: string;
-      /** @enum {string} */
-      token_type?: 'Bearer';
-      expires_in?: number;
-    };
-    Session: {
+    CreateWebhookEndpointDto: {
       /**
-       * Format: int32
-       * @example 290
+       * @description An `https://` URL of a public address (unless WEBHOOK_ALLOW_PRIVATE=true).
+       * @example https://messages.example.com/hooks/unichat
        */
-      id: number;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      last_used_at: string;
-      user_agent: string | null;
-      ip: string | null;
-      /** @description The session of the calling access token. */
-      current: boolean;
-    };
-    SessionsAnswer: {
-      sessions: components['schemas']['Session'][];
-    };
-    SseCodeAnswer: {
+      url: string;
       /**
-       * @description The credential of GET /events?code=; the same one until revoked.
-       * @example 290.q2Lx…
+       * @description The event types it receives: user.created, user.confirmed, user.updated, user.deleted, user.disabled, user.enabled, session.ended, block.created, block.deleted, contact.added, contact.removed.
+       * @example [
+       *       "user.deleted",
+       *       "block.created"
+       *     ]
        */
-      code: string;
+      event_types: string[];
+      /**
+       * @description A note for operators.
+       * @example message service
+       */
+      description?: string;
+    };
+    DeleteMeDto: {
+      /** @description The account password; an account without one needs a login within the last 5 minutes */
+      current_password?: string;
     };
     Device: {
       /**
@@ -2246,352 +2039,100 @@ export interface components {
        */
       registered_at: string;
     };
-    LastSeen: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-      is_online: boolean;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      seconds_ago: number | null;
-      /**
-       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
-       * @enum {string|null}
-       */
-      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+    DeviceAnswer: {
+      device: components['schemas']['Device'];
     };
-    QrCode: {
-      /** @description The QR code id (path of its stream and approval). */
-      id: string;
-      /** @description Secret: for the stream (`?key=`) and in `uri` for the phone. */
-      key: string;
-      /** @example unichat://qr-login?id=…&key=… */
-      uri: string;
-      /** @description A data URL (data:image/png;base64,…) of the QR code of `uri`. */
-      png: string;
-      /** Format: date-time */
-      expires_at: string;
-      /**
-       * @description The two digits the browser page shows; the approval must repeat them.
-       * @example 47
-       */
-      check: string;
-    };
-    SecurityEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      id: number;
-      /** @enum {string} */
-      type:
-        | 'login'
-        | 'login_failed'
-        | 'logout'
-        | 'session_ended'
-        | 'password_changed'
-        | 'password_reset'
-        | 'email_confirmed'
-        | 'email_change_requested'
-        | 'email_change_confirmed'
-        | 'device_added'
-        | 'device_moved'
-        | 'account_exported'
-        | 'account_deleted'
-        | 'totp_enabled'
-        | 'totp_disabled'
-        | 'recovery_code_used'
-        | 'recovery_codes_renewed'
-        | 'passkey_added'
-        | 'passkey_removed'
-        | 'admin_action';
-      /** Format: date-time */
-      created_at: string;
-      /** @description The client address the event came from. */
-      ip: string | null;
-      user_agent: string | null;
-      /**
-       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing. `admin_action`: `action` (disable, enable, end_sessions, delete, confirm, send_reset), `key_name` and `key_id` of the service key that did it (`key_name` `cli` and `key_id` null: an operator on the command line).
-       * @example {
-       *       "method": "password"
-       *     }
-       */
-      details: {
-        [key: string]: unknown;
-      };
-    };
-    /** @description My security events, newest first; kept 90 days. */
-    ActivityPage: {
-      events: components['schemas']['SecurityEvent'][];
-      /**
-       * Format: int32
-       * @description Send as `before_id` for the next page; null on the last page.
-       * @example 290
-       */
-      next_before_id: number | null;
-    };
-    /** @description Everything the service holds about me, as one document; `user.auth_token` is null (no secret in an export). */
-    AccountExport: {
-      /** Format: date-time */
-      exported_at: string;
-      user: components['schemas']['OwnUser'];
-      contacts: components['schemas']['Contact'][];
-      /** @description Who has me as a contact. */
-      added_me: components['schemas']['PublicUser'][];
-      blocks: {
-        blocked_by_me: components['schemas']['PublicUser'][];
-        blocked_me: components['schemas']['PublicUser'][];
-      };
-      sessions: components['schemas']['Session'][];
+    DevicesAnswer: {
       devices: components['schemas']['Device'][];
-      activity: components['schemas']['SecurityEvent'][];
-      second_factor: components['schemas']['SecondFactorStatus'];
-      passkeys: components['schemas']['Passkey'][];
-      /** @description Linked OpenID identities. */
-      identities: components['schemas']['Identity'][];
     };
-    /** @description The browser that asked for the QR code, as the phone sees it before approving. */
-    QrDetails: {
-      id: string;
-      user_agent: string | null;
-      /** @example Chrome on macOS */
-      device: string;
-      ip: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      expires_at: string;
+    EmailDto: {
       /**
-       * @description The two digits the browser page shows; the approval must repeat them.
-       * @example 47
+       * Format: email
+       * @description An email address; international letters are allowed.
+       * @example ann@example.com
        */
-      check: string;
+      email: string;
     };
-    Health: {
-      /** @enum {string} */
-      status: 'ok';
-    };
-    /** @description The state of the database and Redis (terminus health check). */
-    Readiness: {
-      /** @enum {string} */
-      status: 'ok' | 'error';
-      info?: {
-        [key: string]: Record<string, never>;
-      };
-      error?: {
-        [key: string]: Record<string, never>;
-      };
-      details?: {
-        [key: string]: Record<string, never>;
+    /** @description Done. */
+    Empty: Record<string, never>;
+    /** @description Every failure: the HTTP status plus this envelope. */
+    Error: {
+      error: {
+        /** @description One of the codes listed in the response. */
+        code: string;
+        /** @description For people; may change. Programs read `code`. */
+        text: string;
+        /** @description 429 only: seconds until the call may be tried again (also `Retry-After`). */
+        retry_after?: number;
+        /** @description 5xx only: quote it when reporting the failure. */
+        request_id?: string;
+        /** @description `mfa_required` only: send it with a code to `POST /auth/login/mfa` within 5 minutes (single use). */
+        mfa_token?: string;
       };
     };
-    /** @description `user_updated`: the own record to the user, the public record to their friends. */
-    UserUpdatedEvent: {
-      user: components['schemas']['OwnUser'] | components['schemas']['PublicUser'];
-    };
-    /** @description `presence`: a friend came online, went offline or changed status. */
-    PresenceEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-      is_online: boolean;
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | null;
-      /** Format: date-time */
-      last_seen_at: string | null;
-      /**
-       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
-       * @enum {string|null}
-       */
-      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
-    };
-    /** @description `contact_added`: someone added me as a contact (their public record). */
-    ContactAddedEvent: {
-      user: components['schemas']['PublicUser'];
-    };
-    /** @description `blocked` / `unblocked`: to both sides; `user_id` is the other one. */
-    BlockEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-    };
-    /** @description `user_deleted`: a friend deleted their account; drop them from what you show. */
-    UserDeletedEvent: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      user_id: number;
-    };
-    /** @description `resync`: the `Last-Event-ID` is older than the kept events: reload state. */
-    ResyncEvent: Record<string, never>;
-    /** @description `qr_login`: the QR code was approved; a new session of this browser. */
-    QrLoginEvent: {
-      user: components['schemas']['OwnUser'];
-      access_token: string;
-      /** @enum {string} */
-      token_type: 'Bearer';
-      expires_in: number;
-      /** @description The device that approved the code. */
-      approved_by: {
-        user_agent: string | null;
-        /** @example Chrome on macOS */
-        device: string;
-        ip: string | null;
-      };
-    };
-    /** @description `qr_expired`: the code was used, expired or voided; ask a new one. */
-    QrExpiredEvent: {
-      id: string;
-      /**
-       * @description `wrong_check`: a phone sent a wrong check number, which voids the code; `account_disabled`: the approving account was disabled by an operator before the browser got its session.
-       * @enum {string}
-       */
-      reason: 'expired' | 'wrong_check' | 'account_disabled';
-    };
-    /** @description One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data` parsed from JSON. */
+    /** @description One message of GET /events, as an EventSource delivers it: `id` (for `Last-Event-ID`), the event name, and its `data`: one line of JSON text whose parsed value has the schema named by `x-data-schema`. */
     EventMessage:
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'user_updated';
-          data: components['schemas']['UserUpdatedEvent'];
+          /** @description One line of JSON; parsed, a `UserUpdatedEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'presence';
-          data: components['schemas']['PresenceEvent'];
+          /** @description One line of JSON; parsed, a `PresenceEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'contact_added';
-          data: components['schemas']['ContactAddedEvent'];
+          /** @description One line of JSON; parsed, a `ContactAddedEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'blocked' | 'unblocked';
-          data: components['schemas']['BlockEvent'];
+          /** @description One line of JSON; parsed, a `BlockEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'user_deleted';
-          data: components['schemas']['UserDeletedEvent'];
+          /** @description One line of JSON; parsed, a `UserDeletedEvent`. */
+          data: string;
         }
       | {
           /** @description Absent on QR streams. */
           id?: string;
           /** @enum {string} */
           event: 'resync';
-          data: components['schemas']['ResyncEvent'];
+          /** @description One line of JSON; parsed, a `ResyncEvent`. */
+          data: string;
         };
-    /** @description The one message of GET /auth/qr/{id}/events, its `data` parsed from JSON. */
-    QrLoginMessage:
-      | {
-          /** @description Absent on QR streams. */
-          id?: string;
-          /** @enum {string} */
-          event: 'qr_login';
-          data: components['schemas']['QrLoginEvent'];
-        }
-      | {
-          /** @description Absent on QR streams. */
-          id?: string;
-          /** @enum {string} */
-          event: 'qr_expired';
-          data: components['schemas']['QrExpiredEvent'];
-        };
-    /** @description Whether a password login asks for a second factor (never the secret). */
-    SecondFactorStatus: {
-      /** @description Two-step login with an authenticator app is on. */
-      totp: boolean;
-      recovery_codes_left: number;
+    Health: {
+      /** @enum {string} */
+      status: 'ok';
     };
-    /** @description What the authenticator app needs; shown once. */
-    TotpSetup: {
-      /**
-       * @description Base32, for typing into the app by hand.
-       * @example JBSWY3DPEHPK3PXP…
-       */
-      secret: string;
-      /**
-       * @description What the QR code holds (SHA-1, 6 digits, 30 s).
-       * @example otpauth://totp/Unichat:ann%40example.com?secret=…&issuer=Unichat
-       */
-      otpauth_uri: string;
-      /** @description A data URL (data:image/png;base64,…) of the QR code of `otpauth_uri`. */
-      png: string;
+    IdTokenDto: {
+      /** @description The ID token the provider's SDK gave the app. */
+      id_token: string;
+      /** @description The nonce the app gave the SDK; the token carries it, or its SHA-256 in hex (Apple, Firebase). */
+      nonce: string;
     };
-    /** @description Ten recovery codes, shown once. */
-    RecoveryCodes: {
-      /** @description Shown this once; each logs in once instead of an app code. Only their hashes are kept. */
-      recovery_codes: string[];
-    };
-    /** @description One of my passkeys (never its key). */
-    Passkey: {
-      id: number;
-      /** @example MacBook Touch ID */
-      name: string;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      last_used_at: string | null;
-    };
-    /** @description The passkey. */
-    PasskeyAnswer: {
-      passkey: components['schemas']['Passkey'];
-    };
-    /** @description My passkeys, oldest first. */
-    PasskeyList: {
-      passkeys: components['schemas']['Passkey'][];
-    };
-    /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear. */
-    PasskeyCreationOptions: {
-      /** @description base64url */
-      challenge: string;
-      rp: {
-        id?: string;
-        name?: string;
-      };
-      user: {
-        /** @description base64url */
-        id?: string;
-        name?: string;
-        displayName?: string;
-      };
-      pubKeyCredParams: Record<string, never>[];
-      timeout?: number;
-      excludeCredentials?: Record<string, never>[];
-      authenticatorSelection?: Record<string, never>;
-      attestation?: string;
-    };
-    /** @description A passkey sign-in, good for 5 minutes, once. */
-    PasskeySignInOptions: {
-      /** @description Send it back with the answer. */
-      challenge_id: string;
-      /** @description PublicKeyCredentialRequestOptionsJSON for `navigator.credentials.get({ publicKey })`; no `allowCredentials`: the authenticator offers its discoverable credential. */
-      options: {
-        /** @description base64url */
-        challenge: string;
-        rpId: string;
-        timeout?: number;
-        /** @enum {string} */
-        userVerification?: 'required';
-      };
+    /** @description The identities that sign in to the account, oldest first. */
+    IdentitiesAnswer: {
+      identities: components['schemas']['Identity'][];
     };
     Identity: {
       /**
@@ -2610,70 +2151,12 @@ export interface components {
     IdentityAnswer: {
       identity: components['schemas']['Identity'];
     };
-    /** @description The identities that sign in to the account, oldest first. */
-    IdentitiesAnswer: {
-      identities: components['schemas']['Identity'][];
-    };
-    /** @description The names of the configured providers. */
-    OidcProviders: {
+    IntrospectDto: {
       /**
-       * @example [
-       *       "apple",
-       *       "google"
-       *     ]
+       * @description An access token, as a client sent it to you.
+       * @example eyJhbGciOiJFUzI1NiIs…
        */
-      providers: string[];
-    };
-    JsonWebKey: {
-      /** @enum {string} */
-      kty: 'EC';
-      /** @enum {string} */
-      crv: 'P-256';
-      x: string;
-      y: string;
-      kid: string;
-      /** @enum {string} */
-      alg: 'ES256';
-      /** @enum {string} */
-      use: 'sig';
-    };
-    /** @description The public keys of access tokens (RFC 7517). */
-    JsonWebKeySet: {
-      keys: components['schemas']['JsonWebKey'][];
-    };
-    SigningKey: {
-      /** @description The `kid` of the tokens it signs. */
-      kid: string;
-      /** @enum {string} */
-      algorithm: 'ES256';
-      /**
-       * @description `next`: published, not signing yet; `signing`; `retired`: still published for the tokens it signed; `expired`: no longer published.
-       * @enum {string}
-       */
-      state: 'next' | 'signing' | 'retired' | 'expired';
-      /**
-       * Format: date-time
-       * @description When it was made and published.
-       */
-      created_at: string;
-      /**
-       * Format: date-time
-       * @description From when it signs.
-       */
-      activates_at: string;
-      /**
-       * Format: date-time
-       * @description When a newer key took over; null while it has not.
-       */
-      retired_at: string | null;
-    };
-    /** @description Every signing key, newest first. */
-    SigningKeyList: {
-      signing_keys: components['schemas']['SigningKey'][];
-    };
-    /** @description The key just made: published now, signing from `activates_at`. */
-    SigningKeyAnswer: {
-      signing_key: components['schemas']['SigningKey'];
+      token: string;
     };
     /** @description Whether the token is live (RFC 7662); when it is, whose and until when. */
     Introspection:
@@ -2700,72 +2183,79 @@ export interface components {
           /** @enum {boolean} */
           active: false;
         };
-    Relation: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      from: number;
-      /**
-       * Format: int32
-       * @example 290
-       */
-      to: number;
-      /** @description `from` may write to `to`. */
-      can_message: boolean;
-      blocked_by_from: boolean;
-      blocked_by_to: boolean;
-      contact: boolean;
-      friends: boolean;
+    JsonWebKey: {
+      /** @enum {string} */
+      kty: 'EC';
+      /** @enum {string} */
+      crv: 'P-256';
+      x: string;
+      y: string;
+      kid: string;
+      /** @enum {string} */
+      alg: 'ES256';
+      /** @enum {string} */
+      use: 'sig';
     };
-    /** @description One relation per pair, in the order asked. */
-    RelationsAnswer: {
-      relations: components['schemas']['Relation'][];
+    /** @description The public keys of access tokens (RFC 7517). */
+    JsonWebKeySet: {
+      keys: components['schemas']['JsonWebKey'][];
     };
-    /** @description A public record as an anonymous caller sees it, plus the account state. */
-    ServiceUser: {
+    LastSeen: {
       /**
        * Format: int32
        * @example 290
        */
-      id: number;
-      /** @example Annie */
-      nick: string | null;
-      avatar: components['schemas']['Avatar'];
-      /** @enum {string|null} */
-      status: 'away' | 'busy' | 'do_not_disturb' | null;
-      status_message: string | null;
+      user_id: number;
       is_online: boolean;
       /** Format: date-time */
       last_seen_at: string | null;
+      seconds_ago: number | null;
       /**
        * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
        * @enum {string|null}
        */
       last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
-      /** @description The email address is confirmed. */
-      confirmed: boolean;
-      /** @description An operator disabled the account. */
-      disabled: boolean;
     };
-    ServiceUsersAnswer: {
-      users: components['schemas']['ServiceUser'][];
+    LoginAnswer: {
+      user: components['schemas']['OwnUser'];
+      access_token: string;
+      /** @enum {string} */
+      token_type: 'Bearer';
+      expires_in: number;
     };
-    DeviceAnswer: {
-      device: components['schemas']['Device'];
+    LoginCodeDto: {
+      /** @description The one-time `login_code` the web flow put in the application URL (60 s). */
+      login_code: string;
     };
-    DevicesAnswer: {
-      devices: components['schemas']['Device'][];
+    LogoutDto: {
+      /** @description A push token this device gives up (a phone's token, a browser's push endpoint); it is removed with the session. */
+      device_token?: string;
     };
-    TestPushAnswer: {
-      /** @description My devices a test push was sent to (those of a push service that is on). */
-      devices: number;
-      /** @description How many of them their push service accepted. */
-      accepted: number;
+    MfaCodeDto: {
+      /**
+       * @description Six digits from the authenticator app, or an unused recovery code.
+       * @example 123456
+       */
+      code: string;
     };
-    VapidPublicKeyAnswer: {
-      /** @description The VAPID public key (65 bytes, base64url): PushManager.subscribe's applicationServerKey. */
-      public_key: string;
+    MfaLoginDto: {
+      /** @description The `mfa_token` of the `mfa_required` answer to the password. */
+      mfa_token: string;
+      /**
+       * @description Six digits from the authenticator app, or an unused recovery code.
+       * @example 123456
+       */
+      code: string;
+    };
+    /** @description The names of the configured providers. */
+    OidcProviders: {
+      /**
+       * @example [
+       *       "apple",
+       *       "google"
+       *     ]
+       */
+      providers: string[];
     };
     /** @description A user as an operator sees them: the own record without `auth_token`, and the account’s state. */
     OperatorUser: {
@@ -2818,12 +2308,402 @@ export interface components {
     OperatorUserAnswer: {
       user: components['schemas']['OperatorUser'];
     };
-    AdminUsersPage: {
-      users: components['schemas']['OperatorUser'][];
-      /** @description Send as `cursor` for the next page; null on the last page. */
-      next_cursor: string | null;
+    /** @description The own record: only the user sees it. */
+    OwnUser: {
+      /**
+       * Format: int32
+       * @description Also the JID of the user.
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      /** @description An email address; international letters are allowed. */
+      email: string;
+      /** @description A new address waiting for its confirmation link. */
+      pending_email: string | null;
+      searchable_nick: boolean;
+      /**
+       * Format: date-time
+       * @description null until the address is confirmed.
+       */
+      confirmed_at: string | null;
+      /** @description The session auth token: only in the answer that opened the session; null elsewhere. */
+      auth_token: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+      status_message: string | null;
+      mobile_number: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Who sees my exact last seen and online state (contacts: friends).
+       * @enum {string}
+       */
+      last_seen_visibility: 'everyone' | 'contacts' | 'nobody';
+      /** Format: date-time */
+      created_at: string;
     };
-    AdminSession: {
+    /** @description One of my passkeys (never its key). */
+    Passkey: {
+      id: number;
+      /** @example MacBook Touch ID */
+      name: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      last_used_at: string | null;
+    };
+    /** @description The passkey. */
+    PasskeyAnswer: {
+      passkey: components['schemas']['Passkey'];
+    };
+    /** @description PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), binary fields in base64url; other fields WebAuthn defines may appear. */
+    PasskeyCreationOptions: {
+      /**
+       * @description base64url
+       * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+       */
+      challenge: string;
+      rp: {
+        id?: string;
+        name?: string;
+      };
+      user: {
+        /**
+         * @description base64url
+         * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+         */
+        id?: string;
+        name?: string;
+        displayName?: string;
+      };
+      pubKeyCredParams: Record<string, never>[];
+      timeout?: number;
+      excludeCredentials?: Record<string, never>[];
+      authenticatorSelection?: Record<string, never>;
+      attestation?: string;
+    };
+    /** @description My passkeys, oldest first. */
+    PasskeyList: {
+      passkeys: components['schemas']['Passkey'][];
+    };
+    /** @description A passkey sign-in, good for 5 minutes, once. */
+    PasskeySignInOptions: {
+      /** @description Send it back with the answer. */
+      challenge_id: string;
+      /** @description PublicKeyCredentialRequestOptionsJSON for `navigator.credentials.get({ publicKey })`; no `allowCredentials`: the authenticator offers its discoverable credential. */
+      options: {
+        /**
+         * @description base64url
+         * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+         */
+        challenge: string;
+        rpId: string;
+        timeout?: number;
+        /** @enum {string} */
+        userVerification?: 'required';
+      };
+    };
+    /** @description `presence`: a friend came online, went offline or changed status. */
+    PresenceEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      user_id: number;
+      is_online: boolean;
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | null;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+    };
+    /** @description What anybody may see. Presence, avatar and status are hidden (null / false) from a user the owner blocked; an invisible user shows status null and is_online false. */
+    PublicUser: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | null;
+      status_message: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+    };
+    PublicUserAnswer: {
+      user: components['schemas']['PublicUser'];
+    };
+    PublicUsersAnswer: {
+      users: components['schemas']['PublicUser'][];
+    };
+    QrCode: {
+      /** @description The QR code id (path of its stream and approval). */
+      id: string;
+      /** @description Secret: for the stream (`?key=`) and in `uri` for the phone. */
+      key: string;
+      /** @example unichat://qr-login?id=…&key=… */
+      uri: string;
+      /** @description A data URL (data:image/png;base64,…) of the QR code of `uri`. */
+      png: string;
+      /** Format: date-time */
+      expires_at: string;
+      /**
+       * @description The two digits the browser page shows; the approval must repeat them.
+       * @example 47
+       */
+      check: string;
+    };
+    /** @description The browser that asked for the QR code, as the phone sees it before approving. */
+    QrDetails: {
+      id: string;
+      user_agent: string | null;
+      /** @example Chrome on macOS */
+      device: string;
+      ip: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      expires_at: string;
+      /**
+       * @description The two digits the browser page shows; the approval must repeat them.
+       * @example 47
+       */
+      check: string;
+    };
+    /** @description `qr_expired`: the code was used, expired or voided; ask a new one. */
+    QrExpiredEvent: {
+      id: string;
+      /**
+       * @description `wrong_check`: a phone sent a wrong check number, which voids the code; `account_disabled`: the approving account was disabled by an operator before the browser got its session.
+       * @enum {string}
+       */
+      reason: 'expired' | 'wrong_check' | 'account_disabled';
+    };
+    /** @description `qr_login`: the QR code was approved; a new session of this browser. */
+    QrLoginEvent: {
+      user: components['schemas']['OwnUser'];
+      access_token: string;
+      /** @enum {string} */
+      token_type: 'Bearer';
+      expires_in: number;
+      /** @description The device that approved the code. */
+      approved_by: {
+        user_agent: string | null;
+        /** @example Chrome on macOS */
+        device: string;
+        ip: string | null;
+      };
+    };
+    /** @description The one message of GET /auth/qr/{id}/events; its `data` is one line of JSON text whose parsed value has the schema named by `x-data-schema`. */
+    QrLoginMessage:
+      | {
+          /** @description Absent on QR streams. */
+          id?: string;
+          /** @enum {string} */
+          event: 'qr_login';
+          /** @description One line of JSON; parsed, a `QrLoginEvent`. */
+          data: string;
+        }
+      | {
+          /** @description Absent on QR streams. */
+          id?: string;
+          /** @enum {string} */
+          event: 'qr_expired';
+          /** @description One line of JSON; parsed, a `QrExpiredEvent`. */
+          data: string;
+        };
+    /** @description The state of the database and Redis (terminus health check). */
+    Readiness: {
+      /** @enum {string} */
+      status: 'ok' | 'error';
+      info?: {
+        [key: string]: Record<string, never>;
+      };
+      error?: {
+        [key: string]: Record<string, never>;
+      };
+      details?: {
+        [key: string]: Record<string, never>;
+      };
+    };
+    /** @description Ten recovery codes, shown once. */
+    RecoveryCodes: {
+      /** @description Shown this once; each logs in once instead of an app code. Only their hashes are kept. */
+      recovery_codes: string[];
+    };
+    /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
+    RegisterAnswer: {
+      user: components['schemas']['OwnUser'];
+      access_token?: string;
+      /** @enum {string} */
+      token_type?: 'Bearer';
+      expires_in?: number;
+    };
+    RegisterDeviceDto: {
+      /**
+       * @description ios_app: the APNs device token as hex (an even number of hexadecimal digits, 64 to 200). android_app: the FCM registration token. web_push: the browser's `JSON.stringify(subscription.toJSON())` (endpoint, expirationTime, keys.p256dh, keys.auth).
+       * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+       */
+      token: string;
+      /**
+       * @example ios_app
+       * @enum {string}
+       */
+      notification_service: 'ios_app' | 'android_app' | 'web_push';
+    };
+    RegisterDto: {
+      /**
+       * Format: email
+       * @description An email address; international letters are allowed.
+       * @example ann@example.com
+       */
+      email: string;
+      /**
+       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address, nor a common or breached password.
+       * @example Correct-horse-42
+       */
+      password: string;
+      /**
+       * @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case.
+       * @example Annie Hall
+       */
+      nick?: string;
+      /** @description Also log in: the answer then carries auth_token and access_token. */
+      auto_login?: boolean;
+    };
+    Relation: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      from: number;
+      /**
+       * Format: int32
+       * @example 290
+       */
+      to: number;
+      /** @description `from` may write to `to`. */
+      can_message: boolean;
+      blocked_by_from: boolean;
+      blocked_by_to: boolean;
+      contact: boolean;
+      friends: boolean;
+    };
+    /** @description One relation per pair, in the order asked. */
+    RelationsAnswer: {
+      relations: components['schemas']['Relation'][];
+    };
+    ResetPasswordDto: {
+      /** @description The password_reset_token from the mail link. */
+      token: string;
+      /**
+       * @description At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address, nor a common or breached password.
+       * @example Correct-horse-42
+       */
+      password: string;
+    };
+    ResultTrue: {
+      /** @enum {boolean} */
+      result: true;
+    };
+    /** @description `resync`: the `Last-Event-ID` is older than the kept events: reload state. */
+    ResyncEvent: Record<string, never>;
+    /** @description Whether a password login asks for a second factor (never the secret). */
+    SecondFactorStatus: {
+      /** @description Two-step login with an authenticator app is on. */
+      totp: boolean;
+      recovery_codes_left: number;
+    };
+    SecurityEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @enum {string} */
+      type:
+        | 'login'
+        | 'login_failed'
+        | 'logout'
+        | 'session_ended'
+        | 'password_changed'
+        | 'password_reset'
+        | 'email_confirmed'
+        | 'email_change_requested'
+        | 'email_change_confirmed'
+        | 'device_added'
+        | 'device_moved'
+        | 'account_exported'
+        | 'account_deleted'
+        | 'totp_enabled'
+        | 'totp_disabled'
+        | 'recovery_code_used'
+        | 'recovery_codes_renewed'
+        | 'passkey_added'
+        | 'passkey_removed'
+        | 'admin_action';
+      /** Format: date-time */
+      created_at: string;
+      /** @description The client address the event came from. */
+      ip: string | null;
+      user_agent: string | null;
+      /**
+       * @description What the type adds: `method` of a login, `email`, `device`…; `{}` when nothing. `admin_action`: `action` (disable, enable, end_sessions, delete, confirm, send_reset), `key_name` and `key_id` of the service key that did it (`key_name` `cli` and `key_id` null: an operator on the command line).
+       * @example {
+       *       "method": "password"
+       *     }
+       */
+      details: {
+        [key: string]: unknown;
+      };
+    };
+    /** @description A public record as an anonymous caller sees it, plus the account state. */
+    ServiceUser: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @example Annie */
+      nick: string | null;
+      avatar: components['schemas']['Avatar'];
+      /** @enum {string|null} */
+      status: 'away' | 'busy' | 'do_not_disturb' | null;
+      status_message: string | null;
+      is_online: boolean;
+      /** Format: date-time */
+      last_seen_at: string | null;
+      /**
+       * @description Set instead of the exact last seen and online state when last-seen privacy withholds them; null otherwise.
+       * @enum {string|null}
+       */
+      last_seen_hint: 'recently' | 'within_week' | 'within_month' | 'long_ago' | null;
+      /** @description The email address is confirmed. */
+      confirmed: boolean;
+      /** @description An operator disabled the account. */
+      disabled: boolean;
+    };
+    ServiceUsersAnswer: {
+      users: components['schemas']['ServiceUser'][];
+    };
+    Session: {
       /**
        * Format: int32
        * @example 290
@@ -2835,16 +2715,231 @@ export interface components {
       last_used_at: string;
       user_agent: string | null;
       ip: string | null;
+      /** @description The session of the calling access token. */
+      current: boolean;
     };
-    AdminUserDetails: {
-      user: components['schemas']['OperatorUser'];
-      /** @description Live sessions, newest first. */
-      sessions: components['schemas']['AdminSession'][];
-      devices: components['schemas']['Device'][];
+    SessionsAnswer: {
+      sessions: components['schemas']['Session'][];
     };
     SessionsEndedAnswer: {
       /** @description How many sessions were live. */
       sessions_ended: number;
+    };
+    SetStatusDto: {
+      /**
+       * @description null clears the status; anything else is invalid_user_status.
+       * @enum {string|null}
+       */
+      status: 'away' | 'busy' | 'do_not_disturb' | 'invisible' | null;
+    };
+    SigningKey: {
+      /** @description The `kid` of the tokens it signs. */
+      kid: string;
+      /** @enum {string} */
+      algorithm: 'ES256';
+      /**
+       * @description `next`: published, not signing yet; `signing`; `retired`: still published for the tokens it signed; `expired`: no longer published.
+       * @enum {string}
+       */
+      state: 'next' | 'signing' | 'retired' | 'expired';
+      /**
+       * Format: date-time
+       * @description When it was made and published.
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description From when it signs.
+       */
+      activates_at: string;
+      /**
+       * Format: date-time
+       * @description When a newer key took over; null while it has not.
+       */
+      retired_at: string | null;
+    };
+    /** @description The key just made: published now, signing from `activates_at`. */
+    SigningKeyAnswer: {
+      signing_key: components['schemas']['SigningKey'];
+    };
+    /** @description Every signing key, newest first. */
+    SigningKeyList: {
+      signing_keys: components['schemas']['SigningKey'][];
+    };
+    SseCodeAnswer: {
+      /**
+       * @description The credential of GET /events?code=; the same one until revoked.
+       * @example 290.q2Lx…
+       */
+      code: string;
+    };
+    StartTotpDto: {
+      /** @description The account password. */
+      current_password: string;
+    };
+    TestPushAnswer: {
+      /** @description My devices a test push was sent to (those of a push service that is on). */
+      devices: number;
+      /** @description How many of them their push service accepted. */
+      accepted: number;
+    };
+    /** @description What the authenticator app needs; shown once. */
+    TotpSetup: {
+      /**
+       * @description Base32, for typing into the app by hand.
+       * @example JBSWY3DPEHPK3PXP…
+       */
+      secret: string;
+      /**
+       * @description What the QR code holds (SHA-1, 6 digits, 30 s).
+       * @example otpauth://totp/Unichat:ann%40example.com?secret=…&issuer=Unichat
+       */
+      otpauth_uri: string;
+      /** @description A data URL (data:image/png;base64,…) of the QR code of `otpauth_uri`. */
+      png: string;
+    };
+    UpdateMeDto: {
+      /**
+       * @description Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case.
+       * @example Annie Hall
+       */
+      nick?: string | null;
+      /**
+       * @description New password; needs current_password. At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address, nor a common or breached password.
+       * @example Correct-horse-42
+       */
+      password?: string | null;
+      /** @description Needed to change password or email. */
+      current_password?: string | null;
+      /**
+       * @description A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB.
+       * @example data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==
+       */
+      avatar?: string | null;
+      /** @description false hides the user from nick search. */
+      searchable_nick?: boolean | null;
+      /** @description Up to 256 characters; an empty string clears it. */
+      status_message?: string | null;
+      /**
+       * @description Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.
+       * @example +44 20 7946 0000
+       */
+      mobile_number?: string | null;
+      /**
+       * @description Who sees my exact last seen and online state: everyone, contacts (friends: mutual contacts) or nobody. Reciprocal: I see no exact last seen of someone I hide mine from; others get last_seen_hint instead. Anything else is invalid_params.
+       * @enum {string|null}
+       */
+      last_seen_visibility?: 'everyone' | 'contacts' | 'nobody' | null;
+      /**
+       * Format: email
+       * @description New address: takes effect once confirmed from the mailed link; needs current_password.
+       */
+      email?: string | null;
+    };
+    UpdateWebhookEndpointDto: {
+      /** @example https://messages.example.com/hooks/unichat */
+      url?: string;
+      /**
+       * @description The event types it receives: user.created, user.confirmed, user.updated, user.deleted, user.disabled, user.enabled, session.ended, block.created, block.deleted, contact.added, contact.removed.
+       * @example [
+       *       "user.deleted"
+       *     ]
+       */
+      event_types?: string[];
+      /** @example message service */
+      description?: string;
+      /** @description `true` enables a disabled endpoint (its failing time forgotten); `false` disables it. */
+      enabled?: boolean;
+    };
+    UserAnswer: {
+      user: components['schemas']['OwnUser'];
+    };
+    /** @description `user_deleted`: a friend deleted their account; drop them from what you show. */
+    UserDeletedEvent: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      user_id: number;
+    };
+    UserIdDto: {
+      /**
+       * Format: int32
+       * @description The other user (their id is also their JID).
+       * @example 290
+       */
+      user_id: number;
+    };
+    UserIdsDto: {
+      /**
+       * @description Up to 100 user ids; an id sent twice answers once.
+       * @example [
+       *       12,
+       *       7,
+       *       290
+       *     ]
+       */
+      ids: number[];
+    };
+    /** @description `user_updated`: the own record to the user, the public record to their friends. */
+    UserUpdatedEvent: {
+      user: components['schemas']['OwnUser'] | components['schemas']['PublicUser'];
+    };
+    VapidPublicKeyAnswer: {
+      /** @description The VAPID public key (65 bytes, base64url): PushManager.subscribe's applicationServerKey. */
+      public_key: string;
+    };
+    WebhookDelivery: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      /** @description The `webhook-id` header of every try. */
+      message_id: string;
+      /** @enum {string} */
+      event_type:
+        | 'user.created'
+        | 'user.confirmed'
+        | 'user.updated'
+        | 'user.deleted'
+        | 'user.disabled'
+        | 'user.enabled'
+        | 'session.ended'
+        | 'block.created'
+        | 'block.deleted'
+        | 'contact.added'
+        | 'contact.removed'
+        | 'webhook.test';
+      /** @enum {string} */
+      status: 'pending' | 'delivered' | 'failed';
+      attempts: number;
+      /** @description The last answer; null: none. */
+      last_status_code: number | null;
+      last_error: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description When it was last tried.
+       */
+      last_attempt_at: string | null;
+      /**
+       * Format: date-time
+       * @description When it is tried next, while pending.
+       */
+      next_attempt_at: string | null;
+      /**
+       * Format: date-time
+       * @description When the endpoint took it.
+       */
+      delivered_at: string | null;
+    };
+    WebhookDeliveryAnswer: {
+      delivery: components['schemas']['WebhookDelivery'];
+    };
+    WebhookDeliveryList: {
+      deliveries: components['schemas']['WebhookDelivery'][];
     };
     WebhookEndpoint: {
       /**
@@ -2904,58 +2999,6 @@ export interface components {
     };
     WebhookEndpointList: {
       endpoints: components['schemas']['WebhookEndpoint'][];
-    };
-    WebhookDelivery: {
-      /**
-       * Format: int32
-       * @example 290
-       */
-      id: number;
-      /** @description The `webhook-id` header of every try. */
-      message_id: string;
-      /** @enum {string} */
-      event_type:
-        | 'user.created'
-        | 'user.confirmed'
-        | 'user.updated'
-        | 'user.deleted'
-        | 'user.disabled'
-        | 'user.enabled'
-        | 'session.ended'
-        | 'block.created'
-        | 'block.deleted'
-        | 'contact.added'
-        | 'contact.removed'
-        | 'webhook.test';
-      /** @enum {string} */
-      status: 'pending' | 'delivered' | 'failed';
-      attempts: number;
-      /** @description The last answer; null: none. */
-      last_status_code: number | null;
-      last_error: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /**
-       * Format: date-time
-       * @description When it was last tried.
-       */
-      last_attempt_at: string | null;
-      /**
-       * Format: date-time
-       * @description When it is tried next, while pending.
-       */
-      next_attempt_at: string | null;
-      /**
-       * Format: date-time
-       * @description When the endpoint took it.
-       */
-      delivered_at: string | null;
-    };
-    WebhookDeliveryAnswer: {
-      delivery: components['schemas']['WebhookDelivery'];
-    };
-    WebhookDeliveryList: {
-      deliveries: components['schemas']['WebhookDelivery'][];
     };
     /** @description This method takes no arguments. */
     NoArguments: Record<string, never>;
@@ -5061,16 +5104,28 @@ export interface operations {
       content: {
         'application/json': {
           response: {
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             id: string;
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             rawId: string;
             /** @enum {string} */
             type: 'public-key';
             response: {
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               clientDataJSON: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               attestationObject: string;
             };
             authenticatorAttachment?: string;
@@ -5472,20 +5527,38 @@ export interface operations {
         'application/json': {
           challenge_id: string;
           response: {
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             id: string;
-            /** @description base64url */
+            /**
+             * @description base64url
+             * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+             */
             rawId: string;
             /** @enum {string} */
             type: 'public-key';
             response: {
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               clientDataJSON: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               authenticatorData: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               signature: string;
-              /** @description base64url */
+              /**
+               * @description base64url
+               * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
+               */
               userHandle?: string;
             };
             authenticatorAttachment?: string;
@@ -6118,7 +6191,34 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['RegisterDeviceDto'];
+        'application/json':
+          | {
+              /**
+               * @description The APNs device token as hex: an even number of hexadecimal digits, 64 to 200.
+               * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'ios_app';
+            }
+          | {
+              /**
+               * @description The FCM registration token: 20 to 1000 letters, digits, `_`, `-`, `:` or `.`.
+               * @example cXa9r2Lx:APA91bHexampleRegistrationToken_42
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'android_app';
+            }
+          | {
+              /**
+               * @description The browser's `JSON.stringify(subscription.toJSON())`: an `https://` endpoint that is not a private address, `keys.p256dh` a 65-byte uncompressed P-256 key and `keys.auth` 16 bytes, base64url.
+               * @example {"endpoint":"https://fcm.googleapis.com/fcm/send/cXa9r2Lx…","expirationTime":null,"keys":{"p256dh":"BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM","auth":"tBHItJI5svbpez7KI4CCXg"}}
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'web_push';
+            };
       };
     };
     responses: {
@@ -7306,8 +7406,11 @@ export interface operations {
     requestBody: {
       content: {
         'multipart/form-data': {
-          /** Format: binary */
-          file?: string;
+          /**
+           * Format: binary
+           * @description The image, at most 2 MB.
+           */
+          file: string;
         };
       };
     };
@@ -9017,7 +9120,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['LinkIdentityDto'];
+        'application/json':
+          | {
+              login_code: string;
+            }
+          | {
+              id_token: string;
+              nonce: string;
+            };
       };
     };
     responses: {
@@ -11813,30 +11923,30 @@ export interface operations {
       };
     };
   };
-  rpc_register: {
+  rpc_api_create_sse_auth_code: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
-        'application/json': components['schemas']['RegisterDto'];
+        'application/json': components['schemas']['NoArguments'];
       };
     };
     responses: {
-      /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
+      /** @description SseCodeAnswer */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['RegisterAnswer'];
+          'application/json': components['schemas']['SseCodeAnswer'];
         };
       };
-      /** @description Bad request: `invalid_params`, `invalid_email`, `registration_error`, `invalid_nick` */
+      /** @description Bad request: `invalid_params` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -11845,7 +11955,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_email' | 'registration_error' | 'invalid_nick';
+              code?: 'invalid_params';
             };
           };
         };
@@ -11864,8 +11974,8 @@ export interface operations {
           };
         };
       };
-      /** @description Conflict: already taken: `invalid_email`, `invalid_nick` */
-      409: {
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -11873,7 +11983,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_email' | 'invalid_nick';
+              code?: 'email_not_confirmed';
             };
           };
         };
@@ -11888,22 +11998,6 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
             };
           };
         };
@@ -11924,17 +12018,17 @@ export interface operations {
       };
     };
   };
-  rpc_resend_confirmation: {
+  rpc_api_delete_sse_auth_code: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
-        'application/json': components['schemas']['EmailDto'];
+        'application/json': components['schemas']['NoArguments'];
       };
     };
     responses: {
@@ -11975,6 +12069,129 @@ export interface operations {
           };
         };
       };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_block_user: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserIdDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
       /** @description Too large: `payload_too_large` */
       413: {
         headers: {
@@ -12021,17 +12238,17 @@ export interface operations {
       };
     };
   };
-  rpc_request_password_reset: {
+  rpc_delete_me: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
-        'application/json': components['schemas']['EmailDto'];
+        'application/json': components['schemas']['DeleteMeDto'];
       };
     };
     responses: {
@@ -12044,7 +12261,7 @@ export interface operations {
           'application/json': components['schemas']['Empty'];
         };
       };
-      /** @description Bad request: `invalid_params`, `invalid_email` */
+      /** @description Bad request: `invalid_params`, `invalid_password` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -12053,7 +12270,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_email';
+              code?: 'invalid_params' | 'invalid_password';
             };
           };
         };
@@ -12086,7 +12303,7 @@ export interface operations {
           };
         };
       };
-      /** @description Too many requests: wait `retry_after` seconds: `rate_exceeded` */
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
       429: {
         headers: {
           /** @description Seconds to wait. */
@@ -12097,7 +12314,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'rate_exceeded';
+              code?: 'please_wait';
             };
           };
         };
@@ -12118,30 +12335,59 @@ export interface operations {
       };
     };
   };
-  rpc_reset_password: {
+  rpc_devise_token: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
-        'application/json': components['schemas']['ResetPasswordDto'];
+        'application/json':
+          | {
+              /**
+               * @description The APNs device token as hex: an even number of hexadecimal digits, 64 to 200.
+               * @example a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'ios_app';
+            }
+          | {
+              /**
+               * @description The FCM registration token: 20 to 1000 letters, digits, `_`, `-`, `:` or `.`.
+               * @example cXa9r2Lx:APA91bHexampleRegistrationToken_42
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'android_app';
+            }
+          | {
+              /**
+               * @description The browser's `JSON.stringify(subscription.toJSON())`: an `https://` endpoint that is not a private address, `keys.p256dh` a 65-byte uncompressed P-256 key and `keys.auth` 16 bytes, base64url.
+               * @example {"endpoint":"https://fcm.googleapis.com/fcm/send/cXa9r2Lx…","expirationTime":null,"keys":{"p256dh":"BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM","auth":"tBHItJI5svbpez7KI4CCXg"}}
+               */
+              token: string;
+              /** @enum {string} */
+              notification_service: 'web_push';
+            };
       };
     };
     responses: {
-      /** @description Done. */
+      /** @description The device (named `user_devise`, as the seed does). */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Empty'];
+          'application/json': {
+            user_devise: components['schemas']['Device'];
+          };
         };
       };
-      /** @description Bad request: `invalid_params`, `invalid_token`, `weak_password` */
+      /** @description Bad request: `invalid_params`, `invalid_notification_service` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -12150,7 +12396,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_token' | 'weak_password';
+              code?: 'invalid_params' | 'invalid_notification_service';
             };
           };
         };
@@ -12165,6 +12411,497 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_blocked_users: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['NoArguments'];
+      };
+    };
+    responses: {
+      /** @description PublicUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUsersAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_last_seen: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserIdDto'];
+      };
+    };
+    responses: {
+      /** @description LastSeen */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LastSeen'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_user: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserIdDto'];
+      };
+    };
+    responses: {
+      /** @description PublicUserAnswer */
+      200: {
+        headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_users: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UserIdsDto'];
+      };
+    };
+    responses: {
+      /** @description PublicUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUsersAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_get_users_who_blocked_me: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['NoArguments'];
+      };
+    };
+    responses: {
+      /** @description PublicUsersAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicUsersAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `email_not_confirmed` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'email_not_confirmed';
             };
           };
         };
@@ -12206,8 +12943,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json':
           | {
@@ -12326,8 +13063,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['MfaLoginDto'];
       };
@@ -12437,7 +13174,7 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
         'application/json': components['schemas']['LogoutDto'];
@@ -12511,30 +13248,32 @@ export interface operations {
       };
     };
   };
-  rpc_update_me: {
+  rpc_me: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
-        'application/json': components['schemas']['UpdateMeDto'];
+        'application/json': components['schemas']['NoArguments'];
       };
     };
     responses: {
       /** @description UserAnswer */
       200: {
         headers: {
+          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
+          ETag?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['UserAnswer'];
         };
       };
-      /** @description Bad request: `invalid_params`, `invalid_nick`, `weak_password`, `invalid_password`, `invalid_avatar`, `invalid_email` */
+      /** @description Bad request: `invalid_params` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -12543,13 +13282,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?:
-                | 'invalid_params'
-                | 'invalid_nick'
-                | 'weak_password'
-                | 'invalid_password'
-                | 'invalid_avatar'
-                | 'invalid_email';
+              code?: 'invalid_params';
             };
           };
         };
@@ -12568,7 +13301,88 @@ export interface operations {
           };
         };
       };
-      /** @description Conflict: already taken: `invalid_nick`, `invalid_email` */
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_register: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterDto'];
+      };
+    };
+    responses: {
+      /** @description With `auto_login` also the access token of the new session (and `user.auth_token`). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RegisterAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_email`, `registration_error`, `invalid_nick` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_email' | 'registration_error' | 'invalid_nick';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Conflict: already taken: `invalid_email`, `invalid_nick` */
       409: {
         headers: {
           [name: string]: unknown;
@@ -12577,187 +13391,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_nick' | 'invalid_email';
-            };
-          };
-        };
-      };
-      /** @description Too large: `invalid_avatar`, `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_avatar' | 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
-      429: {
-        headers: {
-          /** @description Seconds to wait. */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'please_wait';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['NoArguments'];
-      };
-    };
-    responses: {
-      /** @description UserAnswer */
-      200: {
-        headers: {
-          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_delete_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['DeleteMeDto'];
-      };
-    };
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_password` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_password';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
+              code?: 'invalid_email' | 'invalid_nick';
             };
           };
         };
@@ -12788,471 +13422,6 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'please_wait';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_get_user: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['UserIdDto'];
-      };
-    };
-    responses: {
-      /** @description PublicUserAnswer */
-      200: {
-        headers: {
-          /** @description A weak tag of the record as the caller sees it: it changes with every visible change, presence and blocks included. */
-          ETag?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PublicUserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_set_status: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['SetStatusDto'];
-      };
-    };
-    responses: {
-      /** @description UserAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UserAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_user_status` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_user_status';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_api_create_sse_auth_code: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['NoArguments'];
-      };
-    };
-    responses: {
-      /** @description SseCodeAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SseCodeAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_api_delete_sse_auth_code: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['NoArguments'];
-      };
-    };
-    responses: {
-      /** @description Done. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Empty'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_devise_token: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['RegisterDeviceDto'];
-      };
-    };
-    responses: {
-      /** @description The device (named `user_devise`, as the seed does). */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user_devise: components['schemas']['Device'];
-          };
-        };
-      };
-      /** @description Bad request: `invalid_params`, `invalid_notification_service` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params' | 'invalid_notification_service';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
             };
           };
         };
@@ -13280,8 +13449,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['RegisterDeviceDto'];
       };
@@ -13382,17 +13551,114 @@ export interface operations {
       };
     };
   };
-  rpc_block_user: {
+  rpc_request_password_reset: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
-        'application/json': components['schemas']['UserIdDto'];
+        'application/json': components['schemas']['EmailDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_email` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_email';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description Too many requests: wait `retry_after` seconds: `rate_exceeded` */
+      429: {
+        headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'rate_exceeded';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_resend_confirmation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmailDto'];
       };
     };
     responses: {
@@ -13433,34 +13699,6 @@ export interface operations {
           };
         };
       };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
       /** @description Too large: `payload_too_large` */
       413: {
         headers: {
@@ -13487,6 +13725,168 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'please_wait';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_reset_password: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResetPasswordDto'];
+      };
+    };
+    responses: {
+      /** @description Done. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Empty'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_token`, `weak_password` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_token' | 'weak_password';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  rpc_set_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The arguments as a JSON object. */
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetStatusDto'];
+      };
+    };
+    responses: {
+      /** @description UserAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params`, `invalid_user_status` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params' | 'invalid_user_status';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
             };
           };
         };
@@ -13514,8 +13914,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
+    /** @description The arguments as a JSON object. */
+    requestBody: {
       content: {
         'application/json': components['schemas']['UserIdDto'];
       };
@@ -13632,30 +14032,30 @@ export interface operations {
       };
     };
   };
-  rpc_get_blocked_users: {
+  rpc_update_me: {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
+    /** @description The arguments as a JSON object (none required: `{}` or no body). */
     requestBody?: {
       content: {
-        'application/json': components['schemas']['NoArguments'];
+        'application/json': components['schemas']['UpdateMeDto'];
       };
     };
     responses: {
-      /** @description PublicUsersAnswer */
+      /** @description UserAnswer */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['PublicUsersAnswer'];
+          'application/json': components['schemas']['UserAnswer'];
         };
       };
-      /** @description Bad request: `invalid_params` */
+      /** @description Bad request: `invalid_params`, `invalid_nick`, `weak_password`, `invalid_password`, `invalid_avatar`, `invalid_email` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -13664,7 +14064,13 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params';
+              code?:
+                | 'invalid_params'
+                | 'invalid_nick'
+                | 'weak_password'
+                | 'invalid_password'
+                | 'invalid_avatar'
+                | 'invalid_email';
             };
           };
         };
@@ -13683,8 +14089,8 @@ export interface operations {
           };
         };
       };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
+      /** @description Conflict: already taken: `invalid_nick`, `invalid_email` */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -13692,12 +14098,12 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'email_not_confirmed';
+              code?: 'invalid_nick' | 'invalid_email';
             };
           };
         };
       };
-      /** @description Too large: `payload_too_large` */
+      /** @description Too large: `invalid_avatar`, `payload_too_large` */
       413: {
         headers: {
           [name: string]: unknown;
@@ -13706,292 +14112,23 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'payload_too_large';
+              code?: 'invalid_avatar' | 'payload_too_large';
             };
           };
         };
       };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
+      /** @description Too many requests: wait `retry_after` seconds: `please_wait` */
+      429: {
         headers: {
+          /** @description Seconds to wait. */
+          'Retry-After'?: number;
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_get_users: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['UserIdsDto'];
-      };
-    };
-    responses: {
-      /** @description PublicUsersAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PublicUsersAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_get_users_who_blocked_me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['NoArguments'];
-      };
-    };
-    responses: {
-      /** @description PublicUsersAnswer */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PublicUsersAnswer'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Forbidden: `email_not_confirmed` */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'email_not_confirmed';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
-            };
-          };
-        };
-      };
-      /** @description The database or Redis does not answer; try again: `unavailable` */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
-  rpc_get_last_seen: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The arguments as a JSON object (none: `{}` or no body). */
-    requestBody?: {
-      content: {
-        'application/json': components['schemas']['UserIdDto'];
-      };
-    };
-    responses: {
-      /** @description LastSeen */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LastSeen'];
-        };
-      };
-      /** @description Bad request: `invalid_params` */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'invalid_params';
-            };
-          };
-        };
-      };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized';
-            };
-          };
-        };
-      };
-      /** @description Not found: `not_found` */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'not_found';
-            };
-          };
-        };
-      };
-      /** @description Too large: `payload_too_large` */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'payload_too_large';
+              code?: 'please_wait';
             };
           };
         };

@@ -1,7 +1,7 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import type { ApiContract } from '../common/openapi/contract.js';
-import type { ParameterSpec } from '../common/openapi/operations.js';
-import { ID, SCHEMAS } from '../common/openapi/schemas.js';
+import type { ApiContract, ParameterSpec } from '../common/openapi/contract.js';
+import { ID } from '../common/openapi/schemas.js';
+import { USERS_CONTRACT } from '../users/users.contract.js';
 import { ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX } from './admin-users.service.js';
 
 const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
@@ -27,7 +27,7 @@ const OPERATOR_RECORD =
   'Answers the record after the change. Written to the user’s activity as `admin_action` (with the ' +
   'key’s name) and logged as an `audit` line naming the key.';
 
-const { auth_token: _secret, ...ownFields } = (SCHEMAS.OwnUser as SchemaObject).properties as Record<
+const { auth_token: _secret, ...ownFields } = USERS_CONTRACT.schemas!.OwnUser.properties as Record<
   string,
   SchemaObject
 >;
@@ -44,7 +44,13 @@ export const ADMIN_CONTRACT: ApiContract = {
         'search) for the next page, until it is null; pages neither skip nor repeat users while others ' +
         'register. Each search is an `audit` log line naming the key.',
       params: {
-        id: { in: 'query', type: 'string', pattern: '^[1-9][0-9]{0,9}$', description: 'One user by id.' },
+        id: {
+          in: 'query',
+          type: 'string',
+          pattern: '^[1-9][0-9]{0,9}$',
+          example: '290',
+          description: 'One user by id.',
+        },
         email: { in: 'query', type: 'string', maxLength: 254, description: 'Email prefix, any case.' },
         nick: {
           in: 'query',

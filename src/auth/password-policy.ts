@@ -3,6 +3,18 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 200;
 
+/** The password rules as the API document states them (a password outside them is `weak_password`). */
+export const PASSWORD_DOCUMENTED = {
+  type: String,
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  example: 'Correct-horse-42',
+  // Not all of one kind: any two characters of different kinds make two kinds.
+  pattern: '^(?!(?:\\p{Ll}+|\\p{Lu}+|\\p{Nd}+|[^\\p{Ll}\\p{Lu}\\p{Nd}]+)$)',
+  description:
+    'At least 10 characters, at most 200, of at least two kinds (lower case, upper case, digits, others); not the email address, nor a common or breached password.',
+};
+
 /** zxcvbn-ts's list of the passwords people use most (lower case), read once. */
 const COMMON_PASSWORDS = new Set(dictionary['passwords-common']);
 

@@ -1,6 +1,14 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { redactUrl } from '../logging.js';
+import { allowedMethods, methodNotAllowed } from './allowed-methods.js';
 import { AppError, ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js';
 
 // Errors of the database or Redis connection that mean "try again later", not "bug".
@@ -28,7 +36,8 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request & { id?: string }>();
-    const error = this.toAppError(exception);
+    const allow = routeMiss(exception) ? allowedMethods(request) : [];
+    const error = allow.length > 0 ? methodNotAllowed(request, allow) : this.toAppError(exception);
     // A device token can be in the path: logged as the request line logs it.
     const path = redactUrl(request?.path);
 
@@ -51,6 +60,7 @@ export class ErrorFilter implements ExceptionFilter {
       response.setHeader('Retry-After', String(error.retryAfter));
     }
     if (error.status >= 500 && request?.id !== undefined) body.error.request_id = String(request.id);
+    if (allow.length > 0) response.setHeader('Allow', allow.join(', '));
     response.status(error.status).json(body);
   }
 
@@ -73,6 +83,11 @@ export class ErrorFilter implements ExceptionFilter {
     if (isConnectionError(exception)) return new AppError('unavailable');
     return new AppError('internal_error');
   }
+}
+
+/** The framework's answer to a request no route took (a path it does not know, or a method). */
+function routeMiss(exception: unknown): boolean {
+  return exception instanceof NotFoundException;
 }
 
 /** body-parser's errors, known by their type. */

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   email_not_confirmed: { status: 403, text: 'confirm your email address first' },
   blocked: { status: 403, text: 'this user has blocked you' },
   not_found: { status: 404, text: 'not found' },
+  method_not_allowed: { status: 405, text: 'this path does not answer this method' },
   forbidden: { status: 403, text: 'this key lacks the scope the route needs' },
   account_disabled: { status: 403, text: 'this account has been disabled by an operator' },
   mfa_required: { status: 401, text: 'enter the code from your authenticator app' },

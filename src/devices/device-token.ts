@@ -17,11 +17,18 @@ export const MAX_TOKEN_LENGTH = 1000;
  * lower-case so the same device written in either case is one device.
  */
 const APNS_TOKEN = /^(?:[0-9a-f]{2}){32,100}$/;
+/** The APNs rule as the API document states it (either case). */
+export const APNS_TOKEN_PATTERN = '^(?:[0-9A-Fa-f]{2}){32,100}$';
 
 /** An FCM registration token: an opaque string of letters, digits, `_`, `-`, `:` (about 160 today). */
 const FCM_TOKEN = /^[\w:.-]{20,1000}$/;
+/** The FCM rule as the API document states it. */
+export const FCM_TOKEN_PATTERN = FCM_TOKEN.source;
+/** A token to give up, as the document states it: an APNs or FCM token, or a browser's push endpoint. */
+export const ANY_TOKEN_PATTERN = `^(?:(?:[0-9A-Fa-f]{2}){32,100}|[\\w:.-]{20,1000}|https://\\S+)$`;
 
-export const APNS_TOKEN_RULE = 'token must be 64 to 200 hexadecimal characters (an APNs device token)';
+export const APNS_TOKEN_RULE =
+  'token must be an even number of hexadecimal digits, 64 to 200 (an APNs device token)';
 export const FCM_TOKEN_RULE =
   'token must be 20 to 1000 letters, digits, "_", "-", ":" or "." (an FCM registration token)';
 

@@ -1,5 +1,6 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import type { ApiContract } from '../common/openapi/contract.js';
+import type { ApiContract, RpcMethodContract } from '../common/openapi/contract.js';
+import { MfaLoginDto } from './dto/mfa.dto.js';
 
 const CODE_EXAMPLES = {
   app: { summary: 'A code of the authenticator app', value: { code: '492039' } },
@@ -22,6 +23,10 @@ const RECOVERY_CODES: SchemaObject = {
 };
 
 /** Two-step login: the user's TOTP set-up and the second step of a password login. */
+export const MFA_RPC = {
+  login_mfa: { rest: 'POST /auth/login/mfa', access: 'public', dto: MfaLoginDto },
+} satisfies Record<string, RpcMethodContract>;
+
 export const MFA_CONTRACT: ApiContract = {
   operations: {
     'GET /me/mfa': { status: 200, body: 'SecondFactorStatus' },
@@ -101,4 +106,5 @@ export const MFA_CONTRACT: ApiContract = {
     },
     RecoveryCodes: RECOVERY_CODES,
   },
+  rpcMethods: MFA_RPC,
 };

@@ -125,6 +125,26 @@ export const OIDC_CONTRACT: ApiContract = {
       ],
       conflict: ['identity_conflict'],
       params: { provider: PROVIDER },
+      requestSchema: {
+        description: 'A `login_code` from the web flow, or `id_token` with its `nonce`.',
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['login_code'],
+            properties: { login_code: { type: 'string', minLength: 1, maxLength: 200 } },
+          },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id_token', 'nonce'],
+            properties: {
+              id_token: { type: 'string', minLength: 1, maxLength: 8000 },
+              nonce: { type: 'string', minLength: 1, maxLength: 500 },
+            },
+          },
+        ],
+      },
       description:
         'Proof by a `login_code` from the web flow, or `id_token` with its `nonce`. An identity that signs in to another account, or a second one of the same provider, is `409 identity_conflict`.',
     },

@@ -15,7 +15,14 @@ const PATH_ID = {
   minimum: 1,
   description: 'The `id` of one of my passkeys (decimal digits only).',
 };
-const B64URL: SchemaObject = { type: 'string', description: 'base64url' };
+const B64URL: SchemaObject = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9_-]+$',
+  // clientDataJSON's shape: {"type", "challenge", "origin"} as base64url.
+  example:
+    'eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0',
+  description: 'base64url',
+};
 /** A credential's JSON as browsers (and @simplewebauthn/browser) give it; the inner `response` varies. */
 const credential = (response: SchemaObject): SchemaObject => ({
   type: 'object',

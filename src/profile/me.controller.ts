@@ -46,7 +46,15 @@ export class MeController {
   @AllowUnconfirmed()
   @Put('avatar')
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
+  @ApiBody({
+    required: true,
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary', description: 'The image, at most 2 MB.' } },
+    },
+  })
   @ApiOperation({ summary: 'Upload my avatar as a file (field "file", at most 2 MB)' })
   @UseInterceptors(
     AvatarUploadErrors,

@@ -22,9 +22,19 @@ import type { MfaLoginService } from '../mfa/mfa-login.service.js';
 import { SetStatusDto, statusOf } from '../presence/dto/status.dto.js';
 import { UpdateMeDto } from '../profile/dto/update-me.dto.js';
 import { UserIdsDto } from '../users/dto/users-query.dto.js';
+import { NoArgumentsDto } from '../common/openapi/helpers.js';
+import { ACCOUNT_RPC } from '../account/account.contract.js';
+import { MFA_RPC } from '../mfa/mfa.contract.js';
+import { AUTH_RPC } from '../auth/auth.contract.js';
+import { BLOCKING_RPC } from '../blocking/blocking.contract.js';
+import { DEVICES_RPC } from '../devices/devices.contract.js';
+import { PRESENCE_RPC } from '../presence/presence.contract.js';
+import { PROFILE_RPC } from '../profile/profile.contract.js';
+import { SSE_RPC } from '../sse/sse.contract.js';
+import { USERS_RPC } from '../users/users.contract.js';
 
 /** Methods that take no arguments: any field is `invalid_params`, as everywhere else. */
-export class NoArgumentsDto {}
+export { NoArgumentsDto };
 
 /** Who may call a method: anybody, any logged-in user, or a user with a confirmed email. */
 export type RpcAccess = 'public' | 'user' | 'confirmed';
@@ -65,56 +75,43 @@ export interface RpcMethodSpec {
 const ok = {};
 
 /**
- * The seed's methods (and MirrorFly-named aliases) mapped onto the REST routes: one table that
- * the endpoint, its OpenAPI description and the README are kept true to.
+ * The seed's methods (and MirrorFly-named aliases) mapped onto the REST routes: the endpoint's
+ * dispatch table. Each method's route, access and arguments come from the contract of the feature
+ * that serves it (its `rpcMethods`), which the OpenAPI document reads.
  */
 export const RPC_METHODS = {
   register: {
-    rest: 'POST /auth/register',
-    access: 'public',
-    dto: RegisterDto,
+    ...AUTH_RPC.register,
     result: '{user} (+ access_token… with auto_login)',
     handle: (s, a: RegisterDto, _u, client) => s.registration.register(a, client),
   },
   resend_confirmation: {
-    rest: 'POST /auth/resend-confirmation',
-    access: 'public',
-    dto: EmailDto,
+    ...AUTH_RPC.resend_confirmation,
     result: '{}',
     handle: async (s, a: EmailDto) => (await s.confirmation.resendConfirmation(a.email), ok),
   },
   request_password_reset: {
-    rest: 'POST /auth/password-reset/request',
-    access: 'public',
-    dto: EmailDto,
+    ...AUTH_RPC.request_password_reset,
     result: '{}',
     handle: async (s, a: EmailDto) => (await s.passwordReset.requestPasswordReset(a.email), ok),
   },
   reset_password: {
-    rest: 'POST /auth/password-reset',
-    access: 'public',
-    dto: ResetPasswordDto,
+    ...AUTH_RPC.reset_password,
     result: '{}',
     handle: async (s, a: ResetPasswordDto) => (await s.passwordReset.resetPassword(a.token, a.password), ok),
   },
   login: {
-    rest: 'POST /auth/login',
-    access: 'public',
-    dto: CredentialsDto,
+    ...AUTH_RPC.login,
     result: '{user, access_token, token_type, expires_in}',
     handle: (s, a: CredentialsDto, _u, client) => s.credentialLogin.login(credentialsFrom(a), client),
   },
   login_mfa: {
-    rest: 'POST /auth/login/mfa',
-    access: 'public',
-    dto: MfaLoginDto,
+    ...MFA_RPC.login_mfa,
     result: '{user, access_token, token_type, expires_in}',
     handle: (s, a: MfaLoginDto, _u, client) => s.mfaLogin.complete(a.mfa_token, a.code, client),
   },
   logout: {
-    rest: 'POST /auth/logout',
-    access: 'user',
-    dto: LogoutDto,
+    ...AUTH_RPC.logout,
     result: '{}',
     handle: async (s, a: LogoutDto, u) => (
       await s.logins.logout(u.userId, u.sessionId, a.device_token ?? null),
@@ -122,25 +119,19 @@ export const RPC_METHODS = {
     ),
   },
   update_me: {
-    rest: 'PATCH /me',
-    access: 'user',
-    dto: UpdateMeDto,
+    ...PROFILE_RPC.update_me,
     result: '{user}',
     handle: async (s, a: UpdateMeDto, u, client) => ({
       user: await s.profile.update(u.userId, u.sessionId, a, client),
     }),
   },
   me: {
-    rest: 'GET /me',
-    access: 'user',
-    dto: NoArgumentsDto,
+    ...PROFILE_RPC.me,
     result: '{user}',
     handle: async (s, _a, u) => ({ user: await s.profile.me(u.userId, u.sessionId) }),
   },
   delete_me: {
-    rest: 'DELETE /me',
-    access: 'user',
-    dto: DeleteMeDto,
+    ...ACCOUNT_RPC.delete_me,
     result: '{}',
     handle: async (s, a: DeleteMeDto, u, client) => (
       await s.account.delete(u.userId, u.sessionId, a.current_password, client),
@@ -148,49 +139,37 @@ export const RPC_METHODS = {
     ),
   },
   get_user: {
-    rest: 'GET /users/:id',
-    access: 'public',
+    ...USERS_RPC.get_user,
     readsCaller: true,
-    dto: UserIdDto,
     result: '{user}',
     handle: async (s, a: UserIdDto, u) => ({
       user: await s.directory.publicUser(a.user_id, u?.userId ?? null),
     }),
   },
   set_status: {
-    rest: 'PUT /me/status',
-    access: 'user',
-    dto: SetStatusDto,
+    ...PRESENCE_RPC.set_status,
     result: '{user}',
     handle: async (s, a: SetStatusDto, u) => ({ user: await s.presence.setStatus(u.userId, statusOf(a)) }),
   },
   api_create_sse_auth_code: {
-    rest: 'POST /tokens/sse-code',
-    access: 'confirmed',
-    dto: NoArgumentsDto,
+    ...SSE_RPC.api_create_sse_auth_code,
     result: '{code}',
     handle: async (s, _a, u) => ({ code: await s.sseCodes.codeFor(u.userId, u.sessionId) }),
   },
   api_delete_sse_auth_code: {
-    rest: 'DELETE /tokens/sse-code',
-    access: 'confirmed',
-    dto: NoArgumentsDto,
+    ...SSE_RPC.api_delete_sse_auth_code,
     result: '{}',
     handle: async (s, _a, u) => (await s.sseCodes.revoke(u.sessionId), ok),
   },
   devise_token: {
-    rest: 'POST /devices',
-    access: 'confirmed',
-    dto: RegisterDeviceDto,
+    ...DEVICES_RPC.devise_token,
     result: '{user_devise}',
     handle: async (s, a: RegisterDeviceDto, u) => ({
       user_devise: (await s.devices.register(u.userId, a.token, a.notification_service)).device,
     }),
   },
   remove_devise_token: {
-    rest: 'DELETE /devices/:token',
-    access: 'confirmed',
-    dto: RegisterDeviceDto,
+    ...DEVICES_RPC.remove_devise_token,
     result: '{result: true}',
     handle: async (s, a: RegisterDeviceDto, u) => (
       await s.devices.remove(u.userId, a.token),
@@ -198,47 +177,35 @@ export const RPC_METHODS = {
     ),
   },
   block_user: {
-    rest: 'POST /blocks',
-    access: 'confirmed',
-    dto: UserIdDto,
+    ...BLOCKING_RPC.block_user,
     result: '{}',
     handle: async (s, a: UserIdDto, u) => (await s.blocking.block(u.userId, a.user_id), ok),
   },
   unblock_user: {
-    rest: 'DELETE /blocks/:user_id',
-    access: 'confirmed',
-    dto: UserIdDto,
+    ...BLOCKING_RPC.unblock_user,
     result: '{}',
     handle: async (s, a: UserIdDto, u) => (await s.blocking.unblock(u.userId, a.user_id), ok),
   },
   get_blocked_users: {
-    rest: 'GET /blocks',
-    access: 'confirmed',
-    dto: NoArgumentsDto,
+    ...BLOCKING_RPC.get_blocked_users,
     result: '{users}',
     handle: async (s, _a, u) => ({ users: await s.blocking.blockedBy(u.userId) }),
   },
   get_users: {
-    rest: 'GET /users',
-    access: 'confirmed',
-    dto: UserIdsDto,
+    ...USERS_RPC.get_users,
     result: '{users}',
     handle: async (s, a: UserIdsDto, u) => ({
       users: await s.directory.publicUsers([...new Set(a.ids)], u.userId),
     }),
   },
   get_users_who_blocked_me: {
-    rest: 'GET /blocks/blockers',
-    access: 'confirmed',
-    dto: NoArgumentsDto,
+    ...BLOCKING_RPC.get_users_who_blocked_me,
     result: '{users}',
     handle: async (s, _a, u) => ({ users: await s.blocking.blockersOf(u.userId) }),
   },
   get_last_seen: {
-    rest: 'GET /users/:id/last-seen',
-    access: 'public',
+    ...PRESENCE_RPC.get_last_seen,
     readsCaller: true,
-    dto: UserIdDto,
     result: '{user_id, is_online, last_seen_at, seconds_ago}',
     handle: (s, a: UserIdDto, u) => s.presence.lastSeen(a.user_id, u?.userId ?? null),
   },

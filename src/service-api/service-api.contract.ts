@@ -1,10 +1,11 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import type { ApiContract } from '../common/openapi/contract.js';
-import { ID, SCHEMAS } from '../common/openapi/schemas.js';
+import { ID } from '../common/openapi/schemas.js';
+import { USERS_CONTRACT } from '../users/users.contract.js';
 import { MAX_PER_SERVICE_CALL } from './dto/relations.dto.js';
 
 const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
-const publicUser = SCHEMAS.PublicUser as SchemaObject;
+const publicUser = USERS_CONTRACT.schemas!.PublicUser;
 const PAIR: SchemaObject = { type: 'array', items: ID, minItems: 2, maxItems: 2, example: [12, 290] };
 
 /** The routes other backends call with a service key. */

@@ -4,6 +4,17 @@ export const NICK_MIN_LENGTH = 5;
 export const NICK_MAX_LENGTH = 64;
 const NICK_KEY_MAX_LENGTH = 256;
 
+/** The nick rules as the API document states them (a nick outside them is `invalid_nick`). */
+export const NICK_DOCUMENTED = {
+  type: String,
+  minLength: NICK_MIN_LENGTH,
+  maxLength: NICK_MAX_LENGTH,
+  example: 'Annie Hall',
+  pattern: '^\\p{L}(?!.*\\s\\s)(?!.*\\s$)[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]*$',
+  description:
+    'Starts with a letter, 5 to 64 characters, no two spaces in a row, no control characters; unique without regard to case.',
+};
+
 export interface Nick {
   /** As the user wrote it, without leading and trailing spaces. */
   nick: string;

@@ -15,6 +15,7 @@ import { keepJwtSecret } from '../../src/config/kept-jwt-secret.js';
 import { MailService } from '../../src/mail/mail.service.js';
 import { linkIn, readMailFiles, type ReceivedMail } from './mails.js';
 import { type Answer, ApiDocumentValidator, recordValidated } from './openapi-validator.js';
+import { streamChecks } from './sse-client.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -100,6 +101,11 @@ export interface TestApp {
 let validator: ApiDocumentValidator | null = null;
 afterAll(() => {
   if (validator) recordValidated(validator.validated);
+  if (streamChecks.problems.length > 0) {
+    throw new Error(
+      `OpenAPI: stream messages the document does not describe:\n${streamChecks.problems.join('\n')}`,
+    );
+  }
 });
 
 const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options']);
@@ -139,6 +145,7 @@ export async function startApp(
   await app.listen(0, '127.0.0.1');
   validator ??= new ApiDocumentValidator(buildApiDocument(app, API_CONTRACTS));
   const check = validator;
+  streamChecks.check ??= (path, message) => check.checkStreamMessage(path, message);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   let closed = false;
@@ -225,6 +232,15 @@ export async function createUser(
     authToken: login.body.auth_token ?? login.body.user.auth_token,
     auth: { Authorization: `Bearer ${login.body.access_token}` },
   };
+}
+
+/** Resets the user's password as the user would: asks for the mail, follows its link's token. */
+export async function resetPasswordByMail(t: TestApp, user: TestUser, password: string): Promise<void> {
+  await t.http().post('/api/v1/auth/password-reset/request').send({ email: user.email }).expect(200);
+  const token = new URL(
+    linkIn(await waitForMail(t, user.email, /Reset/), 'password_reset_token='),
+  ).searchParams.get('password_reset_token');
+  await t.http().post('/api/v1/auth/password-reset').send({ token, password }).expect(200);
 }
 
 /** Logs the user in once more: another session of theirs, with its own access token. */

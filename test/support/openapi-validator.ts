@@ -8,11 +8,13 @@ import { API_PREFIX } from '../../src/common/openapi/document.js';
  * Checks every answer the e2e suite receives against the service's OpenAPI document: its status
  * must be one the operation lists, its content type one of that status's, and a JSON body must
  * match its schema (closed objects: a field the document does not name fails). A path under
- * /api/v1 that the document does not have must be answered `404` in the error envelope.
+ * /api/v1 that the document does not have must be answered `404` in the error envelope; a path it
+ * has, asked with a method it does not list, `405 method_not_allowed` with `Allow`.
  */
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'patch';
+const METHODS: string[] = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** What is checked of an answer (a supertest response is one). */
 export interface Answer {
@@ -58,12 +60,19 @@ export class ApiDocumentValidator {
     const verb = method.toLowerCase();
     if (verb === 'options' || verb === 'head') return null;
     const path = new URL(url, 'http://x').pathname;
-    const route = this.routes.find((candidate) => candidate.pattern.test(path));
+    // The first path that matches and has the method: /blocks/blockers takes DELETE as /blocks/{user_id}.
+    const matching = this.routes.filter((candidate) => candidate.pattern.test(path));
+    const route =
+      matching.find((candidate) => this.document.paths[candidate.path][verb as HttpMethod]) ?? matching[0];
     const operation = route ? this.document.paths[route.path][verb as HttpMethod] : undefined;
     const where = `${method.toUpperCase()} ${path}`;
     if (!operation) {
       if (!path.startsWith(`${API_PREFIX}/`) && !route) return null; // the demo page, Swagger UI, `/`
       this.validated += 1;
+      if (route) return this.checkMethodNotAllowed(where, route.path, response);
+      // A path the router knows under another method only, e.g. with a trailing slash.
+      if (response.status === 405 && response.headers.allow)
+        return this.checkBody(where, 'api#/components/schemas/Error', response, ['method_not_allowed']);
       if (response.status !== 404)
         return `${where} is not in the API document, yet answered ${response.status}`;
       return this.checkBody(where, 'api#/components/schemas/Error', response, ['not_found']);
@@ -84,6 +93,78 @@ export class ApiDocumentValidator {
     if (type !== 'application/json' || !media.schema) return null;
     const pointer = `${route!.path}/${verb}/${response.status}`;
     return this.checkBody(where, pointer, response, null, media.schema);
+  }
+
+  /** A documented path asked with a method it does not document: 405, `Allow` naming its methods. */
+  private checkMethodNotAllowed(where: string, path: string, response: Answer): string | null {
+    if (response.status !== 405) {
+      return `${where}: the path is in the API document, not this method, yet it answered ${response.status}`;
+    }
+    const allow = String(response.headers.allow ?? '')
+      .split(',')
+      .map((method) => method.trim().toLowerCase());
+    const documented = Object.keys(this.document.paths[path]).filter((key) => METHODS.includes(key));
+    const missing = documented.filter((method) => !allow.includes(method));
+    if (missing.length > 0) return `${where}: 405 with Allow "${response.headers.allow}", without ${missing}`;
+    return this.checkBody(where, 'api#/components/schemas/Error', response, ['method_not_allowed']);
+  }
+
+  /**
+   * A message of a documented event stream: its event is one the stream's schema lists, its
+   * fields are the documented ones (`data` a line of JSON text), and the parsed `data` matches
+   * the schema the message names in `x-data-schema`.
+   */
+  checkStreamMessage(
+    url: string,
+    message: { id: string | null; event: string; data: string },
+  ): string | null {
+    const path = new URL(url, 'http://x').pathname;
+    const route = this.routes.find((candidate) => candidate.pattern.test(path));
+    const where = `GET ${path} message "${message.event}"`;
+    const responses = route ? this.document.paths[route.path].get?.responses : undefined;
+    const media = (responses?.['200'] as ResponseSpec | undefined)?.content?.['text/event-stream'];
+    if (!route || !media?.schema) return `${where}: no documented event stream there`;
+    this.validated += 1;
+    const variants = (this.resolve(media.schema).oneOf ?? []) as Record<string, unknown>[];
+    const index = variants.findIndex((variant) =>
+      (this.properties(variant).event?.enum as string[] | undefined)?.includes(message.event),
+    );
+    if (index < 0) return `${where}: the document lists no such event`;
+    const wire = {
+      ...(message.id === null ? {} : { id: message.id }),
+      event: message.event,
+      data: message.data,
+    };
+    const problem = this.checkBody(
+      where,
+      `${route.path}#${index}`,
+      { status: 200, headers: {}, body: wire },
+      null,
+      variants[index],
+    );
+    if (problem) return problem;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message.data);
+    } catch {
+      return `${where}: data is not JSON: ${message.data.slice(0, 200)}`;
+    }
+    const dataSchema = this.properties(variants[index]).data?.['x-data-schema'] as
+      { $ref?: string } | undefined;
+    if (!dataSchema?.$ref) return `${where}: the document names no schema for its data`;
+    return this.checkBody(where, `api${dataSchema.$ref}`, { status: 200, headers: {}, body: parsed }, null);
+  }
+
+  private resolve(schema: object): Record<string, unknown> {
+    const ref = (schema as { $ref?: string }).$ref;
+    return (ref ? this.document.components!.schemas![ref.split('/').pop()!] : schema) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  private properties(schema: Record<string, unknown>): Record<string, Record<string, unknown>> {
+    return (this.resolve(schema).properties ?? {}) as Record<string, Record<string, unknown>>;
   }
 
   private checkBody(

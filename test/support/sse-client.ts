@@ -7,6 +7,22 @@ export interface StreamEvent {
   data: unknown;
 }
 
+/** A message as it came over the wire: `data` is the text of its `data:` lines. */
+export interface WireMessage {
+  id: string | null;
+  event: string;
+  data: string;
+}
+
+/**
+ * Checks each message against the API document (set by the harness); what it finds is kept in
+ * `streamProblems`, which fails the test file.
+ */
+export const streamChecks: {
+  check: ((path: string, message: WireMessage) => string | null) | null;
+  problems: string[];
+} = { check: null, problems: [] };
+
 /** A real HTTP client reading a text/event-stream, as a browser's EventSource would. */
 export class SseClient {
   readonly events: StreamEvent[] = [];
@@ -19,9 +35,11 @@ export class SseClient {
   ended = false;
   body = '';
   private request: http.ClientRequest | null = null;
+  private path = '';
 
   static async open(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<SseClient> {
     const client = new SseClient();
+    client.path = path;
     await client.connect(baseUrl + path, headers);
     return client;
   }
@@ -65,7 +83,10 @@ export class SseClient {
       else if (line.startsWith('data: ')) data.push(line.slice(6));
     }
     if (id !== null) this.lastEventId = id;
-    if (data.length > 0) this.events.push({ id, event, data: JSON.parse(data.join('\n')) });
+    if (data.length === 0) return;
+    const problem = streamChecks.check?.(this.path, { id, event, data: data.join('\n') });
+    if (problem) streamChecks.problems.push(problem);
+    this.events.push({ id, event, data: JSON.parse(data.join('\n')) });
   }
 
   /** Waits for an event of this kind (matching `where`), newer than the first `after` events. */

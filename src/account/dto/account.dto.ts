@@ -6,6 +6,7 @@ import { ACTIVITY_PAGE_MAX } from '../activity.service.js';
 export class DeleteMeDto {
   @ApiPropertyOptional({
     description: 'The account password; an account without one needs a login within the last 5 minutes',
+    maxLength: 1000,
   })
   @IsOptional()
   @IsString()

@@ -1,21 +1,27 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsString } from 'class-validator';
 import { MayBeOmitted, MaxTextLength } from '../../common/validation.js';
+import { EMAIL_MAX_LENGTH } from '../../users/email.js';
+import { NICK_DOCUMENTED } from '../../users/nick.js';
+import { PASSWORD_DOCUMENTED } from '../password-policy.js';
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ann@example.com' })
+  @ApiProperty({
+    example: 'ann@example.com',
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    description: 'An email address; international letters are allowed.',
+  })
   @IsString()
   @MaxTextLength(1000)
   email: string;
 
-  @ApiProperty({ description: 'At least 10 characters of at least two kinds; not the email address.' })
+  @ApiProperty(PASSWORD_DOCUMENTED)
   @IsString()
   @MaxTextLength(1000)
   password: string;
 
-  @ApiPropertyOptional({
-    description: 'Starts with a letter, 5 to 64 characters, unique without regard to case.',
-  })
+  @ApiPropertyOptional(NICK_DOCUMENTED)
   @MayBeOmitted()
   @IsString()
   @MaxTextLength(1000)
@@ -28,19 +34,24 @@ export class RegisterDto {
 }
 
 export class EmailDto {
-  @ApiProperty({ example: 'ann@example.com' })
+  @ApiProperty({
+    example: 'ann@example.com',
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    description: 'An email address; international letters are allowed.',
+  })
   @IsString()
   @MaxTextLength(1000)
   email: string;
 }
 
 export class ResetPasswordDto {
-  @ApiProperty({ description: 'The password_reset_token from the mail link.' })
+  @ApiProperty({ description: 'The password_reset_token from the mail link.', maxLength: 200 })
   @IsString()
   @MaxTextLength(200)
   token: string;
 
-  @ApiProperty()
+  @ApiProperty(PASSWORD_DOCUMENTED)
   @IsString()
   @MaxTextLength(1000)
   password: string;
@@ -48,13 +59,13 @@ export class ResetPasswordDto {
 
 /** Either email + password, or the auth_token of an earlier login. */
 export class CredentialsDto {
-  @ApiPropertyOptional({ example: 'ann@example.com' })
+  @ApiPropertyOptional({ example: 'ann@example.com', maxLength: 1000 })
   @MayBeOmitted()
   @IsString()
   @MaxTextLength(1000)
   email?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 1000 })
   @MayBeOmitted()
   @IsString()
   @MaxTextLength(1000)
@@ -62,6 +73,7 @@ export class CredentialsDto {
 
   @ApiPropertyOptional({
     description: 'Long-lived token from an earlier login, instead of email and password.',
+    maxLength: 200,
   })
   @MayBeOmitted()
   @IsString()
@@ -73,6 +85,7 @@ export class LogoutDto {
   @ApiPropertyOptional({
     description:
       "A push token this device gives up (a phone's token, a browser's push endpoint); it is removed with the session.",
+    maxLength: 1000,
   })
   @MayBeOmitted()
   @IsString()

@@ -9,9 +9,8 @@ import type {
 } from '@nestjs/swagger';
 import { ACCESS_EXTENSION, SCOPE_EXTENSION } from '../auth.decorators.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
-import type { ApiContract, RpcMethodContract } from './contract.js';
-import type { OperationContract } from './operations.js';
-import { SCHEMAS, schemaRef } from './schemas.js';
+import type { ApiContract, OperationContract, RpcMethodContract } from './contract.js';
+import { SHARED_SCHEMAS, ref } from './schemas.js';
 
 export const API_PREFIX = '/api/v1';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -61,7 +60,7 @@ export function buildApiDocument(app: INestApplication, contracts: ApiContract[]
 /** One map of every operation, schema and RPC method; a name declared twice is refused. */
 function collect(contracts: ApiContract[]) {
   const operations: Record<string, OperationContract> = {};
-  const schemas: Record<string, SchemaObject> = { ...(SCHEMAS as Record<string, SchemaObject>) };
+  const schemas: Record<string, SchemaObject> = { ...SHARED_SCHEMAS };
   const rpcMethods: Record<string, RpcMethodContract> = {};
   const merge = <T>(into: Record<string, T>, from: Record<string, T> | undefined, what: string) => {
     for (const [name, value] of Object.entries(from ?? {})) {
@@ -81,7 +80,8 @@ function collect(contracts: ApiContract[]) {
 export function completeDocument(document: OpenAPIObject, contracts: ApiContract[]): OpenAPIObject {
   const { operations: OPERATIONS, schemas, rpcMethods } = collect(contracts);
   document.components = document.components ?? {};
-  document.components.schemas = { ...document.components.schemas, ...schemas };
+  // In name order: the document does not depend on the order the contracts are listed in.
+  document.components.schemas = byName({ ...document.components.schemas, ...schemas });
   // Every operation needs a token unless it says otherwise.
   document.security = [{ bearer: [] }];
   const seen = new Set<string>();
@@ -99,10 +99,36 @@ export function completeDocument(document: OpenAPIObject, contracts: ApiContract
   }
   const missing = Object.keys(OPERATIONS).filter((key) => !seen.has(key));
   if (missing.length > 0) throw new Error(`OpenAPI: contracts without an operation: ${missing.join(', ')}`);
+  closeRequestBodies(document);
   expandRpc(document, OPERATIONS, rpcMethods);
   dropUnusedDtos(document);
   return document;
 }
+
+/**
+ * A request body is a DTO, and the validation pipe refuses a field its class does not declare
+ * (`whitelist` + `forbidNonWhitelisted`): the document says so of each.
+ */
+function closeRequestBodies(document: OpenAPIObject): void {
+  for (const [name, schema] of Object.entries(document.components!.schemas!)) {
+    const object = schema as SchemaObject;
+    if (name.endsWith('Dto') && object.type === 'object' && object.additionalProperties === undefined) {
+      object.additionalProperties = false;
+    }
+  }
+}
+
+/** Whether a schema (or the one it names) asks for some field: then a body is required. */
+function requiresFields(schema: SchemaObject | ReferenceObject, document: OpenAPIObject): boolean {
+  const ref = (schema as ReferenceObject).$ref;
+  const resolved = ref ? (document.components!.schemas![ref.split('/').pop()!] as SchemaObject) : schema;
+  const object = resolved as SchemaObject;
+  if (object.oneOf) return object.oneOf.every((variant) => requiresFields(variant, document));
+  return (object.required?.length ?? 0) > 0;
+}
+
+const byName = <T>(record: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** A DTO whose schema an operation replaced (a `oneOf` says more than a class can). */
 function dropUnusedDtos(document: OpenAPIObject): void {
@@ -136,6 +162,8 @@ function complete(
   else delete operation.security;
 
   operation.parameters = parameters(operation.parameters ?? [], contract);
+  // OpenAPI 3.0 cannot say it of parameters: the extension does, for clients and the fuzz test.
+  if (contract.exactlyOneOf) extensions['x-exactly-one-of'] = contract.exactlyOneOf;
   const body = operation.requestBody as { content?: Record<string, { schema?: SchemaObject }> } | undefined;
   if (body?.content) {
     const json = body.content['application/json'];
@@ -213,7 +241,7 @@ function errorResponse(status: number, codes: ErrorCode[]): ResponseObject {
       'application/json': {
         schema: {
           allOf: [
-            schemaRef('Error'),
+            ref('Error'),
             {
               type: 'object',
               properties: {
@@ -250,6 +278,12 @@ function parameters(
   }
   for (const [name, spec] of Object.entries(contract.params ?? {})) {
     if (!names.has(name)) result.push(toParameter(name, spec, spec.in ?? 'path'));
+  }
+  // A path segment is never empty.
+  for (const parameter of result) {
+    const schema = parameter.schema as SchemaObject | undefined;
+    if (parameter.in === 'path' && schema?.type === 'string' && schema.minLength === undefined)
+      schema.minLength = 1;
   }
   return result;
 }
@@ -296,7 +330,7 @@ function expandRpc(
     properties: {},
     description: 'This method takes no arguments.',
   };
-  for (const [name, spec] of Object.entries(rpcMethods)) {
+  for (const [name, spec] of Object.entries(byName(rpcMethods))) {
     const [method, restPath] = spec.rest.split(' ');
     const restKey = `${method.toLowerCase()}`;
     const restPathKey = `${API_PREFIX}${restPath.replace(/:(\w+)/g, '{$1}')}`;
@@ -305,22 +339,12 @@ function expandRpc(
     const success =
       rest.responses[String(OPERATIONS[`${method} ${restPath.replace(/:(\w+)/g, '{$1}')}`].status)];
     const responses: Record<string, ResponseObject> = {
-      200:
-        name === 'devise_token'
-          ? {
-              description: 'The device (named `user_devise`, as the seed does).',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    additionalProperties: false,
-                    required: ['user_devise'],
-                    properties: { user_devise: schemaRef('Device') },
-                  },
-                },
-              },
-            }
-          : (success as ResponseObject),
+      200: spec.result
+        ? {
+            description: spec.result.description,
+            content: { 'application/json': { schema: spec.result.schema } },
+          }
+        : (success as ResponseObject),
     };
     for (const [status, response] of Object.entries(rest.responses)) {
       if (Number(status) >= 400) responses[status] = response as ResponseObject;
@@ -331,7 +355,7 @@ function expandRpc(
     }
     const restBody = (rest.requestBody as { content?: Record<string, { schema?: SchemaObject }> } | undefined)
       ?.content?.['application/json'];
-    const argumentsSchema = restBody?.schema ?? schemaRef(dtoName as never);
+    const argumentsSchema = restBody?.schema ?? ref(dtoName);
     document.paths[`${API_PREFIX}/rpc/${name}`] = {
       post: {
         tags: template.tags,
@@ -339,11 +363,17 @@ function expandRpc(
         summary: `${spec.rest} by its seed name`,
         description: `Stands for \`${spec.rest}\`: the same rules and error codes; success is always 200.`,
         security: spec.access === 'public' ? [{}, { bearer: [] }] : [{ bearer: [] }],
-        requestBody: {
-          required: false,
-          description: 'The arguments as a JSON object (none: `{}` or no body).',
-          content: { 'application/json': { schema: argumentsSchema } },
-        },
+        requestBody: requiresFields(argumentsSchema, document)
+          ? {
+              required: true,
+              description: 'The arguments as a JSON object.',
+              content: { 'application/json': { schema: argumentsSchema } },
+            }
+          : {
+              required: false,
+              description: 'The arguments as a JSON object (none required: `{}` or no body).',
+              content: { 'application/json': { schema: argumentsSchema } },
+            },
         responses,
       },
     };

@@ -1,27 +1,36 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
+import { AVATAR_MAX_BYTES } from '../../avatars/avatar-image.js';
+import { PASSWORD_DOCUMENTED } from '../../auth/password-policy.js';
+import { EMAIL_MAX_LENGTH } from '../../users/email.js';
+import { NICK_DOCUMENTED } from '../../users/nick.js';
 import { LAST_SEEN_VISIBILITIES, type LastSeenVisibility } from '../../users/user.entity.js';
 
 /** PATCH /me: a field that is missing or null is left unchanged. */
 export class UpdateMeDto {
-  @ApiPropertyOptional({
-    type: String,
-    nullable: true,
-    description: 'Starts with a letter, 5 to 64 characters, no two spaces in a row, unique.',
-  })
+  @ApiPropertyOptional({ ...NICK_DOCUMENTED, nullable: true })
   @IsOptional()
   @IsString()
   @MaxTextLength(1000)
   nick?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'New password; needs current_password.' })
+  @ApiPropertyOptional({
+    ...PASSWORD_DOCUMENTED,
+    nullable: true,
+    description: `New password; needs current_password. ${PASSWORD_DOCUMENTED.description}`,
+  })
   @IsOptional()
   @IsString()
   @MaxTextLength(1000)
   password?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Needed to change password or email.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 1000,
+    description: 'Needed to change password or email.',
+  })
   @IsOptional()
   @IsString()
   @MaxTextLength(1000)
@@ -31,6 +40,11 @@ export class UpdateMeDto {
     type: String,
     nullable: true,
     description: 'A data URL (data:image/<type>;base64,…) or an https URL of an image of at most 2 MB.',
+    example:
+      'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+    pattern: '^(?:data:image/[A-Za-z0-9.+-]+;base64,[A-Za-z0-9+/\\r\\n]+={0,2}|https://[^\\s]+)$',
+    // The base64 of 2 MB and its prefix; the decoded image is what counts.
+    maxLength: Math.ceil((AVATAR_MAX_BYTES + 2) / 3) * 4 + 100,
   })
   @IsOptional()
   @IsString()
@@ -48,6 +62,7 @@ export class UpdateMeDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
+    maxLength: 256,
     description: 'Up to 256 characters; an empty string clears it.',
   })
   @IsOptional()
@@ -58,6 +73,9 @@ export class UpdateMeDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
+    maxLength: 32,
+    example: '+44 20 7946 0000',
+    pattern: '^\\s*(?:\\+?[0-9][0-9 ().-]{2,30})?\\s*$',
     description: 'Digits with an optional leading +, spaces, dashes, dots and parentheses; empty clears it.',
   })
   @IsOptional()
@@ -81,6 +99,8 @@ export class UpdateMeDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
     description: 'New address: takes effect once confirmed from the mailed link; needs current_password.',
   })
   @IsOptional()

@@ -3,7 +3,10 @@ import { IsString, Matches } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 
 export class ApproveQrLoginDto {
-  @ApiProperty({ description: 'The key from the scanned `uri` (unichat://qr-login?id=…&key=…).' })
+  @ApiProperty({
+    description: 'The key from the scanned `uri` (unichat://qr-login?id=…&key=…).',
+    maxLength: 200,
+  })
   @IsString()
   @MaxTextLength(200)
   key: string;

@@ -58,7 +58,13 @@ export function parseUsersQuery(query: UsersQuery): { ids: number[] } | { nick: 
 /** RPC `get_users`: the twin of `GET /users?ids=`, the ids as a JSON array. */
 export class UserIdsDto {
   @ApiProperty({
-    type: [Number],
+    type: 'integer',
+    isArray: true,
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_ID,
+    minItems: 1,
+    maxItems: MAX_IDS_PER_LOOKUP,
     example: [12, 7, 290],
     description: `Up to ${MAX_IDS_PER_LOOKUP} user ids; an id sent twice answers once.`,
   })
