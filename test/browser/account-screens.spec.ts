@@ -399,7 +399,7 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
   );
 
   it(
-    'turns two-step login on with an authenticator app, shows the recovery codes once, then asks for a code at login',
+    'turns two-step login on with an authenticator app, shows the recovery codes once, asks for a code at login, and turns off with a recovery code',
     async () => {
       const ann = await createUser(t);
       const page = await newPage();
@@ -463,8 +463,16 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
       await page.click('#mfa-form button[type=submit]');
       await page.waitForSelector('#app:not([hidden])');
       expect(await page.textContent('#me-email')).toBe(ann.email);
+
+      // Turned off with a recovery code (the phone is lost): the password alone logs in again.
+      await page.click('#mfa-section summary');
+      await page.fill('#mfa-off-form [name=code]', codes[0]);
+      await page.click('#mfa-off-form button[type=submit]');
+      await page.locator('#mfa-status').getByText('Two-step login is off').waitFor();
+      await t.http().get('/api/v1/me/mfa').set(ann.auth).expect(200, { totp: false, recovery_codes_left: 0 });
+      await t.http().post('/api/v1/auth/login').send({ email: ann.email, password: PASSWORD }).expect(200);
     },
-    STEP_MS * 6,
+    STEP_MS * 7,
   );
 
   it(
