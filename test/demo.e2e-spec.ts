@@ -46,7 +46,7 @@ describe('the demo page', () => {
     );
     expect(paths.length).toBeGreaterThan(10);
     const allowed =
-      /^\/(auth\/|me$|me\/status$|me\/avatar$|me\/activity\?|me\/export$|contacts|blocks|tokens\/sse-code$|tokens\/sessions|users\?(ids|nick)=)/;
+      /^\/(auth\/|me$|me\/status$|me\/avatar$|me\/activity\?|me\/export$|me\/mfa(\/totp(\/confirm)?)?$|me\/passkeys(\/options|\/\$\{passkey\.id\})?$|push\/vapid-public-key$|devices$|contacts|blocks|tokens\/sse-code$|tokens\/sessions|users\?(ids|nick)=)/;
     expect(paths.filter((path) => !allowed.test(path))).toEqual([]);
     const streams = [...source.matchAll(/new EventSource\(\s*`\$\{API\}([^`?]+)/g)].map((match) => match[1]);
     expect(streams).toEqual(['/auth/qr/${encodeURIComponent(code.id)}/events', '/events']);

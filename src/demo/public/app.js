@@ -22,6 +22,8 @@ const state = {
   resetToken: null, // from the mailed link: /demo?password_reset_token=…
   blockChanges: new Set(), // `blocked:<id>` / `unblocked:<id>` this page asked for: the stream's echo is mine
   streamDelay: 5000, // the next wait before asking for a new stream; doubles up to a minute
+  mfaLogin: null, // { mfa_token, keep }: a password login waiting for its second step
+  recoveryCodes: null, // shown once after turning two-step login on, for the Download button
 };
 
 /** While the address is unconfirmed, GET /me this often: confirming in another tab shows here. */
@@ -77,6 +79,8 @@ function friendly(error) {
       return 'Something went wrong on our side. Try again; if it keeps happening, tell us.';
     case 'email_not_confirmed':
       return 'Confirm your email address first: open the link we mailed you.';
+    case 'invalid_mfa_code':
+      return 'That code is not right, or was used already. Try the code your app shows now.';
     default:
       return error.message;
   }
@@ -100,7 +104,9 @@ async function call(method, path, body, { auth = true, retry = true } = {}) {
   const error = payload.error ?? { code: 'internal_error', text: `HTTP ${response.status}` };
   // The session ended elsewhere (logout, password change, deletion): back to sign-in, saying why.
   if (response.status === 401 && auth && state.session) sessionEnded();
-  throw new ApiError(response.status, error.code, error.text, error.retry_after);
+  throw Object.assign(new ApiError(response.status, error.code, error.text, error.retry_after), {
+    mfaToken: error.mfa_token,
+  });
 }
 
 async function refreshAccessToken() {
@@ -156,6 +162,7 @@ const FIELD_OF_CODE = {
   invalid_password: 'current_password',
   registration_error: 'password',
   auth_failed: 'password',
+  invalid_mfa_code: 'code',
 };
 
 /** Shows (or clears) an error; in a form, the field it is about is marked invalid and described by it. */
@@ -281,7 +288,7 @@ function avatar(user, size) {
 
 /** Panels: the three tabs, and "forgot" (under Log in) and "reset" (from the mailed link). */
 function selectTab(name) {
-  const tabName = name === 'forgot' || name === 'reset' ? 'login' : name;
+  const tabName = name === 'forgot' || name === 'reset' || name === 'mfa' ? 'login' : name;
   for (const tab of document.querySelectorAll('[data-tab]')) {
     tab.setAttribute('aria-selected', String(tab.dataset.tab === tabName));
     tab.tabIndex = tab.dataset.tab === tabName ? 0 : -1;
@@ -307,9 +314,160 @@ const submitLogin = once(async (_event, form) => {
     form.reset();
     await enter(result, keep);
   } catch (error) {
+    if (error.code === 'mfa_required' && error.mfaToken) {
+      // Two-step login is on: the password was right, a code from the app finishes the login.
+      state.mfaLogin = { mfa_token: error.mfaToken, keep: form.keep.checked };
+      form.reset();
+      selectTab('mfa');
+      $('#mfa-form').code.focus();
+      return;
+    }
     showError(errorSlot(form), error);
   }
 });
+
+const submitMfaLogin = once(async (_event, form) => {
+  showError(errorSlot(form), null);
+  if (!state.mfaLogin) {
+    selectTab('login');
+    return;
+  }
+  try {
+    const result = await call(
+      'POST',
+      '/auth/login/mfa',
+      { mfa_token: state.mfaLogin.mfa_token, code: form.code.value.trim() },
+      { auth: false },
+    );
+    const { keep } = state.mfaLogin;
+    state.mfaLogin = null;
+    form.reset();
+    await enter(result, keep);
+  } catch (error) {
+    if (error.code === 'invalid_token') {
+      state.mfaLogin = null;
+      form.reset();
+      selectTab('login');
+      showError(
+        errorSlot($('#login-form')),
+        new Error('That took too long: log in with your password again.'),
+      );
+      return;
+    }
+    showError(errorSlot(form), error);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Passkeys (WebAuthn): the service speaks JSON with base64url strings, the browser ArrayBuffers.
+
+const passkeysSupported = () => typeof window.PublicKeyCredential === 'function';
+
+function fromBase64url(text) {
+  const base64 = text.replaceAll('-', '+').replaceAll('_', '/');
+  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0)).buffer;
+}
+
+function toBase64url(buffer) {
+  let binary = '';
+  for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** The service's creation options, with their binary fields as the browser wants them. */
+function creationOptions(options) {
+  return {
+    ...options,
+    challenge: fromBase64url(options.challenge),
+    user: { ...options.user, id: fromBase64url(options.user.id) },
+    excludeCredentials: (options.excludeCredentials ?? []).map((credential) => ({
+      ...credential,
+      id: fromBase64url(credential.id),
+    })),
+  };
+}
+
+function requestOptions(options) {
+  return {
+    ...options,
+    challenge: fromBase64url(options.challenge),
+    ...(options.allowCredentials && {
+      allowCredentials: options.allowCredentials.map((credential) => ({
+        ...credential,
+        id: fromBase64url(credential.id),
+      })),
+    }),
+  };
+}
+
+/** A browser credential as JSON, binary fields in base64url (what the service verifies). */
+function credentialJson(credential) {
+  const response = credential.response;
+  const common = { clientDataJSON: toBase64url(response.clientDataJSON) };
+  const answer =
+    'attestationObject' in response
+      ? {
+          ...common,
+          attestationObject: toBase64url(response.attestationObject),
+          transports: response.getTransports?.() ?? [],
+        }
+      : {
+          ...common,
+          authenticatorData: toBase64url(response.authenticatorData),
+          signature: toBase64url(response.signature),
+          ...(response.userHandle && { userHandle: toBase64url(response.userHandle) }),
+        };
+  return {
+    id: credential.id,
+    rawId: toBase64url(credential.rawId),
+    type: credential.type,
+    response: answer,
+    clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
+    ...(credential.authenticatorAttachment && {
+      authenticatorAttachment: credential.authenticatorAttachment,
+    }),
+  };
+}
+
+/** What the browser's own WebAuthn errors mean, plainly. */
+function passkeyError(error) {
+  if (error?.name === 'NotAllowedError')
+    return new Error('No passkey was used: it was cancelled or timed out.');
+  if (error?.name === 'InvalidStateError') return new Error('This device already holds a passkey of yours.');
+  if (error?.name === 'SecurityError') return new Error('Passkeys cannot be used on this address.');
+  return error;
+}
+
+async function signInWithPasskey() {
+  const slot = errorSlot($('#login-form'));
+  showError(slot, null);
+  await busy($('#passkey-signin'), async () => {
+    try {
+      const { challenge_id, options } = await call('POST', '/auth/passkey/options', undefined, {
+        auth: false,
+      });
+      let credential;
+      try {
+        credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+      } catch (error) {
+        throw passkeyError(error);
+      }
+      const result = await call(
+        'POST',
+        '/auth/passkey',
+        { challenge_id, response: credentialJson(credential) },
+        { auth: false },
+      );
+      await enter(result, $('#login-form').keep.checked);
+    } catch (error) {
+      showError(
+        slot,
+        error.code === 'auth_failed' ? new Error('That passkey is not one this service knows.') : error,
+      );
+    }
+  });
+}
 
 const submitForgot = once(async (_event, form) => {
   showError(errorSlot(form), null);
@@ -946,6 +1104,13 @@ function forgetSession() {
   $('#search-results').replaceChildren();
   $('#added-me-section').hidden = true;
   for (const details of document.querySelectorAll('#account-card details')) details.open = false;
+  state.recoveryCodes = null;
+  state.mfaLogin = null;
+  $('#mfa-code-list').replaceChildren();
+  $('#mfa-qr').removeAttribute('src');
+  $('#mfa-secret').textContent = '';
+  showMfaStep('none');
+  $('#push-status').textContent = '';
   state.contacts.clear();
   state.blocks.clear();
   state.streamOpened = false;
@@ -1098,6 +1263,206 @@ async function loadActivity() {
   } catch (error) {
     showError('#activity-error', error);
   }
+}
+
+// Two-step login: off → password → QR code and key → first code → recovery codes shown once.
+
+function showMfaStep(step) {
+  $('#mfa-on-form').hidden = step !== 'off';
+  $('#mfa-setup').hidden = step !== 'setup';
+  $('#mfa-codes').hidden = step !== 'codes';
+  $('#mfa-off-form').hidden = step !== 'on';
+}
+
+async function loadMfa() {
+  showError('#mfa-error', null);
+  if (!$('#mfa-codes').hidden) return; // The recovery codes stay until "I have saved them".
+  try {
+    const status = await call('GET', '/me/mfa');
+    $('#mfa-status').textContent = status.totp
+      ? `Two-step login is on. Recovery codes left: ${status.recovery_codes_left}.`
+      : 'Two-step login is off: your password alone logs you in.';
+    showMfaStep(status.totp ? 'on' : 'off');
+  } catch (error) {
+    showError('#mfa-error', error);
+  }
+}
+
+const startMfa = once(async (_event, form) => {
+  showError(errorSlot(form), null);
+  try {
+    const setup = await call('POST', '/me/mfa/totp', { current_password: form.current_password.value });
+    form.reset();
+    $('#mfa-qr').src = setup.png;
+    $('#mfa-secret').textContent = setup.secret;
+    showMfaStep('setup');
+    $('#mfa-confirm-form').code.focus();
+  } catch (error) {
+    showError(errorSlot(form), error);
+  }
+});
+
+const confirmMfa = once(async (_event, form) => {
+  showError(errorSlot(form), null);
+  try {
+    const { recovery_codes } = await call('POST', '/me/mfa/totp/confirm', { code: form.code.value.trim() });
+    form.reset();
+    $('#mfa-qr').removeAttribute('src');
+    $('#mfa-secret').textContent = '';
+    state.recoveryCodes = recovery_codes;
+    $('#mfa-code-list').replaceChildren(...recovery_codes.map((code) => h('li', {}, code)));
+    $('#mfa-status').textContent = 'Two-step login is on.';
+    showMfaStep('codes');
+    notify('Two-step login is on. Save your recovery codes now.');
+  } catch (error) {
+    showError(errorSlot(form), error);
+  }
+});
+
+function downloadRecoveryCodes() {
+  const text = `Unichat recovery codes for ${state.me.email}\nEach one logs you in once instead of a code from your app.\n\n${(state.recoveryCodes ?? []).join('\n')}\n`;
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const link = h('a', { href: url, download: 'unichat-recovery-codes.txt' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function doneWithRecoveryCodes() {
+  state.recoveryCodes = null;
+  $('#mfa-code-list').replaceChildren();
+  showMfaStep('none');
+  void loadMfa();
+}
+
+const stopMfa = once(async (_event, form) => {
+  showError(errorSlot(form), null);
+  try {
+    await call('DELETE', '/me/mfa/totp', { code: form.code.value.trim() });
+    form.reset();
+    notify('Two-step login is off.');
+    await loadMfa();
+  } catch (error) {
+    showError(errorSlot(form), error);
+  }
+});
+
+async function loadPasskeys() {
+  showError('#passkeys-error', null);
+  const supported = passkeysSupported();
+  $('#passkey-add-form').hidden = !supported;
+  $('#passkeys-unsupported').hidden = supported;
+  try {
+    const { passkeys } = await call('GET', '/me/passkeys');
+    $('#passkeys-empty').hidden = passkeys.length > 0;
+    $('#passkeys').replaceChildren(
+      ...passkeys.map((passkey) => {
+        const remove = h(
+          'button',
+          { type: 'button', class: 'ghost small', 'aria-label': `Remove ${passkey.name}` },
+          'Remove',
+        );
+        remove.addEventListener('click', () =>
+          busy(remove, async () => {
+            try {
+              await call('DELETE', `/me/passkeys/${passkey.id}`);
+              notify(`The passkey "${passkey.name}" was removed: it signs nobody in now.`);
+              await loadPasskeys();
+            } catch (error) {
+              showError('#passkeys-error', error);
+            }
+          }),
+        );
+        return h(
+          'li',
+          { class: 'session-row', dataset: { passkeyId: String(passkey.id) } },
+          h(
+            'div',
+            {},
+            h('strong', {}, passkey.name),
+            h(
+              'div',
+              { class: 'muted small' },
+              `added ${relativeTime(passkey.created_at)} · ${passkey.last_used_at ? `last used ${relativeTime(passkey.last_used_at)}` : 'never used'}`,
+            ),
+          ),
+          remove,
+        );
+      }),
+    );
+  } catch (error) {
+    showError('#passkeys-error', error);
+  }
+}
+
+const addPasskey = once(async (_event, form) => {
+  showError(errorSlot(form), null);
+  try {
+    const options = await call('POST', '/me/passkeys/options');
+    let credential;
+    try {
+      credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
+    } catch (error) {
+      throw passkeyError(error);
+    }
+    const name = form.name.value.trim();
+    await call('POST', '/me/passkeys', { response: credentialJson(credential), name });
+    form.reset();
+    notify(`Passkey "${name}" added: "Sign in with a passkey" works with it now.`);
+    await loadPasskeys();
+  } catch (error) {
+    showError(errorSlot(form), error);
+  }
+});
+
+// Web Push: this browser becomes one of my devices, its service worker shows the notifications.
+
+const pushSupported = () => 'serviceWorker' in navigator && 'PushManager' in window;
+
+async function turnOnPush() {
+  showError('#push-error', null);
+  $('#push-status').textContent = '';
+  await busy($('#push-on'), async () => {
+    try {
+      const registration = await navigator.serviceWorker.register('/demo/sw.js');
+      await activated(registration);
+      const { public_key } = await call('GET', '/push/vapid-public-key', undefined, { auth: false });
+      let subscription;
+      try {
+        subscription = await registration.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: fromBase64url(public_key),
+        });
+      } catch (error) {
+        throw new Error(
+          error.name === 'NotAllowedError'
+            ? 'This browser does not allow notifications from this page: allow them in its settings, then try again.'
+            : `This browser could not sign up with its push service: ${error.message}`,
+        );
+      }
+      await call('POST', '/devices', {
+        token: JSON.stringify(subscription.toJSON()),
+        notification_service: 'web_push',
+      });
+      $('#push-status').textContent = 'Done: this browser shows Unichat notifications now.';
+    } catch (error) {
+      showError('#push-error', error);
+    }
+  });
+}
+
+/** Push needs an active service worker: a fresh registration is still installing. */
+async function activated(registration) {
+  const worker = registration.installing ?? registration.waiting;
+  if (registration.active || !worker) return;
+  await new Promise((resolve, reject) =>
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'activated') resolve();
+      if (worker.state === 'redundant')
+        reject(new Error('The notification helper of this page did not start.'));
+    }),
+  );
 }
 
 async function exportData() {
@@ -1314,6 +1679,19 @@ function wire() {
   $('#email-form').addEventListener('submit', changeEmail);
   $('#sessions-section').addEventListener('toggle', (event) => event.currentTarget.open && loadSessions());
   $('#activity-section').addEventListener('toggle', (event) => event.currentTarget.open && loadActivity());
+  $('#mfa-form').addEventListener('submit', submitMfaLogin);
+  $('#mfa-section').addEventListener('toggle', (event) => event.currentTarget.open && loadMfa());
+  $('#mfa-on-form').addEventListener('submit', startMfa);
+  $('#mfa-confirm-form').addEventListener('submit', confirmMfa);
+  $('#mfa-off-form').addEventListener('submit', stopMfa);
+  $('#mfa-codes-download').addEventListener('click', downloadRecoveryCodes);
+  $('#mfa-codes-done').addEventListener('click', doneWithRecoveryCodes);
+  $('#passkeys-section').addEventListener('toggle', (event) => event.currentTarget.open && loadPasskeys());
+  $('#passkey-add-form').addEventListener('submit', addPasskey);
+  $('#passkey-signin').hidden = !passkeysSupported();
+  $('#passkey-signin').addEventListener('click', signInWithPasskey);
+  $('#push-section').hidden = !pushSupported();
+  $('#push-on').addEventListener('click', turnOnPush);
   $('#export').addEventListener('click', exportData);
   $('#delete-account').addEventListener('click', deleteAccount);
   // An error is about what was sent: typing again clears it.
