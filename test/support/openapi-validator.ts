@@ -118,7 +118,8 @@ export class ApiDocumentValidator {
     url: string,
     message: { id: string | null; event: string; data: string },
   ): string | null {
-    const path = new URL(url, 'http://x').pathname;
+    // Express routes `/events/` as `/events` (routing is not strict): so does the check.
+    const path = new URL(url, 'http://x').pathname.replace(/(.)\/$/, '$1');
     const route = this.routes.find((candidate) => candidate.pattern.test(path));
     const where = `GET ${path} message "${message.event}"`;
     const responses = route ? this.document.paths[route.path].get?.responses : undefined;
