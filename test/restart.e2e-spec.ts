@@ -31,7 +31,12 @@ describe('a restart of the service', () => {
     const { JWT_SECRET: _given, ...vars } = environment.vars;
     service = await startServiceProcess(vars);
     const email = uniqueEmail('restart');
-    const firstOutput = service.output();
+    // The log line is written asynchronously: wait for it rather than read the output at once.
+    const started = service;
+    const firstOutput = await waitFor(
+      () => (/JWT_SECRET is not set/.test(started.output()) ? started.output() : undefined),
+      'the line about the kept secret',
+    );
     const register = await fetch(`${service.url}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -71,7 +76,12 @@ describe('a restart of the service', () => {
     expect(events.status).toBe(200);
     stream.abort();
     expect(firstOutput).toMatch(/JWT_SECRET is not set: using the secret made now and kept in \S+jwt-secret/);
-    expect(service.output()).toMatch(/JWT_SECRET is not set: using the secret kept in \S+jwt-secret/);
+    const restarted = service;
+    const secondOutput = await waitFor(
+      () => (/JWT_SECRET is not set/.test(restarted.output()) ? restarted.output() : undefined),
+      'the line about the kept secret after the restart',
+    );
+    expect(secondOutput).toMatch(/JWT_SECRET is not set: using the secret kept in \S+jwt-secret/);
   }, 120_000);
 });
 
