@@ -129,12 +129,14 @@ export class BlockingService implements BlockSource, OnModuleInit {
   }
 
   /**
-   * Of these owners, the ones who blocked the viewer (BlockSource, for the public record views):
-   * from the viewer's blockers, kept per instance and dropped everywhere when a block changes.
+   * Of these owners, the ones who blocked the viewer (BlockSource, for the public record views),
+   * from one indexed read of the viewer's blockers.
    */
   async ownersBlockingViewer(ownerIds: number[], viewerId: number): Promise<Set<number>> {
     if (ownerIds.length === 0) return new Set();
-    const blockers = await this.blockers.get(viewerId, (id) => this.blockersOfViewer(id));
+    // Read from the database every time: a block must hold at once on every instance, and the
+    // per-instance copy (BlockersCache) lagged behind the bus on another instance.
+    const blockers = await this.blockersOfViewer(viewerId);
     return new Set(blockers.size === 0 ? [] : ownerIds.filter((id) => blockers.has(id)));
   }
 
