@@ -64,16 +64,8 @@ describe('BlockingService', () => {
     records.usePresence({ onlineAmong: async () => new Set() });
     records.useFriends({ friendsAmong: async () => new Set() });
     const limiter = new RateLimiter(new RedisService({ ...config, redisUrl: null }, new Metrics()), clock);
-    blocking = new BlockingService(
-      dataSource.getRepository(Block),
-      users,
-      records,
-      bus,
-      clock,
-      limiter,
-      clusterBus,
-    );
-    await blocking.onModuleInit();
+    blocking = new BlockingService(dataSource.getRepository(Block), users, records, bus, clock, limiter);
+    blocking.onModuleInit();
     bus.on('blocking.blocked', (payload) => void events.push(['blocking.blocked', payload]));
     bus.on('blocking.unblocked', (payload) => void events.push(['blocking.unblocked', payload]));
   });

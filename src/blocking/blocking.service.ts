@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
@@ -6,14 +6,12 @@ import { RateLimiter, type Reservation } from '../common/rate-limiter.service.js
 import { SqlDialect } from '../database/sql-dialect.js';
 import { inTransaction } from '../database/transaction.js';
 import { AppError } from '../common/errors.js';
-import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import type { PublicRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
 import type { BlockSource } from '../users/view-sources.js';
 import { Block } from './block.entity.js';
-import { BlockersCache } from './blockers-cache.js';
 
 /**
  * Block and unblock changes one pair may make in an hour (either side's, together): each change
@@ -34,9 +32,6 @@ export interface BlockRelation {
  */
 @Injectable()
 export class BlockingService implements BlockSource, OnModuleInit {
-  private readonly logger = new Logger('BlockingService');
-  private readonly blockers = new BlockersCache();
-
   constructor(
     @InjectRepository(Block) private readonly blocks: Repository<Block>,
     private readonly users: UsersService,
@@ -44,14 +39,10 @@ export class BlockingService implements BlockSource, OnModuleInit {
     private readonly events: EventBus,
     private readonly clock: Clock,
     private readonly limiter: RateLimiter,
-    private readonly bus: ClusterBus,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     this.records.useBlocks(this);
-    await this.bus.subscribe('blocks.changed', ({ ids }) => this.blockers.invalidate(ids));
-    // Changes announced while the subscriber was away were missed.
-    this.bus.onReconnect(() => this.blockers.clear());
   }
 
   /**
@@ -72,8 +63,6 @@ export class BlockingService implements BlockSource, OnModuleInit {
           [blockerId, blockedId, this.clock.nowMs()],
         );
         if (inserted.length === 0) return false;
-        // The blocked user's kept blockers go before anyone hears of the block.
-        tx.afterCommit(() => this.changed(blockedId));
         this.events.publish(tx, 'blocking.blocked', { blockerId, blockedId });
         return true;
       }),
@@ -87,7 +76,6 @@ export class BlockingService implements BlockSource, OnModuleInit {
       inTransaction(this.blocks.manager, async (tx) => {
         const result = await tx.manager.delete(Block, { blockerId, blockedId });
         if (!result.affected) return false;
-        tx.afterCommit(() => this.changed(blockedId));
         this.events.publish(tx, 'blocking.unblocked', { blockerId, blockedId });
         return true;
       }),
@@ -134,8 +122,7 @@ export class BlockingService implements BlockSource, OnModuleInit {
    */
   async ownersBlockingViewer(ownerIds: number[], viewerId: number): Promise<Set<number>> {
     if (ownerIds.length === 0) return new Set();
-    // Read from the database every time: a block must hold at once on every instance, and the
-    // per-instance copy (BlockersCache) lagged behind the bus on another instance.
+    // Read from the database every time: a block must hold at once on every instance.
     const blockers = await this.blockersOfViewer(viewerId);
     return new Set(blockers.size === 0 ? [] : ownerIds.filter((id) => blockers.has(id)));
   }
@@ -147,14 +134,6 @@ export class BlockingService implements BlockSource, OnModuleInit {
       [viewerId],
     );
     return new Set(rows.map((row) => Number(row.blocker_id)));
-  }
-
-  /** Drops who blocked the user here now, and on every instance. */
-  private changed(blockedId: number): void {
-    this.blockers.invalidate([blockedId]);
-    this.bus
-      .publish('blocks.changed', { ids: [blockedId] })
-      .catch((error: Error) => this.logger.error(`could not announce a changed block: ${error.message}`));
   }
 
   /** Whom the user blocked, oldest block first, as public records seen by the user. */

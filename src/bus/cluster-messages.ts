@@ -15,8 +15,6 @@ export interface ClusterMessages {
   'sessions.revoked': { ids: number[] };
   /** Users changed: drop them from each instance's cache (UsersService → UsersService). */
   'users.changed': { ids: number[] };
-  /** Blocks of these users (as the blocked side) changed: drop who blocked them (BlockingService → BlockingService). */
-  'blocks.changed': { ids: number[] };
   /** Avatar images removed: drop them from each instance's cache (AvatarsService → AvatarsService). */
   'avatars.removed': { keys: string[] };
   /** A QR code was approved: the browser's stream, wherever it is, settles it (QrLoginService → QrLoginStreams). */
