@@ -18,7 +18,7 @@ import {
   type TestEnvironment,
 } from './support/harness.js';
 import { linkIn, readMailFiles } from './support/mails.js';
-import { freePort, startServiceProcess, type ServiceProcess } from './support/process.js';
+import { freePort, startServiceProcess, waitForService, type ServiceProcess } from './support/process.js';
 import { waitFor } from './support/wait.js';
 
 /** Every row of the outbox as a dump of the database would show it. */
@@ -203,7 +203,8 @@ describe('files under DATA_DIR', () => {
     });
     expect(register.status).toBe(201);
     const mailDir = join(dataDir, 'mail');
-    const mailFile = await waitFor(
+    const mailFile = await waitForService(
+      service,
       async () => (await readMailFiles(mailDir)).find((mail) => mail.to === email)?.file,
       'the confirmation mail file',
     );

@@ -2,8 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
 import { linkIn, readMailFiles } from './support/mails.js';
-import { MAIN, startServiceProcess, STARTUP_MS, type ServiceProcess } from './support/process.js';
-import { waitFor } from './support/wait.js';
+import {
+  MAIN,
+  startServiceProcess,
+  STARTUP_MS,
+  waitForService,
+  type ServiceProcess,
+} from './support/process.js';
 
 describe('the service as `npm start` runs it', () => {
   let environment: TestEnvironment;
@@ -41,7 +46,8 @@ describe('the service as `npm start` runs it', () => {
     await post('/auth/login', { auth_token: authToken });
     // The same secrets with their names (and values) percent-encoded, which the service reads alike.
     const encoded = (text: string) => [...text].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
-    const mail = await waitFor(
+    const mail = await waitForService(
+      service,
       async () => (await readMailFiles(join(environment.dataDir, 'mail'))).find((m) => m.to === email),
       'the confirmation mail',
     );
@@ -66,10 +72,14 @@ describe('the service as `npm start` runs it', () => {
     await fetch(`${service.url}/api/v1/me?access%5Ftoken=${encoded(accessToken)}`);
 
     // A request's line is written when its response closes, which can be just after the client has it.
-    const output = await waitFor(() => {
-      const lines = service.output().match(/"msg":"request (?:completed|closed by the client)"/g) ?? [];
-      return lines.length >= 13 && service.output();
-    }, 'a log line for each of the 13 requests');
+    const output = await waitForService(
+      service,
+      () => {
+        const lines = service.output().match(/"msg":"request (?:completed|closed by the client)"/g) ?? [];
+        return lines.length >= 13 && service.output();
+      },
+      'a log line for each of the 13 requests',
+    );
     expect(output).toContain('"url":"/api/v1/auth/confirm?token=[REDACTED]"');
     expect(output).toContain('"url":"/api/v1/events?code=[REDACTED]"');
     expect(output).toContain('"url":"/api/v1/events?%63ode=[REDACTED]"');

@@ -12,7 +12,7 @@ import {
   type TestUser,
 } from './support/harness.js';
 import { linkIn, readMailFiles } from './support/mails.js';
-import { startServiceProcess, type ServiceProcess } from './support/process.js';
+import { startServiceProcess, waitForService, type ServiceProcess } from './support/process.js';
 import { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
@@ -33,7 +33,8 @@ describe('a restart of the service', () => {
     const email = uniqueEmail('restart');
     // The log line is written asynchronously: wait for it rather than read the output at once.
     const started = service;
-    const firstOutput = await waitFor(
+    const firstOutput = await waitForService(
+      started,
       () => (/JWT_SECRET is not set/.test(started.output()) ? started.output() : undefined),
       'the line about the kept secret',
     );
@@ -45,7 +46,8 @@ describe('a restart of the service', () => {
     expect(register.status).toBe(201);
     const { access_token: accessToken } = (await register.json()) as { access_token: string };
     // Streams are for confirmed users: the link from the real mail file.
-    const mail = await waitFor(
+    const mail = await waitForService(
+      service,
       async () => (await readMailFiles(join(environment.dataDir, 'mail'))).find((m) => m.to === email),
       'the confirmation mail',
     );
@@ -77,7 +79,8 @@ describe('a restart of the service', () => {
     stream.abort();
     expect(firstOutput).toMatch(/JWT_SECRET is not set: using the secret made now and kept in \S+jwt-secret/);
     const restarted = service;
-    const secondOutput = await waitFor(
+    const secondOutput = await waitForService(
+      restarted,
       () => (/JWT_SECRET is not set/.test(restarted.output()) ? restarted.output() : undefined),
       'the line about the kept secret after the restart',
     );

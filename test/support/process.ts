@@ -61,3 +61,19 @@ export async function startServiceProcess(vars: Record<string, string>): Promise
   });
   return { child, url, output: () => output, exited };
 }
+
+/**
+ * Waits for what a service process does on its own time (a mail written by its outbox, a log
+ * line). The process competes with the other test files for the machine, so it gets the time a
+ * busy machine needs; a failure carries what the service logged meanwhile.
+ */
+export async function waitForService<T>(
+  service: ServiceProcess,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  return waitFor(probe, what, timeoutMs).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; the service logged:\n${service.output().slice(-4000)}`);
+  });
+}
