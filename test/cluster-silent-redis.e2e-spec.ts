@@ -1,4 +1,4 @@
-import { openStream } from './support/friends.js';
+import { openStream, resumeStream } from './support/friends.js';
 import {
   createTestEnvironment,
   createUser,
@@ -122,4 +122,31 @@ describe('a Redis connection that goes silent without a reset', () => {
       .timeout(ANSWERED_WITHIN_MS * 2);
     expect(ready.status).toBe(503);
   }, 60_000);
+  it('a stream resumed on B while the bus is slow to reach B gets each event once: from the replay, not again from the bus', async () => {
+    const { user, stream } = await knownOnB();
+    // A stream on A too: once it has an event, the event is in the replay log (logged, then sent).
+    const onA = track(await openStream(a, user));
+    type Update = { user: { status_message: string } };
+    const patch = (message: string) =>
+      a.http().patch('/api/v1/me').set(user.auth).send({ status_message: message }).expect(200);
+    const said = (message: string) => (data: Update) => data.user.status_message === message;
+    await patch('seen');
+    const seen = await stream.next<Update>('user_updated', said('seen'));
+    stream.close();
+
+    // B's subscriber is held, not cut: the bus message of the next change reaches B only later.
+    proxy.stall(isSubscriber);
+    await patch('late on the bus');
+    await onA.next<Update>('user_updated', said('late on the bus'));
+    const resumed = track(await resumeStream(b, user, seen));
+    await resumed.next<Update>('user_updated', said('late on the bus'));
+    proxy.release(isSubscriber);
+    await patch('after');
+    await resumed.next<Update>('user_updated', said('after'));
+
+    const messages = resumed.of('user_updated').map((event) => (event.data as Update).user.status_message);
+    expect(messages).toEqual(['late on the bus', 'after']);
+    const ids = resumed.of('user_updated').map((event) => Number(event.id));
+    expect(ids[1]).toBeGreaterThan(ids[0]);
+  });
 });

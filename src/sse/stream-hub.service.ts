@@ -35,6 +35,13 @@ interface Connection {
   nonce: string;
   /** Events that arrived while the starting id or the replay was being read; sent right after it. */
   pending: [number, string, string][] | null;
+  /**
+   * The last id a resumed stream's replay (or resync) covered: a live event at or below it was
+   * sent by the replay already, or left out by it on purpose. Another instance's event can be in
+   * the replay log (Redis) before its bus message reaches this instance; without this it went
+   * out twice. 0 for a new stream.
+   */
+  replayedUpTo: number;
 }
 
 /**
@@ -157,7 +164,7 @@ export class StreamHub implements OnModuleInit {
   async attach(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
     const { userId, sessionId } = owner;
     const stream = new SseStream(response);
-    const connection: Connection = { stream, sessionId, nonce: owner.nonce, pending: [] };
+    const connection: Connection = { stream, sessionId, nonce: owner.nonce, pending: [], replayedUpTo: 0 };
     const set = this.connections.get(userId) ?? new Set();
     set.add(connection);
     this.connections.set(userId, set);
@@ -196,6 +203,7 @@ export class StreamHub implements OnModuleInit {
       // The last id read, sent or not: a filtered-out event is not asked for again.
       last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
     }
+    if (replay !== null) connection.replayedUpTo = last;
     for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
     connection.pending = null;
   }
@@ -243,9 +251,10 @@ export class StreamHub implements OnModuleInit {
       const message = sseMessage(event, data, id);
       for (const connection of set) {
         if (connection.pending) connection.pending.push([id, event, data]);
-        else connection.stream.write(message);
+        else if (id > connection.replayedUpTo) connection.stream.write(message);
+        else continue;
+        written += 1;
       }
-      written += set.size;
     }
     for (const n of batch.receipts ?? []) {
       const [userId, id] = batch.items[n];

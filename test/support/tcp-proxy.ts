@@ -14,6 +14,11 @@ export interface TcpProxy {
    */
   stall(which?: (sent: string) => boolean): void;
   /**
+   * Stalled connections flow again, with what they held (the kernel's buffers keep it): a network
+   * that was only slow. With `which`, only the connections it accepts, as for `stall`.
+   */
+  release(which?: (sent: string) => boolean): void;
+  /**
    * New connections reach the target again. Stalled ones stay stalled, as connections to a
    * server that died and was replaced: the client has to give them up itself.
    */
@@ -96,6 +101,15 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       }
       mode = 'stall';
       for (const link of links) stallLink(link);
+    },
+    release(which) {
+      if (!which || stalls === which) stalls = null;
+      for (const link of links) {
+        if (!link.stalled || (which && !which(link.sent))) continue;
+        link.stalled = false;
+        link.client.resume();
+        link.upstream.resume();
+      }
     },
     restore() {
       mode = 'forward';
