@@ -68,10 +68,10 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   return pino(
     {
       level: config.logLevel,
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["last-event-id"]'],
-        censor: '[REDACTED]',
-      },
+      // No `redact` paths: the serialisers below are the only way a request or response reaches a
+      // line, and they take the user agent alone of the headers (never Authorization, Cookie or
+      // Last-Event-ID) and the URL with its secret parameters replaced. pino's redaction walked
+      // every line for headers that are never there (~5 % of a hot read).
       serializers: {
         req: (request: IncomingMessage & { id?: string; originalUrl?: string }) => ({
           id: request.id,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
 
@@ -23,7 +23,7 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  */
 export function sendWithETag(request: IncomingMessage, response: ServerResponse, body: unknown): void {
   const json = JSON.stringify(body);
-  const etag = `W/"${createHash('sha1').update(json).digest('base64url').slice(0, 22)}"`;
+  const etag = `W/"${hash('sha1', json, 'base64url').slice(0, 22)}"`;
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
   response.setHeader('Cache-Control', 'private, no-cache');

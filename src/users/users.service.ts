@@ -150,12 +150,19 @@ export class UsersService implements OnModuleInit {
 
   /** The statement of `searchByNickPrefix` and its parameters, apart so a test can ask the database for its plan. */
   nickPrefixQuery(prefix: string, limit: number, exceptId: number): [string, unknown[]] {
-    const startsWith = new SqlDialect(this.users.manager).startsWith('nick_key', prefix);
-    return this.users.manager.connection.driver.escapeQueryWithParameters(
-      'SELECT id FROM users WHERE searchable_nick = :searchable AND confirmed_at IS NOT NULL' +
-        ` AND id != :exceptId AND ${startsWith.sql} ORDER BY nick_key ASC LIMIT ${Math.trunc(limit)}`,
-      { searchable: true, exceptId, ...startsWith.params },
+    const dialect = new SqlDialect(this.users.manager);
+    const startsWith = dialect.startsWith('nick_key', prefix);
+    const [where, parameters] = this.users.manager.connection.driver.escapeQueryWithParameters(
+      `SELECT id FROM users WHERE searchable_nick = :searchable AND confirmed_at IS NOT NULL AND ${startsWith.sql}`,
+      { searchable: true, ...startsWith.params },
     );
+    // The searcher's id is bound, not written into the text (TypeORM's SQLite driver writes named
+    // numbers in): one statement for every searcher, prepared once and kept by the driver.
+    const except = dialect.placeholders(parameters.length + 1)[parameters.length];
+    return [
+      `${where} AND id != ${except} ORDER BY nick_key ASC LIMIT ${Math.trunc(limit)}`,
+      [...parameters, exceptId],
+    ];
   }
 
   /**

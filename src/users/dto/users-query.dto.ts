@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { AppError } from '../../common/errors.js';
-import { MAX_ID, parseId } from '../../common/ids.js';
+import { MAX_ID, parseIdList } from '../../common/ids.js';
 import { MaxTextLength } from '../../common/validation.js';
 
 /** The most users one `GET /users?ids=` resolves. */
@@ -41,14 +41,14 @@ export function parseUsersQuery(query: UsersQuery): { ids: number[] } | { nick: 
     throw new AppError('invalid_params', 'send either ids (users by id) or nick (a search), not both');
   }
   if (query.nick !== undefined) return { nick: query.nick };
-  const ids = (query.ids as string).split(',').map(parseId);
-  if (ids.some((id) => id === null)) {
+  const ids = parseIdList(query.ids as string);
+  if (ids === null) {
     throw new AppError(
       'invalid_params',
       `ids must be positive integers up to ${MAX_ID}, separated by commas`,
     );
   }
-  const unique = [...new Set(ids as number[])];
+  const unique = [...new Set(ids)];
   if (unique.length > MAX_IDS_PER_LOOKUP) {
     throw new AppError('invalid_params', `at most ${MAX_IDS_PER_LOOKUP} ids at once`);
   }
