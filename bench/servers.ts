@@ -3,6 +3,7 @@
 // Nothing here is part of the service; src/ has no hello route.
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -25,6 +26,7 @@ const SERVER_KINDS = [
   'node-http',
   'express',
   'express-layers',
+  'express-body',
   'nest',
   'nest-als',
   'nest-pino',
@@ -116,6 +118,20 @@ function expressApp(port: number, layers: boolean): void {
 }
 
 /**
+ * Baseline B with the body of a service answer (BENCH_BODY_FILE, e.g. a 50-user batch): bare
+ * Express 5 and its defaults, `res.json` serialising it and computing its ETag on each request,
+ * as it would for a route answering the same records from memory.
+ */
+function expressBody(port: number): void {
+  const body = JSON.parse(readFileSync(process.env.BENCH_BODY_FILE as string, 'utf8')) as unknown;
+  const app = express();
+  app.get(HELLO_PATH, (_request, response) => {
+    response.json(body);
+  });
+  app.listen(port, '127.0.0.1');
+}
+
+/**
  * Nest on Express with nothing global; `pino`: plus the request logger of src/logging.ts; `als`:
  * plus only what that logger costs every promise, a request context in an AsyncLocalStorage
  * (nestjs-pino, used before, kept one per request).
@@ -164,6 +180,8 @@ async function main(): Promise<void> {
       return expressApp(port, false);
     case 'express-layers':
       return expressApp(port, true);
+    case 'express-body':
+      return expressBody(port);
     case 'nest':
       return nestApp(port, false);
     case 'nest-als':
