@@ -217,6 +217,7 @@ async function cluster(context: BenchContext): Promise<void> {
         readsPerSecond: Math.max(4, Math.round(200 * scale)),
         reconnectsPerSecond: Math.max(1, Math.round(10 * scale)),
         loginsPerSecond: 1,
+        blocksPerSecond: Math.max(1, Math.round(5 * scale)),
       });
       return;
     }
