@@ -2,12 +2,16 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
-import { keepJwtSecret, type StartConfig } from './config/kept-jwt-secret.js';
+import { keepJwtSecret } from './config/kept-jwt-secret.js';
 
-async function main(): Promise<void> {
-  let start: StartConfig;
+/**
+ * Runs a step of the start; a bad setting it finds stops the service with one line naming it and
+ * exit code 1, no stack trace: the operator has something to fix, the code has no bug. Besides
+ * the variables, that covers what the modules read as they start (the VAPID keys kept in DATA_DIR).
+ */
+async function configured<T>(step: () => T | Promise<T>): Promise<T> {
   try {
-    start = keepJwtSecret(loadConfig());
+    return await step();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`configuration error: ${error.message}`);
@@ -15,8 +19,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
+
+async function main(): Promise<void> {
+  const start = await configured(() => keepJwtSecret(loadConfig()));
   const { config } = start;
-  const app = await createApp(config);
+  const app = await configured(() => createApp(config));
   const logger = new Logger('Main');
   if (start.jwtSecretFrom !== 'environment') {
     logger.log(

@@ -1,15 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
+import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
 import { SoftwareAuthenticator } from './support/authenticator.js';
 import {
   createTestEnvironment,
   createUser,
   startApp,
+  waitForMail,
   type TestApp,
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
 import { waitFor } from './support/wait.js';
+
+const FIREFOX_ON_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:130.0) Gecko/20100101 Firefox/130.0';
 
 type Credential = ReturnType<SoftwareAuthenticator['create']>;
 
@@ -41,6 +46,26 @@ function signIn(t: TestApp, challengeId: string, response: unknown) {
   return t.http().post('/api/v1/auth/passkey').send({ challenge_id: challengeId, response });
 }
 
+interface ActivityEvent {
+  type: string;
+  ip: string | null;
+  user_agent: string | null;
+  details: Record<string, unknown>;
+}
+
+async function activityTypes(t: TestApp, user: TestUser): Promise<string[]> {
+  const page = await t.http().get('/api/v1/me/activity').set(user.auth).expect(200);
+  return (page.body.events as ActivityEvent[]).map((event) => event.type);
+}
+
+/** The user's latest security event of `type`, once recorded (that follows the answer). */
+function activityEvent(t: TestApp, user: TestUser, type: string): Promise<ActivityEvent> {
+  return waitFor(async () => {
+    const page = await t.http().get('/api/v1/me/activity').set(user.auth).expect(200);
+    return (page.body.events as ActivityEvent[]).find((event) => event.type === type);
+  }, `${type} in the activity`);
+}
+
 describe('passkeys', () => {
   let environment: TestEnvironment;
   let t: TestApp;
@@ -70,6 +95,7 @@ describe('passkeys', () => {
       .http()
       .post('/api/v1/me/passkeys')
       .set(ann.auth)
+      .set('User-Agent', FIREFOX_ON_MAC)
       .send({ response: credential, name: '  Work laptop ' })
       .expect(201);
     expect(added.body.passkey).toEqual({
@@ -104,10 +130,16 @@ describe('passkeys', () => {
       .send({ name: 'Mine now' })
       .expect(404);
     await t.http().delete(`/api/v1/me/passkeys/${added.body.passkey.id}`).set(bob.auth).expect(404);
-    await waitFor(async () => {
-      const page = await t.http().get('/api/v1/me/activity').set(ann.auth).expect(200);
-      return page.body.events.find((event: { type: string }) => event.type === 'passkey_added');
-    }, 'passkey_added in the activity');
+    // A new way into the account is security activity: recorded with where it came from, and mailed.
+    expect(await activityEvent(t, ann, 'passkey_added')).toMatchObject({
+      ip: expect.any(String),
+      user_agent: FIREFOX_ON_MAC,
+      details: { passkey_id: added.body.passkey.id, name: 'Work laptop' },
+    });
+    const mail = await waitForMail(t, ann.email, /A passkey was added/);
+    expect(mail.text).toContain('"Work laptop"');
+    expect(mail.text).toContain('If this was not you, remove it');
+    expect(await activityTypes(t, bob)).not.toContain('passkey_removed');
   });
 
   it('refuses an answer made for another origin or without the options of this user', async () => {
@@ -228,6 +260,15 @@ describe('passkeys', () => {
     const removed = await addPasskey(t, ann, authenticator, 'Old key');
     await t.http().delete(`/api/v1/me/passkeys/${removed.id}`).set(ann.auth).expect(200, {});
     await t.http().delete(`/api/v1/me/passkeys/${removed.id}`).set(ann.auth).expect(404);
+    expect((await activityEvent(t, ann, 'passkey_removed')).details).toEqual({
+      passkey_id: removed.id,
+      name: 'Old key',
+    });
+    const mail = await waitForMail(t, ann.email, /A passkey was removed/);
+    expect(mail.text).toContain('"Old key"');
+    expect(mail.text).toContain('If this was not you');
+    // Told once: the second DELETE removed nothing.
+    expect((await activityTypes(t, ann)).filter((type) => type === 'passkey_removed')).toHaveLength(1);
     const options = await signInOptions(t);
     await signIn(t, options.challenge_id, authenticator.get(options.options, removed.credential.id)).expect(
       401,
@@ -240,6 +281,41 @@ describe('passkeys', () => {
     expect(rows.filter((row) => Number(row.user_id) === ann.id)).toEqual([]);
     const after = await signInOptions(t);
     await signIn(t, after.challenge_id, authenticator.get(after.options, kept.credential.id)).expect(401);
+  });
+});
+
+describe("passkeys told to the owner's phone", () => {
+  let apns: ApnsEmulator;
+  let t: TestApp;
+  beforeAll(async () => {
+    apns = await startApnsEmulator();
+    t = await startApp(undefined, apns.vars);
+  });
+  afterAll(async () => {
+    await t.close();
+    await apns.close();
+  });
+
+  it('pushes when a passkey is added and when one is removed', async () => {
+    const ann = await createUser(t);
+    const phone = randomBytes(32).toString('hex');
+    await t
+      .http()
+      .post('/api/v1/devices')
+      .set(ann.auth)
+      .send({ token: phone, notification_service: 'ios_app' })
+      .expect(201);
+    const events = async (count: number) =>
+      (await apns.waitForPushes(phone, count)).map((push) => push.payload.unichat?.event);
+    const authenticator = new SoftwareAuthenticator(new URL(t.config.publicUrl).origin);
+    const { id } = await addPasskey(t, ann, authenticator, 'Call me Unichat support');
+    expect(await events(1)).toEqual(['passkey_added']);
+    const [added] = apns.pushesTo(phone);
+    expect(added.payload.aps?.alert?.body).toMatch(/If this wasn't you/);
+    // The name is chosen by whoever added the passkey: none of its words reach the owner's phone.
+    expect(JSON.stringify(added.payload)).not.toContain('support');
+    await t.http().delete(`/api/v1/me/passkeys/${id}`).set(ann.auth).expect(200);
+    expect(await events(2)).toEqual(['passkey_added', 'passkey_removed']);
   });
 });
 

@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { createECDH, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import webpush from 'web-push';
 import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
 import { linkIn, readMailFiles } from './support/mails.js';
 import {
   MAIN,
+  runServiceToExit,
   startServiceProcess,
   STARTUP_MS,
   waitForService,
@@ -132,6 +136,40 @@ describe('the service as `npm start` runs it', () => {
       expect(result.stderr.trim()).toBe(
         'configuration error: PASSWORD_RESET_CALLBACK_URL must not have a query part (the token is appended as ?password_reset_token=), got "https://app.example/reset?x=1"',
       );
+    },
+    STARTUP_MS + 10_000,
+  );
+});
+
+/** A P-256 key pair whose private key is 31 bytes: a pair, but not one Web Push can sign with. */
+function shortKeyPair(): { publicKey: string; privateKey: string } {
+  const curve = createECDH('prime256v1');
+  curve.setPrivateKey(randomBytes(31));
+  return { publicKey: curve.getPublicKey('base64url'), privateKey: curve.getPrivateKey('base64url') };
+}
+
+describe('the service with a corrupt VAPID key file kept in DATA_DIR', () => {
+  const made = `${JSON.stringify(webpush.generateVAPIDKeys())}\n`;
+  it.each([
+    ['cut short', made.slice(0, made.length / 2)],
+    ['not JSON', 'publicKey=B...\n'],
+    ['of keys of the wrong lengths', JSON.stringify(shortKeyPair())],
+  ])(
+    'refuses to start when the file is %s, in one line naming it and what to do',
+    async (_, text) => {
+      const environment = await createTestEnvironment();
+      try {
+        const file = join(environment.dataDir, 'vapid-keys.json');
+        await writeFile(file, text, { mode: 0o600 });
+        const { code, stdout, stderr } = await runServiceToExit(environment.vars);
+        expect(code).toBe(1);
+        expect(stdout).toBe('');
+        expect(stderr.trim()).toBe(
+          `configuration error: ${file} must hold the VAPID key pair this service made (JSON {publicKey, privateKey}, a P-256 pair of 65 and 32 bytes): delete it to make a new pair (browsers subscribed with the old one get no pushes until they subscribe again), or set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY`,
+        );
+      } finally {
+        await environment.dispose();
+      }
     },
     STARTUP_MS + 10_000,
   );

@@ -46,20 +46,16 @@ export class ActivityRecorder implements OnModuleInit {
         details: { email },
       }),
     );
-    on('mfa.changed', ({ userId, change, recoveryCodesLeft, ip, userAgent }) =>
+    on('mfa.changed', (notice) =>
       this.activity.record({
-        userId,
-        type: change,
-        details: { recovery_codes_left: recoveryCodesLeft },
-        ip,
-        userAgent,
-      }),
-    );
-    on('passkeys.changed', ({ userId, passkeyId, name, change }) =>
-      this.activity.record({
-        userId,
-        type: change === 'added' ? 'passkey_added' : 'passkey_removed',
-        details: { passkey_id: passkeyId, name },
+        userId: notice.userId,
+        type: notice.change,
+        details:
+          'passkey' in notice
+            ? { passkey_id: notice.passkey.id, name: notice.passkey.name }
+            : { recovery_codes_left: notice.recoveryCodesLeft },
+        ip: notice.ip,
+        userAgent: notice.userAgent,
       }),
     );
     on('devices.registered', async ({ userId, device, movedFrom }) => {

@@ -50,17 +50,11 @@ export interface DomainEvents {
   'auth.email_confirmed': { userId: number; email: string; changed: boolean };
   /** The password was changed (profile) or reset (mail link). */
   'auth.password_changed': { userId: number; via: 'update' | 'reset' };
-  /** The user's second factor changed (mfa): TOTP turned on or off, a recovery code used, codes renewed. */
-  'mfa.changed': {
-    userId: number;
-    change: SecondFactorChange;
-    /** Recovery codes still unused after the change. */
-    recoveryCodesLeft: number;
-    userAgent: string | null;
-    ip: string | null;
-  };
-  /** A passkey was added to the account or removed from it (passkeys). */
-  'passkeys.changed': { userId: number; passkeyId: number; name: string; change: 'added' | 'removed' };
+  /**
+   * A way into the account beyond the password changed: TOTP turned on or off, a recovery code
+   * used, codes renewed (mfa); a passkey added or removed (passkeys). Told by mfa's MfaNotices.
+   */
+  'mfa.changed': SecondFactorNotice & { userId: number; userAgent: string | null; ip: string | null };
   /** A device token was registered; `movedFrom` the user who held it until now. */
   'devices.registered': { userId: number; device: string; movedFrom: number | null };
   /** The account is gone (account); `friendIds` were its friends when it went. */
@@ -87,5 +81,14 @@ export interface DomainEvents {
 
 export type DomainEventName = keyof DomainEvents;
 
-export type SecondFactorChange =
-  'totp_enabled' | 'totp_disabled' | 'recovery_code_used' | 'recovery_codes_renewed';
+export type TotpChange = 'totp_enabled' | 'totp_disabled' | 'recovery_code_used' | 'recovery_codes_renewed';
+export type PasskeyChange = 'passkey_added' | 'passkey_removed';
+export type SecondFactorChange = TotpChange | PasskeyChange;
+
+/**
+ * A change to the user's second factors and what its notices tell: the recovery codes still
+ * unused after a two-step login change, the passkey added or removed.
+ */
+export type SecondFactorNotice =
+  | { change: TotpChange; recoveryCodesLeft: number }
+  | { change: PasskeyChange; passkey: { id: number; name: string } };

@@ -544,6 +544,17 @@ export function vapidPublicKeyOf(privateKey: string): string | null {
   }
 }
 
+/** A VAPID key pair Web Push can sign with: a P-256 private key of 32 bytes and its public key. */
+export function isVapidKeyPair(publicKey: unknown, privateKey: unknown): boolean {
+  return (
+    typeof publicKey === 'string' &&
+    typeof privateKey === 'string' &&
+    VAPID_PUBLIC_KEY.test(publicKey) &&
+    VAPID_PRIVATE_KEY.test(privateKey) &&
+    vapidPublicKeyOf(privateKey) === publicKey
+  );
+}
+
 /** A key or certificate file that cannot be used stops the start here, not at the first push. */
 function checkPemFile(name: string, file: string, usable: (pem: string) => boolean, what: string): void {
   let ok: boolean;

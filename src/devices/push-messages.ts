@@ -1,4 +1,4 @@
-import { type SecondFactorChange } from '../bus/domain-events.js';
+import { type SecondFactorNotice } from '../bus/domain-events.js';
 
 /** Why a push was sent; the app receives it as `unichat.event`. */
 export type PushEvent =
@@ -9,6 +9,8 @@ export type PushEvent =
   | 'mfa_enabled'
   | 'mfa_disabled'
   | 'recovery_code_used'
+  | 'passkey_added'
+  | 'passkey_removed'
   | 'test_push';
 
 /** One push, ready to send: the alert and the custom payload's `{event, user_id}`. */
@@ -35,6 +37,8 @@ interface MessageArgs {
   mfa_enabled: Record<string, never>;
   mfa_disabled: Record<string, never>;
   recovery_code_used: { left: number };
+  passkey_added: Record<string, never>;
+  passkey_removed: Record<string, never>;
   test_push: Record<string, never>;
 }
 
@@ -70,6 +74,15 @@ const EN: Catalogue = {
     title: 'Recovery code used',
     body: `A recovery code was used to log in to Unichat; ${left} left. If this wasn't you, reset your password now.`,
   }),
+  // No passkey name: whoever added the passkey chose it (see describeUserAgent).
+  passkey_added: () => ({
+    title: 'Passkey added',
+    body: "A passkey that signs in to Unichat was added to your account. If this wasn't you, remove it and reset your password now.",
+  }),
+  passkey_removed: () => ({
+    title: 'Passkey removed',
+    body: "A passkey was removed from your Unichat account. If this wasn't you, reset your password now.",
+  }),
   test_push: () => ({ title: 'Unichat', body: 'Test notification: push works on this device.' }),
 };
 
@@ -99,13 +112,24 @@ export const pushMessages = {
   passwordChanged(userId: number, via: 'update' | 'reset'): PushMessage {
     return via === 'reset' ? message('password_reset', userId, {}) : message('password_changed', userId, {});
   },
-  /** Two-step login turned on or off, or a recovery code used (`mfa.changed`); null: no push for it. */
-  secondFactor(userId: number, change: SecondFactorChange, recoveryCodesLeft: number): PushMessage | null {
-    if (change === 'totp_enabled') return message('mfa_enabled', userId, {});
-    if (change === 'totp_disabled') return message('mfa_disabled', userId, {});
-    if (change === 'recovery_code_used')
-      return message('recovery_code_used', userId, { left: recoveryCodesLeft });
-    return null;
+  /**
+   * Two-step login turned on or off, a recovery code used, a passkey added or removed
+   * (`mfa.changed`); null: no push for it.
+   */
+  secondFactor(userId: number, notice: SecondFactorNotice): PushMessage | null {
+    switch (notice.change) {
+      case 'totp_enabled':
+        return message('mfa_enabled', userId, {});
+      case 'totp_disabled':
+        return message('mfa_disabled', userId, {});
+      case 'recovery_code_used':
+        return message('recovery_code_used', userId, { left: notice.recoveryCodesLeft });
+      case 'passkey_added':
+      case 'passkey_removed':
+        return message(notice.change, userId, {});
+      case 'recovery_codes_renewed':
+        return null;
+    }
   },
   test(userId: number): PushMessage {
     return message('test_push', userId, {});

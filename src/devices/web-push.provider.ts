@@ -6,7 +6,7 @@ import { rootCertificates } from 'node:tls';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import webpush from 'web-push';
 import { isPublicAddress } from '../common/public-address.js';
-import { type AppConfig, ConfigError, vapidPublicKeyOf, type WebPushConfig } from '../config/app-config.js';
+import { type AppConfig, ConfigError, isVapidKeyPair, type WebPushConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { keepFile } from '../config/kept-file.js';
 import { PushHttp } from './push-http.js';
@@ -195,17 +195,22 @@ export class WebPushProvider implements PushProvider, OnModuleInit, OnApplicatio
   }
 }
 
+/**
+ * The key pair kept in `file`. A file that holds none (cut short, edited by hand, a key of the
+ * wrong length) stops the start: keys made anew without a word would leave every browser
+ * subscribed with the old ones without pushes, and a bad key would fail only at the first push.
+ */
 function readKeptKeys(file: string, text: string): VapidKeys {
   try {
     const keys = JSON.parse(text) as Partial<VapidKeys>;
-    if (typeof keys.privateKey === 'string' && vapidPublicKeyOf(keys.privateKey) === keys.publicKey) {
-      return { publicKey: keys.publicKey, privateKey: keys.privateKey };
+    if (isVapidKeyPair(keys.publicKey, keys.privateKey)) {
+      return { publicKey: keys.publicKey as string, privateKey: keys.privateKey as string };
     }
   } catch {
     // Refused below.
   }
   throw new ConfigError(
-    `${file} must hold the VAPID key pair made for this service (delete it to make a new one: every browser must subscribe again)`,
+    `${file} must hold the VAPID key pair this service made (JSON {publicKey, privateKey}, a P-256 pair of 65 and 32 bytes): delete it to make a new pair (browsers subscribed with the old one get no pushes until they subscribe again), or set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY`,
   );
 }
 

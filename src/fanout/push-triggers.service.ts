@@ -6,7 +6,8 @@ import { PushService } from '../devices/push.service.js';
 
 /**
  * The security events that warrant a push, always, whatever streams are open (a new login, a
- * password changed or reset, two-step login turned on or off, a recovery code used), and the logout that gives a device up. Chat-type pushes (contact
+ * password changed or reset, two-step login turned on or off, a recovery code used, a passkey
+ * added or removed), and the logout that gives a device up. Chat-type pushes (contact
  * added) go with their stream event: fanout.service.ts and chat-pushes.service.ts.
  */
 @Injectable()
@@ -24,9 +25,9 @@ export class PushTriggers implements OnModuleInit {
     this.events.on('auth.password_changed', ({ userId, via }) =>
       this.push.notify(userId, pushMessages.passwordChanged(userId, via)),
     );
-    this.events.on('mfa.changed', ({ userId, change, recoveryCodesLeft }) => {
-      const message = pushMessages.secondFactor(userId, change, recoveryCodesLeft);
-      return message === null ? undefined : this.push.notify(userId, message);
+    this.events.on('mfa.changed', (notice) => {
+      const message = pushMessages.secondFactor(notice.userId, notice);
+      return message === null ? undefined : this.push.notify(notice.userId, message);
     });
     this.events.on('auth.logged_out', ({ userId, deviceToken }) =>
       deviceToken === null ? undefined : this.devices.forget(userId, deviceToken),

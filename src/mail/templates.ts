@@ -1,4 +1,4 @@
-import { type SecondFactorChange } from '../bus/domain-events.js';
+import { type PasskeyChange, type SecondFactorNotice, type TotpChange } from '../bus/domain-events.js';
 import { type MailMessage } from './mail.transport.js';
 
 const escapeHtml = (text: string): string =>
@@ -73,33 +73,45 @@ export function emailChangingMail(to: string, newEmail: string): MailMessage {
   });
 }
 
-const SECOND_FACTOR_NOTICES: Record<SecondFactorChange, (left: number) => { subject: string; body: string }> =
-  {
-    totp_enabled: () => ({
-      subject: 'Two-step login is on for your Unichat account',
-      body: 'Logging in to your Unichat account with its password now also asks for a code from your authenticator app. Keep your recovery codes somewhere safe. If this was not you, reset your password now.',
-    }),
-    totp_disabled: () => ({
-      subject: 'Two-step login is off for your Unichat account',
-      body: 'Logging in to your Unichat account no longer asks for a code from an authenticator app. If this was not you, reset your password now and turn two-step login on again.',
-    }),
-    recovery_code_used: (left) => ({
-      subject: 'A recovery code was used for your Unichat account',
-      body: `A recovery code was used to log in to your Unichat account (or to change its two-step login); ${left} unused code(s) left. If this was not you, reset your password now.`,
-    }),
-    recovery_codes_renewed: () => ({
-      subject: 'New recovery codes for your Unichat account',
-      body: 'New recovery codes were made for your Unichat account; the earlier ones no longer work. If this was not you, reset your password now.',
-    }),
-  };
+const TOTP_NOTICES: Record<TotpChange, (left: number) => { subject: string; body: string }> = {
+  totp_enabled: () => ({
+    subject: 'Two-step login is on for your Unichat account',
+    body: 'Logging in to your Unichat account with its password now also asks for a code from your authenticator app. Keep your recovery codes somewhere safe. If this was not you, reset your password now.',
+  }),
+  totp_disabled: () => ({
+    subject: 'Two-step login is off for your Unichat account',
+    body: 'Logging in to your Unichat account no longer asks for a code from an authenticator app. If this was not you, reset your password now and turn two-step login on again.',
+  }),
+  recovery_code_used: (left) => ({
+    subject: 'A recovery code was used for your Unichat account',
+    body: `A recovery code was used to log in to your Unichat account (or to change its two-step login); ${left} unused code(s) left. If this was not you, reset your password now.`,
+  }),
+  recovery_codes_renewed: () => ({
+    subject: 'New recovery codes for your Unichat account',
+    body: 'New recovery codes were made for your Unichat account; the earlier ones no longer work. If this was not you, reset your password now.',
+  }),
+};
 
-/** A change to the account's two-step login, told to its address. */
-export function secondFactorMail(
-  to: string,
-  change: SecondFactorChange,
-  recoveryCodesLeft: number,
-): MailMessage {
-  return noticeMail({ to, ...SECOND_FACTOR_NOTICES[change](recoveryCodesLeft) });
+// The name is quoted: the owner chose it, or whoever added the passkey did, and it should read as
+// a name, not as our words.
+const PASSKEY_NOTICES: Record<PasskeyChange, (name: string) => { subject: string; body: string }> = {
+  passkey_added: (name) => ({
+    subject: 'A passkey was added to your Unichat account',
+    body: `A passkey named "${name}" was added to your Unichat account: it signs in without the password. If this was not you, remove it in your account settings and reset your password now.`,
+  }),
+  passkey_removed: (name) => ({
+    subject: 'A passkey was removed from your Unichat account',
+    body: `The passkey named "${name}" was removed from your Unichat account: it no longer signs in. If this was not you, reset your password now and check the passkeys left.`,
+  }),
+};
+
+/** A change to the account's two-step login or passkeys, told to its address. */
+export function secondFactorMail(to: string, notice: SecondFactorNotice): MailMessage {
+  const text =
+    'passkey' in notice
+      ? PASSKEY_NOTICES[notice.change](notice.passkey.name)
+      : TOTP_NOTICES[notice.change](notice.recoveryCodesLeft);
+  return noticeMail({ to, ...text });
 }
 
 export function accountDeletedMail(to: string): MailMessage {

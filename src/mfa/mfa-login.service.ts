@@ -46,7 +46,12 @@ export class MfaLoginService implements SecondFactorGate {
         if (!used) return null;
         if (!(await this.factors.consumeChallenge(tx.manager, challenge.id))) throw expired();
         if (used.kind === 'recovery_code') {
-          await this.notices.changed(tx, user, 'recovery_code_used', used.left, client);
+          await this.notices.changed(
+            tx,
+            user,
+            { change: 'recovery_code_used', recoveryCodesLeft: used.left },
+            client,
+          );
         }
         return this.logins.openSession(tx.manager, user, client, used.kind);
       }),

@@ -24,7 +24,7 @@ import { TotpEnrolmentService } from './totp-enrolment.service.js';
   ],
   controllers: [MfaController, MfaLoginController],
   providers: [MfaSecrets, SecondFactorsService, MfaNotices, TotpEnrolmentService, MfaLoginService],
-  exports: [TotpEnrolmentService, MfaLoginService],
+  exports: [TotpEnrolmentService, MfaLoginService, MfaNotices],
 })
 export class MfaModule implements OnModuleInit {
   constructor(

@@ -70,7 +70,12 @@ export class TotpEnrolmentService {
       inTransaction(this.dataSource, async (tx) => {
         if (!(await this.factors.confirmTotp(tx.manager, userId, code))) return null;
         const recovery = await this.factors.replaceRecoveryCodes(tx.manager, userId);
-        await this.notices.changed(tx, user, 'totp_enabled', recovery.length, client);
+        await this.notices.changed(
+          tx,
+          user,
+          { change: 'totp_enabled', recoveryCodesLeft: recovery.length },
+          client,
+        );
         return recovery;
       }),
     );
@@ -85,7 +90,7 @@ export class TotpEnrolmentService {
       inTransaction(this.dataSource, async (tx) => {
         if (!(await this.factors.useCode(tx.manager, userId, code))) return null;
         await this.factors.turnOff(tx.manager, userId);
-        await this.notices.changed(tx, user, 'totp_disabled', 0, client);
+        await this.notices.changed(tx, user, { change: 'totp_disabled', recoveryCodesLeft: 0 }, client);
         return true;
       }),
     );
@@ -103,7 +108,12 @@ export class TotpEnrolmentService {
       inTransaction(this.dataSource, async (tx) => {
         if (!(await this.factors.useCode(tx.manager, userId, code))) return null;
         const recovery = await this.factors.replaceRecoveryCodes(tx.manager, userId);
-        await this.notices.changed(tx, user, 'recovery_codes_renewed', recovery.length, client);
+        await this.notices.changed(
+          tx,
+          user,
+          { change: 'recovery_codes_renewed', recoveryCodesLeft: recovery.length },
+          client,
+        );
         return recovery;
       }),
     );

@@ -22,8 +22,8 @@ export class PasskeysController {
 
   @Post()
   @ApiOperation({ summary: "Keep the new passkey: the authenticator's answer to my options, and a name" })
-  async add(@CurrentUser() user: AuthUser, @Body() dto: AddPasskeyDto) {
-    return { passkey: await this.passkeys.register(user.userId, dto.response, dto.name) };
+  async add(@CurrentUser() user: AuthUser, @Body() dto: AddPasskeyDto, @Client() client: ClientInfo) {
+    return { passkey: await this.passkeys.register(user.userId, dto.response, dto.name, client) };
   }
 
   @Get()
@@ -45,8 +45,12 @@ export class PasskeysController {
   @Delete(':id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove one of my passkeys: it signs in nowhere from now on' })
-  async remove(@CurrentUser() user: AuthUser, @Param('id', PositiveIntPipe) id: number) {
-    await this.passkeys.remove(user.userId, id);
+  async remove(
+    @CurrentUser() user: AuthUser,
+    @Param('id', PositiveIntPipe) id: number,
+    @Client() client: ClientInfo,
+  ) {
+    await this.passkeys.remove(user.userId, id, client);
     return {};
   }
 }

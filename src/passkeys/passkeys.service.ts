@@ -7,13 +7,14 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { DataSource } from 'typeorm';
-import { EventBus } from '../bus/event-bus.service.js';
+import { type ClientInfo } from '../common/client-info.decorator.js';
 import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { uniqueViolation } from '../database/errors.js';
 import { inTransaction } from '../database/transaction.js';
+import { MfaNotices } from '../mfa/mfa-notices.service.js';
 import { UsersService } from '../users/users.service.js';
 import { CHALLENGE_TTL_MS, PasskeyChallenges } from './passkey-challenges.service.js';
 import { Passkey } from './passkey.entity.js';
@@ -34,7 +35,7 @@ export class PasskeysService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
     private readonly challenges: PasskeyChallenges,
-    private readonly events: EventBus,
+    private readonly notices: MfaNotices,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -64,11 +65,20 @@ export class PasskeysService {
     return options;
   }
 
-  /** Verifies the authenticator's answer to the user's options and keeps the passkey. */
-  async register(userId: number, response: RegistrationResponseJSON, name: string): Promise<PasskeyRecord> {
+  /**
+   * Verifies the authenticator's answer to the user's options and keeps the passkey. The owner is
+   * told (mail, push, activity): a passkey added by whoever got in once would keep them in.
+   */
+  async register(
+    userId: number,
+    response: RegistrationResponseJSON,
+    name: string,
+    client: ClientInfo,
+  ): Promise<PasskeyRecord> {
     const challenge = challengeOf(response.response?.clientDataJSON);
     if (challenge === null)
       throw new AppError('invalid_params', 'response.response.clientDataJSON is unreadable');
+    const user = await this.users.getById(userId);
     const passkey = await inTransaction(this.dataSource, async (tx) => {
       if (!(await this.challenges.takeRegistration(tx.manager, userId, challenge))) {
         throw new AppError(
@@ -99,9 +109,7 @@ export class PasskeysService {
       };
       const { identifiers } = await tx.manager.insert(Passkey, row);
       const id = Number(identifiers[0].id);
-      tx.afterCommit(() =>
-        this.events.emit('passkeys.changed', { userId, passkeyId: id, name, change: 'added' }),
-      );
+      await this.notices.changed(tx, user, { change: 'passkey_added', passkey: { id, name } }, client);
       return { id, ...row };
     }).catch((error: unknown) => {
       if (uniqueViolation(error)) throw new AppError('invalid_params', 'this passkey is already registered');
@@ -121,13 +129,24 @@ export class PasskeysService {
     return toRecord(await this.dataSource.manager.findOneByOrFail(Passkey, { id, userId }));
   }
 
-  /** Removes the passkey: it no longer signs in, on any instance, from the next request on. */
-  async remove(userId: number, id: number): Promise<void> {
-    const row = await this.dataSource.manager.findOneBy(Passkey, { id, userId });
-    if (!row) throw new AppError('not_found', 'no such passkey');
-    const result = await this.dataSource.manager.delete(Passkey, { id, userId });
-    if (!result.affected) throw new AppError('not_found', 'no such passkey');
-    this.events.emit('passkeys.changed', { userId, passkeyId: id, name: row.name, change: 'removed' });
+  /**
+   * Removes the passkey: it no longer signs in, on any instance, from the next request on. The
+   * owner is told, as of an added one; only the request whose delete took the row tells.
+   */
+  async remove(userId: number, id: number, client: ClientInfo): Promise<void> {
+    const user = await this.users.getById(userId);
+    await inTransaction(this.dataSource, async (tx) => {
+      const row = await tx.manager.findOneBy(Passkey, { id, userId });
+      if (!row) throw new AppError('not_found', 'no such passkey');
+      const result = await tx.manager.delete(Passkey, { id, userId });
+      if (!result.affected) throw new AppError('not_found', 'no such passkey');
+      await this.notices.changed(
+        tx,
+        user,
+        { change: 'passkey_removed', passkey: { id, name: row.name } },
+        client,
+      );
+    });
   }
 }
 

@@ -63,6 +63,42 @@ export async function startServiceProcess(vars: Record<string, string>): Promise
 }
 
 /**
+ * Starts `node dist/src/main.js` with these variables (plus PATH) for a start that must be
+ * refused: its exit and output. A start that is not refused is killed as soon as it answers.
+ */
+export async function runServiceToExit(
+  vars: Record<string, string>,
+): Promise<{ code: number | string | null; stdout: string; stderr: string }> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...vars, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let gone = false;
+  const exited = new Promise<number | string | null>((done) =>
+    child.once('close', (code, signal) => {
+      gone = true;
+      done(code ?? signal);
+    }),
+  );
+  const deadline = Date.now() + STARTUP_MS;
+  while (!gone) {
+    const answered = (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok;
+    if (answered || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { code: await exited, stdout, stderr };
+}
+
+/**
  * Waits for what a service process does on its own time (a mail written by its outbox, a log
  * line). The process competes with the other test files for the machine, so it gets the time a
  * busy machine needs; a failure carries what the service logged meanwhile.
