@@ -1,3 +1,4 @@
+import { RedisService } from '../src/bus/redis.service.js';
 import { openStream, resumeStream } from './support/friends.js';
 import {
   createTestEnvironment,
@@ -149,4 +150,83 @@ describe('a Redis connection that goes silent without a reset', () => {
     const ids = resumed.of('user_updated').map((event) => Number(event.id));
     expect(ids[1]).toBeGreaterThan(ids[0]);
   });
+
+  type Update = { user: { status_message: string } };
+
+  /** Changes the user's status message on A: their own streams get `user_updated`. */
+  const changeOnA = (user: TestUser, message: string) =>
+    a.http().patch('/api/v1/me').set(user.auth).send({ status_message: message }).expect(200);
+
+  /** Silences B's subscriber until B counts itself out of sync: the bus messages sent now are lost to it. */
+  async function outOfSyncOnB(): Promise<void> {
+    proxy.stall(isSubscriber);
+    await waitFor(
+      async () => (await b.http().get('/health/ready')).status === 503,
+      'B to be out of sync',
+      NOTICED_WITHIN_MS,
+    );
+  }
+
+  /** New connections reach Redis again: B gives up the silent subscriber, hears its heartbeat, catches up. */
+  async function backInSyncOnB(): Promise<void> {
+    proxy.restore();
+    await waitFor(
+      async () => (await b.http().get('/health/ready')).status === 200,
+      'B to be back in sync',
+      30_000,
+    );
+  }
+
+  it('a stream held by B while B was out of sync gets what it missed once B is back: in order, each once, no resync', async () => {
+    const { user, stream } = await knownOnB();
+    // A stream on A too: once it has an event, the bus message was sent (while B could not hear it).
+    const onA = track(await openStream(a, user));
+    await outOfSyncOnB();
+    await changeOnA(user, 'missed 1');
+    await changeOnA(user, 'missed 2');
+    await onA.next<Update>('user_updated', (data) => data.user.status_message === 'missed 2');
+
+    await backInSyncOnB();
+    // Caught up before B counts itself ready: nothing to wait for beyond the write reaching us.
+    await stream.next<Update>('user_updated', (data) => data.user.status_message === 'missed 2', 2000);
+    await changeOnA(user, 'after');
+    await stream.next<Update>('user_updated', (data) => data.user.status_message === 'after');
+
+    const updates = stream.of('user_updated');
+    expect(updates.map((event) => (event.data as Update).user.status_message)).toEqual([
+      'missed 1',
+      'missed 2',
+      'after',
+    ]);
+    const ids = updates.map((event) => Number(event.id));
+    expect(ids[1]).toBeGreaterThan(ids[0]);
+    expect(ids[2]).toBeGreaterThan(ids[1]);
+    expect(stream.of('resync')).toEqual([]);
+    expect(stream.ended).toBe(false);
+  }, 60_000);
+
+  it('a stream held by B gets one resync when the replay log no longer holds all it missed while B was out of sync', async () => {
+    const { user, stream } = await knownOnB();
+    // A stream on A too: once it has an event, the event is in the replay log (logged, then sent).
+    const onA = track(await openStream(a, user));
+    await outOfSyncOnB();
+    await changeOnA(user, 'missed 1');
+    await changeOnA(user, 'missed 2');
+    await onA.next<Update>('user_updated', (data) => data.user.status_message === 'missed 2');
+    // As after REPLAY_EVENTS newer events: the log keeps only the latest, the first missed is gone.
+    const redis = a.app.get(RedisService);
+    await redis.client?.ltrim(redis.key('events', 'log', user.id), -1, -1);
+
+    await backInSyncOnB();
+    const resync = await stream.next('resync', () => true, 2000);
+    await changeOnA(user, 'after');
+    await stream.next<Update>('user_updated', (data) => data.user.status_message === 'after');
+
+    // Nothing missed is sent once the stream is told to reload; the next id follows the resync's.
+    expect(stream.of('resync')).toHaveLength(1);
+    const updates = stream.of('user_updated');
+    expect(updates.map((event) => (event.data as Update).user.status_message)).toEqual(['after']);
+    expect(Number(updates[0].id)).toBeGreaterThan(Number(resync.id));
+    expect(stream.ended).toBe(false);
+  }, 60_000);
 });

@@ -52,6 +52,8 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
   private reconnectedAt = 0;
   /** The heartbeat was missed or the subscriber dropped: out of sync until a heartbeat is heard. */
   private lost = false;
+  /** Counts the changes of `lost` (see `syncEpoch`). */
+  private lostChanges = 0;
   /** After a heartbeat brought it back, until every reconnect handler has caught up with what was missed. */
   private catchingUp = false;
   /** The out-of-sync handlers are running (a slow database must not stack them up). */
@@ -113,6 +115,17 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
     );
   }
 
+  /**
+   * Changes as soon as the instance counts itself out of sync, and again when it hears its
+   * heartbeat again (just before the reconnect handlers run). Compared with its value when state
+   * was last read from its source (the replay log, say), it tells whether messages may have been
+   * missed since: not while it is unchanged. Over a connection gone silent they are lost before it
+   * changes, but then nothing is heard either until it has changed.
+   */
+  get syncEpoch(): number {
+    return this.lostChanges;
+  }
+
   async publish<C extends ClusterChannel>(channel: C, message: ClusterMessages[C]): Promise<void> {
     if (this.redis.client) {
       await this.redis.client.publish(this.redis.key('bus', channel), JSON.stringify(message));
@@ -147,7 +160,7 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
       this.dispatch(channel.slice(prefix.length), payload);
     });
     // Messages sent until it is subscribed again are lost: in sync again only after a heartbeat.
-    subscriber.on('close', () => (this.lost = true));
+    subscriber.on('close', () => this.setLost(true));
     // Subscribed again: a heartbeat at once, rather than at the next beat, brings it back sooner.
     subscriber.on('ready', () => {
       if (this.lost) this.sendHeartbeat();
@@ -165,7 +178,7 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
     if (now - this.sentAt >= BUS_HEARTBEAT_EVERY_MS) this.sendHeartbeat();
     if (late || (now - this.heardAt <= BUS_HEARTBEAT_MISSED_AFTER_MS && !this.lost)) return;
     if (!this.lost) {
-      this.lost = true;
+      this.setLost(true);
       this.logger.warn('the bus heartbeat was missed: out of sync, sessions are read from the database');
     }
     if (now - this.checkedAt >= BUS_HEARTBEAT_EVERY_MS) {
@@ -205,12 +218,18 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
 
   private async catchUp(): Promise<void> {
     this.catchingUp = true;
-    this.lost = false;
+    this.setLost(false);
     const caughtUp = await this.runAll(this.reconnectHandlers, 'a reconnect handler');
     // A handler that failed (the database away too) leaves it out of sync: tried again at the next heartbeat.
-    if (!caughtUp) this.lost = true;
+    if (!caughtUp) this.setLost(true);
     else if (!this.lost) this.logger.log('the bus heartbeat is heard again: back in sync');
     this.catchingUp = false;
+  }
+
+  /** Every change of `lost` goes through here, so `syncEpoch` sees each one. */
+  private setLost(lost: boolean): void {
+    if (lost !== this.lost) this.lostChanges += 1;
+    this.lost = lost;
   }
 
   /** Runs every handler; true when all succeeded. */

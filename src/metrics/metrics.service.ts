@@ -58,13 +58,13 @@ export class Metrics {
 
   readonly sseReplays = new Counter({
     name: 'unichat_sse_replays_total',
-    help: 'Streams resumed with Last-Event-ID and given the events they missed',
+    help: 'Streams given the events they missed: resumed with Last-Event-ID, or caught up after their instance was out of sync',
     registers: [this.registry],
   });
 
   readonly sseResyncs = new Counter({
     name: 'unichat_sse_resyncs_total',
-    help: 'Streams resumed with a Last-Event-ID that could not be served and told to resync',
+    help: 'Streams told to resync: resumed with a Last-Event-ID, or caught up after their instance was out of sync, from an id the log could not serve',
     registers: [this.registry],
   });
 

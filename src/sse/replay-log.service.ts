@@ -48,6 +48,29 @@ export interface NewEvent {
 /** What a reconnecting stream gets: the events it missed, or `resync` when they are gone. */
 export type Replay = { events: LoggedEvent[] } | 'resync';
 
+/** A user's log as read once: the id of their latest event, and the events kept (oldest first). */
+export interface KeptEvents {
+  /** Null when there is no counter: the user never had an event, or Redis lost it. */
+  last: number | null;
+  events: LoggedEvent[];
+}
+
+/**
+ * What a stream that last had `lastId` gets from a log read: the events after it, or `resync`
+ * when the log cannot serve them all. Apart from the read, so one read serves every stream of a
+ * user.
+ */
+export function replayAfter(kept: KeptEvents, lastId: number): Replay {
+  const { last, events } = kept;
+  // No counter: nothing to replay from.
+  if (last === null) return 'resync';
+  if (lastId > last) return 'resync'; // an id we never gave: the log was reset
+  if (lastId === last) return { events: [] };
+  // Older than what is kept: from before a restart, or fallen out of the buffer.
+  if (events.length === 0 || events[0].id > lastId + 1) return 'resync';
+  return { events: events.filter((event) => event.id > lastId) };
+}
+
 /**
  * Per-user event ids (monotonic across instances, never repeated, also across restarts) and a
  * bounded per-user replay buffer: Redis (INCR + a capped list, one script per event) when
@@ -118,28 +141,22 @@ return id`,
   }
 
   async since(userId: number, lastId: number): Promise<Replay> {
+    return replayAfter(await this.read(userId), lastId);
+  }
+
+  /** The user's log as it is now: one read, whatever number of streams it serves. */
+  async read(userId: number): Promise<KeptEvents> {
     const client = this.redis.client;
-    let last: number;
-    let events: LoggedEvent[];
-    if (client) {
-      const [counter, entries] = await Promise.all([
-        client.get(this.idKey(userId)),
-        client.lrange(this.logKey(userId), 0, -1),
-      ]);
-      // No counter: the user never had an event, or Redis lost it; either way nothing to replay.
-      if (counter === null) return 'resync';
-      last = Number(counter);
-      events = entries.map(parseEntry);
-    } else {
+    if (!client) {
       const log = this.memory.get(userId);
-      last = log?.last ?? this.base;
-      events = log?.events ?? [];
+      // A copy: the kept array changes with the next event, and a read is used across awaits.
+      return { last: log?.last ?? this.base, events: log?.events.slice() ?? [] };
     }
-    if (lastId > last) return 'resync'; // an id we never gave: the log was reset
-    if (lastId === last) return { events: [] };
-    // Older than what is kept: from before a restart, or fallen out of the buffer.
-    if (events.length === 0 || events[0].id > lastId + 1) return 'resync';
-    return { events: events.filter((event) => event.id > lastId) };
+    const [counter, entries] = await Promise.all([
+      client.get(this.idKey(userId)),
+      client.lrange(this.logKey(userId), 0, -1),
+    ]);
+    return { last: counter === null ? null : Number(counter), events: entries.map(parseEntry) };
   }
 
   private appendInMemory(event: NewEvent): number {

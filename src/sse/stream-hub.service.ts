@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../common/errors.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
@@ -9,7 +10,14 @@ import { Metrics } from '../metrics/metrics.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { ClusterMessages, DeliveryBatch } from '../bus/cluster-messages.js';
 import { type SseCodeOwner } from './sse-codes.service.js';
-import { ReplayLog, type LoggedEvent, type NewEvent } from './replay-log.service.js';
+import {
+  ReplayLog,
+  replayAfter,
+  type KeptEvents,
+  type LoggedEvent,
+  type NewEvent,
+  type Replay,
+} from './replay-log.service.js';
 import { DeliveryReceipts } from './delivery-receipts.service.js';
 import { Heartbeat } from './heartbeat.service.js';
 import { sseMessage, SseStream } from './sse-stream.js';
@@ -26,6 +34,11 @@ export interface StreamCounter {
 
 /** What a stream refused for being one too many is told: a place frees when another stream closes. */
 const STREAM_RETRY_AFTER_SECONDS = 30;
+/**
+ * Users whose streams catch up together after the instance was out of sync: their log reads go to
+ * Redis at once, and between two batches requests and bus messages get the event loop.
+ */
+const CATCH_UP_USERS_AT_ONCE = 50;
 
 interface Connection {
   stream: SseStream;
@@ -33,7 +46,11 @@ interface Connection {
   sessionId: number;
   /** The issue of the SSE code the stream was opened with: its revocation closes the stream. */
   nonce: string;
-  /** Events that arrived while the starting id or the replay was being read; sent right after it. */
+  /**
+   * Live events held back while the stream's log is read (its starting id, a replay, a catch-up),
+   * and from when the bus may have lost some of its events until it has caught up; sent right
+   * after what the log gave.
+   */
   pending: [number, string, string][] | null;
   /**
    * The last id a resumed stream's replay (or resync) covered: a live event at or below it was
@@ -42,6 +59,35 @@ interface Connection {
    * out twice. 0 for a new stream.
    */
   replayedUpTo: number;
+  /**
+   * The highest id the stream sent, started at, or had a replay cover: a catch-up sends what the
+   * log holds after it. The highest rather than the last: another instance's event may arrive
+   * before an older one, and sending that older one again would repeat an id.
+   */
+  sentUpTo: number;
+  /**
+   * `bus.syncEpoch` when the stream's log was last read. While it is unchanged the bus lost none
+   * of the stream's events; once it changed, live events are held until the stream caught up.
+   */
+  readAt: number;
+  /** The stream's first log read and replay, until they are done: a catch-up waits for them. */
+  starting: Promise<void> | null;
+}
+
+/** What a stream's replay or catch-up covered: the last id, and whether it is a floor for live events. */
+interface Covered {
+  upTo: number;
+  floor: boolean;
+}
+
+/** One read of a user's log, for the streams of the user that are behind. */
+interface Missed {
+  /** What each stream gets: the events after its last id, or `resync`. */
+  replays: Map<Connection, Replay>;
+  /** The longest of those replays, as the replay filter lets the user see it now. */
+  replayed: LoggedEvent[];
+  /** The user's latest id, when a stream is told to resync. */
+  lastId: number | null;
 }
 
 /**
@@ -83,6 +129,8 @@ export class StreamHub implements OnModuleInit {
     this.sessions.onEnded((ids) => this.closeSessions(ids));
     // Revocations may not reach this instance now: the sessions of its streams are read instead.
     this.bus.whileOutOfSync(() => this.sessions.checkEnded([...this.bySession.keys()]));
+    // Events sent over the bus meanwhile are lost to this instance: its streams get them from the log.
+    this.bus.onReconnect(() => this.catchUpAll());
   }
 
   /**
@@ -164,7 +212,16 @@ export class StreamHub implements OnModuleInit {
   async attach(owner: SseCodeOwner, response: ServerResponse, lastEventId: number | null): Promise<void> {
     const { userId, sessionId } = owner;
     const stream = new SseStream(response);
-    const connection: Connection = { stream, sessionId, nonce: owner.nonce, pending: [], replayedUpTo: 0 };
+    const connection: Connection = {
+      stream,
+      sessionId,
+      nonce: owner.nonce,
+      pending: [],
+      replayedUpTo: 0,
+      sentUpTo: lastEventId ?? 0,
+      readAt: -1,
+      starting: null,
+    };
     const set = this.connections.get(userId) ?? new Set();
     set.add(connection);
     this.connections.set(userId, set);
@@ -184,28 +241,133 @@ export class StreamHub implements OnModuleInit {
     });
     if (stream.isClosed) return; // the client left while its place was being taken
 
-    const replay = lastEventId === null ? null : await this.log.since(userId, lastEventId);
-    let last: number;
-    if (replay === null) {
-      // A new stream starts at the latest id: if it drops before its first event, it still resumes.
-      last = await this.log.lastId(userId);
-      stream.setLastEventId(last);
-    } else if (replay === 'resync') {
-      // With the latest id, so the next reconnect resumes from here instead of asking again.
-      last = await this.log.lastId(userId);
-      stream.send('resync', '{}', last);
-      this.metrics.sseResyncs.inc();
-    } else {
-      const replayed = await (this.replayFilter as ReplayFilter)(userId, replay.events);
-      for (const event of replayed) stream.send(event.event, event.data, event.id);
-      this.metrics.sseReplays.inc();
-      this.metrics.sseEventsDelivered.inc(replayed.length);
-      // The last id read, sent or not: a filtered-out event is not asked for again.
-      last = replay.events.at(-1)?.id ?? lastEventId ?? 0;
+    connection.starting =
+      lastEventId === null
+        ? this.bringUpToDate(
+            [connection],
+            () => this.log.lastId(userId),
+            (started, last) => this.startAt(started, last),
+          )
+        : this.bringUpToDate(
+            [connection],
+            () => this.readMissed(userId, [connection]),
+            (resumed, missed) => this.sendMissed(resumed, missed),
+          );
+    try {
+      await connection.starting;
+    } finally {
+      connection.starting = null;
     }
-    if (replay !== null) connection.replayedUpTo = last;
-    for (const [id, event, data] of connection.pending ?? []) if (id > last) stream.send(event, data, id);
-    connection.pending = null;
+  }
+
+  /**
+   * Brings streams up to date from the replay log while live events go on arriving: when a stream
+   * starts or resumes, and when its instance is back in sync. Live events are held from before the
+   * log is read until `send` has sent what the read gave, then follow, but for those it covered.
+   * A read that fails leaves the streams holding them; the next catch-up reads again.
+   */
+  private async bringUpToDate<Read>(
+    connections: Connection[],
+    read: () => Promise<Read>,
+    send: (connection: Connection, read: Read) => Covered,
+  ): Promise<void> {
+    const readAt = this.bus.syncEpoch;
+    // What a stream holds already was logged before it was published: the read below has it.
+    for (const connection of connections) connection.pending = [];
+    const result = await read();
+    for (const connection of connections) {
+      const { upTo, floor } = send(connection, result);
+      if (floor) connection.replayedUpTo = upTo;
+      connection.sentUpTo = upTo;
+      connection.readAt = readAt;
+      const held = connection.pending ?? [];
+      connection.pending = null;
+      for (const [id, event, data] of held)
+        if (id > upTo) this.sendLive(connection, id, sseMessage(event, data, id));
+    }
+  }
+
+  /** A new stream starts at the latest id: if it drops before its first event, it still resumes. */
+  private startAt(connection: Connection, last: number): Covered {
+    connection.stream.setLastEventId(last);
+    return { upTo: last, floor: false };
+  }
+
+  /** Reads the user's log once for streams of theirs, and applies the replay filter once. */
+  private async readMissed(userId: number, connections: Connection[]): Promise<Missed> {
+    const kept: KeptEvents = await this.log.read(userId);
+    const replays = new Map(
+      connections.map((connection) => [connection, replayAfter(kept, connection.sentUpTo)]),
+    );
+    // Every replay is a tail of the log: the longest holds the others.
+    let longest: LoggedEvent[] | null = null;
+    for (const replay of replays.values()) {
+      if (replay !== 'resync' && replay.events.length >= (longest?.length ?? 0)) longest = replay.events;
+    }
+    const replayed = longest ? await (this.replayFilter as ReplayFilter)(userId, longest) : [];
+    const resync = [...replays.values()].includes('resync');
+    return { replays, replayed, lastId: resync ? await this.log.lastId(userId) : null };
+  }
+
+  /** Sends a stream what it missed after its last id, or `resync` when the log cannot serve it all. */
+  private sendMissed(connection: Connection, missed: Missed): Covered {
+    const replay = missed.replays.get(connection) ?? 'resync';
+    if (replay === 'resync') {
+      // With the latest id, so the next reconnect resumes from here instead of asking again.
+      const last = missed.lastId as number;
+      connection.stream.send('resync', '{}', last);
+      this.metrics.sseResyncs.inc();
+      return { upTo: last, floor: true };
+    }
+    const after = connection.sentUpTo;
+    let sent = 0;
+    for (const event of missed.replayed) {
+      if (event.id <= after) continue;
+      connection.stream.send(event.event, event.data, event.id);
+      sent += 1;
+    }
+    this.metrics.sseReplays.inc();
+    this.metrics.sseEventsDelivered.inc(sent);
+    // The last id read, sent or not: a filtered-out event is not asked for again.
+    return { upTo: replay.events.at(-1)?.id ?? after, floor: true };
+  }
+
+  /**
+   * Back in sync: every stream held here gets from the log what the bus lost meanwhile, in place.
+   * Closing them to have their clients resume would bring thousands of reconnects at once. One read
+   * per user, a batch of users at a time. Throws when a log could not be read: the instance stays
+   * out of sync, and the next heartbeat tries again for the streams still behind.
+   */
+  private async catchUpAll(): Promise<void> {
+    const epoch = this.bus.syncEpoch;
+    const users = [...this.connections.keys()];
+    for (let from = 0; from < users.length; from += CATCH_UP_USERS_AT_ONCE) {
+      if (from > 0) await nextTurn();
+      // Out of sync again: every stream is behind again, and the next return catches them all up.
+      if (this.bus.syncEpoch !== epoch) return;
+      const batch = users.slice(from, from + CATCH_UP_USERS_AT_ONCE);
+      const results = await Promise.allSettled(batch.map((userId) => this.catchUpUser(userId)));
+      // A log that cannot be read now fails the rest too: tried again rather than waited out.
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+  }
+
+  /** The user's streams that may have missed events (read before the bus last lost sync) catch up. */
+  private async catchUpUser(userId: number): Promise<void> {
+    const ofUser = () => [...(this.connections.get(userId) ?? [])];
+    // A stream still starting reads the log itself: its replay and this catch-up must not interleave.
+    await Promise.allSettled(ofUser().map((connection) => connection.starting));
+    const behind = ofUser().filter(
+      (connection) =>
+        connection.readAt !== this.bus.syncEpoch && !connection.starting && !connection.stream.isClosed,
+    );
+    if (behind.length === 0) return;
+    await this.bringUpToDate(
+      behind,
+      () => this.readMissed(userId, behind),
+      (connection, missed) => this.sendMissed(connection, missed),
+    );
   }
 
   /**
@@ -243,6 +405,7 @@ export class StreamHub implements OnModuleInit {
   }
 
   private writeLocal(batch: DeliveryBatch): void {
+    const epoch = this.bus.syncEpoch;
     let written = 0;
     for (const [userId, id, index] of batch.items) {
       const set = this.connections.get(userId);
@@ -250,9 +413,10 @@ export class StreamHub implements OnModuleInit {
       const [event, data] = batch.payloads[index];
       const message = sseMessage(event, data, id);
       for (const connection of set) {
-        if (connection.pending) connection.pending.push([id, event, data]);
-        else if (id > connection.replayedUpTo) connection.stream.write(message);
-        else continue;
+        // Being read, or the bus may have lost earlier events of it: held until it has caught up.
+        if (connection.pending || connection.readAt !== epoch)
+          (connection.pending ??= []).push([id, event, data]);
+        else if (!this.sendLive(connection, id, message)) continue;
         written += 1;
       }
     }
@@ -264,6 +428,14 @@ export class StreamHub implements OnModuleInit {
     if (written === 0) return;
     this.metrics.sseEventsDelivered.inc(written);
     if (batch.at !== undefined) this.metrics.sseFanoutSeconds.observe((Date.now() - batch.at) / 1000);
+  }
+
+  /** Writes a live event, unless the stream's replay sent it already (or left it out); false then. */
+  private sendLive(connection: Connection, id: number, message: string): boolean {
+    if (id <= connection.replayedUpTo) return false;
+    connection.stream.write(message);
+    if (id > connection.sentUpTo) connection.sentUpTo = id;
+    return true;
   }
 
   private closeRevoked({ userId, nonce }: ClusterMessages['sse_code.revoked']): void {
