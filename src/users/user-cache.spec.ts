@@ -74,4 +74,50 @@ describe('UserCache', () => {
     exists = true;
     expect((await cache.get(7, read))?.nick).toBe('new');
   });
+  describe('many at once', () => {
+    it('reads only the users it does not hold, in one read, and keeps them for the next batch', async () => {
+      const cache = new UserCache();
+      await cache.get(2, async (id) => user(id, 'held'));
+      const reads: number[][] = [];
+      const readMany = async (ids: number[]) => (reads.push(ids), ids.map((id) => user(id, `read ${id}`)));
+      const first = await cache.many([1, 2, 3, 1], readMany);
+      expect([...first.keys()].sort()).toEqual([1, 2, 3]);
+      expect(first.get(2)?.nick).toBe('held');
+      const second = await cache.many([3, 1, 2], readMany);
+      expect([...second.values()].map((found) => found.nick).sort()).toEqual(['held', 'read 1', 'read 3']);
+      expect(reads).toEqual([[1, 3]]);
+      // A single read is answered from what the batch kept.
+      expect((await cache.get(3, async () => null))?.nick).toBe('read 3');
+    });
+
+    it('does not keep a user who changed while the batch was being read, nor an unknown id', async () => {
+      const cache = new UserCache();
+      let answer!: (rows: User[]) => void;
+      const pending = cache.many([1, 2, 9], () => new Promise<User[]>((resolve) => (answer = resolve)));
+      cache.invalidate([1]); // a write to user 1 commits while the batch is read
+      answer([user(1, 'old'), user(2, 'bob')]);
+      expect([...(await pending).keys()].sort()).toEqual([1, 2]);
+      const reads: number[][] = [];
+      const readMany = async (ids: number[]) => (
+        reads.push(ids),
+        ids.flatMap((id) => (id === 9 ? [] : [user(id, 'new')]))
+      );
+      const again = await cache.many([1, 2, 9], readMany);
+      expect(again.get(1)?.nick).toBe('new');
+      expect(again.get(2)?.nick).toBe('bob');
+      expect(reads).toEqual([[1, 9]]);
+    });
+
+    it('shares a read already under way for one of the users', async () => {
+      const cache = new UserCache();
+      const slow = pendingRead();
+      const single = cache.get(1, slow.read);
+      const reads: number[][] = [];
+      const batch = cache.many([1, 2], async (ids) => (reads.push(ids), ids.map((id) => user(id, 'batch'))));
+      slow.answer(user(1, 'single'));
+      await single;
+      expect((await batch).get(1)?.nick).toBe('single');
+      expect(reads).toEqual([[2]]);
+    });
+  });
 });

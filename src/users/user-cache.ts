@@ -27,15 +27,47 @@ export class UserCache {
     const cached = this.users.get(id);
     if (cached) return copy(cached);
     let load = this.loads.get(id);
-    if (!load) load = this.startLoad(id, read);
+    if (!load) load = this.startLoad(id, read(id));
     const user = await load.promise;
     return user && copy(user);
   }
 
-  /** A copy of the user if this instance holds them now; never reads. */
-  peek(id: number): User | null {
-    const cached = this.users.get(id);
-    return cached ? copy(cached) : null;
+  /**
+   * Several users by id, as held here (not copied: callers copy what they may change): those held
+   * now, those being read already, and the rest in one `readMany`, kept as `get` keeps a read (not
+   * if the user changed meanwhile). Unknown ids are left out. Before, a batch read only what was
+   * held and kept nothing: once the held copies aged out, every batch of a contact list read all
+   * of its users again (a 50-user batch fell from ~11,000 to ~1,500 answers a second).
+   */
+  async many(
+    ids: readonly number[],
+    readMany: (ids: number[]) => Promise<User[]>,
+  ): Promise<Map<number, User>> {
+    const found = new Map<number, User>();
+    const waits: Promise<void>[] = [];
+    const missing: number[] = [];
+    const take = (id: number, load: Load) =>
+      waits.push(load.promise.then((user) => void (user && found.set(id, user))));
+    for (const id of ids) {
+      const cached = this.users.get(id);
+      const load = cached ? undefined : this.loads.get(id);
+      if (cached) found.set(id, cached);
+      else if (load) take(id, load);
+      else if (!missing.includes(id)) missing.push(id);
+    }
+    if (missing.length > 0) {
+      const rows = readMany(missing).then((users) => new Map(users.map((user) => [user.id, user])));
+      for (const id of missing)
+        take(
+          id,
+          this.startLoad(
+            id,
+            rows.then((byId) => byId.get(id) ?? null),
+          ),
+        );
+    }
+    await Promise.all(waits);
+    return found;
   }
 
   /**
@@ -64,8 +96,8 @@ export class UserCache {
     this.loads.clear();
   }
 
-  private startLoad(id: number, read: (id: number) => Promise<User | null>): Load {
-    const load: Load = { promise: read(id), stale: false };
+  private startLoad(id: number, reading: Promise<User | null>): Load {
+    const load: Load = { promise: reading, stale: false };
     this.loads.set(id, load);
     const settle = () => {
       if (this.loads.get(id) === load) this.loads.delete(id);

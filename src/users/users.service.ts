@@ -70,31 +70,20 @@ export class UsersService implements OnModuleInit {
   }
 
   /**
-   * The users with these ids, in the order of `ids` (unknown ids left out): those this instance
-   * holds from the cache, the rest in one query.
+   * The users with these ids, in the order of `ids` (unknown ids left out), as copies: those this
+   * instance holds from the cache, the rest in one query, then kept.
    */
-  findManyByIds(ids: number[]): Promise<User[]> {
-    return this.manyByIds(ids, (id) => this.cache.peek(id));
+  async findManyByIds(ids: number[]): Promise<User[]> {
+    return (await this.viewManyByIds(ids)).map((user) => Object.assign(new User(), user));
   }
 
   /**
    * As `findManyByIds`, for reading only: the cached users themselves rather than copies of them
    * (the records of a batch or a search are built from them and sent).
    */
-  viewManyByIds(ids: number[]): Promise<readonly Readonly<User>[]> {
-    return this.manyByIds(ids, (id) => this.cache.view(id));
-  }
-
-  private async manyByIds<T extends Readonly<User>>(ids: number[], cachedUser: (id: number) => T | null) {
+  async viewManyByIds(ids: number[]): Promise<readonly Readonly<User>[]> {
     if (insideSqliteTransaction()) return this.findByIds(ids);
-    const found = new Map<number, T | User>();
-    for (const id of ids) {
-      const user = cachedUser(id);
-      if (user) found.set(id, user);
-    }
-    const missing = ids.filter((id) => !found.has(id));
-    const read = missing.length === 0 ? [] : await this.users.findBy({ id: In(missing) });
-    for (const user of read) found.set(user.id, user);
+    const found = await this.cache.many(ids, (missing) => this.users.findBy({ id: In(missing) }));
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
