@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generate } from 'otplib';
@@ -13,6 +12,7 @@ import {
   type TestUser,
 } from './support/harness.js';
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
+import { phoneOf } from './support/phone.js';
 import { waitFor } from './support/wait.js';
 
 /** What an authenticator app shows `steps` time steps from now (30 s each). */
@@ -377,15 +377,7 @@ describe("two-step login told to the owner's phone", () => {
 
   it('pushes when it is turned on, when a recovery code is used, and when it is turned off', async () => {
     const ann = await createUser(t);
-    const phone = randomBytes(32).toString('hex');
-    await t
-      .http()
-      .post('/api/v1/devices')
-      .set(ann.auth)
-      .send({ token: phone, notification_service: 'ios_app' })
-      .expect(201);
-    const events = async (count: number) =>
-      (await apns.waitForPushes(phone, count)).map((push) => push.payload.unichat?.event);
+    const { token: phone, events } = await phoneOf(t, ann, apns);
     const { secret, recoveryCodes } = await turnOn(t, ann);
     expect(await events(1)).toEqual(['mfa_enabled']);
     await secondStep(t, await passwordStep(t, ann), recoveryCodes[0]).expect(200);

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
+import { phoneOf } from './support/phone.js';
 import { SoftwareAuthenticator } from './support/authenticator.js';
 import {
   createTestEnvironment,
@@ -298,15 +298,7 @@ describe("passkeys told to the owner's phone", () => {
 
   it('pushes when a passkey is added and when one is removed', async () => {
     const ann = await createUser(t);
-    const phone = randomBytes(32).toString('hex');
-    await t
-      .http()
-      .post('/api/v1/devices')
-      .set(ann.auth)
-      .send({ token: phone, notification_service: 'ios_app' })
-      .expect(201);
-    const events = async (count: number) =>
-      (await apns.waitForPushes(phone, count)).map((push) => push.payload.unichat?.event);
+    const { token: phone, events } = await phoneOf(t, ann, apns);
     const authenticator = new SoftwareAuthenticator(new URL(t.config.publicUrl).origin);
     const { id } = await addPasskey(t, ann, authenticator, 'Call me Unichat support');
     expect(await events(1)).toEqual(['passkey_added']);
