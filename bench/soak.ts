@@ -27,7 +27,7 @@ export interface SoakRates {
   blocksPerSecond: number;
 }
 
-/** DESIGN's limit: block and unblock changes one pair may make in an hour. */
+/** The service's limit (README, limits): block and unblock changes one pair may make in an hour. */
 const BLOCK_CHANGES_PER_PAIR = 10;
 /** Changes the flooding pair tries, a second apart: the ones past the limit must be refused. */
 const FLOOD_CHANGES = BLOCK_CHANGES_PER_PAIR + 3;
