@@ -25,11 +25,11 @@ export class UserCache {
 
   async get(id: number, read: (id: number) => Promise<User | null>): Promise<User | null> {
     const cached = this.users.get(id);
-    if (cached) return copy(cached);
+    if (cached) return copyUser(cached);
     let load = this.loads.get(id);
     if (!load) load = this.startLoad(id, read(id));
     const user = await load.promise;
-    return user && copy(user);
+    return user && copyUser(user);
   }
 
   /**
@@ -110,6 +110,7 @@ export class UserCache {
   }
 }
 
-function copy(user: User): User {
+/** A user of one's own to change: what a rolled-back change does to it reaches nobody else. */
+export function copyUser(user: User): User {
   return Object.assign(new User(), user);
 }

@@ -8,7 +8,7 @@ import { uniqueViolation } from '../database/errors.js';
 import { afterCommit } from '../database/transaction.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { type EmailAddress, emailKey, emailTakenError } from './email.js';
-import { UserCache } from './user-cache.js';
+import { copyUser, UserCache } from './user-cache.js';
 import { SqlDialect } from '../database/sql-dialect.js';
 import { User } from './user.entity.js';
 import { isDisabled } from './account-state.js';
@@ -74,7 +74,7 @@ export class UsersService implements OnModuleInit {
    * instance holds from the cache, the rest in one query, then kept.
    */
   async findManyByIds(ids: number[]): Promise<User[]> {
-    return (await this.viewManyByIds(ids)).map((user) => Object.assign(new User(), user));
+    return (await this.viewManyByIds(ids)).map(copyUser);
   }
 
   /**
