@@ -79,7 +79,7 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
     list.push(handler as Handler);
     this.handlers.set(channel, list);
     if (this.redis.enabled && list.length === 1)
-      await this.redisSubscriber().subscribe(this.redis.key('bus', channel));
+      await this.redisSubscriber().subscribe(this.wireChannel(channel));
   }
 
   /** Called when the instance is back in sync: messages may have been missed while it was not. */
@@ -128,10 +128,18 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
 
   async publish<C extends ClusterChannel>(channel: C, message: ClusterMessages[C]): Promise<void> {
     if (this.redis.client) {
-      await this.redis.client.publish(this.redis.key('bus', channel), JSON.stringify(message));
+      await this.redis.client.publish(this.wireChannel(channel), JSON.stringify(message));
       return;
     }
     this.dispatch(channel, message);
+  }
+
+  /**
+   * The Redis channel a message of `channel` goes on: for a script that publishes in the same
+   * step as it changes what the message tells of (ReplayLog).
+   */
+  wireChannel(channel: ClusterChannel): string {
+    return this.redis.key('bus', channel);
   }
 
   private dispatch(channel: string, payload: unknown): void {

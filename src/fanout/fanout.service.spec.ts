@@ -36,6 +36,8 @@ function setUp(options: {
   friends?: Record<number, number[]>;
   blocked?: [number, number][];
   online?: number[];
+  /** How long the n-th read of a user takes (it reads the user as it is when asked). */
+  readDelays?: number[];
 }) {
   const byId = new Map(options.users.map((u) => [u.id, u]));
   const blocked = (a: number, b: number) =>
@@ -43,7 +45,13 @@ function setUp(options: {
   const delivered: NewEvent[][] = [];
   const bus = new EventBus();
   const users = {
-    findById: async (id: number) => byId.get(id) ?? null,
+    findById: async (id: number) => {
+      const found = byId.get(id);
+      const read = found ? { ...found } : null;
+      const delay = options.readDelays?.shift() ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      return read;
+    },
     hidingLastSeenAmong: async (ids: number[]) =>
       new Set(ids.filter((id) => byId.get(id)?.lastSeenVisibility === 'nobody')),
   } as unknown as UsersService;
@@ -79,6 +87,8 @@ function setUp(options: {
   );
   fanout.onModuleInit();
   return {
+    bus,
+    byId,
     publicViews,
     /** Emits, waits for the listeners, and returns what was handed to the gateway: [recipient, event, data]. */
     async raise<K extends DomainEventName>(name: K, payload: DomainEvents[K]) {
@@ -124,6 +134,23 @@ describe('event fan-out: who hears what', () => {
           .map((e) => e.data),
       ).size,
     ).toBe(1);
+  });
+
+  it('two changes of a user made right after each other reach the gateway in that order, the first one’s reads slow', async () => {
+    const { bus, byId, delivered } = setUp({
+      users: [user(1, { statusMessage: 'first' }), user(2)],
+      friends: { 1: [2] },
+      readDelays: [30, 0],
+    });
+    bus.emit('user.updated', { userId: 1 });
+    await Promise.resolve(); // the first fan-out has read the user as the first change left it
+    byId.set(1, user(1, { statusMessage: 'second' }));
+    bus.emit('user.updated', { userId: 1 });
+    await bus.drain();
+    // The friend hears of both and is left with the second: a client applies user_updated in id order.
+    const toFriend = delivered.flat().filter((event) => event.userId === 2);
+    expect(toFriend).toHaveLength(2);
+    expect(JSON.parse(toFriend[1].data).user.status_message).toBe('second');
   });
 
   it('user_updated of a user without friends reaches only the user', async () => {

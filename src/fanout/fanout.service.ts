@@ -16,6 +16,9 @@ import { StreamHub } from '../sse/stream-hub.service.js';
  */
 @Injectable()
 export class FanoutService implements OnModuleInit {
+  /** Per user, the end of the last fan-out about them that was started (see `inTurn`). */
+  private readonly turns = new Map<number, Promise<void>>();
+
   constructor(
     private readonly events: EventBus,
     private readonly gateway: StreamHub,
@@ -28,20 +31,42 @@ export class FanoutService implements OnModuleInit {
 
   onModuleInit(): void {
     this.gateway.useReplayFilter((userId, events) => this.replayed(userId, events));
-    this.events.on('user.updated', ({ userId }) => this.userUpdated(userId));
+    this.events.on('user.updated', ({ userId }) => this.inTurn(userId, () => this.userUpdated(userId)));
     this.events.on('presence.changed', ({ userId, becameInvisible, onlineOnly }) =>
-      this.presenceChanged(userId, becameInvisible, onlineOnly),
+      this.inTurn(userId, () => this.presenceChanged(userId, becameInvisible, onlineOnly)),
     );
     this.events.on('contact.added', ({ userId, contactId, notify }) =>
-      notify ? this.contactAdded(userId, contactId) : undefined,
+      notify ? this.inTurn(userId, () => this.contactAdded(userId, contactId)) : undefined,
     );
     this.events.on('blocking.blocked', ({ blockerId, blockedId }) =>
-      this.blockChanged('blocked', blockerId, blockedId),
+      this.inTurn(blockerId, () => this.blockChanged('blocked', blockerId, blockedId)),
     );
     this.events.on('blocking.unblocked', ({ blockerId, blockedId }) =>
-      this.blockChanged('unblocked', blockerId, blockedId),
+      this.inTurn(blockerId, () => this.blockChanged('unblocked', blockerId, blockedId)),
     );
-    this.events.on('account.deleted', ({ userId, friendIds }) => this.userDeleted(userId, friendIds));
+    this.events.on('account.deleted', ({ userId, friendIds }) =>
+      this.inTurn(userId, () => this.userDeleted(userId, friendIds)),
+    );
+  }
+
+  /**
+   * Runs a fan-out about `userId` once every earlier one about them (on this instance) is done, so
+   * their events take ids in the order of the changes. Run side by side, a second change whose
+   * reads finish first takes the lower id, and a client, which applies events in the order of
+   * their ids, is left showing the first change. Fan-outs about different users still run at once.
+   */
+  private inTurn(userId: number, fanout: () => Promise<void>): Promise<void> {
+    const run = (this.turns.get(userId) ?? Promise.resolve()).then(fanout);
+    // The next one waits for this one's end, whether it failed or not (the event bus logs a failure).
+    const done = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(userId, done);
+    void done.then(() => {
+      if (this.turns.get(userId) === done) this.turns.delete(userId);
+    });
+    return run;
   }
 
   /**

@@ -2,6 +2,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { LessThan, Repository } from 'typeorm';
+import { ClusterBus } from '../bus/cluster-bus.service.js';
+import type { DeliveryBatch } from '../bus/cluster-messages.js';
 import { RedisService } from '../bus/redis.service.js';
 import { EventIdEpoch } from './event-id-epoch.entity.js';
 
@@ -25,11 +27,36 @@ export const COUNTER_TTL_SECONDS = 7 * 24 * 3600;
  * an earlier counter is its own start plus its count of events, and no user has had more than one
  * event per microsecond since. So the counter may expire without an id ever coming twice.
  */
-const START_COUNTER = `if redis.call('EXISTS', KEYS[1]) == 0 then
-  local now = redis.call('TIME')
-  redis.call('SET', KEYS[1], now[1] .. string.format('%06d', now[2]))
+const START_COUNTER = `local function start_counter(key)
+  if redis.call('EXISTS', key) == 0 then
+    local now = redis.call('TIME')
+    redis.call('SET', key, now[1] .. string.format('%06d', now[2]))
+  end
+  redis.call('EXPIRE', key, ${COUNTER_TTL_SECONDS})
+end`;
+/**
+ * Takes the ids of a chunk of events, logs them and publishes their delivery batch, in one step:
+ * Redis runs a script alone, so the batches of every instance reach every subscriber in the order
+ * their ids were taken. KEYS: each event's counter and log. ARGV: the channel, the batch's JSON up
+ * to its items, then each event's name, data, user id and payload index.
+ */
+const PUBLISH_EVENTS = `${START_COUNTER}
+local items, ids = {}, {}
+for n = 1, #KEYS / 2 do
+  local counter, log, at = KEYS[2 * n - 1], KEYS[2 * n], 2 + 4 * (n - 1)
+  start_counter(counter)
+  -- As digits: Lua would write a number this large as 1.79e+15, losing its last digits.
+  local id = string.format('%d', redis.call('INCR', counter))
+  redis.call('RPUSH', log, id .. '\\n' .. ARGV[at + 1] .. '\\n' .. ARGV[at + 2])
+  redis.call('LTRIM', log, -${REPLAY_EVENTS}, -1)
+  redis.call('EXPIRE', log, ${REPLAY_TTL_SECONDS})
+  items[n] = '[' .. ARGV[at + 3] .. ',' .. id .. ',' .. ARGV[at + 4] .. ']'
+  ids[n] = id
 end
-redis.call('EXPIRE', KEYS[1], ${COUNTER_TTL_SECONDS})`;
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. table.concat(items, ',') .. ']}')
+return ids`;
+/** Events per script: a fan-out to thousands is published in chunks, each one step of Redis's. */
+const EVENTS_PER_SCRIPT = 500;
 
 export interface LoggedEvent {
   id: number;
@@ -72,9 +99,14 @@ export function replayAfter(kept: KeptEvents, lastId: number): Replay {
 }
 
 /**
- * Per-user event ids (monotonic across instances, never repeated, also across restarts) and a
- * bounded per-user replay buffer: Redis (INCR + a capped list, one script per event) when
- * REDIS_URL is set, memory otherwise. A `Last-Event-ID` it cannot serve completely gets `resync`.
+ * Per-user event ids (monotonic across instances, never repeated, also across restarts), a
+ * bounded per-user replay buffer, and the publication of each event to every instance's streams:
+ * Redis when REDIS_URL is set (one script takes the ids, logs the events and publishes them),
+ * memory and the in-process bus otherwise. Either way an event is published in the same step as
+ * its id is taken, so every instance hears each user's events in id order: a stream never gets
+ * an event after a later one, which would make a client that resumes from the last id it got ask
+ * for the later one again, or, dropped in between, never get the earlier one. A `Last-Event-ID`
+ * the log cannot serve completely gets `resync`.
  */
 @Injectable()
 export class ReplayLog implements OnModuleInit {
@@ -84,23 +116,17 @@ export class ReplayLog implements OnModuleInit {
 
   constructor(
     private readonly redis: RedisService,
+    private readonly bus: ClusterBus,
     @InjectRepository(EventIdEpoch) private readonly epochs: Repository<EventIdEpoch>,
   ) {
     this.redis.client?.defineCommand('unichatLastEventId', {
       numberOfKeys: 1,
       lua: `${START_COUNTER}
+start_counter(KEYS[1])
 return redis.call('GET', KEYS[1])`,
     });
-    this.redis.client?.defineCommand('unichatAppendEvent', {
-      numberOfKeys: 2,
-      lua: `${START_COUNTER}
-local id = redis.call('INCR', KEYS[1])
--- As digits: Lua would write a number this large as 1.79e+15, losing its last digits.
-redis.call('RPUSH', KEYS[2], string.format('%d', id) .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2])
-redis.call('LTRIM', KEYS[2], -${REPLAY_EVENTS}, -1)
-redis.call('EXPIRE', KEYS[2], ${REPLAY_TTL_SECONDS})
-return id`,
-    });
+    // The number of keys comes first in each call: it is two per event.
+    this.redis.client?.defineCommand('unichatPublishEvents', { lua: PUBLISH_EVENTS });
   }
 
   async onModuleInit(): Promise<void> {
@@ -111,26 +137,37 @@ return id`,
     await this.epochs.delete({ id: LessThan(epoch) });
   }
 
-  /** Gives each event its id and keeps it for replay; ids in the order of `events`. */
-  async append(events: NewEvent[]): Promise<number[]> {
-    const client = this.redis.client;
-    if (!client) return events.map((event) => this.appendInMemory(event));
-    const pipeline = client.pipeline() as ReturnType<Redis['pipeline']> & {
-      unichatAppendEvent(idKey: string, logKey: string, event: string, data: string): unknown;
-    };
-    for (const event of events) {
-      pipeline.unichatAppendEvent(
-        this.idKey(event.userId),
-        this.logKey(event.userId),
-        event.event,
-        event.data,
-      );
+  /**
+   * Gives each event its id, keeps it for replay and publishes it to the streams of every
+   * instance (`sse.deliver`); answers the ids in the order of `events`.
+   */
+  async publish(events: NewEvent[]): Promise<number[]> {
+    const at = Date.now();
+    const client = this.redis.client as
+      (Redis & { unichatPublishEvents(...args: (string | number)[]): Promise<string[]> }) | null;
+    if (!client) {
+      // Taken and dispatched in one synchronous step: nothing of another publish comes between.
+      const ids = events.map((event) => this.appendInMemory(event));
+      const { batch, items } = deliveryBatch(events, at);
+      void this.bus.publish('sse.deliver', {
+        ...batch,
+        items: items.map(([userId, index], n) => [userId, ids[n], index]),
+      });
+      return ids;
     }
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, id]) => {
-      if (error) throw error;
-      return Number(id);
-    });
+    const channel = this.bus.wireChannel('sse.deliver');
+    const chunks: Promise<string[]>[] = [];
+    for (let from = 0; from < events.length; from += EVENTS_PER_SCRIPT) {
+      const chunk = events.slice(from, from + EVENTS_PER_SCRIPT);
+      const { batch, items } = deliveryBatch(chunk, at);
+      const keys = chunk.flatMap((event) => [this.idKey(event.userId), this.logKey(event.userId)]);
+      // The batch's JSON without its items, which the script writes with the ids it takes.
+      const head = `${JSON.stringify(batch).slice(0, -1)},"items":[`;
+      const args = chunk.flatMap((event, n) => [event.event, event.data, ...items[n]]);
+      // Sent one after the other on one connection: Redis runs them in this order.
+      chunks.push(client.unichatPublishEvents(keys.length, ...keys, channel, head, ...args));
+    }
+    return (await Promise.all(chunks)).flat().map(Number);
   }
 
   /** The id of the user's latest event, or the id their first one will follow. */
@@ -185,4 +222,29 @@ function parseEntry(entry: string): LoggedEvent {
     event: entry.slice(first + 1, second),
     data: entry.slice(second + 1),
   };
+}
+
+/**
+ * A delivery batch of `events` but for its items (which carry the ids), and each item's user id
+ * and payload index. Each distinct payload goes once; the items name them by index.
+ */
+function deliveryBatch(
+  events: NewEvent[],
+  at: number,
+): { batch: Omit<DeliveryBatch, 'items'>; items: [number, number][] } {
+  const payloads: DeliveryBatch['payloads'] = [];
+  // Keyed by the strings themselves: one serialised payload is one string object, hashed once.
+  const indexOf = new Map<string, Map<string, number>>();
+  const items = events.map((event): [number, number] => {
+    let byData = indexOf.get(event.event);
+    if (!byData) indexOf.set(event.event, (byData = new Map()));
+    let index = byData.get(event.data);
+    if (index === undefined) {
+      index = payloads.push([event.event, event.data]) - 1;
+      byData.set(event.data, index);
+    }
+    return [event.userId, index];
+  });
+  const receipts = events.flatMap((event, n) => (event.receipt ? [n] : []));
+  return { batch: { payloads, at, ...(receipts.length > 0 ? { receipts } : {}) }, items };
 }

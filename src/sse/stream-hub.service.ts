@@ -154,29 +154,7 @@ export class StreamHub implements OnModuleInit {
   /** Sends events to users' streams on every instance; answers their ids, in order. */
   async deliver(events: NewEvent[]): Promise<number[]> {
     if (events.length === 0) return [];
-    const at = Date.now();
-    const ids = await this.log.append(events);
-    const payloads: DeliveryBatch['payloads'] = [];
-    // Keyed by the strings themselves: one serialised payload is one string object, hashed once.
-    const indexOf = new Map<string, Map<string, number>>();
-    const items = events.map((event, n): DeliveryBatch['items'][number] => {
-      let byData = indexOf.get(event.event);
-      if (!byData) indexOf.set(event.event, (byData = new Map()));
-      let index = byData.get(event.data);
-      if (index === undefined) {
-        index = payloads.push([event.event, event.data]) - 1;
-        byData.set(event.data, index);
-      }
-      return [event.userId, ids[n], index];
-    });
-    const receipts = events.flatMap((event, n) => (event.receipt ? [n] : []));
-    await this.bus.publish('sse.deliver', {
-      payloads,
-      items,
-      at,
-      ...(receipts.length > 0 ? { receipts } : {}),
-    } satisfies DeliveryBatch);
-    return ids;
+    return this.log.publish(events);
   }
 
   /** Opens a stream of the user whose code was verified; replays what they missed after `lastEventId`. */
