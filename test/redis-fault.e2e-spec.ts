@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { startDeployment } from './support/deployment.js';
+import { sseCode, streamOfCode } from './support/friends.js';
 import { createUser } from './support/harness.js';
+import type { SseClient } from './support/sse-client.js';
 import { freePort } from './support/process.js';
 import { waitFor } from './support/wait.js';
 
@@ -79,6 +81,23 @@ describe('Redis unreachable and back', () => {
     for (const app of [a, b]) {
       const response = await app.http().get('/api/v1/me').set(user.auth);
       expect(response.status).toBe(401);
+    }
+  });
+
+  it('ends a stream whose start cannot be read from the event log, rather than holding it open and silent', async () => {
+    const user = await createUser(a);
+    const code = await sseCode(a, user);
+    await redis.kill();
+    let stream: SseClient | null = null;
+    try {
+      stream = await streamOfCode(a, code);
+      // Ended: its client reconnects (resuming from its last id) instead of waiting on a stream
+      // that would get none of its events, while the instance kept them for it in memory.
+      await waitFor(() => stream?.ended === true, 'the stream to end', 15_000);
+      expect(stream.events).toEqual([]);
+    } finally {
+      stream?.close();
+      await redis.start();
     }
   });
 });
