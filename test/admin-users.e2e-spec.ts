@@ -1,4 +1,3 @@
-import { generate } from 'otplib';
 import { runAdmin } from './support/admin-cli.js';
 import { OpenIdProvider } from './support/openid-provider.js';
 import { befriend, openStream } from './support/friends.js';
@@ -14,6 +13,7 @@ import {
   waitForMail,
 } from './support/harness.js';
 import { SseClient } from './support/sse-client.js';
+import { appCode, turnOnTotp } from './support/totp.js';
 import { waitFor } from './support/wait.js';
 
 // Two instances of one deployment on PostgreSQL + Redis; one on SQLite (A and B are the same app).
@@ -149,27 +149,14 @@ describe('admin: users', () => {
 
     it('answers the second step of a two-step login with 403 account_disabled, once both factors are right', async () => {
       const ann = await createUser(a);
-      const setup = await a
-        .http()
-        .post('/api/v1/me/mfa/totp')
-        .set(ann.auth)
-        .send({ current_password: ann.password })
-        .expect(200);
-      const secret = setup.body.secret as string;
-      const code = (steps: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
-      await a
-        .http()
-        .post('/api/v1/me/mfa/totp/confirm')
-        .set(ann.auth)
-        .send({ code: await code(0) })
-        .expect(200);
+      const { secret } = await turnOnTotp(a, ann);
       await disable(ann);
       const first = await login(b, ann).expect(401);
       expect(first.body.error.code).toBe('mfa_required');
       const second = await b
         .http()
         .post('/api/v1/auth/login/mfa')
-        .send({ mfa_token: first.body.error.mfa_token, code: await code(1) });
+        .send({ mfa_token: first.body.error.mfa_token, code: await appCode(secret, 1) });
       expect([second.status, second.body.error?.code]).toEqual([403, 'account_disabled']);
     });
 

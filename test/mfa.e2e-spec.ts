@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
 import {
   createTestEnvironment,
@@ -13,29 +12,8 @@ import {
 } from './support/harness.js';
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
 import { phoneOf } from './support/phone.js';
+import { appCode, turnOnTotp as turnOn } from './support/totp.js';
 import { waitFor } from './support/wait.js';
-
-/** What an authenticator app shows `steps` time steps from now (30 s each). */
-function appCode(secret: string, steps = 0): Promise<string> {
-  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
-}
-
-/** Turns two-step login on as a user does: password, scan, first code. */
-async function turnOn(t: TestApp, user: TestUser): Promise<{ secret: string; recoveryCodes: string[] }> {
-  const setup = await t
-    .http()
-    .post('/api/v1/me/mfa/totp')
-    .set(user.auth)
-    .send({ current_password: user.password })
-    .expect(200);
-  const confirmed = await t
-    .http()
-    .post('/api/v1/me/mfa/totp/confirm')
-    .set(user.auth)
-    .send({ code: await appCode(setup.body.secret) })
-    .expect(200);
-  return { secret: setup.body.secret, recoveryCodes: confirmed.body.recovery_codes };
-}
 
 /** The password step: answers the mfa_token of `mfa_required`. */
 async function passwordStep(t: TestApp, user: TestUser): Promise<string> {

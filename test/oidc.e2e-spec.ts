@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createUser, PASSWORD, startApp, uniqueEmail, waitForMail, type TestApp } from './support/harness.js';
 import { linkIn } from './support/mails.js';
+import { appCode, turnOnTotp } from './support/totp.js';
 import { browseTo, OpenIdProvider, type ProviderAccount } from './support/openid-provider.js';
 import { createTestEnvironment, type TestEnvironment } from './support/harness.js';
 
@@ -160,6 +161,30 @@ describe('sign in with an OpenID provider', () => {
     const landed = await webSignIn('test', { sub: sub(), email: owner.email, email_verified: 'true' });
     const login = await exchange(landed.searchParams.get('login_code')!).expect(200);
     expect(login.body.user.id).toBe(owner.id);
+  });
+
+  it('asks for the second factor of an account that has one on, on the web and the native flow', async () => {
+    const owner = await createUser(t);
+    const { secret } = await turnOnTotp(t, owner);
+    const account = { sub: sub(), email: owner.email, email_verified: true };
+    const landed = await webSignIn('test', account);
+    const asked = await exchange(landed.searchParams.get('login_code')!).expect(401);
+    expect(asked.body.error.code).toBe('mfa_required');
+    expect(asked.body).not.toHaveProperty('access_token');
+    const login = await t
+      .http()
+      .post('/api/v1/auth/login/mfa')
+      .send({ mfa_token: asked.body.error.mfa_token, code: await appCode(secret, 1) })
+      .expect(200);
+    expect(login.body.user.id).toBe(owner.id);
+
+    const token = await provider.idToken({ ...account, nonce: 'n-mfa' }, { audience: 'unichat-web' });
+    const native = await t
+      .http()
+      .post('/api/v1/auth/oidc/test/id-token')
+      .send({ id_token: token, nonce: 'n-mfa' })
+      .expect(401);
+    expect(native.body.error.code).toBe('mfa_required');
   });
 
   it('signs in with Apple: form_post answer, the client secret a JWT signed with the team key, "true" as a string', async () => {

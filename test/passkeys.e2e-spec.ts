@@ -1,4 +1,3 @@
-import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
 import { phoneOf } from './support/phone.js';
@@ -12,6 +11,7 @@ import {
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
+import { turnOnTotp } from './support/totp.js';
 import { waitFor } from './support/wait.js';
 
 const FIREFOX_ON_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:130.0) Gecko/20100101 Firefox/130.0';
@@ -169,18 +169,7 @@ describe('passkeys', () => {
     const ann = await createUser(t);
     const authenticator = new SoftwareAuthenticator(origin);
     const { credential } = await addPasskey(t, ann, authenticator);
-    const setup = await t
-      .http()
-      .post('/api/v1/me/mfa/totp')
-      .set(ann.auth)
-      .send({ current_password: ann.password })
-      .expect(200);
-    await t
-      .http()
-      .post('/api/v1/me/mfa/totp/confirm')
-      .set(ann.auth)
-      .send({ code: await generate({ secret: setup.body.secret }) })
-      .expect(200);
+    await turnOnTotp(t, ann);
 
     const { challenge_id, options } = await signInOptions(t);
     expect(options.rpId).toBe(t.config.webauthn.rpId);

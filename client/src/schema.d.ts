@@ -884,7 +884,7 @@ export interface paths {
     put?: never;
     /**
      * Trade the one-time login_code of the web sign-in for a login
-     * @description A first sign-in makes an account (confirmed when the provider verified the address); an address that belongs to an account joins it only when both sides verified it, else `409 identity_conflict`: sign in to that account, then link the provider.
+     * @description A first sign-in makes an account (confirmed when the provider verified the address); an address that belongs to an account joins it only when both sides verified it, else `409 identity_conflict`: sign in to that account, then link the provider. An account with two-step login on answers `401 mfa_required` with an `mfa_token`, as a right password does: send it with a code to `POST /auth/login/mfa`.
      */
     post: operations['oidc_exchange'];
     delete?: never;
@@ -904,7 +904,7 @@ export interface paths {
     put?: never;
     /**
      * Native sign-in: an ID token from the provider's SDK (Sign in with Apple, Google)
-     * @description For the providers' SDKs on phones: the token must be signed by the provider, for this client, unexpired, with the app's nonce (or its SHA-256 in hex). Accounts as in `POST /auth/oidc/exchange`.
+     * @description For the providers' SDKs on phones: the token must be signed by the provider, for this client, unexpired, with the app's nonce (or its SHA-256 in hex). Accounts and two-step login as in `POST /auth/oidc/exchange`.
      */
     post: operations['oidc_idToken'];
     delete?: never;
@@ -8789,7 +8789,7 @@ export interface operations {
           };
         };
       };
-      /** @description No, bad, expired or revoked token: `unauthorized` */
+      /** @description No, bad, expired or revoked token: `unauthorized`, `mfa_required` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -8798,7 +8798,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized';
+              code?: 'unauthorized' | 'mfa_required';
             };
           };
         };
@@ -8916,7 +8916,7 @@ export interface operations {
           };
         };
       };
-      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed` */
+      /** @description No, bad, expired or revoked token: `unauthorized`, `auth_failed`, `mfa_required` */
       401: {
         headers: {
           [name: string]: unknown;
@@ -8925,7 +8925,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized' | 'auth_failed';
+              code?: 'unauthorized' | 'auth_failed' | 'mfa_required';
             };
           };
         };

@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EventBus } from '../bus/event-bus.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { AppError } from '../common/errors.js';
@@ -6,7 +6,6 @@ import { type AccessToken, SessionsService } from '../sessions/sessions.service.
 import { UsersService } from '../users/users.service.js';
 import { CredentialsService } from './credentials.service.js';
 import { LoginService, type LoginResult } from './login.service.js';
-import { type SecondFactorGate } from './second-factor.js';
 
 export type Credentials = { email: string; password: string } | { authToken: string };
 
@@ -16,9 +15,7 @@ export type Credentials = { email: string; password: string } | { authToken: str
  * checks outside login.
  */
 @Injectable()
-export class CredentialLoginService implements OnApplicationBootstrap {
-  private secondFactor: SecondFactorGate | null = null;
-
+export class CredentialLoginService {
   constructor(
     private readonly users: UsersService,
     private readonly credentials: CredentialsService,
@@ -26,15 +23,6 @@ export class CredentialLoginService implements OnApplicationBootstrap {
     private readonly logins: LoginService,
     private readonly events: EventBus,
   ) {}
-
-  /** Registered at start-up by the module that owns second factors. */
-  useSecondFactor(gate: SecondFactorGate): void {
-    this.secondFactor = gate;
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.secondFactor) throw new Error('no second-factor gate is registered for password logins');
-  }
 
   async login(credentials: Credentials, client: ClientInfo): Promise<LoginResult> {
     if ('authToken' in credentials) return this.authTokenLogin(credentials.authToken, client);
@@ -45,11 +33,8 @@ export class CredentialLoginService implements OnApplicationBootstrap {
       this.events.emit('auth.login_failed', { userId: known?.id ?? null, method: 'password', ...client });
       throw new AppError('auth_failed');
     }
-    const mfaToken = await (this.secondFactor as SecondFactorGate).challenge(user, client);
-    if (mfaToken !== null) {
-      // The failures of this email stay counted until the second step is passed too.
-      throw new AppError('mfa_required', undefined, { fields: { mfa_token: mfaToken } });
-    }
+    // With a second factor on, the failures of this email stay counted until it is passed too.
+    await this.logins.askSecondFactor(user, client);
     await this.credentials.loginCompleted(user, client);
     return this.logins.complete(user, 'password', client);
   }

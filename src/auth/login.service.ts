@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EventBus } from '../bus/event-bus.service.js';
 import { type DomainEvents } from '../bus/domain-events.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { Clock } from '../common/clock.service.js';
+import { AppError } from '../common/errors.js';
 import { afterCommit, inTransaction } from '../database/transaction.js';
 import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
 import { type Session } from '../sessions/session.entity.js';
@@ -12,6 +13,7 @@ import { type OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { type User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { type SecondFactorGate } from './second-factor.js';
 
 /** What every login answers: the own record with the session's auth token, and an access token. */
 export interface LoginResult extends AccessToken {
@@ -33,7 +35,9 @@ export interface OpenedSession {
  * own transaction, `openSession` and then `answer`).
  */
 @Injectable()
-export class LoginService {
+export class LoginService implements OnApplicationBootstrap {
+  private secondFactor: SecondFactorGate | null = null;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
@@ -42,6 +46,24 @@ export class LoginService {
     private readonly events: EventBus,
     private readonly clock: Clock,
   ) {}
+
+  /** Registered at start-up by the module that owns second factors. */
+  useSecondFactor(gate: SecondFactorGate): void {
+    this.secondFactor = gate;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.secondFactor) throw new Error('no second-factor gate is registered for logins');
+  }
+
+  /**
+   * For a door that proved one factor (a password, a provider's sign-in): with a second factor on,
+   * throws `401 mfa_required` with the `mfa_token` of the second step (`POST /auth/login/mfa`).
+   */
+  async askSecondFactor(user: User, client: ClientInfo): Promise<void> {
+    const mfaToken = await (this.secondFactor as SecondFactorGate).challenge(user, client);
+    if (mfaToken !== null) throw new AppError('mfa_required', undefined, { fields: { mfa_token: mfaToken } });
+  }
 
   /** Opens a session for a user a door has proven, and answers the login. */
   async complete(user: User, method: LoginMethod, client: ClientInfo): Promise<LoginResult> {

@@ -2,10 +2,11 @@ import { type ClientInfo } from '../common/client-info.decorator.js';
 import { type User } from '../users/user.entity.js';
 
 /**
- * The second step of a password login, asked by every door that takes a password. The module
- * that owns second factors (mfa/) registers it at start-up, so auth/ need not know it.
+ * The second step of a login, asked by every door that proves one factor: a password, or a
+ * sign-in with an OpenID provider. The module that owns second factors (mfa/) registers it at
+ * start-up, so auth/ need not know it.
  */
 export interface SecondFactorGate {
-  /** The `mfa_token` to answer when `user` has a second factor on; null when the password is enough. */
+  /** The `mfa_token` to answer when `user` has a second factor on; null when the first factor is enough. */
   challenge(user: User, client: ClientInfo): Promise<string | null>;
 }

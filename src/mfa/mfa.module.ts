@@ -1,7 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
-import { CredentialLoginService } from '../auth/credential-login.service.js';
+import { LoginService } from '../auth/login.service.js';
 import { MailModule } from '../mail/mail.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MfaController, MfaLoginController } from './mfa.controller.js';
@@ -14,7 +14,8 @@ import { TotpEnrolmentService } from './totp-enrolment.service.js';
 
 // Owns two-step login: TOTP authenticators (mfa_totp, secrets sealed), recovery codes
 // (mfa_recovery_codes, keyed hashes) and the pending second steps of password logins
-// (mfa_challenges); /me/mfa/* and POST /auth/login/mfa. It is auth's second-factor gate.
+// (mfa_challenges); /me/mfa/* and POST /auth/login/mfa. It is auth's second-factor gate, asked
+// after a password and after a sign-in with an OpenID provider.
 @Module({
   imports: [
     TypeOrmModule.forFeature([TotpFactor, RecoveryCode, MfaChallenge]),
@@ -28,12 +29,12 @@ import { TotpEnrolmentService } from './totp-enrolment.service.js';
 })
 export class MfaModule implements OnModuleInit {
   constructor(
-    private readonly doors: CredentialLoginService,
+    private readonly logins: LoginService,
     private readonly gate: MfaLoginService,
   ) {}
 
-  /** Every door that takes a password asks this module for the second step. */
+  /** Every door that proves one factor (a password, a provider's sign-in) asks this module for the second step. */
   onModuleInit(): void {
-    this.doors.useSecondFactor(this.gate);
+    this.logins.useSecondFactor(this.gate);
   }
 }

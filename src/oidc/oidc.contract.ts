@@ -89,10 +89,17 @@ export const OIDC_CONTRACT: ApiContract = {
     'POST /auth/oidc/exchange': {
       status: 200,
       body: 'LoginAnswer',
-      errors: ['invalid_token', 'invalid_email', 'identity_conflict', 'account_disabled', 'please_wait'],
+      errors: [
+        'invalid_token',
+        'invalid_email',
+        'identity_conflict',
+        'mfa_required',
+        'account_disabled',
+        'please_wait',
+      ],
       conflict: ['identity_conflict'],
       description:
-        'A first sign-in makes an account (confirmed when the provider verified the address); an address that belongs to an account joins it only when both sides verified it, else `409 identity_conflict`: sign in to that account, then link the provider.',
+        'A first sign-in makes an account (confirmed when the provider verified the address); an address that belongs to an account joins it only when both sides verified it, else `409 identity_conflict`: sign in to that account, then link the provider. An account with two-step login on answers `401 mfa_required` with an `mfa_token`, as a right password does: send it with a code to `POST /auth/login/mfa`.',
     },
     'POST /auth/oidc/{provider}/id-token': {
       status: 200,
@@ -102,6 +109,7 @@ export const OIDC_CONTRACT: ApiContract = {
         'not_found',
         'invalid_email',
         'identity_conflict',
+        'mfa_required',
         'account_disabled',
         'please_wait',
         'unavailable',
@@ -109,7 +117,7 @@ export const OIDC_CONTRACT: ApiContract = {
       conflict: ['identity_conflict'],
       params: { provider: PROVIDER },
       description:
-        "For the providers' SDKs on phones: the token must be signed by the provider, for this client, unexpired, with the app's nonce (or its SHA-256 in hex). Accounts as in `POST /auth/oidc/exchange`.",
+        "For the providers' SDKs on phones: the token must be signed by the provider, for this client, unexpired, with the app's nonce (or its SHA-256 in hex). Accounts and two-step login as in `POST /auth/oidc/exchange`.",
     },
     'GET /me/identities': { status: 200, body: 'IdentitiesAnswer' },
     'POST /me/identities/{provider}': {

@@ -234,6 +234,7 @@ export class OidcService {
           },
         );
       }
+      await this.logins.askSecondFactor(user, client);
       return this.logins.complete(user, 'oidc', client);
     }
     if (proven.email === null) {
@@ -252,6 +253,7 @@ export class OidcService {
         );
       }
       await inTransaction(this.dataSource, (tx) => this.link(tx.manager, existing.id, proven));
+      await this.logins.askSecondFactor(existing, client);
       return this.logins.complete(existing, 'oidc', client);
     }
     const user = await this.createAccount(proven, client);

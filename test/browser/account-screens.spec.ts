@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { generate } from 'otplib';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { befriend } from '../support/friends.js';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../support/harness.js';
 import { linkIn } from '../support/mails.js';
 import { OpenIdProvider } from '../support/openid-provider.js';
+import { appCode, turnOnTotp } from '../support/totp.js';
 import { launchChromium } from './chromium.js';
 
 // The demo's screens as a person uses them, at a phone's width and a laptop's, in a real Chromium:
@@ -53,10 +53,6 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
     await page.goto(base + path);
     return page;
   }
-
-  /** What an authenticator app shows `steps` time steps (30 s) from now. */
-  const appCode = (secret: string, steps = 0): Promise<string> =>
-    generate({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
 
   async function logIn(page: Page, user: TestUser, keep = false): Promise<void> {
     await page.fill('#login-form [name=email]', user.email);
@@ -314,31 +310,48 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
     STEP_MS * 5,
   );
 
+  /**
+   * Runs `steps` with an OpenID provider `name` configured on the running app, and the demo as its
+   * app root. A name per test: the app keeps each provider's discovery, and this one is new.
+   */
+  async function withProvider(
+    name: string,
+    steps: (provider: OpenIdProvider) => Promise<void>,
+  ): Promise<void> {
+    // The provider learns the demo's callback, which exists once the app listens.
+    const provider = await OpenIdProvider.start([
+      {
+        client_id: 'demo-web',
+        client_secret: 'demo-secret',
+        redirect_uri: `${t.url}/api/v1/auth/oidc/${name}/callback`,
+      },
+    ]);
+    const appRoot = t.config.appRootUrl;
+    try {
+      t.config.appRootUrl = `${t.url}/demo`;
+      t.config.oidcProviders = [
+        {
+          name,
+          issuer: provider.issuer,
+          clientId: 'demo-web',
+          clientSecret: 'demo-secret',
+          scopes: ['openid', 'email'],
+          responseMode: 'query',
+          apple: null,
+        },
+      ];
+      await steps(provider);
+    } finally {
+      t.config.oidcProviders = [];
+      t.config.appRootUrl = appRoot;
+      await provider.close();
+    }
+  }
+
   it(
     'signs in with an OpenID provider from its button, through the provider and back',
-    async () => {
-      // The provider learns the demo's callback, which exists once the app listens.
-      const provider = await OpenIdProvider.start([
-        {
-          client_id: 'demo-web',
-          client_secret: 'demo-secret',
-          redirect_uri: `${t.url}/api/v1/auth/oidc/corp/callback`,
-        },
-      ]);
-      const appRoot = t.config.appRootUrl;
-      try {
-        t.config.appRootUrl = `${t.url}/demo`;
-        t.config.oidcProviders = [
-          {
-            name: 'corp',
-            issuer: provider.issuer,
-            clientId: 'demo-web',
-            clientSecret: 'demo-secret',
-            scopes: ['openid', 'email'],
-            responseMode: 'query',
-            apple: null,
-          },
-        ];
+    () =>
+      withProvider('corp', async (provider) => {
         const email = uniqueEmail('corp');
         provider.signInAs({ sub: `corp-${Date.now()}`, email, email_verified: true });
         const page = await newPage();
@@ -347,12 +360,25 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
         expect(await page.textContent('#me-email')).toBe(email);
         // The one-time code left the address bar; no token was ever in it.
         expect(new URL(page.url()).search).toBe('');
-      } finally {
-        t.config.oidcProviders = [];
-        t.config.appRootUrl = appRoot;
-        await provider.close();
-      }
-    },
+      }),
+    STEP_MS * 4,
+  );
+
+  it(
+    'asks for the authenticator code after a provider’s sign-in to an account with two-step login on',
+    () =>
+      withProvider('work', async (provider) => {
+        const ann = await createUser(t);
+        const { secret } = await turnOnTotp(t, ann);
+        provider.signInAs({ sub: `work-${Date.now()}`, email: ann.email, email_verified: true });
+        const page = await newPage();
+        await page.getByRole('link', { name: 'Sign in with work' }).click();
+        await page.locator('#mfa-form').getByText('Two-step login is on for this account').waitFor();
+        await page.fill('#mfa-form [name=code]', await appCode(secret, 1));
+        await page.click('#mfa-form button[type=submit]');
+        await page.waitForSelector('#app:not([hidden])');
+        expect(await page.textContent('#me-email')).toBe(ann.email);
+      }),
     STEP_MS * 4,
   );
 

@@ -1757,6 +1757,14 @@ async function finishProviderSignIn(params) {
     await enter(await call('POST', '/auth/oidc/exchange', { login_code: code }, { auth: false }));
     return true;
   } catch (error) {
+    if (error.code === 'mfa_required' && error.mfaToken) {
+      // Two-step login is on: the provider's sign-in was the first step, a code from the app finishes it.
+      state.mfaLogin = { mfa_token: error.mfaToken, keep: false };
+      showGuest();
+      selectTab('mfa');
+      $('#mfa-form').code.focus();
+      return true;
+    }
     notify(
       error.code === 'identity_conflict'
         ? `${error.message}.`
