@@ -94,6 +94,9 @@ interface Tab {
   repeats: number;
   ids: Set<string>;
   repeatedIds: number;
+  /** The highest event id this stream heard, and how many ids came below it (each user's ids only grow). */
+  highestId: number;
+  outOfOrder: number;
   /** The Last-Event-ID of each resume. */
   resumedFrom: string[];
 }
@@ -157,6 +160,9 @@ export async function soak(
       }
       tab.ids.add(event.id);
       tab.lastId = event.id;
+      const id = Number(event.id);
+      if (id < tab.highestId) tab.outOfOrder += 1;
+      else tab.highestId = id;
     }
     if (event.name !== 'user_updated') return;
     const marker = /"status_message":"(soak-[\w-]+)"/.exec(event.data)?.[1];
@@ -187,6 +193,8 @@ export async function soak(
         repeats: 0,
         ids: new Set(),
         repeatedIds: 0,
+        highestId: 0,
+        outOfOrder: 0,
         resumedFrom: [],
       });
     }
@@ -356,6 +364,7 @@ export async function soak(
   }
   const repeatedMarkers = tabs.reduce((sum, tab) => sum + tab.repeats, 0);
   const repeatedIds = tabs.reduce((sum, tab) => sum + tab.repeatedIds, 0);
+  const outOfOrder = tabs.reduce((sum, tab) => sum + tab.outOfOrder, 0);
   for (const line of repeatsSeen) context.log(`soak: repeated: ${line}`);
   const sorted = [...latencies].sort((a, b) => a - b);
   const p99 = round1(percentile(sorted, 99));
@@ -375,6 +384,7 @@ export async function soak(
   const ok =
     lost === 0 &&
     repeatedIds === 0 &&
+    outOfOrder === 0 &&
     p99 < 250 &&
     lagP99 < 50 &&
     rssGrowth < 0.05 &&
@@ -393,11 +403,11 @@ export async function soak(
         ` ${rates.reconnectsPerSecond} reconnects, ${rates.loginsPerSecond} login, ${rates.blocksPerSecond} block or unblock` +
         ` (and one pair flooding past its limit)`,
       `${changes.length} changes → ${expected} deliveries: ${lost} lost (${superseded} came as a later change ` +
-        `of the same user; ${nearBlocks} not judged, within a block), ${repeatedIds} event ids repeated on a stream; delivery p50 ` +
+        `of the same user; ${nearBlocks} not judged, within a block), ${repeatedIds} event ids repeated on a stream, ${outOfOrder} heard below a higher id; delivery p50 ` +
         `${round1(percentile(sorted, 50))} / p99 ${p99} ms; lag p99 ${lagP99} ms after warm-up; ` +
         `growth after warm-up RSS ${round1(rssGrowth * 100)} %, heap ${round1(heapGrowth * 100)} %; ` +
         `answers ${JSON.stringify(Object.fromEntries(statuses))} (429 predicted by the block limit: ${predictedRefusals})`,
-      'none lost/repeated; p99 < 250 ms; lag < 50 ms; growth < 5 %; 429s as predicted',
+      'none lost/repeated/out of order; p99 < 250 ms; lag < 50 ms; growth < 5 %; 429s as predicted',
       ok ? 'pass' : 'FAIL',
       {
         rates,
@@ -408,6 +418,7 @@ export async function soak(
         nearBlocks,
         predictedRefusals,
         repeatedIds,
+        outOfOrder,
         sameChangeHeardAgain: repeatedMarkers,
         repeatsSeen,
         p99,
