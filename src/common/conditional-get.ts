@@ -22,7 +22,11 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * few hundred bytes costs about a microsecond.
  */
 export function sendWithETag(request: IncomingMessage, response: ServerResponse, body: unknown): void {
-  const json = JSON.stringify(body);
+  sendJsonWithETag(request, response, JSON.stringify(body));
+}
+
+/** As `sendWithETag`, for a body already serialised. */
+export function sendJsonWithETag(request: IncomingMessage, response: ServerResponse, json: string): void {
   const etag = `W/"${hash('sha1', json, 'base64url').slice(0, 22)}"`;
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
@@ -40,9 +44,11 @@ export function sendWithETag(request: IncomingMessage, response: ServerResponse,
   response.end(json);
 }
 
-/** A 200 with a JSON body, as Express's `response.json` writes it (the service turns its ETag off). */
-export function sendJson(response: ServerResponse, body: unknown): void {
-  const json = JSON.stringify(body);
+/**
+ * A 200 with a JSON body already serialised, as Express's `response.json` writes it (the service
+ * turns its ETag off).
+ */
+export function sendJson(response: ServerResponse, json: string): void {
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
   response.setHeader('Content-Length', Buffer.byteLength(json));
   response.statusCode = 200;
