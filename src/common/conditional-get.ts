@@ -12,6 +12,21 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(/\s*,\s*/).some((tag) => tag === '*' || tag.replace(/^W\//, '') === wanted);
 }
 
+/** A JSON answer kept to be sent again: its bytes, encoded once, and its tag, hashed once when first asked for. */
+export class JsonAnswer {
+  readonly bytes: Buffer;
+  private tag: string | null = null;
+
+  constructor(json: string) {
+    this.bytes = Buffer.from(json);
+  }
+
+  get etag(): string {
+    this.tag ??= weakTag(this.bytes);
+    return this.tag;
+  }
+}
+
 /**
  * Answers a record with a weak ETag, or 304 with no body when the caller already holds it.
  *
@@ -22,12 +37,20 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * few hundred bytes costs about a microsecond.
  */
 export function sendWithETag(request: IncomingMessage, response: ServerResponse, body: unknown): void {
-  sendJsonWithETag(request, response, JSON.stringify(body));
+  const json = JSON.stringify(body);
+  sendTagged(request, response, json, weakTag(json));
 }
 
-/** As `sendWithETag`, for a body already serialised. */
-export function sendJsonWithETag(request: IncomingMessage, response: ServerResponse, json: string): void {
-  const etag = `W/"${hash('sha1', json, 'base64url').slice(0, 22)}"`;
+/** As `sendWithETag`, for an answer kept (the same bytes and tag). */
+export function sendAnswerWithETag(request: IncomingMessage, response: ServerResponse, answer: JsonAnswer): void {
+  sendTagged(request, response, answer.bytes, answer.etag);
+}
+
+function weakTag(json: string | Buffer): string {
+  return `W/"${hash('sha1', json, 'base64url').slice(0, 22)}"`;
+}
+
+function sendTagged(request: IncomingMessage, response: ServerResponse, json: string | Buffer, etag: string): void {
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
   response.setHeader('Cache-Control', 'private, no-cache');
@@ -48,7 +71,7 @@ export function sendJsonWithETag(request: IncomingMessage, response: ServerRespo
  * A 200 with a JSON body already serialised, as Express's `response.json` writes it (the service
  * turns its ETag off).
  */
-export function sendJson(response: ServerResponse, json: string): void {
+export function sendJson(response: ServerResponse, json: string | Buffer): void {
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
   response.setHeader('Content-Length', Buffer.byteLength(json));
   response.statusCode = 200;
