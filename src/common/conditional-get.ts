@@ -42,7 +42,11 @@ export function sendWithETag(request: IncomingMessage, response: ServerResponse,
 }
 
 /** As `sendWithETag`, for an answer kept (the same bytes and tag). */
-export function sendAnswerWithETag(request: IncomingMessage, response: ServerResponse, answer: JsonAnswer): void {
+export function sendAnswerWithETag(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: JsonAnswer,
+): void {
   sendTagged(request, response, answer.bytes, answer.etag);
 }
 
@@ -50,7 +54,12 @@ function weakTag(json: string | Buffer): string {
   return `W/"${hash('sha1', json, 'base64url').slice(0, 22)}"`;
 }
 
-function sendTagged(request: IncomingMessage, response: ServerResponse, json: string | Buffer, etag: string): void {
+function sendTagged(
+  request: IncomingMessage,
+  response: ServerResponse,
+  json: string | Buffer,
+  etag: string,
+): void {
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
   response.setHeader('Cache-Control', 'private, no-cache');

@@ -128,7 +128,10 @@ export class UserRecordsService implements OnApplicationBootstrap {
   }
 
   /** What the viewer sees of each user (`publicView`): one presence, block and friendship query for all. */
-  private async publicViews(users: readonly Readonly<User>[], viewerId: number | null): Promise<PublicView[]> {
+  private async publicViews(
+    users: readonly Readonly<User>[],
+    viewerId: number | null,
+  ): Promise<PublicView[]> {
     if (users.length === 0) return [];
     const ids = users.map((user) => user.id);
     const [online, blocking, withheld] = await Promise.all([

@@ -115,7 +115,10 @@ export type PublicView = 'blocked' | 'anonymous' | 'online' | 'offline' | `withh
 
 const WITHHELD = 'withheld:';
 
-export function publicView(user: Pick<User, 'status' | 'lastSeenAt'>, context: PublicRecordContext): PublicView {
+export function publicView(
+  user: Pick<User, 'status' | 'lastSeenAt'>,
+  context: PublicRecordContext,
+): PublicView {
   if (context.viewerBlockedByOwner) return 'blocked';
   // Presence is told only to someone the user could have blocked, that is, someone signed in.
   if (context.anonymousViewer) return 'anonymous';
