@@ -68,6 +68,14 @@ export class UsersService implements OnModuleInit {
     return this.cache.get(id, (key) => this.users.findOneBy({ id: key }));
   }
 
+  /**
+   * As `findById`, for reading only: the cached user itself when this instance holds it (a copy
+   * costs ~1.5 µs, and every record view reads its viewer).
+   */
+  async viewById(id: number): Promise<Readonly<User> | null> {
+    return (insideSqliteTransaction() ? null : this.cache.view(id)) ?? this.findById(id);
+  }
+
   async getById(id: number): Promise<User> {
     const user = await this.findById(id);
     if (!user) throw new AppError('not_found', `no user with id ${id}`);
@@ -255,7 +263,7 @@ export class UsersService implements OnModuleInit {
   }
 
   async isConfirmed(userId: number): Promise<boolean> {
-    return (await this.findById(userId))?.confirmedAt != null;
+    return (await this.viewById(userId))?.confirmedAt != null;
   }
 
   async create(manager: EntityManager, input: NewUser): Promise<User> {
