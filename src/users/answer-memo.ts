@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { JsonAnswer } from '../common/conditional-get.js';
 
-/** Viewers whose last answer is kept: ~7 KB each for a 50-user batch. */
-const MAX_VIEWERS = 2_000;
+/** Bytes of answers kept (of one route): ~1,000 viewers' 50-user batches (~7 KB each). */
+const MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * The last `{"users": […]}` answer each viewer was sent (of one route), kept with the record texts
@@ -14,7 +14,8 @@ const MAX_VIEWERS = 2_000;
  */
 export class AnswerMemo {
   private readonly answers = new LRUCache<number, { texts: readonly string[]; answer: JsonAnswer }>({
-    max: MAX_VIEWERS,
+    maxSize: MAX_BYTES,
+    sizeCalculation: (kept) => kept.answer.bytes.length,
   });
 
   answer(viewerId: number, texts: readonly string[]): JsonAnswer {
