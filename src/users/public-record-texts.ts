@@ -7,8 +7,9 @@ import { type User } from './user.entity.js';
  *
  * Keyed by the user object itself, not by the id, so a text never outlives the row it was written
  * from and needs no invalidation of its own: a user UsersService's cache holds is never changed
- * (readers get copies, or the object as read-only), and every change to a user replaces it there,
- * on every instance, as the cache is invalidated (UserCache). What varies from request to request
+ * (readers get copies, or the object as read-only), and every change a record shows replaces it
+ * there (UsersService.changed: at once on this instance, on the others when `users.changed` reaches
+ * them), so the texts are exactly as fresh as the user cache. What varies from request to request
  * (presence, blocks, last-seen privacy and friendship, the time a hint is reckoned from) only
  * chooses the view, and is read on each request as before. A user the cache lets go takes its
  * texts with it (a WeakMap).

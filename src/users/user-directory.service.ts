@@ -24,7 +24,10 @@ export class UserDirectoryService {
     return this.records.public(await this.users.getById(userId), viewerId);
   }
 
-  /** Several users at once, in the order asked, as the viewer sees each (as GET /users/:id would); ids of no user are left out. */
+  /**
+   * Several users at once, in the order asked, as the viewer sees each (as GET /users/:id would);
+   * ids of no user are left out.
+   */
   async publicUsers(ids: number[], viewerId: number): Promise<PublicRecord[]> {
     return this.records.publicMany(await this.users.viewManyByIds(ids), viewerId);
   }
