@@ -188,7 +188,7 @@ export class UserRecordsService implements OnApplicationBootstrap {
     owners: readonly Readonly<User>[],
     viewerId: number | null,
   ): Promise<Set<number>> {
-    const viewer = viewerId === null ? null : await this.users.viewById(viewerId);
+    const viewer = viewerId === null ? null : await this.users.findById(viewerId);
     const viewerSetting = viewer?.lastSeenVisibility ?? null;
     const others = owners.filter((owner) => owner.id !== viewer?.id);
     // Friendship matters only where a side shows to contacts and neither shows to nobody.

@@ -70,7 +70,7 @@ export class UsersService implements OnModuleInit {
 
   /**
    * As `findById`, for reading only: the cached user itself when this instance holds it (a copy
-   * costs ~1.5 µs, and every record view reads its viewer).
+   * costs ~1.5 µs, and the confirmation gate reads its caller on every request with an early token).
    */
   async viewById(id: number): Promise<Readonly<User> | null> {
     return (insideSqliteTransaction() ? null : this.cache.view(id)) ?? this.findById(id);
