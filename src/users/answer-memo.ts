@@ -1,7 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import { JsonAnswer } from '../common/conditional-get.js';
 
-/** Bytes of answers kept (of one route): ~1,000 viewers' 50-user batches (~7 KB each). */
+/**
+ * Bytes of answers kept (of one route): ~1,000 viewers' 50-user batches (~7 KB each). The texts
+ * they were written from are kept with them, mostly shared with PublicRecordTexts: at most as much
+ * again.
+ */
 const MAX_BYTES = 8 * 1024 * 1024;
 
 /**
