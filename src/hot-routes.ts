@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type INestApplication } from '@nestjs/common';
-import { sendJson, sendWithETag } from './common/conditional-get.js';
+import { sendJson, sendAnswerWithETag, sendWithETag } from './common/conditional-get.js';
 import { type FrontRoute } from './common/front-door.js';
 import { parseId } from './common/ids.js';
 import { ProfileService } from './profile/profile.service.js';
@@ -57,11 +57,11 @@ export function hotRoutes(app: INestApplication): FrontRoute[] {
         if (ids.length > MAX_IDS_QUERY_LENGTH || nick.length > MAX_NICK_QUERY_LENGTH) return null;
         const lookup = parseUsersQuery(query);
         if ('ids' in lookup) {
-          const body = { users: await directory.publicUsers(lookup.ids, user.userId) };
-          return (response) => sendWithETag(request, response, body);
+          const answer = await directory.publicUsersAnswer(lookup.ids, user.userId);
+          return (response) => sendAnswerWithETag(request, response, answer);
         }
-        const body = { users: await directory.search(lookup.nick, user.userId) };
-        return (response) => sendJson(response, body);
+        const answer = await directory.searchAnswer(lookup.nick, user.userId);
+        return (response) => sendJson(response, answer.bytes);
       },
     },
     {

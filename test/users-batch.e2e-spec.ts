@@ -1,6 +1,6 @@
 import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
-import { createUser, type TestUser } from './support/harness.js';
-import { openStream } from './support/friends.js';
+import { createUser, PASSWORD, type TestUser } from './support/harness.js';
+import { befriend, openStream } from './support/friends.js';
 import { waitFor } from './support/wait.js';
 
 // Writes go to instance A, reads to B (two instances with PostgreSQL and Redis).
@@ -58,6 +58,54 @@ describe(`GET /users?ids= and conditional records${SEVERAL_INSTANCES ? ' across 
     const neither = await b.http().get('/api/v1/users').set(viewer.auth).expect(400);
     expect(neither.body.error.code).toBe('invalid_params');
     await b.http().get('/api/v1/users').query({ ids: '1' }).expect(401);
+  });
+
+  it('follows every change after the answer was kept: profile, presence, privacy, contacts, blocks, deletion', async () => {
+    // The answer is kept per viewer (the record texts per cached user): each step reads it again.
+    const ann = await createUser(a, { nick: 'Ann Kept' });
+    const cy = await createUser(a, { nick: 'Cy Kept' });
+    const ids = `${ann.id},${cy.id}`;
+    const annNow = async () => (await lookup(ids).expect(200)).body.users[0];
+    const annSeen = (check: (record: Record<string, unknown>) => boolean, what: string) =>
+      waitFor(async () => check(await annNow()), what);
+    const first = await lookup(ids).expect(200);
+    await lookup(ids).set('If-None-Match', first.headers.etag).expect(304);
+
+    await a.http().patch('/api/v1/me').set(ann.auth).send({ nick: 'Ann Renamed' }).expect(200);
+    await annSeen((record) => record.nick === 'Ann Renamed', 'the new nick');
+    await a.http().put('/api/v1/me/status').set(ann.auth).send({ status: 'busy' }).expect(200);
+    await annSeen((record) => record.status === 'busy', 'the new status');
+    const stream = await openStream(a, ann);
+    track(stream);
+    await annSeen((record) => record.is_online === true, 'online');
+    stream.close();
+    await annSeen((record) => record.is_online === false && record.last_seen_at !== null, 'offline');
+
+    // Contacts only: the viewer, no friend yet, gets a hint instead of the exact last seen.
+    await a.http().patch('/api/v1/me').set(ann.auth).send({ last_seen_visibility: 'contacts' }).expect(200);
+    await annSeen((record) => record.last_seen_at === null && record.last_seen_hint !== null, 'a hint');
+    // Contacts and blocks are read on every request: they hold at once, on every instance.
+    await befriend(a, viewer, ann);
+    expect(await annNow()).toMatchObject({ last_seen_hint: null, last_seen_at: expect.any(String) });
+    await a.http().delete(`/api/v1/contacts/${viewer.id}`).set(ann.auth).expect(200);
+    expect(await annNow()).toMatchObject({ last_seen_at: null, last_seen_hint: expect.any(String) });
+    await a.http().post('/api/v1/blocks').set(ann.auth).send({ user_id: viewer.id }).expect(200);
+    expect(await annNow()).toMatchObject({
+      status: null,
+      status_message: null,
+      avatar: null,
+      last_seen_hint: null,
+    });
+    await a.http().delete(`/api/v1/blocks/${viewer.id}`).set(ann.auth).expect(200);
+    expect(await annNow()).toMatchObject({ status: 'busy' });
+
+    await a.http().delete('/api/v1/me').set(cy.auth).send({ current_password: PASSWORD }).expect(200);
+    await waitFor(
+      async () => (await lookup(ids).expect(200)).body.users.length === 1,
+      'a deleted user left out',
+    );
+    // The first answer's tag no longer matches.
+    await lookup(ids).set('If-None-Match', first.headers.etag).expect(200);
   });
 
   describe('ETag and If-None-Match', () => {

@@ -12,6 +12,21 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(/\s*,\s*/).some((tag) => tag === '*' || tag.replace(/^W\//, '') === wanted);
 }
 
+/** A JSON answer kept to be sent again: its bytes, encoded once, and its tag, hashed once when first asked for. */
+export class JsonAnswer {
+  readonly bytes: Buffer;
+  private tag: string | null = null;
+
+  constructor(json: string) {
+    this.bytes = Buffer.from(json);
+  }
+
+  get etag(): string {
+    this.tag ??= weakTag(this.bytes);
+    return this.tag;
+  }
+}
+
 /**
  * Answers a record with a weak ETag, or 304 with no body when the caller already holds it.
  *
@@ -23,7 +38,28 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  */
 export function sendWithETag(request: IncomingMessage, response: ServerResponse, body: unknown): void {
   const json = JSON.stringify(body);
-  const etag = `W/"${hash('sha1', json, 'base64url').slice(0, 22)}"`;
+  sendTagged(request, response, json, weakTag(json));
+}
+
+/** As `sendWithETag`, for an answer kept (the same bytes and tag). */
+export function sendAnswerWithETag(
+  request: IncomingMessage,
+  response: ServerResponse,
+  answer: JsonAnswer,
+): void {
+  sendTagged(request, response, answer.bytes, answer.etag);
+}
+
+function weakTag(json: string | Buffer): string {
+  return `W/"${hash('sha1', json, 'base64url').slice(0, 22)}"`;
+}
+
+function sendTagged(
+  request: IncomingMessage,
+  response: ServerResponse,
+  json: string | Buffer,
+  etag: string,
+): void {
   response.setHeader('ETag', etag);
   // The answer depends on who asks: shared caches keep none of it, and a browser asks each time.
   response.setHeader('Cache-Control', 'private, no-cache');
@@ -40,9 +76,11 @@ export function sendWithETag(request: IncomingMessage, response: ServerResponse,
   response.end(json);
 }
 
-/** A 200 with a JSON body, as Express's `response.json` writes it (the service turns its ETag off). */
-export function sendJson(response: ServerResponse, body: unknown): void {
-  const json = JSON.stringify(body);
+/**
+ * A 200 with a JSON body already serialised, as Express's `response.json` writes it (the service
+ * turns its ETag off).
+ */
+export function sendJson(response: ServerResponse, json: string | Buffer): void {
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
   response.setHeader('Content-Length', Buffer.byteLength(json));
   response.statusCode = 200;

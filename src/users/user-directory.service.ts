@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { type JsonAnswer } from '../common/conditional-get.js';
 import { AppError } from '../common/errors.js';
+import { AnswerMemo } from './answer-memo.js';
 import { nickKey } from './nick.js';
 import type { PublicRecord } from './user-records.js';
 import { UserRecordsService } from './user-records.service.js';
@@ -10,6 +12,9 @@ const SEARCH_LIMIT = 20;
 /** Other people's records: one, many at once, or found by nick. */
 @Injectable()
 export class UserDirectoryService {
+  private readonly batches = new AnswerMemo();
+  private readonly searches = new AnswerMemo();
+
   constructor(
     private readonly users: UsersService,
     private readonly records: UserRecordsService,
@@ -27,13 +32,22 @@ export class UserDirectoryService {
     return this.records.publicMany(await this.users.viewManyByIds(ids), viewerId);
   }
 
-  /** Confirmed users who allow it, whose nick starts with the prefix (case-insensitive). */
-  async search(prefix: string, viewerId: number): Promise<PublicRecord[]> {
+  /** The answer of `GET /users?ids=`: `{"users": publicUsers(…)}`, written from kept records. */
+  async publicUsersAnswer(ids: number[], viewerId: number): Promise<JsonAnswer> {
+    const texts = await this.records.publicManyJson(await this.users.viewManyByIds(ids), viewerId);
+    return this.batches.answer(viewerId, texts);
+  }
+
+  /**
+   * The answer of `GET /users?nick=`: confirmed users who allow it, whose nick starts with the
+   * prefix (case-insensitive).
+   */
+  async searchAnswer(prefix: string, viewerId: number): Promise<JsonAnswer> {
     const key = nickKey(prefix.trim());
     if ([...key].length < 2) {
       throw new AppError('invalid_params', 'nick must be at least 2 characters to search');
     }
     const found = await this.users.searchByNickPrefix(key, SEARCH_LIMIT, viewerId);
-    return this.records.publicMany(found, viewerId);
+    return this.searches.answer(viewerId, await this.records.publicManyJson(found, viewerId));
   }
 }

@@ -9,9 +9,13 @@ import {
   type OwnRecord,
   type PublicRecord,
   toOperatorRecord,
+  publicRecordIn,
+  publicView,
+  type PublicView,
   toOwnRecord,
   toPublicRecord,
 } from './user-records.js';
+import { PublicRecordTexts } from './public-record-texts.js';
 import { UsersService } from './users.service.js';
 import { type BlockSource, type FriendSource, type PresenceSource } from './view-sources.js';
 
@@ -30,12 +34,15 @@ export class UserRecordsService implements OnApplicationBootstrap {
   private presenceSource: PresenceSource | null = null;
   private blockSource: BlockSource | null = null;
   private friendSource: FriendSource | null = null;
+  private readonly texts: PublicRecordTexts;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.texts = new PublicRecordTexts(config.publicUrl);
+  }
 
   usePresence(source: PresenceSource): void {
     this.presenceSource = source;
@@ -106,6 +113,25 @@ export class UserRecordsService implements OnApplicationBootstrap {
 
   /** Records of many users as one viewer sees them: one presence, block and friendship query for all. */
   async publicMany(users: readonly Readonly<User>[], viewerId: number | null): Promise<PublicRecord[]> {
+    const views = await this.publicViews(users, viewerId);
+    return users.map((user, index) => publicRecordIn(user, views[index], this.config.publicUrl));
+  }
+
+  /**
+   * As `publicMany`, each record as its JSON text (`JSON.stringify` of it), for an answer written
+   * whole: the texts are kept per user and view (PublicRecordTexts), so a batch that asks for the
+   * same users again writes none of them.
+   */
+  async publicManyJson(users: readonly Readonly<User>[], viewerId: number | null): Promise<string[]> {
+    const views = await this.publicViews(users, viewerId);
+    return users.map((user, index) => this.texts.text(user, views[index]));
+  }
+
+  /** What the viewer sees of each user (`publicView`): one presence, block and friendship query for all. */
+  private async publicViews(
+    users: readonly Readonly<User>[],
+    viewerId: number | null,
+  ): Promise<PublicView[]> {
     if (users.length === 0) return [];
     const ids = users.map((user) => user.id);
     const [online, blocking, withheld] = await Promise.all([
@@ -117,7 +143,7 @@ export class UserRecordsService implements OnApplicationBootstrap {
     ]);
     const nowMs = this.clock.nowMs();
     return users.map((user) =>
-      toPublicRecord(user, {
+      publicView(user, {
         publicUrl: this.config.publicUrl,
         isOnline: online.has(user.id),
         anonymousViewer: viewerId === null,

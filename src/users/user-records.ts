@@ -106,8 +106,34 @@ export function toOperatorRecord(user: User, context: Omit<OwnRecordContext, 'au
   };
 }
 
-export function toPublicRecord(user: User, context: PublicRecordContext): PublicRecord {
-  if (context.viewerBlockedByOwner) {
+/**
+ * What a viewer sees of a user besides the user's own fields: all that a public record varies by
+ * (with the service's address). The owner blocked the viewer; nobody signed in asks; the exact
+ * last seen, online or not; or, where last-seen privacy withholds it, a hint instead.
+ */
+export type PublicView = 'blocked' | 'anonymous' | 'online' | 'offline' | `withheld:${LastSeenHint}`;
+
+const WITHHELD = 'withheld:';
+
+export function publicView(
+  user: Pick<User, 'status' | 'lastSeenAt'>,
+  context: PublicRecordContext,
+): PublicView {
+  if (context.viewerBlockedByOwner) return 'blocked';
+  // Presence is told only to someone the user could have blocked, that is, someone signed in.
+  if (context.anonymousViewer) return 'anonymous';
+  const online = user.status === 'invisible' ? false : context.isOnline;
+  if (context.lastSeenWithheld) return `${WITHHELD}${lastSeenHint(user.lastSeenAt, online, context.nowMs)}`;
+  return online ? 'online' : 'offline';
+}
+
+export function toPublicRecord(user: Readonly<User>, context: PublicRecordContext): PublicRecord {
+  return publicRecordIn(user, publicView(user, context), context.publicUrl);
+}
+
+/** The user's public record in a view (`publicView`). */
+export function publicRecordIn(user: Readonly<User>, view: PublicView, publicUrl: string): PublicRecord {
+  if (view === 'blocked') {
     return {
       id: user.id,
       nick: user.nick,
@@ -119,12 +145,11 @@ export function toPublicRecord(user: User, context: PublicRecordContext): Public
       last_seen_hint: null,
     };
   }
-  if (context.anonymousViewer) {
-    // Presence is told only to someone the user could have blocked, that is, someone signed in.
+  if (view === 'anonymous') {
     return {
       id: user.id,
       nick: user.nick,
-      avatar: avatarRecord(user, context.publicUrl),
+      avatar: avatarRecord(user, publicUrl),
       status: null,
       status_message: null,
       is_online: false,
@@ -132,26 +157,25 @@ export function toPublicRecord(user: User, context: PublicRecordContext): Public
       last_seen_hint: null,
     };
   }
-  const online = user.status === 'invisible' ? false : context.isOnline;
-  if (context.lastSeenWithheld) {
+  if (view.startsWith(WITHHELD)) {
     return {
       id: user.id,
       nick: user.nick,
-      avatar: avatarRecord(user, context.publicUrl),
+      avatar: avatarRecord(user, publicUrl),
       status: user.status === 'invisible' ? null : user.status,
       status_message: user.statusMessage,
       is_online: false,
       last_seen_at: null,
-      last_seen_hint: lastSeenHint(user.lastSeenAt, online, context.nowMs),
+      last_seen_hint: view.slice(WITHHELD.length) as LastSeenHint,
     };
   }
   return {
     id: user.id,
     nick: user.nick,
-    avatar: avatarRecord(user, context.publicUrl),
+    avatar: avatarRecord(user, publicUrl),
     status: user.status === 'invisible' ? null : user.status,
     status_message: user.statusMessage,
-    is_online: online,
+    is_online: view === 'online',
     // Frozen at the moment the user went invisible: the presence module stops updating it.
     last_seen_at: iso(user.lastSeenAt),
     last_seen_hint: null,

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { type AuthUser, CurrentUser, OptionalUser, Public } from '../common/auth.decorators.js';
-import { sendWithETag } from '../common/conditional-get.js';
+import { sendJson, sendAnswerWithETag, sendWithETag } from '../common/conditional-get.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
 import { parseUsersQuery, UsersQuery } from './dto/users-query.dto.js';
 import { UserDirectoryService } from './user-directory.service.js';
@@ -37,9 +37,9 @@ export class UsersController {
   ): Promise<void> {
     const lookup = parseUsersQuery(query);
     if ('ids' in lookup) {
-      sendWithETag(request, response, { users: await this.directory.publicUsers(lookup.ids, user.userId) });
+      sendAnswerWithETag(request, response, await this.directory.publicUsersAnswer(lookup.ids, user.userId));
       return;
     }
-    response.json({ users: await this.directory.search(lookup.nick, user.userId) });
+    sendJson(response, (await this.directory.searchAnswer(lookup.nick, user.userId)).bytes);
   }
 }
