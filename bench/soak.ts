@@ -39,33 +39,40 @@ const BLOCK_MARGIN_MS = 1000;
 
 /** A pair's blocks, as [from, to] windows in the soak's clock; `to` is null while it holds. */
 class BlockBook {
-  private readonly windows = new Map<string, { from: number; to: number | null }[]>();
+  /**
+   * Each pair's blocks, either way, with who blocked: a block is one way (A's unblock lifts A's
+   * block only), and the pair hears nothing of each other while any of theirs is in force.
+   */
+  private readonly windows = new Map<string, { blocker: number; from: number; to: number | null }[]>();
   private readonly attempts = new Map<string, number>();
+  /** The blocks in force, as `blocker>blocked`. */
   private readonly blocked = new Set<string>();
 
   private static key(a: number, b: number): string {
     return a < b ? `${a}:${b}` : `${b}:${a}`;
   }
 
-  isBlocked(a: number, b: number): boolean {
-    return this.blocked.has(BlockBook.key(a, b));
+  isBlocked(blocker: number, blocked: number): boolean {
+    return this.blocked.has(`${blocker}>${blocked}`);
   }
 
+  /** The limit counts the changes of a pair, either side's together. */
   attempted(a: number, b: number): void {
     const key = BlockBook.key(a, b);
     this.attempts.set(key, (this.attempts.get(key) ?? 0) + 1);
   }
 
-  started(a: number, b: number, at: number): void {
-    const key = BlockBook.key(a, b);
-    this.blocked.add(key);
-    this.windows.set(key, [...(this.windows.get(key) ?? []), { from: at, to: null }]);
+  started(blocker: number, blocked: number, at: number): void {
+    const key = BlockBook.key(blocker, blocked);
+    this.blocked.add(`${blocker}>${blocked}`);
+    this.windows.set(key, [...(this.windows.get(key) ?? []), { blocker, from: at, to: null }]);
   }
 
-  ended(a: number, b: number, at: number): void {
-    const key = BlockBook.key(a, b);
-    this.blocked.delete(key);
-    const open = this.windows.get(key)?.at(-1);
+  ended(blocker: number, blocked: number, at: number): void {
+    this.blocked.delete(`${blocker}>${blocked}`);
+    const open = this.windows
+      .get(BlockBook.key(blocker, blocked))
+      ?.findLast((window) => window.blocker === blocker && window.to === null);
     if (open) open.to = at;
   }
 
