@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { PushService } from '../src/devices/push.service.js';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
 import { befriend, openStream } from './support/friends.js';
 import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { dataUrl, makeImage } from './support/images.js';
+import { phoneOf } from './support/phone.js';
 import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
 
@@ -428,7 +428,6 @@ describe('blocking', () => {
   });
 
   describe('push', () => {
-    const phone = () => randomBytes(32).toString('hex');
     /** Every event listener and every push under way, retries included, has finished. */
     const settled = async () => {
       await t.app.get(EventBus).drain();
@@ -437,18 +436,8 @@ describe('blocking', () => {
 
     it('pushes nothing to the blocked user when the blocker adds them, while others still reach them', async () => {
       const [ann, bob, carl] = await Promise.all([createUser(t), createUser(t), createUser(t)]);
-      const [annsPhone, bobsPhone] = [phone(), phone()];
-      for (const [user, token] of [
-        [ann, annsPhone],
-        [bob, bobsPhone],
-      ] as const) {
-        await t
-          .http()
-          .post('/api/v1/devices')
-          .set(user.auth)
-          .send({ token, notification_service: 'ios_app' })
-          .expect(201);
-      }
+      const annsPhone = (await phoneOf(t, ann, apns)).token;
+      const bobsPhone = (await phoneOf(t, bob, apns)).token;
       await block(ann, bob).expect(200);
       await t.http().post('/api/v1/contacts').set(ann.auth).send({ user_id: bob.id }).expect(200);
       await t.http().post('/api/v1/contacts').set(bob.auth).send({ user_id: ann.id }).expect(403);

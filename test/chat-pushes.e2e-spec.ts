@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { PushService } from '../src/devices/push.service.js';
 import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
 import { openStream } from './support/friends.js';
 import { anotherSession, createUser, type TestUser } from './support/harness.js';
+import { phoneOf as iPhoneOf } from './support/phone.js';
 import { waitFor } from './support/wait.js';
 
 // Streams on instance B, requests on A (two instances with PostgreSQL and Redis).
@@ -24,14 +24,7 @@ describe(`chat pushes respect open streams${SEVERAL_INSTANCES ? ' across two ins
   const phoneOf = async (user: TestUser): Promise<string> => {
     // The new_login push of the user's first session is handled first: it must not find this phone.
     await settled();
-    const token = randomBytes(32).toString('hex');
-    await a
-      .http()
-      .post('/api/v1/devices')
-      .set(user.auth)
-      .send({ token, notification_service: 'ios_app' })
-      .expect(201);
-    return token;
+    return (await iPhoneOf(a, user, apns)).token;
   };
   const add = (adder: TestUser, added: TestUser) =>
     a.http().post('/api/v1/contacts').set(adder.auth).send({ user_id: added.id }).expect(200);
