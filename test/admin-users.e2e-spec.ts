@@ -13,7 +13,7 @@ import {
   waitForMail,
 } from './support/harness.js';
 import { SseClient } from './support/sse-client.js';
-import { appCode, turnOnTotp } from './support/totp.js';
+import { appCode, secondStep, turnOnTotp } from './support/totp.js';
 import { waitFor } from './support/wait.js';
 
 // Two instances of one deployment on PostgreSQL + Redis; one on SQLite (A and B are the same app).
@@ -153,10 +153,7 @@ describe('admin: users', () => {
       await disable(ann);
       const first = await login(b, ann).expect(401);
       expect(first.body.error.code).toBe('mfa_required');
-      const second = await b
-        .http()
-        .post('/api/v1/auth/login/mfa')
-        .send({ mfa_token: first.body.error.mfa_token, code: await appCode(secret, 1) });
+      const second = await secondStep(b, first.body.error.mfa_token, await appCode(secret, 1));
       expect([second.status, second.body.error?.code]).toEqual([403, 'account_disabled']);
     });
 

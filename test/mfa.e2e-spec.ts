@@ -12,7 +12,7 @@ import {
 } from './support/harness.js';
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
 import { phoneOf } from './support/phone.js';
-import { appCode, turnOnTotp as turnOn } from './support/totp.js';
+import { appCode, secondStep, turnOnTotp as turnOn } from './support/totp.js';
 import { waitFor } from './support/wait.js';
 
 /** The password step: answers the mfa_token of `mfa_required`. */
@@ -24,10 +24,6 @@ async function passwordStep(t: TestApp, user: TestUser): Promise<string> {
     .expect(401);
   expect(answer.body.error.code).toBe('mfa_required');
   return answer.body.error.mfa_token as string;
-}
-
-function secondStep(t: TestApp, mfaToken: string, code: string) {
-  return t.http().post('/api/v1/auth/login/mfa').send({ mfa_token: mfaToken, code });
 }
 
 async function activityTypes(t: TestApp, user: TestUser): Promise<string[]> {

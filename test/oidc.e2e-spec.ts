@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createUser, PASSWORD, startApp, uniqueEmail, waitForMail, type TestApp } from './support/harness.js';
 import { linkIn } from './support/mails.js';
-import { appCode, turnOnTotp } from './support/totp.js';
+import { appCode, secondStep, turnOnTotp } from './support/totp.js';
 import { browseTo, OpenIdProvider, type ProviderAccount } from './support/openid-provider.js';
 import { createTestEnvironment, type TestEnvironment } from './support/harness.js';
 
@@ -171,11 +171,7 @@ describe('sign in with an OpenID provider', () => {
     const asked = await exchange(landed.searchParams.get('login_code')!).expect(401);
     expect(asked.body.error.code).toBe('mfa_required');
     expect(asked.body).not.toHaveProperty('access_token');
-    const login = await t
-      .http()
-      .post('/api/v1/auth/login/mfa')
-      .send({ mfa_token: asked.body.error.mfa_token, code: await appCode(secret, 1) })
-      .expect(200);
+    const login = await secondStep(t, asked.body.error.mfa_token, await appCode(secret, 1)).expect(200);
     expect(login.body.user.id).toBe(owner.id);
 
     const token = await provider.idToken({ ...account, nonce: 'n-mfa' }, { audience: 'unichat-web' });

@@ -28,3 +28,8 @@ export async function turnOnTotp(
     .expect(200);
   return { secret: setup.body.secret, recoveryCodes: confirmed.body.recovery_codes };
 }
+
+/** The second step of a login: the `mfa_token` of `mfa_required` and a code (`POST /auth/login/mfa`). */
+export function secondStep(t: TestApp, mfaToken: string, code: string) {
+  return t.http().post('/api/v1/auth/login/mfa').send({ mfa_token: mfaToken, code });
+}
