@@ -1,4 +1,4 @@
-import { RedisService } from '../src/bus/redis.service.js';
+import { REDIS_COMMAND_TIMEOUT_MS, RedisService } from '../src/bus/redis.service.js';
 import { openStream, resumeStream } from './support/friends.js';
 import {
   createTestEnvironment,
@@ -22,6 +22,8 @@ const NOTICED_WITHIN_MS = 5000 + 2000 + 4000;
 const ANSWERED_WITHIN_MS = 8000;
 
 const isSubscriber = (sent: string) => sent.includes('unichat-subscriber');
+/** A subscriber connection that has sent its SUBSCRIBE (a command name is one line of its own). */
+const isSubscribing = (sent: string) => isSubscriber(sent) && /\r\nsubscribe\r\n/i.test(sent);
 
 // Two instances share PostgreSQL and Redis; B reaches Redis through a proxy that the test makes
 // silent: bytes stop flowing, nothing is closed, as when a NAT or a load balancer drops an idle
@@ -228,5 +230,39 @@ describe('a Redis connection that goes silent without a reset', () => {
     expect(updates.map((event) => (event.data as Update).user.status_message)).toEqual(['after']);
     expect(Number(updates[0].id)).toBeGreaterThan(Number(resync.id));
     expect(stream.ended).toBe(false);
+  }, 60_000);
+
+  it('an instance whose subscriber gets no answer when it subscribes again after a reconnect keeps running, and is back in sync once Redis answers', async () => {
+    // An instance of its own, through its own proxy: the others' connections are left alone.
+    const redis = new URL(environment.vars.REDIS_URL);
+    const ownProxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
+    const c = await startApp(environment, { REDIS_URL: `redis://127.0.0.1:${ownProxy.port}` });
+    try {
+      await waitFor(async () => (await c.http().get('/health/ready')).status === 200, 'C to be ready');
+      // Its connections drop; the subscriber's SUBSCRIBE on the new connection gets no answer.
+      ownProxy.cut();
+      ownProxy.restore();
+      ownProxy.stall(isSubscribing);
+      await waitFor(() => ownProxy.stalledCount() === 1, 'the new subscriber connection to subscribe');
+      // Past the command timeout: the SUBSCRIBE fails. Left unhandled (as ioredis does when it
+      // subscribes again by itself), that failure ends the process, and this test with it.
+      await new Promise((done) => setTimeout(done, REDIS_COMMAND_TIMEOUT_MS + 1000));
+      expect((await c.http().get('/health/ready')).status).toBe(503);
+
+      ownProxy.release(isSubscribing);
+      await waitFor(
+        async () => (await c.http().get('/health/ready')).status === 200,
+        'C to be back in sync',
+        30_000,
+      );
+      // The bus reaches it again: a logout on A ends the session's stream on C.
+      const user = await createUser(a);
+      const stream = track(await openStream(c, user));
+      await a.http().post('/api/v1/auth/logout').set(user.auth).send({}).expect(200);
+      await waitFor(() => stream.ended, 'the bus to close the stream on C', 3000);
+    } finally {
+      await c.close();
+      await ownProxy.close();
+    }
   }, 60_000);
 });

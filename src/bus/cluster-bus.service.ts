@@ -36,6 +36,8 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
   private readonly logger = new Logger('ClusterBus');
   private readonly handlers = new Map<string, Handler[]>();
   private subscriber: Redis | null = null;
+  /** The channels this instance listens to: subscribed again each time the subscriber reconnects. */
+  private readonly channels = new Set<string>();
   private readonly reconnectHandlers: (() => unknown)[] = [];
   private readonly outOfSyncHandlers: (() => unknown)[] = [];
   /** The channel of this instance's own heartbeat, which only it listens to. */
@@ -65,7 +67,7 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
 
   async onModuleInit(): Promise<void> {
     if (!this.redis.enabled) return;
-    await this.redisSubscriber().subscribe(this.heartbeatChannel);
+    await this.listen(this.heartbeatChannel);
     this.heardAt = this.beatAt = performance.now();
     this.timer = setInterval(() => this.beat(), CHECK_EVERY_MS).unref();
     this.beat();
@@ -78,8 +80,12 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
     const list = this.handlers.get(channel) ?? [];
     list.push(handler as Handler);
     this.handlers.set(channel, list);
-    if (this.redis.enabled && list.length === 1)
-      await this.redisSubscriber().subscribe(this.wireChannel(channel));
+    if (this.redis.enabled && list.length === 1) await this.listen(this.wireChannel(channel));
+  }
+
+  private async listen(wireChannel: string): Promise<void> {
+    this.channels.add(wireChannel);
+    await this.redisSubscriber().subscribe(wireChannel);
   }
 
   /** Called when the instance is back in sync: messages may have been missed while it was not. */
@@ -168,10 +174,20 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy, OnApplicationS
       this.dispatch(channel.slice(prefix.length), payload);
     });
     // Messages sent until it is subscribed again are lost: in sync again only after a heartbeat.
-    subscriber.on('close', () => this.setLost(true));
-    // Subscribed again: a heartbeat at once, rather than at the next beat, brings it back sooner.
+    let dropped = false;
+    subscriber.on('close', () => {
+      dropped = true;
+      this.setLost(true);
+    });
     subscriber.on('ready', () => {
-      if (this.lost) this.sendHeartbeat();
+      if (!dropped) return; // the first connection: `listen` subscribes
+      dropped = false;
+      subscriber
+        .subscribe(...this.channels)
+        // Subscribed again: a heartbeat at once, rather than at the next beat, brings it back sooner.
+        .then(() => this.sendHeartbeat())
+        // Dropped again, or closed at shutdown: it stays out of sync, and the next `ready` tries again.
+        .catch((error: Error) => this.logger.warn(`could not subscribe again: ${error.message}`));
     });
     this.subscriber = subscriber;
     return subscriber;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.service.js';
@@ -35,18 +35,24 @@ export class RedisService implements OnApplicationShutdown {
     return this.client !== null;
   }
 
-  /** A separate connection for SUBSCRIBE (a subscribed connection cannot run other commands). */
+  /**
+   * A separate connection for SUBSCRIBE (a subscribed connection cannot run other commands). It
+   * does not subscribe again by itself after a reconnect: ioredis leaves the rejection of that
+   * SUBSCRIBE unhandled (the connection dropped again, or quit at shutdown), which ends the
+   * process. Its user subscribes again on `ready`, and handles the failure.
+   */
   subscriber(): Redis {
     if (!this.config.redisUrl) throw new Error('Redis is not configured');
-    return this.connect('subscriber');
+    return this.connect('subscriber', { autoResubscribe: false });
   }
 
   key(...parts: (string | number)[]): string {
     return this.prefix + parts.join(':');
   }
 
-  private connect(name: string): Redis {
+  private connect(name: string, options: RedisOptions = {}): Redis {
     const connection = new Redis(this.config.redisUrl as string, {
+      ...options,
       connectionName: `unichat-${name}`,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,

@@ -23,6 +23,8 @@ export interface TcpProxy {
    * server that died and was replaced: the client has to give them up itself.
    */
   restore(): void;
+  /** How many open connections are stalled now. */
+  stalledCount(): number;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     restore() {
       mode = 'forward';
       stalls = null;
+    },
+    stalledCount() {
+      return [...links].filter((link) => link.stalled && !link.client.destroyed).length;
     },
     async close() {
       for (const socket of open) socket.destroy();
