@@ -945,8 +945,8 @@ export interface paths {
      */
     post: operations['identities_link'];
     /**
-     * Unlink the provider's identity, while another way to sign in remains
-     * @description Unlinks the provider's identity (an account has at most one per provider). Refused with `invalid_params` when it is the last way to sign in (no password and no other identity).
+     * Unlink an identity (by its id, or its provider), while another way to sign in remains
+     * @description Unlinks an identity, named by its id or its provider. Refused with `invalid_params` when it is the last way to sign in (no password and no other identity).
      */
     delete: operations['identities_unlink'];
     options?: never;
@@ -9261,7 +9261,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
-        /** @description A configured provider (`GET /auth/oidc/providers`). */
+        /** @description The identity's `id` as `GET /me/identities` lists it, or its provider's name (an account has at most one identity per provider; a provider's name is never all digits). */
         provider: string;
       };
       cookie?: never;

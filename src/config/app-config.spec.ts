@@ -1,3 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config.js';
 
 describe('configuration', () => {
@@ -101,6 +105,10 @@ describe('configuration', () => {
       /issuer must be https:\/\//,
     ],
     [{ OIDC_PROVIDERS: '[{"name":"apple","client_id":"x"}]' }, /needs team_id, key_id and key_file/],
+    [
+      { OIDC_PROVIDERS: '[{"name":"42","issuer":"https://idp.example","client_id":"x"}]' },
+      /name must not be digits alone/,
+    ],
     [{ OIDC_PROVIDERS: '[{"name":"google","client_id":"x","secret":"s"}]' }, /unknown field "secret"/],
   ])('stops the start with one line naming the bad variable: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
@@ -153,6 +161,32 @@ describe('configuration', () => {
       responseMode: 'query',
     });
     expect(corp).toMatchObject({ clientSecret: null, scopes: ['openid', 'email', 'profile'], apple: null });
+  });
+
+  it("reads Apple's preset: its issuer, name and email asked for, the answer posted back, the team's key", () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'apple-key-')), 'AuthKey_KEY1234567.p8');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const [apple] = loadConfig({
+      OIDC_PROVIDERS: JSON.stringify([
+        {
+          name: 'apple',
+          client_id: 'com.unichat.web',
+          team_id: 'TEAM123456',
+          key_id: 'KEY1234567',
+          key_file: keyFile,
+        },
+      ]),
+    }).oidcProviders;
+    expect(apple).toEqual({
+      name: 'apple',
+      issuer: 'https://appleid.apple.com',
+      clientId: 'com.unichat.web',
+      clientSecret: null,
+      scopes: ['openid', 'email', 'name'],
+      responseMode: 'form_post',
+      apple: { teamId: 'TEAM123456', keyId: 'KEY1234567', keyFile },
+    });
   });
 
   it('reads a comma list of CORS origins', () => {

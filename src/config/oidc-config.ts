@@ -76,6 +76,8 @@ export function readOidcProviders(raw: string | undefined): OidcProviderConfig[]
     if (name === undefined || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(name)) {
       throw new Error(`OIDC_PROVIDERS[${index}].name must be 1 to 32 lower-case letters, digits or dashes`);
     }
+    // DELETE /me/identities/:x reads digits alone as an identity's id.
+    if (/^\d+$/.test(name)) throw new Error(`OIDC_PROVIDERS[${index}].name must not be digits alone`);
     if (names.has(name)) throw new Error(`OIDC_PROVIDERS names "${name}" twice`);
     names.add(name);
     const preset = PRESETS[name];

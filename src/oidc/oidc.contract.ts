@@ -160,9 +160,16 @@ export const OIDC_CONTRACT: ApiContract = {
       status: 200,
       body: 'Empty',
       errors: ['not_found'],
-      params: { provider: PROVIDER },
+      params: {
+        provider: {
+          ...PROVIDER,
+          example: '42',
+          description:
+            "The identity's `id` as `GET /me/identities` lists it, or its provider's name (an account has at most one identity per provider; a provider's name is never all digits).",
+        },
+      },
       description:
-        "Unlinks the provider's identity (an account has at most one per provider). Refused with `invalid_params` when it is the last way to sign in (no password and no other identity).",
+        'Unlinks an identity, named by its id or its provider. Refused with `invalid_params` when it is the last way to sign in (no password and no other identity).',
     },
   },
 };

@@ -95,11 +95,14 @@ export class IdentitiesController {
     return { identity: await this.oidc.linkProven(user.userId, provider, dto, client) };
   }
 
+  // One path parameter with POST's name: two templates at one place would be one ambiguous path.
   @Delete(':provider')
   @HttpCode(200)
-  @ApiOperation({ summary: "Unlink the provider's identity, while another way to sign in remains" })
-  async unlink(@CurrentUser() user: AuthUser, @Param('provider') provider: string) {
-    await this.oidc.unlink(user.userId, provider);
+  @ApiOperation({
+    summary: 'Unlink an identity (by its id, or its provider), while another way to sign in remains',
+  })
+  async unlink(@CurrentUser() user: AuthUser, @Param('provider') idOrProvider: string) {
+    await this.oidc.unlink(user.userId, idOrProvider);
     return {};
   }
 }

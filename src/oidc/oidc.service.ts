@@ -9,6 +9,7 @@ import { CredentialsService } from '../auth/credentials.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
+import { parseId } from '../common/ids.js';
 import { SecretBox } from '../common/secret-box.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -344,13 +345,25 @@ export class OidcService {
   }
 
   /**
-   * Removes the identity of a provider (an account has at most one per provider), unless it is the
-   * last way left to sign in.
+   * Removes a linked identity, named by its id (as `list` shows it) or by its provider (an account
+   * has at most one per provider, and a provider's name is never all digits), unless it is the last
+   * way left to sign in.
    */
-  async unlink(userId: number, provider: string): Promise<void> {
+  async unlink(userId: number, idOrProvider: string): Promise<void> {
+    const byId = /^\d+$/.test(idOrProvider);
+    const id = byId ? parseId(idOrProvider) : null;
+    if (byId && id === null) throw new AppError('invalid_params', 'an identity id is a positive integer');
     await inTransaction(this.dataSource, async (tx) => {
-      const identity = await tx.manager.findOneBy(Identity, { provider, userId });
-      if (!identity) throw new AppError('not_found', `no ${provider} identity is linked`);
+      const identity = await tx.manager.findOneBy(
+        Identity,
+        id !== null ? { id, userId } : { provider: idOrProvider, userId },
+      );
+      if (!identity) {
+        throw new AppError(
+          'not_found',
+          id !== null ? `no identity ${id} is linked` : `no ${idOrProvider} identity is linked`,
+        );
+      }
       const others = await tx.manager.countBy(Identity, { userId });
       const hasPassword = (await this.users.passwordHash(userId)) !== null;
       if (others <= 1 && !hasPassword) {

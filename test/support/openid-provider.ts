@@ -180,16 +180,19 @@ function readBody(request: IncomingMessage): Promise<string> {
 /**
  * Follows a browser's redirects from `url` with a cookie jar, until it reaches `stopAt` (our
  * callback went on to the application): answers the last Location. A provider page that posts
- * its answer (form_post) is submitted as the browser's script would.
+ * its answer (form_post) is submitted as the browser's script would. `visited` receives each
+ * request made, as `METHOD url`.
  */
 export async function browseTo(
   url: string,
   stopAt: string,
   rewrite: (url: string) => string = (same) => same,
+  visited: string[] = [],
 ): Promise<URL> {
   const jar = new Map<string, string>();
   let next: { url: string; method: 'GET' | 'POST'; body?: string } = { url, method: 'GET' };
   for (let hop = 0; hop < 15; hop += 1) {
+    visited.push(`${next.method} ${next.url}`);
     const response = await fetch(next.url, {
       method: next.method,
       redirect: 'manual',
