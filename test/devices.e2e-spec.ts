@@ -2,8 +2,6 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
 import { PushService } from '../src/devices/push.service.js';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
@@ -17,31 +15,8 @@ import {
   type TestUser,
 } from './support/harness.js';
 import { linkIn } from './support/mails.js';
+import { captureLogs } from './support/logs.js';
 import { waitFor } from './support/wait.js';
-
-/** Every line the application logged through Nest's Logger while this file ran, in order. */
-function captureLogs() {
-  const spies = (['log', 'warn', 'error'] as const).map((level) => ({
-    level,
-    spy: jest.spyOn(Logger.prototype, level),
-  }));
-  return {
-    lines(): { level: string; context: string | undefined; text: string }[] {
-      return spies
-        .flatMap(({ level, spy }) =>
-          spy.mock.calls.map((args, index) => ({
-            order: spy.mock.invocationCallOrder[index],
-            level,
-            context: (spy.mock.contexts[index] as { context?: string } | undefined)?.context,
-            text: args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '),
-          })),
-        )
-        .sort((a, b) => a.order - b.order)
-        .map(({ order: _order, ...line }) => line);
-    },
-    restore: () => spies.forEach(({ spy }) => spy.mockRestore()),
-  };
-}
 
 const newToken = () => randomBytes(32).toString('hex');
 

@@ -11,6 +11,7 @@ import {
   type TestUser,
 } from './support/harness.js';
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
+import { qrStream } from './support/friends.js';
 import { phoneOf } from './support/phone.js';
 import { appCode, secondStep, turnOnTotp as turnOn } from './support/totp.js';
 import { waitFor } from './support/wait.js';
@@ -161,6 +162,44 @@ describe('two-step login (TOTP)', () => {
       // A session that passed the second factor logs in again by its auth token.
       await t.http().post('/api/v1/auth/login').send({ auth_token: ann.authToken }).expect(200);
       await t.http().post('/api/v1/tokens').send({ auth_token: ann.authToken }).expect(200);
+    });
+
+    it('logs a browser in by a QR code that a session of the user approved, with no code asked', async () => {
+      const ann = await createUser(t);
+      const { secret } = await turnOn(t, ann);
+      const code = (await t.http().post('/api/v1/auth/qr').expect(201)).body as {
+        id: string;
+        key: string;
+        check: string;
+      };
+      const browser = await qrStream(t, code);
+      try {
+        await t
+          .http()
+          .post(`/api/v1/auth/qr/${code.id}/approve`)
+          .set(ann.auth)
+          .send({ key: code.key, check: code.check })
+          .expect(200);
+        const { data } = await browser.next<{
+          user: { id: number; auth_token: string };
+          access_token: string;
+        }>('qr_login');
+        expect(data.user.id).toBe(ann.id);
+        const me = await t
+          .http()
+          .get('/api/v1/me')
+          .set({ Authorization: `Bearer ${data.access_token}` })
+          .expect(200);
+        expect(me.body.user.id).toBe(ann.id);
+        // The browser's own session came from one that passed the second factor: its auth token logs in.
+        const again = await t.http().post('/api/v1/auth/login').send({ auth_token: data.user.auth_token });
+        expect(again.status).toBe(200);
+        expect(again.body).not.toHaveProperty('error');
+        // The password still asks for a code.
+        await secondStep(t, await passwordStep(t, ann), await appCode(secret, 1)).expect(200);
+      } finally {
+        browser.close();
+      }
     });
 
     it('accepts a code once: the code that turned it on, a code used to log in, a used mfa_token', async () => {

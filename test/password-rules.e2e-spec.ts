@@ -10,6 +10,7 @@ import {
   type TestApp,
   type TestUser,
 } from './support/harness.js';
+import { captureLogs } from './support/logs.js';
 import { linkIn } from './support/mails.js';
 
 /** Plays Pwned Passwords' range API: `GET /range/<5 hex>` lists `SUFFIX:COUNT` lines of that range. */
@@ -158,12 +159,25 @@ describe('passwords people actually use', () => {
       await reset(t, token, 'Fresh-and-unseen-9').expect(200);
     });
 
-    it('accepts the password when the API fails or does not answer in time', async () => {
-      api.mode = 'fail';
-      await register(t, breached).expect(201);
-      api.mode = 'hang';
-      await register(t, breached).expect(201);
-      expect(api.requests).toHaveLength(2);
+    it('accepts the password when the API fails or does not answer in time, and logs a line each time', async () => {
+      const logs = captureLogs();
+      try {
+        api.mode = 'fail';
+        await register(t, breached).expect(201);
+        api.mode = 'hang';
+        await register(t, breached).expect(201);
+        expect(api.requests).toHaveLength(2);
+        const notAsked = logs
+          .lines()
+          .filter(
+            (line) => line.context === 'PasswordRules' && line.text.startsWith('Pwned Passwords not asked'),
+          );
+        expect(notAsked).toHaveLength(2);
+        expect(notAsked.every((line) => line.level === 'warn')).toBe(true);
+        expect(notAsked.map((line) => line.text).join('\n')).not.toContain(breached);
+      } finally {
+        logs.restore();
+      }
     });
   });
 });

@@ -1,8 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { PushService } from '../src/devices/push.service.js';
 import { Metrics } from '../src/metrics/metrics.service.js';
@@ -18,24 +16,9 @@ import {
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
+import { captureLogs } from './support/logs.js';
 import { type PushServiceEmulator, startPushService } from './support/push-service.js';
 import type { SseClient } from './support/sse-client.js';
-
-/** The text of every line the application logged through Nest's Logger from now on. */
-function captureLogs() {
-  const spies = (['log', 'warn', 'error'] as const).map((level) => jest.spyOn(Logger.prototype, level));
-  return {
-    lines: (level?: 'log' | 'warn' | 'error') =>
-      spies
-        .filter((_spy, index) => level === undefined || ['log', 'warn', 'error'][index] === level)
-        .flatMap((spy) =>
-          spy.mock.calls.map((args) =>
-            args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '),
-          ),
-        ),
-    restore: () => spies.forEach((spy) => spy.mockRestore()),
-  };
-}
 
 const fcmToken = () =>
   `${randomBytes(8).toString('base64url')}:APA91b${randomBytes(100).toString('base64url')}`;
@@ -448,7 +431,7 @@ describe('pushes to Android phones and browsers', () => {
 
   it('never logs a whole FCM token, push endpoint or subscription key', async () => {
     await settled();
-    const text = logs.lines().join('\n');
+    const text = logs.texts().join('\n');
     expect(text).toMatch(/through FCM: 1 of 1 device\(s\) accepted/);
     expect(text).toMatch(/device 127\.0\.0\.1:\d+\/…[\w-]{8}…: 500/);
     expect(secrets.length).toBeGreaterThan(20);
@@ -484,7 +467,7 @@ describe('push services at start-up', () => {
     const logs = captureLogs();
     const t = await startApp();
     try {
-      const lines = logs.lines('log');
+      const lines = logs.texts('log');
       expect(lines).toContain('Android push is off: set FCM_SERVICE_ACCOUNT_FILE to send to Android devices');
       expect(
         lines.filter((line) => line.startsWith('push to browsers with Web Push, VAPID key ')),
@@ -540,7 +523,7 @@ describe('push services at start-up', () => {
       await t.app.get(PushService).idle();
       expect(fcm.tokensMinted()).toBe(0);
       expect(fcm.received).toEqual([]);
-      const refusals = logs.lines('error').filter((line) => line.startsWith('FCM refused our credentials'));
+      const refusals = logs.texts('error').filter((line) => line.startsWith('FCM refused our credentials'));
       expect(refusals).toHaveLength(1);
       expect(refusals[0]).toContain('check FCM_SERVICE_ACCOUNT_FILE');
       const listed = await t.http().get('/api/v1/devices').set(user.auth).expect(200);
