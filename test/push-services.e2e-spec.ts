@@ -571,3 +571,44 @@ describe('push services at start-up', () => {
     }
   });
 });
+
+describe('the FCM access token', () => {
+  it('is renewed before a send when it has less than 5 minutes left, and reused while it has more', async () => {
+    // Tokens of 4 minutes: each is already near its end when it arrives.
+    const fcm = await startFcmEmulator({ tokenLifetimeSeconds: 240 });
+    const t = await startApp(undefined, fcm.vars);
+    try {
+      const user = await createUser(t);
+      await t.app.get(EventBus).drain();
+      await t.app.get(PushService).idle();
+      const tablet = fcmToken();
+      await t
+        .http()
+        .post('/api/v1/devices')
+        .set(user.auth)
+        .send({ token: tablet, notification_service: 'android_app' })
+        .expect(201);
+      const testPush = () =>
+        t.http().post('/api/v1/devices/test-push').set(user.auth).expect(200, { devices: 1, accepted: 1 });
+      await testPush();
+      await testPush();
+      expect(fcm.tokensMinted()).toBe(2);
+      // Tokens of an hour from now on: the next send renews the short one, the one after reuses it.
+      fcm.setTokenLifetime(3600);
+      await testPush();
+      await testPush();
+      const minted = fcm.mintedTokens();
+      expect(minted).toHaveLength(3);
+      expect(fcm.messagesTo(tablet).map((message) => message.bearer)).toEqual([
+        minted[0],
+        minted[1],
+        minted[2],
+        minted[2],
+      ]);
+      expect(fcm.refusedBearers()).toBe(0);
+    } finally {
+      await t.close();
+      await fcm.close();
+    }
+  });
+});

@@ -11,6 +11,8 @@ const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 /** The token endpoint google-auth-library posts to, whatever the service account says. */
 const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 const SEND_TIMEOUT_MS = 10_000;
+/** An access token with less time left than this is renewed before a send (Google's tokens last an hour). */
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
 /** How long FCM keeps a push for a phone that is off before dropping it. */
 const PUSH_TTL = '86400s';
 
@@ -123,6 +125,7 @@ function accessTokens(config: FcmConfig): JWT {
     keyId: config.privateKeyId ?? undefined,
     scopes: [MESSAGING_SCOPE],
     additionalClaims: { aud: config.tokenUri },
+    eagerRefreshThresholdMillis: RENEW_BEFORE_EXPIRY_MS,
   });
   if (config.tokenUri !== GOOGLE_TOKEN_URI) {
     client.transporter.interceptors.request.add({

@@ -31,6 +31,8 @@ export interface ReceivedFcmMessage {
   };
   status: number;
   at: number;
+  /** The access token it was sent with. */
+  bearer: string;
 }
 
 export interface FcmEmulator {
@@ -38,8 +40,11 @@ export interface FcmEmulator {
   vars: Record<string, string>;
   projectId: string;
   received: ReceivedFcmMessage[];
-  /** Access tokens minted for a valid assertion, and sends refused for a bearer we did not mint. */
+  /** Access tokens minted for a valid assertion (in order), and sends refused for a bearer we did not mint. */
   tokensMinted(): number;
+  mintedTokens(): string[];
+  /** How long the access tokens minted from now on last (`expires_in`). */
+  setTokenLifetime(seconds: number): void;
   refusedBearers(): number;
   /** Answers for a registration token, used in order; the last one repeats. Unscripted: 200. */
   answer(token: string, ...answers: FcmAnswer[]): void;
@@ -66,7 +71,7 @@ export async function startFcmEmulator(
   const scripts = new Map<string, FcmAnswer[]>();
   const received: ReceivedFcmMessage[] = [];
   let refusedBearers = 0;
-  const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  let lifetime = options.tokenLifetimeSeconds ?? 3600;
 
   const server = http.createServer((request, response) => {
     void read(request).then((body) => {
@@ -117,7 +122,7 @@ export async function startFcmEmulator(
     }
     const token = message.token ?? '';
     const status = nextAnswer(scripts, token);
-    received.push({ token, message, status, at: Date.now() });
+    received.push({ token, message, status, at: Date.now(), bearer });
     if (status === 200)
       return reply(response, 200, { name: `projects/${projectId}/messages/${received.length}` });
     const error = ERRORS[status];
@@ -160,6 +165,10 @@ export async function startFcmEmulator(
     projectId,
     received,
     tokensMinted: () => minted.size,
+    mintedTokens: () => [...minted.keys()],
+    setTokenLifetime(seconds) {
+      lifetime = seconds;
+    },
     refusedBearers: () => refusedBearers,
     answer(token, ...answers) {
       scripts.set(token, answers);
