@@ -1,17 +1,13 @@
-// Push throughput: `npm run build && node dist/bench/push.js [--pushes=N] [--concurrency=N]`.
-// The service's FCM and Web Push providers, as one instance runs them, send to local servers that
-// play FCM (with Google's token endpoint) and a push service over HTTPS; those run in a child
-// process, so the two sides do not share an event loop. Prints pushes per second for each, and
-// what the Web Push encryption (RFC 8291) and VAPID signature cost per push.
+// Pushes (`npm run bench -- --only=push`): the service's FCM and Web Push providers, as one
+// instance runs them, send to local servers that play FCM (with Google's token endpoint) and a push
+// service over HTTPS (bench/push-servers.ts, in a child process, so the two sides do not share an
+// event loop). Rows: pushes per second for each, and what a Web Push payload's encryption
+// (RFC 8291) and VAPID signature cost per push.
 import { execFile, fork } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createECDH, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createECDH } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
 import webpush from 'web-push';
@@ -20,51 +16,16 @@ import { FcmProvider } from '../src/devices/fcm.provider.js';
 import { pushMessages } from '../src/devices/push-messages.js';
 import type { PushProvider } from '../src/devices/push-provider.js';
 import { WebPushProvider } from '../src/devices/web-push.provider.js';
+import type { BenchContext } from './context.js';
+import { failed, round1, row } from './report.js';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [name, value] = arg.replace(/^--/, '').split('=');
-    return [name, value ?? 'true'] as const;
-  }),
-);
+const PUSH_SERVERS = resolve('dist/bench/push-servers.js');
 
-if (args.has('serve')) void serve(args.get('serve') as string);
-else void main();
-
-/** The child: a plain FCM + token endpoint, and an HTTPS push service answering 201. */
-async function serve(dir: string): Promise<void> {
-  const fcm = http.createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(
-        request.url === '/token'
-          ? JSON.stringify({ access_token: 'ya29.bench', expires_in: 3600, token_type: 'Bearer' })
-          : '{"name":"projects/bench/messages/1"}',
-      );
-    });
-  });
-  const push = https.createServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-    (request, response) => {
-      request.resume();
-      request.on('end', () => response.writeHead(201).end());
-    },
-  );
-  await Promise.all([
-    new Promise<void>((done) => fcm.listen(0, '127.0.0.1', done)),
-    new Promise<void>((done) => push.listen(0, '127.0.0.1', done)),
-  ]);
-  process.send?.({
-    fcm: (fcm.address() as { port: number }).port,
-    push: (push.address() as { port: number }).port,
-  });
-}
-
-async function main(): Promise<void> {
-  const pushes = Number(args.get('pushes') ?? 4000);
-  const concurrency = Number(args.get('concurrency') ?? 64);
-  const dir = mkdtempSync(join(tmpdir(), 'unichat-bench-push-'));
+export async function measurePush(context: BenchContext): Promise<void> {
+  const pushes = context.options.quick ? 1500 : 4000;
+  const concurrency = 64;
+  const dir = join(context.root, 'push');
+  mkdirSync(dir, { recursive: true });
   Logger.overrideLogger(['error']);
   await promisify(execFile)('openssl', [
     'req',
@@ -85,7 +46,7 @@ async function main(): Promise<void> {
     '-addext',
     'subjectAltName=IP:127.0.0.1',
   ]);
-  const child = fork(new URL(import.meta.url).pathname, [`--serve=${dir}`], { stdio: 'inherit' });
+  const child = fork(PUSH_SERVERS, [dir], { stdio: 'inherit' });
   const ports = await new Promise<{ fcm: number; push: number }>((done) => child.once('message', done));
   try {
     const account = join(dir, 'account.json');
@@ -155,17 +116,36 @@ async function main(): Promise<void> {
         vapidDetails: { subject: 'mailto:bench@unichat.example', ...keys },
       }),
     );
-    console.log(
-      `pushes: ${pushes}, at most ${concurrency} at once, one instance (this process), servers in a child process`,
-    );
     const rate = (r: Rate) =>
       `${r.perSecond.toFixed(0)} pushes/s, ${r.cpuMicros.toFixed(0)} µs of CPU a push (${(1e6 / r.cpuMicros).toFixed(0)}/s per core)`;
-    console.log(`FCM HTTP v1 (plain HTTP to loopback): ${rate(fcmRate)}`);
-    console.log(`Web Push (HTTPS, aes128gcm + VAPID): ${rate(webRate)}`);
-    console.log(
-      `Web Push encryption per push: ${encryptOnly.toFixed(0)} µs; with the VAPID signature: ${withVapid.toFixed(0)} µs`,
+    const details = { pushes, concurrency };
+    context.rows.push(
+      row('push-fcm', 'pushes to FCM HTTP v1 (loopback), one instance', rate(fcmRate), 'report', 'report', {
+        ...details,
+        ...fcmRate,
+      }),
+      row(
+        'push-web',
+        'pushes to a Web Push service (HTTPS), one instance',
+        rate(webRate),
+        'report',
+        'report',
+        {
+          ...details,
+          ...webRate,
+        },
+      ),
+      row(
+        'push-web-crypto',
+        'Web Push payload encryption per push (ECDH + AES-GCM)',
+        `${round1(encryptOnly)} µs; with the VAPID signature ${round1(withVapid)} µs`,
+        'report',
+        'report',
+      ),
     );
     web.onApplicationShutdown();
+  } catch (error) {
+    context.rows.push(failed('push-fcm', 'pushes', '', error));
   } finally {
     child.kill();
     rmSync(dir, { recursive: true, force: true });

@@ -16,6 +16,9 @@ import {
   startService,
 } from './context.js';
 import { measureHttp } from './http-scenarios.js';
+import { measurePush } from './push.js';
+import { measureSignIn } from './sign-in.js';
+import { measureWebhooks } from './webhooks.js';
 import { HELLO_PATH, type ServerProcess } from './processes.js';
 import { machineInfo, notAvailable, table } from './report.js';
 import { soak } from './soak.js';
@@ -41,7 +44,8 @@ const USAGE = `npm run bench -- [options]
                   (bench/results/profiles/idle-*.heapsnapshot), and what grew per stream
   --users=N       friends of the user whose PATCH fans out (default 1000)
   --streams=N     streams to open (default: --users, or 10000 with --big)
-  --only=LIST     phases to run: baselines,http,streams (default all)
+  --only=LIST     phases to run: baselines,http,streams,sign-in,push,webhooks (default all;
+                  webhooks also uses PostgreSQL and Redis when they answer)
   --targets=LIST  only these request/response targets, by key (e.g. baseline-b,users-batch)
   --connections=N autocannon connections (default 50)
   --rounds=N      interleaved rounds of each request/response run (default 3, 2 with --quick)
@@ -101,7 +105,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; phases: Set<stri
     soakSeconds: flags.has('--soak') ? 600 : values.has('soak') ? number('soak', 600) : null,
   };
   if (options.soakSeconds !== null) options.cluster = true;
-  const phases = new Set((values.get('only') ?? 'baselines,http,streams').split(','));
+  const phases = new Set((values.get('only') ?? 'baselines,http,streams,sign-in,push,webhooks').split(','));
   return { options, phases };
 }
 
@@ -135,6 +139,16 @@ const ORDER = [
   'idle-lag',
   'presence',
   'streams',
+  'sign-in-totp',
+  'sign-in-passkey',
+  'push-fcm',
+  'push-web',
+  'push-web-crypto',
+  'webhooks-patch-sqlite',
+  'webhooks-deliveries-sqlite',
+  'webhooks-patch-postgres',
+  'webhooks-deliveries-postgres',
+  'webhooks-deliveries-cluster',
   'cluster-fanout-single',
   'cluster-fanout',
   'soak',
@@ -321,7 +335,13 @@ async function main(): Promise<void> {
   try {
     context.control = await startBenchServer('control', 'node-http', {}, HELLO_PATH);
     if (options.cluster) await cluster(context);
-    else await single(context, phases);
+    else {
+      if (['baselines', 'http', 'streams'].some((phase) => phases.has(phase))) await single(context, phases);
+      // Each on a service (or providers) of its own, after the main service has stopped.
+      if (phases.has('sign-in')) await measureSignIn(context);
+      if (phases.has('push')) await measurePush(context);
+      if (phases.has('webhooks')) await measureWebhooks(context);
+    }
     finish(null);
   } catch (error) {
     finish((error as Error).stack ?? String(error));

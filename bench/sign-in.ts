@@ -1,77 +1,91 @@
-/**
- * The cost of the ways in, one request at a time on an idle service (in process, SQLite, loopback):
- * a password login without and with two-step login (its password step and its code step), and a
- * passkey sign-in. `node dist/bench/sign-in.js [rounds]`; the figures go to docs/benchmarks.md.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The ways in (`npm run bench -- --only=sign-in`), one request at a time on an idle service in its
+// own process (SQLite): a password login without and with two-step login (its password step and
+// its code step), and a passkey sign-in. Each request is weighed by the service's CPU time (every
+// thread, argon2's included), which a busy machine distorts far less than the wall clock.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generate } from 'otplib';
-import { createApp } from '../src/app.setup.js';
-import { loadConfig } from '../src/config/app-config.js';
-import { keepJwtSecret } from '../src/config/kept-jwt-secret.js';
-import { SecretBox } from '../src/common/secret-box.js';
-import { newTotpSecret, totpStep } from '../src/mfa/totp.js';
 import { SoftwareAuthenticator } from '../test/support/authenticator.js';
-import { type BenchUser, call, createUsers, expectStatus, PASSWORD } from './api.js';
+import { type Answer, type BenchUser, call, createUsers, expectStatus, PASSWORD } from './api.js';
+import { type BenchContext, serviceEnv, startService } from './context.js';
+import type { ServerProcess } from './processes.js';
+import { failed, round2, row } from './report.js';
 
-const rounds = Number(process.argv[2] ?? 30);
-
-function summary(samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2);
-  return `median ${at(0.5)} ms, p90 ${at(0.9)} ms (${samples.length})`;
+/** The CPU time of every thread of a process so far, in milliseconds (nanoseconds in schedstat). */
+function cpuMs(pid: number): number {
+  let nanoseconds = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return nanoseconds / 1e6;
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const result = await work();
-  return [result, performance.now() - start];
+interface Sample {
+  cpu: number;
+  wall: number;
 }
 
-async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'unichat-bench-sign-in-'));
-  const { config } = keepJwtSecret(
-    loadConfig({
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      PUBLIC_URL: 'http://127.0.0.1',
-      REGISTRATIONS_PER_HOUR: '100000',
-    }),
-  );
-  const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+/** One request, weighed by the service's CPU and the wall clock. */
+async function weighed(service: ServerProcess, request: () => Promise<Answer>): Promise<[Answer, Sample]> {
+  const cpu = cpuMs(service.pid);
+  const started = performance.now();
+  const answer = await request();
+  return [answer, { wall: performance.now() - started, cpu: cpuMs(service.pid) - cpu }];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+const describe = (samples: Sample[]) =>
+  `${round2(median(samples.map((s) => s.cpu)))} ms CPU, ${round2(median(samples.map((s) => s.wall)))} ms wall`;
+
+/** Turns two-step login on for each user; answers the secrets by user id. */
+async function turnOnTotp(base: string, users: BenchUser[]): Promise<Map<number, string>> {
+  const secrets = new Map<number, string>();
+  for (const user of users) {
+    const setup = await expectStatus(
+      call(base, 'POST', '/api/v1/me/mfa/totp', {
+        token: user.accessToken,
+        body: { current_password: PASSWORD },
+      }),
+      200,
+      'totp set-up',
+    );
+    const secret = setup.body.secret as string;
+    await expectStatus(
+      call(base, 'POST', '/api/v1/me/mfa/totp/confirm', {
+        token: user.accessToken,
+        body: { code: await generate({ secret }) },
+      }),
+      200,
+      'totp confirm',
+    );
+    secrets.set(user.id, secret);
+  }
+  return secrets;
+}
+
+export async function measureSignIn(context: BenchContext): Promise<void> {
+  // Each two-step user logs in once: a code is accepted once per 30 s step.
+  const rounds = context.options.quick ? 20 : 40;
+  const dataDir = join(context.root, 'sign-in');
+  const env = serviceEnv(dataDir);
+  let service: ServerProcess | null = null;
   try {
-    // Each user logs in once per round: a TOTP code is accepted once per 30 s step.
+    service = await startService('sign-in', env);
+    const base = service.url;
     const plain = await createUsers(base, join(dataDir, 'mail'), rounds, 'plain');
     const twoStep = await createUsers(base, join(dataDir, 'mail'), rounds, 'totp');
-    const secrets = new Map<number, string>();
-    for (const user of twoStep) {
-      const setup = await expectStatus(
-        call(base, 'POST', '/api/v1/me/mfa/totp', {
-          token: user.accessToken,
-          body: { current_password: PASSWORD },
-        }),
-        200,
-        'totp set-up',
-      );
-      const secret = setup.body.secret as string;
-      await expectStatus(
-        call(base, 'POST', '/api/v1/me/mfa/totp/confirm', {
-          token: user.accessToken,
-          body: { code: await generate({ secret }) },
-        }),
-        200,
-        'totp confirm',
-      );
-      secrets.set(user.id, secret);
-    }
-    const authenticator = new SoftwareAuthenticator(new URL(config.publicUrl).origin);
-    const owner: BenchUser = plain[0];
+    const secrets = await turnOnTotp(base, twoStep);
+    // The relying party's origin is PUBLIC_URL's (the browser's page), not the port it listens on.
+    const authenticator = new SoftwareAuthenticator(new URL(env.PUBLIC_URL).origin);
+    const owner = plain[0];
     const options = await call(base, 'POST', '/api/v1/me/passkeys/options', { token: owner.accessToken });
     const credential = authenticator.create(options.body as never);
     await expectStatus(
@@ -83,13 +97,12 @@ async function main(): Promise<void> {
       'passkey',
     );
 
-    const password: number[] = [];
-    const passwordStep: number[] = [];
-    const codeStep: number[] = [];
-    const passkeyOptions: number[] = [];
-    const passkeySignIn: number[] = [];
+    const password: Sample[] = [];
+    const passwordStep: Sample[] = [];
+    const codeStep: Sample[] = [];
+    const passkey: Sample[] = [];
     for (let round = 0; round < rounds; round += 1) {
-      const [, plainMs] = await timed(() =>
+      const [, plainLogin] = await weighed(service, () =>
         expectStatus(
           call(base, 'POST', '/api/v1/auth/login', {
             body: { email: plain[round].email, password: PASSWORD },
@@ -98,38 +111,40 @@ async function main(): Promise<void> {
           'login',
         ),
       );
-      password.push(plainMs);
+      password.push(plainLogin);
       const user = twoStep[round];
-      const [challenge, stepMs] = await timed(() =>
+      const [challenge, step] = await weighed(service, () =>
         expectStatus(
           call(base, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: PASSWORD } }),
           401,
           'password step',
         ),
       );
-      passwordStep.push(stepMs);
+      passwordStep.push(step);
       const mfaToken = (challenge.body.error as { mfa_token: string }).mfa_token;
-      // The code step of the next 30 s: the one used to confirm the app is spent.
+      // The code of the next 30 s step: the one that confirmed the app is spent.
       const code = await generate({
         secret: secrets.get(user.id) as string,
         epoch: Math.floor(Date.now() / 1000) + 30,
       });
-      const [, codeMs] = await timed(() =>
+      const [, codeSample] = await weighed(service, () =>
         expectStatus(
           call(base, 'POST', '/api/v1/auth/login/mfa', { body: { mfa_token: mfaToken, code } }),
           200,
-          'code',
+          'code step',
         ),
       );
-      codeStep.push(codeMs);
-      const [signIn, optionsMs] = await timed(() => call(base, 'POST', '/api/v1/auth/passkey/options'));
-      passkeyOptions.push(optionsMs);
+      codeStep.push(codeSample);
+      // A passkey sign-in: its options, then the signed answer (both counted).
+      const [signIn, optionsSample] = await weighed(service, () =>
+        call(base, 'POST', '/api/v1/auth/passkey/options'),
+      );
       const { challenge_id: challengeId, options: requestOptions } = signIn.body as {
         challenge_id: string;
         options: { challenge: string; rpId: string };
       };
       const answer = authenticator.get(requestOptions, credential.id);
-      const [, signInMs] = await timed(() =>
+      const [, signInSample] = await weighed(service, () =>
         expectStatus(
           call(base, 'POST', '/api/v1/auth/passkey', {
             body: { challenge_id: challengeId, response: answer },
@@ -138,39 +153,37 @@ async function main(): Promise<void> {
           'passkey sign-in',
         ),
       );
-      passkeySignIn.push(signInMs);
+      passkey.push({
+        cpu: optionsSample.cpu + signInSample.cpu,
+        wall: optionsSample.wall + signInSample.wall,
+      });
     }
-    console.log(`password login, no second factor: ${summary(password)}`);
-    console.log(`two-step login, password step:    ${summary(passwordStep)}`);
-    console.log(`two-step login, code step:        ${summary(codeStep)}`);
-    console.log(`passkey sign-in options:          ${summary(passkeyOptions)}`);
-    console.log(`passkey sign-in:                  ${summary(passkeySignIn)}`);
-    console.log(
-      `code check alone (open the sealed secret, RFC 6238 ±1 step): ${await codeCheckMicros()} µs of CPU`,
+    // Per round, what the two steps together cost beyond a plain login in the same round.
+    const extra = median(
+      passwordStep.map((step, index) => step.cpu + codeStep[index].cpu - password[index].cpu),
     );
+    context.rows.push(
+      row(
+        'sign-in-totp',
+        'password login with two-step login (service CPU, both steps)',
+        `${round2(extra)} ms more than a plain login (password step ${describe(passwordStep)}; code step ` +
+          `${describe(codeStep)}; plain login ${describe(password)}; medians of ${rounds})`,
+        '< 1 ms beyond one argon2 check',
+        extra < 1 ? 'pass' : 'FAIL',
+        { rounds, password, passwordStep, codeStep },
+      ),
+      row(
+        'sign-in-passkey',
+        'passkey sign-in (options + signed answer)',
+        `${describe(passkey)} (median of ${rounds})`,
+        'report',
+        'report',
+        { rounds, passkey },
+      ),
+    );
+  } catch (error) {
+    context.rows.push(failed('sign-in-totp', 'sign-in', '', error));
   } finally {
-    await app.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await service?.stop();
   }
 }
-
-/**
- * The CPU a code check adds (process CPU time, so a busy machine inflates it less than the wall
- * clock): opening the sealed secret and checking a wrong code against all three steps.
- */
-async function codeCheckMicros(): Promise<string> {
-  const master = 'a master secret that is long enough for the bench';
-  const secret = newTotpSecret();
-  const sealed = new SecretBox(master, 'totp secret of user 1').seal(secret);
-  const wrong = (await generate({ secret })) === '000000' ? '111111' : '000000';
-  const runs = 2000;
-  const start = process.cpuUsage();
-  for (let run = 0; run < runs; run += 1) {
-    const opened = new SecretBox(master, 'totp secret of user 1').openText(sealed);
-    await totpStep(opened, wrong, Date.now(), null);
-  }
-  const used = process.cpuUsage(start);
-  return ((used.user + used.system) / runs).toFixed(0);
-}
-
-await main();
