@@ -7,6 +7,7 @@ import {
   SignJWT,
 } from 'jose';
 import { CLI_TEST_MS, createServiceKey as serviceKey, runAdmin } from './support/admin-cli.js';
+import { startDeployment } from './support/deployment.js';
 import {
   createTestEnvironment,
   createUser,
@@ -141,21 +142,11 @@ describe('access tokens other services verify', () => {
 });
 
 describe('rotating the signing key across two instances', () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
+  const { a, b, environment } = startDeployment({ vars: { KEY_PUBLISH_DELAY: '1' }, instances: 2 });
   let adminKey: string;
   beforeAll(async () => {
-    environment = await createTestEnvironment({ KEY_PUBLISH_DELAY: '1' });
-    a = await startApp(environment);
-    b = await startApp(environment);
     adminKey = await serviceKey(environment, 'admin');
   }, CLI_TEST_MS);
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await environment.dispose();
-  });
 
   it('never leaves a verifier that refreshes the key set with an unknown kid, and both instances move to the new key', async () => {
     const user = await createUser(a);
@@ -211,26 +202,21 @@ describe('rotating the signing key across two instances', () => {
 });
 
 describe('the first signing key', () => {
-  it(
-    'is made once when two instances start together on a new database',
-    async () => {
-      const environment = await createTestEnvironment();
-      // The tables exist (as after an upgrade's migrations) but no signing key does yet.
-      expect((await runAdmin(environment, ['service-keys', 'list'])).code).toBe(0);
-      const [a, b] = await Promise.all([startApp(environment), startApp(environment)]);
-      try {
-        const [setA, setB] = await Promise.all([jwksOf(a), jwksOf(b)]);
-        expect(setA.keys).toHaveLength(1);
-        expect(setB.keys).toEqual(setA.keys);
-        const [ann, bob] = await Promise.all([createUser(a), createUser(b)]);
-        expect(decodeProtectedHeader(ann.accessToken).kid).toBe(setA.keys[0].kid);
-        expect(decodeProtectedHeader(bob.accessToken).kid).toBe(setA.keys[0].kid);
-      } finally {
-        await a.close();
-        await b.close();
-        await environment.dispose();
-      }
-    },
-    CLI_TEST_MS,
-  );
+  const { a, b } = startDeployment({
+    instances: 2,
+    together: true,
+    // The tables exist (as after an upgrade's migrations) but no signing key does yet.
+    beforeStart: async (environment) =>
+      expect((await runAdmin(environment, ['service-keys', 'list'])).code).toBe(0),
+    timeout: CLI_TEST_MS,
+  });
+
+  it('is made once when two instances start together on a new database', async () => {
+    const [setA, setB] = await Promise.all([jwksOf(a), jwksOf(b)]);
+    expect(setA.keys).toHaveLength(1);
+    expect(setB.keys).toEqual(setA.keys);
+    const [ann, bob] = await Promise.all([createUser(a), createUser(b)]);
+    expect(decodeProtectedHeader(ann.accessToken).kid).toBe(setA.keys[0].kid);
+    expect(decodeProtectedHeader(bob.accessToken).kid).toBe(setA.keys[0].kid);
+  });
 });

@@ -1,13 +1,11 @@
 import { runAdmin } from './support/admin-cli.js';
+import { startDeployment } from './support/deployment.js';
 import { OpenIdProvider } from './support/openid-provider.js';
 import { befriend, openStream } from './support/friends.js';
 import {
-  createTestEnvironment,
   createUser,
   PASSWORD,
-  startApp,
   type TestApp,
-  type TestEnvironment,
   type TestUser,
   uniqueEmail,
   waitForMail,
@@ -16,8 +14,6 @@ import { SseClient } from './support/sse-client.js';
 import { appCode, secondStep, turnOnTotp } from './support/totp.js';
 import { waitFor } from './support/wait.js';
 
-// Two instances of one deployment on PostgreSQL + Redis; one on SQLite (A and B are the same app).
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
 /** A CLI command starts a process and the application: slow on a busy machine. */
 const CLI_MS = 180_000;
 
@@ -37,14 +33,9 @@ interface OperatorUser {
 }
 
 describe('admin: users', () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
   let adminKey: { id: number; auth: { Authorization: string } };
   let readerKey: { Authorization: string };
   let provider: OpenIdProvider;
-  const streams: SseClient[] = [];
-  const track = (stream: SseClient) => (streams.push(stream), stream);
 
   /** A service key made as an operator makes one: with the CLI, printed alone on its own line. */
   const makeKey = async (name: string, scopes: string) => {
@@ -65,7 +56,10 @@ describe('admin: users', () => {
         redirect_uri: 'http://127.0.0.1/api/v1/auth/oidc/test/callback',
       },
     ]);
-    const oidc = {
+  });
+  // Two instances of one deployment on PostgreSQL + Redis; one on SQLite (A and B are the same app).
+  const { a, b, environment, track } = startDeployment({
+    vars: () => ({
       OIDC_PROVIDERS: JSON.stringify([
         {
           name: 'test',
@@ -74,18 +68,13 @@ describe('admin: users', () => {
           client_secret: 'web-client-secret',
         },
       ]),
-    };
-    environment = await createTestEnvironment();
-    a = await startApp(environment, oidc);
-    b = SEVERAL ? await startApp(environment, oidc) : a;
+    }),
+  });
+  beforeAll(async () => {
     adminKey = await makeKey('support-desk', 'admin');
     readerKey = (await makeKey('directory', 'users:read,relations:read')).auth;
   }, CLI_MS);
   afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await a.close();
-    await b.close();
-    await environment.dispose();
     await provider.close();
   });
 

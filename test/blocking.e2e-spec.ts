@@ -1,7 +1,7 @@
 import { PushService } from '../src/devices/push.service.js';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
-import { befriend, openStream } from './support/friends.js';
+import { befriend, openStream, resumeStream } from './support/friends.js';
 import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { dataUrl, makeImage } from './support/images.js';
 import { phoneOf } from './support/phone.js';
@@ -465,7 +465,7 @@ describe('blocking', () => {
     first.close();
     await block(ann, bob).expect(200);
 
-    const resumed = track(await openStream(t, bob, { 'Last-Event-ID': String(mark.id) }));
+    const resumed = track(await resumeStream(t, bob, mark));
     await resumed.next<{ user_id: number }>('blocked', (d) => d.user_id === ann.id);
     const aboutAnn = resumed.events.filter((e) => {
       const data = e.data as { user_id?: number; user?: { id: number } };

@@ -229,7 +229,7 @@ describe(`last-seen privacy${SEVERAL_INSTANCES ? ' across two instances' : ''}`,
     await annStream.next<{ user: { id: number } }>('user_updated', (d) => d.user.id === ann.id);
     await setVisibility(ann, 'nobody').expect(200);
 
-    const again = track(await openStream(b, bob, { 'Last-Event-ID': String(mark.id) }));
+    const again = track(await resumeStream(b, bob, mark));
     const added = await again.next<{ user: Presence & { id: number } }>(
       'contact_added',
       (d) => d.user.id === ann.id,

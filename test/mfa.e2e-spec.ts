@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import {
   createTestEnvironment,
   createUser,
@@ -410,25 +411,12 @@ describe("two-step login told to the owner's phone", () => {
 
 // Two instances of one deployment need the shared database and Redis; without them the same
 // story runs on one instance.
-const clustered = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 describe(
-  clustered
+  SEVERAL_INSTANCES
     ? 'two-step login across two instances'
     : 'two-step login on one instance (two need DATABASE_URL and REDIS_URL)',
   () => {
-    let environment: TestEnvironment;
-    let one: TestApp;
-    let other: TestApp;
-    beforeAll(async () => {
-      environment = await createTestEnvironment();
-      one = await startApp(environment);
-      other = clustered ? await startApp(environment) : one;
-    });
-    afterAll(async () => {
-      await one.close();
-      if (other !== one) await other.close();
-      await environment.dispose();
-    });
+    const { a: one, b: other } = startDeployment();
 
     it('turned off on one instance, is off on the other at once', async () => {
       const ann = await createUser(one);

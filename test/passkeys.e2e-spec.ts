@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
 import { phoneOf } from './support/phone.js';
 import { SoftwareAuthenticator } from './support/authenticator.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import {
   createTestEnvironment,
   createUser,
@@ -302,25 +303,12 @@ describe("passkeys told to the owner's phone", () => {
 
 // Two instances of one deployment need the shared database and Redis; without them the same
 // story runs on one instance.
-const clustered = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 describe(
-  clustered
+  SEVERAL_INSTANCES
     ? 'passkeys across two instances'
     : 'passkeys on one instance (two need DATABASE_URL and REDIS_URL)',
   () => {
-    let environment: TestEnvironment;
-    let one: TestApp;
-    let other: TestApp;
-    beforeAll(async () => {
-      environment = await createTestEnvironment();
-      one = await startApp(environment);
-      other = clustered ? await startApp(environment) : one;
-    });
-    afterAll(async () => {
-      await one.close();
-      if (other !== one) await other.close();
-      await environment.dispose();
-    });
+    const { a: one, b: other } = startDeployment();
 
     it('removed on one instance, signs in on no other, at once', async () => {
       const ann = await createUser(one);

@@ -3,15 +3,8 @@ import QRCode from 'qrcode';
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import { QrLogin } from '../src/qr-login/qr-login.entity.js';
-import {
-  createTestEnvironment,
-  createUser,
-  resetPasswordByMail,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-  type TestUser,
-} from './support/harness.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
+import { createUser, resetPasswordByMail, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { qrStream } from './support/friends.js';
 import type { SseClient } from './support/sse-client.js';
 import { waitFor } from './support/wait.js';
@@ -452,23 +445,10 @@ describe('QR login', () => {
 
   // Two instances of one deployment need the shared database and Redis; without them the same
   // story runs on one instance.
-  const clustered = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
   describe(
-    clustered ? 'across two instances' : 'on one instance (two need DATABASE_URL and REDIS_URL)',
+    SEVERAL_INSTANCES ? 'across two instances' : 'on one instance (two need DATABASE_URL and REDIS_URL)',
     () => {
-      let environment: TestEnvironment;
-      let browserSide: TestApp;
-      let phoneSide: TestApp;
-      beforeAll(async () => {
-        environment = await createTestEnvironment();
-        browserSide = await startApp(environment);
-        phoneSide = clustered ? await startApp(environment) : browserSide;
-      });
-      afterAll(async () => {
-        await browserSide.close();
-        if (phoneSide !== browserSide) await phoneSide.close();
-        await environment.dispose();
-      });
+      const { a: browserSide, b: phoneSide } = startDeployment();
 
       it('voids the code for the browser on one instance when a wrong check number reaches the other', async () => {
         const ann = await createUser(phoneSide);

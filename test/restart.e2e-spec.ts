@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { RedisService } from '../src/bus/redis.service.js';
-import { openStream } from './support/friends.js';
+import { startDeployment } from './support/deployment.js';
+import { openStream, resumeStream } from './support/friends.js';
 import {
   createTestEnvironment,
   createUser,
   PASSWORD,
-  startApp,
   uniqueEmail,
-  type TestApp,
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
@@ -89,25 +88,7 @@ describe('a restart of the service', () => {
 });
 
 describe('event ids across a restart', () => {
-  let environment: TestEnvironment;
-  let t: TestApp;
-  const streams: SseClient[] = [];
-  const track = (stream: SseClient) => (streams.push(stream), stream);
-  beforeAll(async () => {
-    environment = await createTestEnvironment({ PRESENCE_GRACE_SECONDS: '0' });
-    t = await startApp(environment);
-  });
-  afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await t.close();
-    await environment.dispose();
-  });
-
-  const restart = async () => {
-    streams.forEach((stream) => stream.close());
-    await t.close();
-    t = await startApp(environment);
-  };
+  const { a: t, track, restart } = startDeployment({ vars: { PRESENCE_GRACE_SECONDS: '0' }, instances: 1 });
   const patch = (user: TestUser, message: string) =>
     t.http().patch('/api/v1/me').set(user.auth).send({ status_message: message }).expect(200);
   const messages = (stream: SseClient) =>
@@ -127,7 +108,7 @@ describe('event ids across a restart', () => {
     await patch(user, 'three');
     await patch(user, 'four');
     await patch(user, 'five');
-    const resumed = track(await openStream(t, user, { 'Last-Event-ID': seen }));
+    const resumed = track(await resumeStream(t, user, seen));
     await waitFor(
       () => resumed.of('resync').length > 0 || resumed.of('user_updated').length >= 3,
       'a resync or the three missed events',
@@ -168,7 +149,7 @@ describe('event ids across a restart', () => {
     const newIds = after.of('user_updated').map((e) => Number(e.id));
     expect(Math.min(...newIds)).toBeGreaterThan(Math.max(...oldIds));
 
-    const resumed = track(await openStream(t, user, { 'Last-Event-ID': String(oldIds[0]) }));
+    const resumed = track(await resumeStream(t, user, oldIds[0]));
     await resumed.next('resync');
     expect(resumed.of('user_updated')).toEqual([]);
   });

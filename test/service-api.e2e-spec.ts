@@ -1,39 +1,21 @@
 import { CLI_TEST_MS, createServiceKey, runAdmin } from './support/admin-cli.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import { befriend } from './support/friends.js';
-import {
-  createTestEnvironment,
-  createUser,
-  PASSWORD,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-} from './support/harness.js';
-
-// Several instances of one deployment share PostgreSQL and Redis; on SQLite "a" and "b" are one.
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
+import { createUser, PASSWORD, type TestApp } from './support/harness.js';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
-describe(SEVERAL ? 'service routes on several instances' : 'service routes', () => {
-  let environment: TestEnvironment;
-  let a: TestApp;
-  let b: TestApp;
+describe(SEVERAL_INSTANCES ? 'service routes on several instances' : 'service routes', () => {
+  // Several instances of one deployment share PostgreSQL and Redis; on SQLite "a" and "b" are one.
+  const { a, b, environment } = startDeployment();
   let everything: string;
   beforeAll(async () => {
-    environment = await createTestEnvironment();
-    a = await startApp(environment);
-    b = SEVERAL ? await startApp(environment) : a;
     everything = await createServiceKey(
       environment,
       'tokens:introspect,relations:read,users:read',
       'messages',
     );
   }, CLI_TEST_MS);
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await environment.dispose();
-  });
 
   describe('who may call them', () => {
     it("answers a user's access token 401 on service and admin routes", async () => {

@@ -1,52 +1,39 @@
-import { runAdmin } from './support/admin-cli.js';
-import {
-  createTestEnvironment,
-  createUser,
-  startApp,
-  type TestApp,
-  type TestEnvironment,
-} from './support/harness.js';
+import { CLI_TEST_MS, runAdmin } from './support/admin-cli.js';
+import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
+import { createUser } from './support/harness.js';
 import { verify, WebhookReceiver } from './support/webhook-receiver.js';
 import { waitFor } from './support/wait.js';
 
 // Several instances of one deployment share PostgreSQL and Redis; on SQLite there is one process,
 // and "A" and "B" are one instance: the same check runs single-instance.
-const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
-
 describe(
-  SEVERAL
+  SEVERAL_INSTANCES
     ? 'webhooks from several instances'
     : 'webhooks from one instance (set DATABASE_URL and REDIS_URL for several)',
   () => {
-    let environment: TestEnvironment;
-    let a: TestApp;
-    let b: TestApp;
     let receiver: WebhookReceiver;
     let secret: string;
 
     beforeAll(async () => {
-      environment = await createTestEnvironment({
-        WEBHOOK_ALLOW_PRIVATE: 'true',
-        WEBHOOK_RETRY_BASE_MS: '200',
-      });
       receiver = await WebhookReceiver.start();
-      const created = await runAdmin(environment, [
-        'webhooks',
-        'create',
-        '--url',
-        receiver.url,
-        '--events',
-        'user.updated',
-      ]);
-      secret = created.stdout.split('\n').find((line) => line.startsWith('whsec_')) as string;
-      a = await startApp(environment);
-      b = SEVERAL ? await startApp(environment) : a;
+    });
+    const { a, b } = startDeployment({
+      vars: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '200' },
+      beforeStart: async (environment) => {
+        const created = await runAdmin(environment, [
+          'webhooks',
+          'create',
+          '--url',
+          receiver.url,
+          '--events',
+          'user.updated',
+        ]);
+        secret = created.stdout.split('\n').find((line) => line.startsWith('whsec_')) as string;
+      },
+      timeout: CLI_TEST_MS,
     });
     afterAll(async () => {
-      await a?.close();
-      await b?.close();
       await receiver?.close();
-      await environment?.dispose();
     });
 
     it('sends each event once, whichever instance made the change', async () => {

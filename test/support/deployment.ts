@@ -10,9 +10,12 @@ export interface Deployment {
   a: TestApp;
   /** The other instance (streams are held there): `a` itself when the deployment runs one. */
   b: TestApp;
+  /** Where the instances keep their data: usable like the apps, in tests and later hooks. */
   environment: TestEnvironment;
   /** Keeps a stream to close when the describe block ends. */
   track(stream: SseClient): SseClient;
+  /** Closes the tracked streams and every instance, then starts them again on the same environment. */
+  restart(): Promise<void>;
 }
 
 export interface DeploymentOptions {
@@ -20,6 +23,12 @@ export interface DeploymentOptions {
   vars?: Record<string, string> | (() => Record<string, string>);
   /** `2` for two instances even on SQLite; by default two only with PostgreSQL and Redis. */
   instances?: 1 | 2;
+  /** Starts the instances at the same moment (a race at start-up) instead of one after the other. */
+  together?: boolean;
+  /** Runs on the fresh environment before any instance starts: an operator's set-up with the CLI, say. */
+  beforeStart?: (environment: TestEnvironment) => Promise<unknown>;
+  /** The time the start may take, for a `beforeStart` that runs the CLI. */
+  timeout?: number;
 }
 
 /**
@@ -34,35 +43,50 @@ export function startDeployment(options: DeploymentOptions = {}): Deployment {
   const started: { a?: TestApp; b?: TestApp; environment?: TestEnvironment } = {};
   const streams: SseClient[] = [];
 
+  const startInstances = async (environment: TestEnvironment) => {
+    if (!several) started.a = started.b = await startApp(environment);
+    else if (options.together)
+      [started.a, started.b] = await Promise.all([startApp(environment), startApp(environment)]);
+    else {
+      started.a = await startApp(environment);
+      started.b = await startApp(environment);
+    }
+  };
+  const closeInstances = async () => {
+    streams.forEach((stream) => stream.close());
+    await started.a?.close();
+    await started.b?.close();
+  };
+
   beforeAll(async () => {
     const vars = typeof options.vars === 'function' ? options.vars() : (options.vars ?? {});
     started.environment = await createTestEnvironment();
     // After the environment's own choices, so a test may also point at its own database or Redis.
     Object.assign(started.environment.vars, vars);
-    started.a = await startApp(started.environment);
-    started.b = several ? await startApp(started.environment) : started.a;
-  });
+    await options.beforeStart?.(started.environment);
+    await startInstances(started.environment);
+  }, options.timeout);
   afterAll(async () => {
-    streams.forEach((stream) => stream.close());
-    await started.a?.close();
-    await started.b?.close();
+    await closeInstances();
     await started.environment?.dispose();
   });
 
-  const a = lateApp(() => started.a);
+  const a = late(() => started.a);
   return {
     a,
-    b: several ? lateApp(() => started.b) : a,
-    get environment() {
-      return started.environment ?? notYet();
-    },
+    b: several ? late(() => started.b) : a,
+    environment: late(() => started.environment),
     track: (stream) => (streams.push(stream), stream),
+    async restart() {
+      await closeInstances();
+      await startInstances(started.environment ?? notYet());
+    },
   };
 }
 
-/** Stands for an app started later, in `beforeAll`. */
-function lateApp(get: () => TestApp | undefined): TestApp {
-  return new Proxy({} as TestApp, {
+/** Stands for an app or environment made later, in `beforeAll` (the app anew after a restart). */
+function late<T extends object>(get: () => T | undefined): T {
+  return new Proxy({} as T, {
     get: (_target, property) => Reflect.get(get() ?? notYet(), property),
   });
 }
