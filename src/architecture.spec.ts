@@ -77,7 +77,9 @@ describe('the dependency rules', () => {
       .flatMap((file) =>
         importedFolders(file)
           .filter((folder) => !INFRASTRUCTURE.has(folder) && !COMMON_MAY_IMPORT_AT_TOP.has(folder))
-          .map((folder) => `${relative(SRC, file)} imports ${folder.endsWith('.ts') ? folder : `${folder}/`}`),
+          .map(
+            (folder) => `${relative(SRC, file)} imports ${folder.endsWith('.ts') ? folder : `${folder}/`}`,
+          ),
       );
     expect(offending).toEqual([]);
   });

@@ -118,7 +118,8 @@ const ODD_VALUES: unknown[] = [
  * characters before its domain (the longest a mail system passes on is 254).
  */
 function longEmail(email: string, length: number): string {
-  let [local, domain] = email.split('@');
+  const [name, domain] = email.split('@');
+  let local = name;
   let left = length - local.length - 1 - domain.length;
   if (left === 1) {
     local += 'z';
@@ -255,8 +256,7 @@ describe('fuzz: every operation of the API document', () => {
         const result: Record<string, unknown> = {};
         const required = (s.required as string[] | undefined) ?? [];
         for (const [key, property] of Object.entries((s.properties as Record<string, Schema>) ?? {})) {
-          const wanted =
-            boundary === 'most' ? true : boundary === 'least' ? false : rng() < 0.5;
+          const wanted = boundary === 'most' ? true : boundary === 'least' ? false : rng() < 0.5;
           if (required.includes(key) || wanted) result[key] = valid(property, rng, key);
         }
         return result;
@@ -529,7 +529,8 @@ describe('fuzz: every operation of the API document', () => {
         const wanted = exactlyOne.includes(parameter.name)
           ? parameter.name === chosen
           : parameter.required || boundary === 'most' || (boundary === null && rng() < 0.5);
-        if (wanted) search.set(parameter.name, String(valid(inUrl(parameter.schema ?? {}), rng, parameter.name)));
+        if (wanted)
+          search.set(parameter.name, String(valid(inUrl(parameter.schema ?? {}), rng, parameter.name)));
       }
       const query = search.toString() ? `?${search}` : '';
       const headers: Record<string, string> = { Authorization: `Bearer ${callerOf(operation)}` };
@@ -593,8 +594,9 @@ describe('fuzz: every operation of the API document', () => {
     for (const template of Object.keys(document.paths).sort()) {
       for (const method of METHODS) {
         const operation = document.paths[template][method];
-        const content = (operation?.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)
-          ?.content;
+        const content = (
+          operation?.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined
+        )?.content;
         for (const [type, { schema }] of Object.entries(content ?? {})) {
           bodies += 1;
           open.push(...openObjects(schema, `${method.toUpperCase()} ${template} ${type}`));

@@ -86,7 +86,11 @@ export class UpdateWebhookEndpointDto {
 }
 
 export class WebhookDeliveriesQueryDto {
-  @ApiPropertyOptional({ description: 'Deliveries listed, newest first, 1 to 100 (50)', minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({
+    description: 'Deliveries listed, newest first, 1 to 100 (50)',
+    minimum: 1,
+    maximum: 100,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
