@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createUser, startApp, type TestApp, type TestUser } from './support/harness.js';
+import { createUser, PASSWORD, startApp, type TestApp, type TestUser } from './support/harness.js';
 import { makeImage, makeNoisePng } from './support/images.js';
 import { selfSignedCertificate } from './support/tls.js';
+import { waitFor } from './support/wait.js';
 
 /** An image host on loopback, over TLS with a throw-away certificate; counts what it is asked. */
 async function startImageHost(
@@ -41,6 +42,8 @@ describe('avatars given as https URLs (PATCH /me)', () => {
   let host: Awaited<ReturnType<typeof startImageHost>>;
   let t: TestApp;
   let photo: Buffer;
+  /** `/held.jpg` answers only when the test lets it: a request waits there for as long as needed. */
+  const held: (() => void)[] = [];
 
   beforeAll(async () => {
     photo = await makeImage(600, 400, 'jpeg');
@@ -55,6 +58,7 @@ describe('avatars given as https URLs (PATCH /me)', () => {
       '/broken': (respond) => respond(302, { location: 'https://[::1' }),
       '/text': (respond) => respond(200, { 'content-type': 'text/plain' }, Buffer.from('no pixels here')),
       '/huge.png': (respond) => respond(200, { 'content-type': 'image/png' }, huge),
+      '/held.jpg': (respond) => held.push(() => png(respond)),
     });
     // This deployment trusts the host's certificate and lets it be on a private address.
     t = await startApp(undefined, {
@@ -125,6 +129,20 @@ describe('avatars given as https URLs (PATCH /me)', () => {
     expect(response.body.error.code).toBe('invalid_avatar');
     expect(response.body.error.text).toMatch(text);
     expect(await me(user)).toEqual(before);
+  });
+
+  it('answers a profile update for an account deleted mid-request as the deleted user’s token is answered: 401 unauthorized', async () => {
+    const user = await createUser(t);
+    // The update has passed its token check and waits for its image while the account goes.
+    const update = setAvatar(user, host.url('/held.jpg')).then((response) => response);
+    await waitFor(() => held.length === 1, 'the avatar to be asked for');
+    await t.http().delete('/api/v1/me').set(user.auth).send({ current_password: PASSWORD }).expect(200);
+    held.shift()?.();
+    const response = await update;
+    expect({ status: response.status, body: response.body }).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized' } },
+    });
   });
 
   it('never reaches a private address on its own: loopback by address or by name', async () => {

@@ -10,6 +10,7 @@ import {
   type TestApp,
   type TestUser,
 } from './support/harness.js';
+import { CLI_TEST_MS, createServiceKey } from './support/admin-cli.js';
 import { makeImage } from './support/images.js';
 
 /**
@@ -41,6 +42,12 @@ const STATE_ANSWERS: [string, RegExp][] = [
 ];
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const DEADLINE_MS = 5000;
+/** What the generator sends at the most where the document sets no bound: past any the service has. */
+const UNBOUNDED_LENGTH = 20_000;
+const UNBOUNDED_ITEMS = 1000;
+/** In a path or query: URLs longer than about 2000 characters are not passed on everywhere. */
+const UNBOUNDED_URL_LENGTH = 2000;
+const UNBOUNDED_NUMBER = Number.MAX_SAFE_INTEGER;
 
 type Schema = Record<string, unknown>;
 type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
@@ -106,6 +113,28 @@ const ODD_VALUES: unknown[] = [
   'string',
 ];
 
+/**
+ * A well-formed address `length` characters long, made from `email`: labels of at most 63
+ * characters before its domain (the longest a mail system passes on is 254).
+ */
+function longEmail(email: string, length: number): string {
+  const [name, domain] = email.split('@');
+  let local = name;
+  let left = length - local.length - 1 - domain.length;
+  if (left === 1) {
+    local += 'z';
+    left = 0;
+  }
+  const labels: string[] = [];
+  while (left > 0) {
+    // A label takes its characters and a dot: never leave one character over.
+    const size = left === 65 ? 62 : Math.min(63, left - 1);
+    labels.push('z'.repeat(size));
+    left -= size + 1;
+  }
+  return `${local}@${[...labels, domain].join('.')}`;
+}
+
 interface FuzzRequest {
   method: Method;
   path: string;
@@ -126,6 +155,7 @@ describe('fuzz: every operation of the API document', () => {
   let owner: TestUser;
   let other: TestUser;
   let image: Buffer;
+  let serviceKey: string;
   const errorLines: string[] = [];
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
@@ -136,7 +166,9 @@ describe('fuzz: every operation of the API document', () => {
     (fs as { writeSync: unknown }).writeSync = (fd: number, data: unknown, ...rest: unknown[]) => {
       const line = typeof data === 'string' ? data : '';
       const pushOff = line.includes('/devices/test-push') && line.includes('"statusCode":503');
-      if (fd === 1 && /"level":(50|60)/.test(line) && !pushOff) errorLines.push(line);
+      // A push to a device the fuzz registered with a made-up token or endpoint cannot arrive.
+      const madeUpDevice = line.includes('"context":"Push"') && line.includes('given up, not delivered');
+      if (fd === 1 && /"level":(50|60)/.test(line) && !pushOff && !madeUpDevice) errorLines.push(line);
       return (writeSync as (...args: unknown[]) => number)(fd, data, ...rest);
     };
     process.on('unhandledRejection', onRejection);
@@ -148,7 +180,10 @@ describe('fuzz: every operation of the API document', () => {
     owner = await createUser(t, { nick: `Fuzzowner${Date.now().toString(36).slice(-4)}` });
     other = await createUser(t);
     image = await makeImage(16, 16, 'png');
-  });
+    // Made as an operator makes one. Not `admin`: the admin routes would disable and delete the
+    // fuzz's own users (they answer this key 403, as documented).
+    serviceKey = await createServiceKey(t.environment, 'users:read,relations:read,tokens:introspect', 'fuzz');
+  }, CLI_TEST_MS);
   afterAll(async () => {
     await t.close();
     process.off('unhandledRejection', onRejection);
@@ -163,6 +198,12 @@ describe('fuzz: every operation of the API document', () => {
   };
 
   let fromTheDocumentOnly = false;
+  /**
+   * Which edge of what the document allows the valid requests take: the least (`minimum`,
+   * `minLength`, `minItems`, required fields only) or the most (`maximum`, `maxLength`, `maxItems`,
+   * every field); where the document sets no bound, far past any bound the service might have.
+   */
+  let boundary: 'least' | 'most' | null = null;
   let clients = 0;
 
   /** A value the schema accepts, with the field names the service knows made meaningful. */
@@ -206,39 +247,59 @@ describe('fuzz: every operation of the API document', () => {
       if (name === 'password' || name === 'current_password') return PASSWORD;
       if (name === 'avatar') return null;
     }
-    if (s.enum) return (s.enum as unknown[]).find((value) => value !== null);
+    if (s.enum) {
+      const values = (s.enum as unknown[]).filter((value) => value !== null);
+      return boundary === 'most' ? values[values.length - 1] : values[0];
+    }
     switch (s.type) {
       case 'object': {
         const result: Record<string, unknown> = {};
         const required = (s.required as string[] | undefined) ?? [];
         for (const [key, property] of Object.entries((s.properties as Record<string, Schema>) ?? {})) {
-          if (required.includes(key) || rng() < 0.5) result[key] = valid(property, rng, key);
+          const wanted = boundary === 'most' ? true : boundary === 'least' ? false : rng() < 0.5;
+          if (required.includes(key) || wanted) result[key] = valid(property, rng, key);
         }
         return result;
       }
       case 'array': {
         const least = Number(s.minItems ?? 0);
-        const count = Math.min(Number(s.maxItems ?? least + 2), least + Math.floor(rng() * 3));
+        const count =
+          boundary === 'least'
+            ? least
+            : boundary === 'most'
+              ? Number(s.maxItems ?? UNBOUNDED_ITEMS)
+              : Math.min(Number(s.maxItems ?? least + 2), least + Math.floor(rng() * 3));
         return Array.from({ length: count }, () => valid(s.items as Schema, rng));
       }
       case 'integer': {
+        if (boundary === 'least') return Number(s.minimum ?? -UNBOUNDED_NUMBER);
+        if (boundary === 'most') return Number(s.maximum ?? UNBOUNDED_NUMBER);
         const least = Number(s.minimum ?? 1);
         return Math.min(Number(s.maximum ?? least + 2), least + Math.floor(rng() * 3));
       }
       case 'boolean':
         return rng() < 0.5;
       case 'string': {
-        // A rule the generator cannot write from: the document's own example of it.
+        const most = Number(s.maxLength ?? UNBOUNDED_LENGTH);
+        // A rule the generator cannot write from: the document's own example of it (at the most,
+        // lengthened to the longest the document allows, where that still keeps the rule).
         if (s.pattern) {
-          if (s.example !== undefined && new RegExp(s.pattern as string, 'u').test(String(s.example)))
-            return s.example;
-          throw new Error(`the document gives ${name || 'a string'} a pattern and no example of it`);
+          const pattern = new RegExp(s.pattern as string, 'u');
+          if (s.example === undefined || !pattern.test(String(s.example)))
+            throw new Error(`the document gives ${name || 'a string'} a pattern and no example of it`);
+          const longest = String(s.example).padEnd(most, 'z');
+          return boundary === 'most' && s.maxLength !== undefined && pattern.test(longest)
+            ? longest
+            : s.example;
         }
-        if (s.format === 'email') return `fuzz.${Math.floor(rng() * 1e9)}@example.com`;
+        if (s.format === 'email') {
+          const email = `fuzz.${Math.floor(rng() * 1e9)}@example.com`;
+          return boundary === 'most' ? longEmail(email, most) : email;
+        }
         const least = Number(s.minLength ?? 0);
-        // The shortest the document allows (often empty), now and then: a boundary.
-        if (fromTheDocumentOnly && rng() < 0.3) return 'z'.repeat(least);
-        return 'fuzz'.padEnd(Math.max(4, least), 'z').slice(0, Number(s.maxLength ?? Infinity));
+        if (boundary === 'least') return 'z'.repeat(least);
+        if (boundary === 'most') return 'z'.repeat(most);
+        return 'fuzz'.padEnd(Math.max(4, least), 'z').slice(0, most);
       }
       default:
         return {};
@@ -277,7 +338,7 @@ describe('fuzz: every operation of the API document', () => {
       return text ? `?${text}` : '';
     };
     const validQuery = () => query((name, schema) => String(valid(schema, rng, name)));
-    const auth = { Authorization: `Bearer ${owner.accessToken}` };
+    const auth = { Authorization: `Bearer ${callerOf(operation)}` };
     const json = { 'Content-Type': 'application/json' };
     const body = (value: unknown) => JSON.stringify(value);
     const validBody = () => (bodySchema ? valid(bodySchema, rng) : undefined);
@@ -429,6 +490,14 @@ describe('fuzz: every operation of the API document', () => {
     }
   }
 
+  /**
+   * The credential an operation takes: a service key where the document asks for one (so the
+   * request reaches the route's validation), else the owner's access token.
+   */
+  function callerOf(operation: { security?: Record<string, string[]>[] }): string {
+    return operation.security?.some((scheme) => 'serviceKey' in scheme) ? serviceKey : owner.accessToken;
+  }
+
   /** Requests every parameter and body of which the document calls valid. */
   function validRequestsFor(method: Method, template: string, rng: () => number): FuzzRequest[] {
     const operation = document.paths[template][method]!;
@@ -444,9 +513,14 @@ describe('fuzz: every operation of the API document', () => {
       ?.content;
     const requests: FuzzRequest[] = [];
     for (let i = 0; i < VALID_PER_OPERATION; i += 1) {
+      // The first request at the least the document allows, the second at the most.
+      boundary = i === 0 ? 'least' : i === 1 ? 'most' : null;
+      const inUrl = (schema: Schema): Schema => ({ maxLength: UNBOUNDED_URL_LENGTH, ...resolve(schema) });
       const path = template.replace(/\{(\w+)\}/g, (_match, name: string) => {
         const schema = resolve(parameters.find((parameter) => parameter.name === name)?.schema);
-        if (schema.type !== 'integer') return encodeURIComponent(String(valid(schema, rng, name)));
+        if (schema.type !== 'integer') return encodeURIComponent(String(valid(inUrl(schema), rng, name)));
+        // The largest id names nobody: 404, where an id the service cannot read would be 400.
+        if (boundary === 'most') return String(schema.maximum ?? UNBOUNDED_NUMBER);
         return String(name === 'id' && template.includes('sessions') ? 1 : other.id);
       });
       const search = new URLSearchParams();
@@ -454,11 +528,12 @@ describe('fuzz: every operation of the API document', () => {
       for (const parameter of parameters.filter((candidate) => candidate.in === 'query')) {
         const wanted = exactlyOne.includes(parameter.name)
           ? parameter.name === chosen
-          : parameter.required || rng() < 0.5;
-        if (wanted) search.set(parameter.name, String(valid(parameter.schema, rng, parameter.name)));
+          : parameter.required || boundary === 'most' || (boundary === null && rng() < 0.5);
+        if (wanted)
+          search.set(parameter.name, String(valid(inUrl(parameter.schema ?? {}), rng, parameter.name)));
       }
       const query = search.toString() ? `?${search}` : '';
-      const headers: Record<string, string> = { Authorization: `Bearer ${owner.accessToken}` };
+      const headers: Record<string, string> = { Authorization: `Bearer ${callerOf(operation)}` };
       let body: string | FormData | undefined;
       if (content?.['application/json']) {
         headers['Content-Type'] = 'application/json';
@@ -473,10 +548,74 @@ describe('fuzz: every operation of the API document', () => {
           if (property.format === 'binary') body.set(name, new Blob([new Uint8Array(image)]), 'image.png');
         }
       }
-      requests.push({ method, path: path + query, headers, body, label: 'valid under the document' });
+      requests.push({
+        method,
+        path: path + query,
+        headers,
+        body,
+        label: `valid under the document${boundary ? `, at the ${boundary}` : ''}`,
+      });
     }
+    boundary = null;
     return requests;
   }
+
+  /**
+   * Where an object schema under `schema` (named refs, `oneOf`/`anyOf`/`allOf` branches, properties,
+   * items) leaves other fields open: the paths of those that do not say `additionalProperties: false`.
+   */
+  function openObjects(schema: Schema | undefined, at: string, seen = new Set<Schema>()): string[] {
+    if (!schema) return [];
+    const s = resolve(schema);
+    if (seen.has(s)) return [];
+    seen.add(s);
+    const ref = schema.$ref as string | undefined;
+    const here = ref ? `${at} (${ref.split('/').pop()})` : at;
+    const found: string[] = [];
+    for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
+      (s[key] as Schema[] | undefined)?.forEach((branch, index) =>
+        found.push(...openObjects(branch, `${here}.${key}[${index}]`, seen)),
+      );
+    }
+    const properties = s.properties as Record<string, Schema> | undefined;
+    if ((s.type === 'object' || properties) && s.additionalProperties !== false)
+      found.push(s.additionalProperties === true ? `${here}: open on purpose` : here);
+    for (const [name, property] of Object.entries(properties ?? {}))
+      found.push(...openObjects(property, `${here}.${name}`, seen));
+    if (typeof s.additionalProperties === 'object')
+      found.push(...openObjects(s.additionalProperties as Schema, `${here}.*`, seen));
+    if (s.items) found.push(...openObjects(s.items as Schema, `${here}[]`, seen));
+    return found;
+  }
+
+  it('documents every request body object as closed: the service refuses a field it does not name', () => {
+    const open: string[] = [];
+    let bodies = 0;
+    for (const template of Object.keys(document.paths).sort()) {
+      for (const method of METHODS) {
+        const operation = document.paths[template][method];
+        const content = (
+          operation?.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined
+        )?.content;
+        for (const [type, { schema }] of Object.entries(content ?? {})) {
+          bodies += 1;
+          open.push(...openObjects(schema, `${method.toUpperCase()} ${template} ${type}`));
+        }
+      }
+    }
+    expect(bodies).toBeGreaterThan(50);
+    // The credential a browser gives is passed to WebAuthn verification whole: it may carry fields
+    // WebAuthn adds (the document says so). No other request object takes a field it does not name.
+    const credential = (path: string) => [
+      `${path}.response: open on purpose`,
+      `${path}.response.response: open on purpose`,
+      `${path}.response.clientExtensionResults: open on purpose`,
+    ];
+    expect(open).toEqual([
+      ...credential('POST /api/v1/auth/passkey application/json'),
+      ...credential('POST /api/v1/me/passkeys application/json'),
+    ]);
+  });
 
   it('answers every request in time, with the envelope for a 4xx, never a 5xx, and as documented', async () => {
     const rng = random(SEED);
@@ -508,13 +647,16 @@ describe('fuzz: every operation of the API document', () => {
     const problems: string[] = [];
     fromTheDocumentOnly = true;
     let sent = 0;
+    // The service routes were reached with the key, past its check, to their validation.
+    let servedWithKey = 0;
     for (const template of Object.keys(document.paths).sort()) {
       for (const method of METHODS) {
         if (!document.paths[template][method]) continue;
         for (const request of validRequestsFor(method, template, rng)) {
           const { problem, status, code } = await sendFor(request);
           sent += 1;
-          const where = `${method.toUpperCase()} ${request.path.slice(0, 200)}`;
+          if (template.startsWith('/api/v1/service/') && status === 200) servedWithKey += 1;
+          const where = `${request.label}: ${method.toUpperCase()} ${request.path.slice(0, 200)}`;
           if (problem) problems.push(problem);
           else if (
             status === 400 &&
@@ -530,6 +672,7 @@ describe('fuzz: every operation of the API document', () => {
     }
     expect(sent).toBeGreaterThan(150);
     expect(problems).toEqual([]);
+    expect(servedWithKey).toBeGreaterThanOrEqual(3 * VALID_PER_OPERATION);
     expect(errorLines).toEqual([]);
     expect(rejections).toEqual([]);
   }, 120_000);

@@ -118,6 +118,25 @@ describe('two-step login (TOTP)', () => {
   });
 
   describe('logging in', () => {
+    it('refuses an empty or overlong code, mfa_token or password as invalid_params, before any check', async () => {
+      const ann = await createUser(t);
+      const { secret } = await turnOn(t, ann);
+      const mfaToken = await passwordStep(t, ann);
+      const invalid = async (path: string, body: object, auth = {}) =>
+        expect((await t.http().post(path).set(auth).send(body).expect(400)).body.error.code).toBe(
+          'invalid_params',
+        );
+      await invalid('/api/v1/auth/login/mfa', { mfa_token: mfaToken, code: '' });
+      await invalid('/api/v1/auth/login/mfa', { mfa_token: mfaToken, code: '1'.repeat(65) });
+      await invalid('/api/v1/auth/login/mfa', { mfa_token: '', code: '123456' });
+      await invalid('/api/v1/auth/login/mfa', { mfa_token: 'x'.repeat(201), code: '123456' });
+      await invalid('/api/v1/me/mfa/recovery-codes', { code: '' }, ann.auth);
+      await invalid('/api/v1/me/mfa/totp', { current_password: '' }, ann.auth);
+      await invalid('/api/v1/me/mfa/totp', { current_password: 'x'.repeat(1001) }, ann.auth);
+      // None of them was a try: the mfa_token is still good.
+      await secondStep(t, mfaToken, await appCode(secret, 1)).expect(200);
+    });
+
     it('asks for a code after the right password, then logs in with a code of the app', async () => {
       const ann = await createUser(t);
       const { secret } = await turnOn(t, ann);

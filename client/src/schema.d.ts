@@ -2010,7 +2010,19 @@ export interface components {
        *       "block.created"
        *     ]
        */
-      event_types: string[];
+      event_types: (
+        | 'user.created'
+        | 'user.confirmed'
+        | 'user.updated'
+        | 'user.deleted'
+        | 'user.disabled'
+        | 'user.enabled'
+        | 'session.ended'
+        | 'block.created'
+        | 'block.deleted'
+        | 'contact.added'
+        | 'contact.removed'
+      )[];
       /**
        * @description A note for operators.
        * @example message service
@@ -2845,7 +2857,19 @@ export interface components {
        *       "user.deleted"
        *     ]
        */
-      event_types?: string[];
+      event_types?: (
+        | 'user.created'
+        | 'user.confirmed'
+        | 'user.updated'
+        | 'user.deleted'
+        | 'user.disabled'
+        | 'user.enabled'
+        | 'session.ended'
+        | 'block.created'
+        | 'block.deleted'
+        | 'contact.added'
+        | 'contact.removed'
+      )[];
       /** @example message service */
       description?: string;
       /** @description `true` enables a disabled endpoint (its failing time forgotten); `false` disables it. */
@@ -3121,7 +3145,7 @@ export interface operations {
       query?: {
         /** @description Nick prefix, case-insensitive. */
         nick?: string;
-        /** @description User ids separated by commas, at most 100. */
+        /** @description 1 to 100 user ids separated by commas, each from 1 to 2147483647 in decimal digits without leading zeros; an id sent twice answers once. */
         ids?: string;
       };
       header?: {
@@ -5127,9 +5151,15 @@ export interface operations {
                * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
                */
               attestationObject: string;
+            } & {
+              [key: string]: unknown;
             };
             authenticatorAttachment?: string;
-            clientExtensionResults?: Record<string, never>;
+            clientExtensionResults?: {
+              [key: string]: unknown;
+            };
+          } & {
+            [key: string]: unknown;
           };
           /** @example MacBook Touch ID */
           name: string;
@@ -5560,9 +5590,15 @@ export interface operations {
                * @example eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0
                */
               userHandle?: string;
+            } & {
+              [key: string]: unknown;
             };
             authenticatorAttachment?: string;
-            clientExtensionResults?: Record<string, never>;
+            clientExtensionResults?: {
+              [key: string]: unknown;
+            };
+          } & {
+            [key: string]: unknown;
           };
         };
       };
@@ -10596,7 +10632,7 @@ export interface operations {
   serviceApi_users: {
     parameters: {
       query: {
-        /** @description User ids separated by commas, at most 100. */
+        /** @description 1 to 100 user ids separated by commas, each from 1 to 2147483647 in decimal digits without leading zeros; an id sent twice answers once. */
         ids: string;
       };
       header?: never;

@@ -66,7 +66,13 @@ export const ADMIN_CONTRACT: ApiContract = {
           default: ADMIN_PAGE_DEFAULT,
           description: 'Users per page.',
         },
-        cursor: { in: 'query', type: 'string', description: 'The `next_cursor` of the page before.' },
+        cursor: {
+          in: 'query',
+          type: 'string',
+          pattern: '^[A-Za-z0-9_-]{1,700}$',
+          example: 'eyJpZCI6MjkwfQ',
+          description: 'The `next_cursor` of the page before.',
+        },
       },
     },
     'GET /admin/users/{id}': {

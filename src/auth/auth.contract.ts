@@ -14,8 +14,12 @@ export const CREDENTIALS_SCHEMA: SchemaObject = {
       additionalProperties: false,
       required: ['email', 'password'],
       properties: {
-        email: { type: 'string', description: 'An email address; international letters are allowed.' },
-        password: { type: 'string' },
+        email: {
+          type: 'string',
+          maxLength: 1000,
+          description: 'An email address; international letters are allowed.',
+        },
+        password: { type: 'string', maxLength: 1000 },
       },
     },
     {
@@ -23,7 +27,7 @@ export const CREDENTIALS_SCHEMA: SchemaObject = {
       additionalProperties: false,
       required: ['auth_token'],
       properties: {
-        auth_token: { type: 'string', description: 'The `auth_token` of an earlier login.' },
+        auth_token: { type: 'string', maxLength: 200, description: 'The `auth_token` of an earlier login.' },
       },
     },
   ],

@@ -1,5 +1,6 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import type { ApiContract } from '../common/openapi/contract.js';
+import { PATH_ID as ID_IN_PATH } from '../common/openapi/helpers.js';
 
 const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` }) as SchemaObject;
 const closed = (properties: Record<string, SchemaObject>, description: string): SchemaObject => ({
@@ -10,9 +11,8 @@ const closed = (properties: Record<string, SchemaObject>, description: string): 
   description,
 });
 const PATH_ID = {
+  ...ID_IN_PATH,
   in: 'path' as const,
-  type: 'integer',
-  minimum: 1,
   description: 'The `id` of one of my passkeys (decimal digits only).',
 };
 const B64URL: SchemaObject = {
@@ -23,20 +23,32 @@ const B64URL: SchemaObject = {
     'eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicTJMeEV4YW1wbGVDaGFsbGVuZ2UiLCJvcmlnaW4iOiJodHRwczovL2FwcC5leGFtcGxlIn0',
   description: 'base64url',
 };
-/** A credential's JSON as browsers (and @simplewebauthn/browser) give it; the inner `response` varies. */
+/**
+ * A credential's JSON as browsers (and @simplewebauthn/browser) give it; the inner `response` varies.
+ * Open on purpose, the only request objects that are: browsers add fields as WebAuthn grows
+ * (`transports`, `publicKeyAlgorithm`…), and the service reads only those it verifies.
+ */
 const credential = (response: SchemaObject): SchemaObject => ({
   type: 'object',
+  additionalProperties: true,
   required: ['id', 'rawId', 'type', 'response'],
   properties: {
     id: B64URL,
     rawId: B64URL,
     type: { type: 'string', enum: ['public-key'] },
-    response,
+    response: { ...response, additionalProperties: true },
     authenticatorAttachment: { type: 'string' },
-    clientExtensionResults: { type: 'object' },
+    clientExtensionResults: { type: 'object', additionalProperties: true },
   },
 });
-const NAME: SchemaObject = { type: 'string', minLength: 1, maxLength: 64, example: 'MacBook Touch ID' };
+/** 1 to 64 characters once trimmed: not spaces alone. */
+const NAME: SchemaObject = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  pattern: '\\S',
+  example: 'MacBook Touch ID',
+};
 
 /** Passkeys: adding, listing, renaming and removing mine, and signing in with one. */
 export const PASSKEYS_CONTRACT: ApiContract = {
@@ -98,7 +110,7 @@ export const PASSKEYS_CONTRACT: ApiContract = {
         additionalProperties: false,
         required: ['challenge_id', 'response'],
         properties: {
-          challenge_id: { type: 'string' },
+          challenge_id: { type: 'string', maxLength: 64 },
           response: credential({
             type: 'object',
             required: ['clientDataJSON', 'authenticatorData', 'signature'],

@@ -1,5 +1,6 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import type { ApiContract } from '../common/openapi/contract.js';
+import { idListInQuery } from '../common/openapi/helpers.js';
 import { ID } from '../common/openapi/schemas.js';
 import { USERS_CONTRACT } from '../users/users.contract.js';
 import { MAX_PER_SERVICE_CALL } from './dto/relations.dto.js';
@@ -43,14 +44,7 @@ export const SERVICE_API_CONTRACT: ApiContract = {
       description:
         'Users that do not exist (or were deleted) are left out; the others come in the order asked.',
       params: {
-        ids: {
-          in: 'query',
-          required: true,
-          type: 'string',
-          pattern: '^[0-9]+(,[0-9]+)*$',
-          example: '12,7,290',
-          description: `User ids separated by commas, at most ${MAX_PER_SERVICE_CALL}.`,
-        },
+        ids: { ...idListInQuery(MAX_PER_SERVICE_CALL), required: true },
       },
     },
   },

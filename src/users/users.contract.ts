@@ -1,9 +1,9 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import { UserIdDto } from '../common/user-id.dto.js';
 import type { ApiContract, RpcMethodContract } from '../common/openapi/contract.js';
-import { CONDITIONAL, PATH_ID } from '../common/openapi/helpers.js';
+import { CONDITIONAL, idListInQuery, PATH_ID } from '../common/openapi/helpers.js';
 import { closed, ID, nullable, ref, time } from '../common/openapi/schemas.js';
-import { UserIdsDto } from './dto/users-query.dto.js';
+import { MAX_IDS_PER_LOOKUP, UserIdsDto } from './dto/users-query.dto.js';
 
 /** The statuses a user sets (`invisible` shows as none to others). */
 export const USER_STATUS = ['away', 'busy', 'do_not_disturb'];
@@ -44,13 +44,7 @@ export const USERS_CONTRACT: ApiContract = {
       alsoStatus: CONDITIONAL.alsoStatus,
       exactlyOneOf: ['ids', 'nick'],
       params: {
-        ids: {
-          in: 'query',
-          type: 'string',
-          pattern: '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9}){0,99}$',
-          example: '12,7,290',
-          description: 'User ids separated by commas, at most 100.',
-        },
+        ids: idListInQuery(MAX_IDS_PER_LOOKUP),
         nick: {
           in: 'query',
           type: 'string',

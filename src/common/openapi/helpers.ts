@@ -14,6 +14,18 @@ export const PATH_ID: ParameterSpec = {
   description: 'A positive integer (decimal digits only).',
 };
 
+/**
+ * `ids` in the query: 1 to `most` ids separated by commas, each written as an id in the path is.
+ * The pattern cannot say the largest id, the description does.
+ */
+export const idListInQuery = (most: number): ParameterSpec => ({
+  in: 'query',
+  type: 'string',
+  pattern: `^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9}){0,${most - 1}}$`,
+  example: '12,7,290',
+  description: `1 to ${most} user ids separated by commas, each from 1 to ${ID.maximum} in decimal digits without leading zeros; an id sent twice answers once.`,
+});
+
 /** The arguments of an RPC method that takes none (`{}` or no body): any field is `invalid_params`. */
 export class NoArgumentsDto {}
 export const NO_ARGUMENTS = NoArgumentsDto;

@@ -1,35 +1,51 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString } from 'class-validator';
+import { IsNotEmpty, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 
+/** The longest code taken: six digits or a recovery code, with room for spaces a user types. */
+const CODE_MAX_LENGTH = 64;
+const MFA_TOKEN_MAX_LENGTH = 200;
+const PASSWORD_MAX_LENGTH = 1000;
+
+const CODE = {
+  description: 'Six digits from the authenticator app, or an unused recovery code.',
+  example: '123456',
+  minLength: 1,
+  maxLength: CODE_MAX_LENGTH,
+};
+
+// An empty value is `invalid_params`, not a wrong password or code: it counts as no failed check.
+
 export class StartTotpDto {
-  @ApiProperty({ description: 'The account password.' })
+  @ApiProperty({ description: 'The account password.', minLength: 1, maxLength: PASSWORD_MAX_LENGTH })
   @IsString()
-  @MaxTextLength(1000)
+  @IsNotEmpty()
+  @MaxTextLength(PASSWORD_MAX_LENGTH)
   current_password: string;
 }
 
 export class MfaCodeDto {
-  @ApiProperty({
-    description: 'Six digits from the authenticator app, or an unused recovery code.',
-    example: '123456',
-  })
+  @ApiProperty(CODE)
   @IsString()
-  @MaxTextLength(64)
+  @IsNotEmpty()
+  @MaxTextLength(CODE_MAX_LENGTH)
   code: string;
 }
 
 export class MfaLoginDto {
-  @ApiProperty({ description: 'The `mfa_token` of the `mfa_required` answer to the password.' })
-  @IsString()
-  @MaxTextLength(200)
-  mfa_token: string;
-
   @ApiProperty({
-    description: 'Six digits from the authenticator app, or an unused recovery code.',
-    example: '123456',
+    description: 'The `mfa_token` of the `mfa_required` answer to the password.',
+    minLength: 1,
+    maxLength: MFA_TOKEN_MAX_LENGTH,
   })
   @IsString()
-  @MaxTextLength(64)
+  @IsNotEmpty()
+  @MaxTextLength(MFA_TOKEN_MAX_LENGTH)
+  mfa_token: string;
+
+  @ApiProperty(CODE)
+  @IsString()
+  @IsNotEmpty()
+  @MaxTextLength(CODE_MAX_LENGTH)
   code: string;
 }
