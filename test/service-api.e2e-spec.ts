@@ -8,6 +8,8 @@ import {
   type TestApp,
   type TestEnvironment,
 } from './support/harness.js';
+import { startDeployment } from './support/deployment.js';
+import { waitFor } from './support/wait.js';
 
 // Several instances of one deployment share PostgreSQL and Redis; on SQLite "a" and "b" are one.
 const SEVERAL = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
@@ -295,4 +297,38 @@ describe(SEVERAL ? 'service routes on several instances' : 'service routes', () 
       }
     });
   });
+});
+
+describe('an access token that expired', () => {
+  const TTL_SECONDS = 30;
+  const deployment = startDeployment({ vars: { ACCESS_TOKEN_TTL: String(TTL_SECONDS) } });
+  let key: string;
+  beforeAll(async () => {
+    key = await createServiceKey(deployment.environment, 'tokens:introspect', 'messages');
+  }, CLI_TEST_MS);
+
+  const introspect = (t: TestApp, token: string) =>
+    t.http().post('/api/v1/service/introspect').set(bearer(key)).send({ token }).expect(200);
+
+  it(
+    'introspects as active: false, not an error, once its expiry has passed, on every instance',
+    async () => {
+      const { a, b } = deployment;
+      const user = await createUser(a);
+      const live = await introspect(b, user.accessToken);
+      expect(live.body.active).toBe(true);
+      const expiresAt = Date.parse(live.body.expires_at);
+      expect(expiresAt - Date.now()).toBeLessThanOrEqual(TTL_SECONDS * 1000);
+      // The session stays live: only the token's own lifetime ends. Waits for that known time.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now())));
+      await waitFor(
+        async () => (await introspect(b, user.accessToken)).body.active === false,
+        'the token to count as expired',
+        30_000,
+      );
+      for (const t of [a, b]) expect((await introspect(t, user.accessToken)).body).toEqual({ active: false });
+      await a.http().get('/api/v1/me').set(user.auth).expect(401);
+    },
+    (TTL_SECONDS + 90) * 1000,
+  );
 });
