@@ -38,6 +38,10 @@ describe('service keys from the operator CLI', () => {
       const lines = created.stdout.split('\n').filter(Boolean);
       const key = lines.find((line) => line.startsWith('usk_'));
       expect(key).toMatch(/^usk_[A-Za-z0-9_-]{43}$/);
+      // The audit line (on stderr) names the operator and never holds the key.
+      expect(created.stderr).toContain('"action":"service_keys.create"');
+      expect(created.stderr).toContain('"key_name":"cli"');
+      expect(created.stderr).not.toContain(key!.slice(4));
 
       const listed = await runAdmin(environment, ['service-keys', 'list', '--json']);
       expect(listed.code).toBe(0);
@@ -58,6 +62,7 @@ describe('service keys from the operator CLI', () => {
 
       const revoked = await runAdmin(environment, ['service-keys', 'revoke', String(records[0].id)]);
       expect(revoked.code).toBe(0);
+      expect(revoked.stderr).toContain('"action":"service_keys.revoke"');
       const after = JSON.parse((await runAdmin(environment, ['service-keys', 'list', '--json'])).stdout) as {
         revoked_at: string | null;
       }[];
@@ -80,6 +85,22 @@ describe('service keys from the operator CLI', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('relations:read');
       expect(result.stdout).not.toMatch(/usk_/);
+    },
+    CLI_TEST_MS,
+  );
+
+  it(
+    'rotates the signing key (signing-keys rotate): the next key is listed, and an audit line names the operator',
+    async () => {
+      const rotated = await runAdmin(environment, ['signing-keys', 'rotate']);
+      expect(rotated.code).toBe(0);
+      const kid = /signing key (\S+) published/.exec(rotated.stdout)?.[1];
+      expect(kid).toEqual(expect.any(String));
+      expect(rotated.stderr).toContain(
+        `"action":"signing_keys.rotate","key_id":null,"key_name":"cli","kid":"${kid}"`,
+      );
+      const listed = await runAdmin(environment, ['signing-keys', 'list', '--json']);
+      expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ kid, state: 'next' }));
     },
     CLI_TEST_MS,
   );

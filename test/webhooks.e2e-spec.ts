@@ -397,12 +397,18 @@ describe('webhooks', () => {
     const secret = rotated.stdout.trim();
     expect(secret).toMatch(/^whsec_/);
     expect(rotated.stderr).toContain('not shown again');
+    expect(rotated.stderr).toContain('"action":"webhooks.rotate_secret","key_id":null,"key_name":"cli"');
+    expect(rotated.stderr).not.toContain(secret);
     const tested = await cli('test', String(id));
     expect(tested).toMatchObject({ code: 0, stdout: expect.stringContaining('msg_') });
+    expect(tested.stderr).toContain('"action":"webhooks.test"');
     // The running service sends what the CLI queued, signed with the new secret.
     const hook = await hookFor(hooks, 'webhook.test', (data) => data.endpoint_id === id);
     expect(verify(secret, hook)).toEqual(hook.event);
-    expect(await cli('delete', String(id))).toMatchObject({ code: 0 });
+    expect(await cli('delete', String(id))).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('"action":"webhooks.delete"'),
+    });
     await t.http().get(`/api/v1/admin/webhooks/${id}`).set(admin).expect(404);
     const unknown = await cli('create', '--url', hooks.url, '--events', 'user.exploded');
     expect(unknown.code).not.toBe(0);
