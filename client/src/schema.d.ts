@@ -81,6 +81,56 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/service-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every service key with its scopes, last use and revocation (never the key)
+     * @description Oldest first, revoked keys included. The key itself is never listed: only its hash is kept.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    get: operations['serviceKeys_list'];
+    put?: never;
+    /**
+     * Make a service key; the key is answered now, and never again
+     * @description The key works at once, on every instance. An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['serviceKeys_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/service-keys/{id}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke a service key: it is refused at once, on every instance
+     * @description The key is refused (401) at once, on every instance. Revoking a revoked key changes nothing. An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['serviceKeys_revoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/register': {
     parameters: {
       query?: never;
@@ -1997,6 +2047,21 @@ export interface components {
     ContactsAnswer: {
       users: components['schemas']['Contact'][];
     };
+    CreateServiceKeyDto: {
+      /**
+       * @description Who uses the key: 1 to 100 letters, digits, spaces or `._:@-`, starting with a letter or digit.
+       * @example messages
+       */
+      name: string;
+      /**
+       * @description Of users:read, relations:read, tokens:introspect, admin.
+       * @example [
+       *       "relations:read",
+       *       "users:read"
+       *     ]
+       */
+      scopes: string[];
+    };
     CreateWebhookEndpointDto: {
       /**
        * @description An `https://` URL of a public address (unless WEBHOOK_ALLOW_PRIVATE=true).
@@ -2673,6 +2738,38 @@ export interface components {
       details: {
         [key: string]: unknown;
       };
+    };
+    ServiceKey: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      name: string;
+      scopes: ('users:read' | 'relations:read' | 'tokens:introspect' | 'admin')[];
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description When it was last used (to the minute); null before its first call.
+       */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @description When it was revoked; null while it works.
+       */
+      revoked_at: string | null;
+    };
+    ServiceKeyAnswer: {
+      service_key: components['schemas']['ServiceKey'];
+    };
+    ServiceKeyCreated: {
+      service_key: components['schemas']['ServiceKey'];
+      /** @description The key (`Authorization: Bearer usk_…`), answered only now: keep it. */
+      key: string;
+    };
+    ServiceKeyList: {
+      service_keys: components['schemas']['ServiceKey'][];
     };
     /** @description A public record as an anonymous caller sees it, plus the account state. */
     ServiceUser: {
@@ -3418,6 +3515,296 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceKeys_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ServiceKeyList */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceKeyList'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceKeys_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateServiceKeyDto'];
+      };
+    };
+    responses: {
+      /** @description ServiceKeyCreated */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceKeyCreated'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceKeys_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ServiceKeyAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceKeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
             };
           };
         };
