@@ -1316,7 +1316,7 @@ export interface paths {
     put?: never;
     /**
      * Add a webhook endpoint; its signing secret is answered now, and never again
-     * @description Each delivery is a `POST` of `{type, timestamp, data}` with the headers `webhook-id` (the same on every try), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`; two, space-separated, for 24 hours after a rotation). A 2xx answer within 10 s is delivered; 410 disables the endpoint; anything else is tried again after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, and an endpoint that failed every try for 5 days is disabled.
+     * @description Each delivery is a `POST` of `{type, timestamp, data}` with the headers `webhook-id` (the same on every try), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`; two, space-separated, for 24 hours after a rotation). A 2xx answer within 10 s is delivered; 410 disables the endpoint; anything else is tried again after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, and an endpoint that failed every try for 5 days is disabled. An `audit` log line names the key that did it.
      *
      *     Needs a service key with the scope `admin`.
      */
@@ -1343,14 +1343,18 @@ export interface paths {
     post?: never;
     /**
      * Remove a webhook endpoint and its deliveries
-     * @description Needs a service key with the scope `admin`.
+     * @description An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
      */
     delete: operations['webhooks_remove'];
     options?: never;
     head?: never;
     /**
      * Change the URL, event types or description; enable or disable
-     * @description Needs a service key with the scope `admin`.
+     * @description An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
      */
     patch: operations['webhooks_update'];
     trace?: never;
@@ -1366,7 +1370,9 @@ export interface paths {
     put?: never;
     /**
      * A new signing secret, answered once; the old one also signs for 24 hours
-     * @description Needs a service key with the scope `admin`.
+     * @description The previous secret also signs for 24 hours. An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
      */
     post: operations['webhooks_rotateSecret'];
     delete?: never;
@@ -1386,7 +1392,7 @@ export interface paths {
     put?: never;
     /**
      * Send a `webhook.test` event to this endpoint now
-     * @description Queues a `webhook.test` event with `data: {endpoint_id}` for this endpoint alone; a disabled endpoint is `invalid_params`.
+     * @description Queues a `webhook.test` event with `data: {endpoint_id}` for this endpoint alone; a disabled endpoint is `invalid_params`. An `audit` log line names the key that did it.
      *
      *     Needs a service key with the scope `admin`.
      */
