@@ -14,6 +14,7 @@ import { PRESENCE_CONTRACT } from './presence/presence.contract.js';
 import { PROFILE_CONTRACT } from './profile/profile.contract.js';
 import { QR_LOGIN_CONTRACT } from './qr-login/qr-login.contract.js';
 import { RPC_CONTRACT } from './rpc/rpc.contract.js';
+import { SERVICE_KEYS_CONTRACT } from './service-keys/service-keys.contract.js';
 import { SERVICE_API_CONTRACT } from './service-api/service-api.contract.js';
 import { SESSIONS_CONTRACT } from './sessions/sessions.contract.js';
 import { SIGNING_KEYS_CONTRACT } from './signing-keys/signing-keys.contract.js';
@@ -48,4 +49,5 @@ export const API_CONTRACTS: ApiContract[] = [
   HEALTH_CONTRACT,
   ADMIN_CONTRACT,
   WEBHOOKS_CONTRACT,
+  SERVICE_KEYS_CONTRACT,
 ];

@@ -2,6 +2,7 @@ import { CLI_TEST_MS, createServiceKey, runAdmin } from './support/admin-cli.js'
 import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import { befriend } from './support/friends.js';
 import { createUser, PASSWORD, type TestApp } from './support/harness.js';
+import { waitFor } from './support/wait.js';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
@@ -277,4 +278,38 @@ describe(SEVERAL_INSTANCES ? 'service routes on several instances' : 'service ro
       }
     });
   });
+});
+
+describe('an access token that expired', () => {
+  const TTL_SECONDS = 30;
+  const deployment = startDeployment({ vars: { ACCESS_TOKEN_TTL: String(TTL_SECONDS) } });
+  let key: string;
+  beforeAll(async () => {
+    key = await createServiceKey(deployment.environment, 'tokens:introspect', 'messages');
+  }, CLI_TEST_MS);
+
+  const introspect = (t: TestApp, token: string) =>
+    t.http().post('/api/v1/service/introspect').set(bearer(key)).send({ token }).expect(200);
+
+  it(
+    'introspects as active: false, not an error, once its expiry has passed, on every instance',
+    async () => {
+      const { a, b } = deployment;
+      const user = await createUser(a);
+      const live = await introspect(b, user.accessToken);
+      expect(live.body.active).toBe(true);
+      const expiresAt = Date.parse(live.body.expires_at);
+      expect(expiresAt - Date.now()).toBeLessThanOrEqual(TTL_SECONDS * 1000);
+      // The session stays live: only the token's own lifetime ends. Waits for that known time.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now())));
+      await waitFor(
+        async () => (await introspect(b, user.accessToken)).body.active === false,
+        'the token to count as expired',
+        30_000,
+      );
+      for (const t of [a, b]) expect((await introspect(t, user.accessToken)).body).toEqual({ active: false });
+      await a.http().get('/api/v1/me').set(user.auth).expect(401);
+    },
+    (TTL_SECONDS + 90) * 1000,
+  );
 });

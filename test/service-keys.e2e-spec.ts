@@ -4,8 +4,15 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { SigningKeysService } from '../src/signing-keys/signing-keys.service.js';
 import { CLI_TEST_MS, createServiceKey, runAdmin } from './support/admin-cli.js';
+import { startDeployment } from './support/deployment.js';
 import { waitFor } from './support/wait.js';
-import { createTestEnvironment, startApp, type TestApp, type TestEnvironment } from './support/harness.js';
+import {
+  createTestEnvironment,
+  createUser,
+  startApp,
+  type TestApp,
+  type TestEnvironment,
+} from './support/harness.js';
 
 describe('service keys from the operator CLI', () => {
   let environment: TestEnvironment;
@@ -31,6 +38,10 @@ describe('service keys from the operator CLI', () => {
       const lines = created.stdout.split('\n').filter(Boolean);
       const key = lines.find((line) => line.startsWith('usk_'));
       expect(key).toMatch(/^usk_[A-Za-z0-9_-]{43}$/);
+      // The audit line (on stderr) names the operator and never holds the key.
+      expect(created.stderr).toContain('"action":"service_keys.create"');
+      expect(created.stderr).toContain('"key_name":"cli"');
+      expect(created.stderr).not.toContain(key!.slice(4));
 
       const listed = await runAdmin(environment, ['service-keys', 'list', '--json']);
       expect(listed.code).toBe(0);
@@ -51,6 +62,7 @@ describe('service keys from the operator CLI', () => {
 
       const revoked = await runAdmin(environment, ['service-keys', 'revoke', String(records[0].id)]);
       expect(revoked.code).toBe(0);
+      expect(revoked.stderr).toContain('"action":"service_keys.revoke"');
       const after = JSON.parse((await runAdmin(environment, ['service-keys', 'list', '--json'])).stdout) as {
         revoked_at: string | null;
       }[];
@@ -73,6 +85,22 @@ describe('service keys from the operator CLI', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('relations:read');
       expect(result.stdout).not.toMatch(/usk_/);
+    },
+    CLI_TEST_MS,
+  );
+
+  it(
+    'rotates the signing key (signing-keys rotate): the next key is listed, and an audit line names the operator',
+    async () => {
+      const rotated = await runAdmin(environment, ['signing-keys', 'rotate']);
+      expect(rotated.code).toBe(0);
+      const kid = /signing key (\S+) published/.exec(rotated.stdout)?.[1];
+      expect(kid).toEqual(expect.any(String));
+      expect(rotated.stderr).toContain(
+        `"action":"signing_keys.rotate","key_id":null,"key_name":"cli","kid":"${kid}"`,
+      );
+      const listed = await runAdmin(environment, ['signing-keys', 'list', '--json']);
+      expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ kid, state: 'next' }));
     },
     CLI_TEST_MS,
   );
@@ -145,4 +173,113 @@ describe('what the database keeps of keys', () => {
     },
     CLI_TEST_MS,
   );
+});
+
+describe('service keys through the admin API', () => {
+  const deployment = startDeployment();
+  let admin: { Authorization: string };
+  beforeAll(async () => {
+    // The first key comes from the CLI; the admin API makes the others.
+    admin = { Authorization: `Bearer ${await createServiceKey(deployment.environment, 'admin', 'ops')}` };
+  }, CLI_TEST_MS);
+
+  interface KeyRecord {
+    id: number;
+    name: string;
+    scopes: string[];
+    created_at: string;
+    last_used_at: string | null;
+    revoked_at: string | null;
+  }
+  const list = async (t: TestApp) =>
+    (await t.http().get('/api/v1/admin/service-keys').set(admin).expect(200)).body
+      .service_keys as KeyRecord[];
+
+  it('makes a key that works at once on every instance, lists it without its secret, and revokes it at once everywhere', async () => {
+    const { a, b } = deployment;
+    const user = await createUser(a);
+    const made = await a
+      .http()
+      .post('/api/v1/admin/service-keys')
+      .set(admin)
+      .send({ name: 'search', scopes: ['users:read'] })
+      .expect(201);
+    const key = made.body.key as string;
+    expect(key).toMatch(/^usk_[A-Za-z0-9_-]{43}$/);
+    expect(made.body.service_key).toEqual({
+      id: expect.any(Number),
+      name: 'search',
+      scopes: ['users:read'],
+      created_at: expect.any(String),
+      last_used_at: null,
+      revoked_at: null,
+    });
+    const bearer = { Authorization: `Bearer ${key}` };
+    for (const t of [b, a]) {
+      const users = await t.http().get(`/api/v1/service/users?ids=${user.id}`).set(bearer).expect(200);
+      expect(users.body.users).toEqual([expect.objectContaining({ id: user.id })]);
+    }
+
+    const listed = await list(b);
+    expect(listed).toContainEqual({
+      ...made.body.service_key,
+      last_used_at: expect.any(String),
+    });
+    expect(JSON.stringify(listed)).not.toContain(key.slice(4));
+
+    const revoked = await b
+      .http()
+      .post(`/api/v1/admin/service-keys/${made.body.service_key.id}/revoke`)
+      .set(admin)
+      .expect(200);
+    expect(revoked.body.service_key.revoked_at).toEqual(expect.any(String));
+    for (const t of [a, b]) {
+      const refused = await t.http().get(`/api/v1/service/users?ids=${user.id}`).set(bearer).expect(401);
+      expect(refused.body.error.code).toBe('unauthorized');
+    }
+    expect((await list(a)).find((record) => record.id === made.body.service_key.id)?.revoked_at).toBe(
+      revoked.body.service_key.revoked_at,
+    );
+  });
+
+  it('refuses a key without the admin scope with 403 forbidden, and a user token or no key with 401', async () => {
+    const { a } = deployment;
+    const made = await a
+      .http()
+      .post('/api/v1/admin/service-keys')
+      .set(admin)
+      .send({ name: 'relations', scopes: ['relations:read', 'users:read'] })
+      .expect(201);
+    const reader = { Authorization: `Bearer ${made.body.key}` };
+    for (const call of [
+      a.http().get('/api/v1/admin/service-keys'),
+      a
+        .http()
+        .post('/api/v1/admin/service-keys')
+        .send({ name: 'escalated', scopes: ['admin'] }),
+    ]) {
+      const answer = await call.set(reader).expect(403);
+      expect(answer.body.error.code).toBe('forbidden');
+    }
+    const user = await createUser(a);
+    const asUser = await a.http().get('/api/v1/admin/service-keys').set(user.auth).expect(401);
+    expect(asUser.body.error.code).toBe('unauthorized');
+    await a.http().post(`/api/v1/admin/service-keys/${made.body.service_key.id}/revoke`).expect(401);
+    expect((await list(a)).map((record) => record.name)).not.toContain('escalated');
+  });
+
+  it('refuses an unknown scope, no scope and a bad name, and answers not found for an unknown key', async () => {
+    const { a } = deployment;
+    for (const body of [
+      { name: 'x', scopes: ['everything'] },
+      { name: 'x', scopes: [] },
+      { name: ' ', scopes: ['users:read'] },
+      { name: 'x', scopes: ['users:read'], extra: true },
+    ]) {
+      const answer = await a.http().post('/api/v1/admin/service-keys').set(admin).send(body).expect(400);
+      expect(answer.body.error.code).toBe('invalid_params');
+    }
+    const missing = await a.http().post('/api/v1/admin/service-keys/999999/revoke').set(admin).expect(404);
+    expect(missing.body.error.code).toBe('not_found');
+  });
 });

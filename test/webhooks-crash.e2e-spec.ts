@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { runAdmin } from './support/admin-cli.js';
 import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
 import { startServiceProcess, type ServiceProcess } from './support/process.js';
@@ -72,6 +75,133 @@ describe('a webhook delivery across kill -9', () => {
     for (const hook of tries) verify(secret, hook);
     // What registration wrote before the crash arrives too.
     await waitFor(() => receiver.of('user.created').length > 0, 'user.created');
+    service.child.kill('SIGTERM');
+    await service.exited;
+  }, 240_000);
+});
+
+type Row = Record<string, unknown>;
+
+/** Runs statements on the service's database from outside, as an operator's shell would (SQLite or this file's schema). */
+async function onDatabase(environment: TestEnvironment, statements: string[]): Promise<Row[]> {
+  if (environment.schema === null) {
+    const db = new Database(join(environment.dataDir, 'unichat.sqlite'));
+    try {
+      db.pragma('busy_timeout = 10000');
+      let rows: Row[] = [];
+      for (const sql of statements) {
+        const statement = db.prepare(sql);
+        rows = statement.reader ? (statement.all() as Row[]) : (statement.run(), []);
+      }
+      return rows;
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: environment.vars.DATABASE_URL });
+  await client.connect();
+  try {
+    let rows: Row[] = [];
+    for (const sql of statements) rows = (await client.query(sql)).rows as Row[];
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('a webhook delivery across kill -9 before any send', () => {
+  let environment: TestEnvironment;
+  let receiver: WebhookReceiver;
+  let service: ServiceProcess | null = null;
+  beforeAll(async () => {
+    environment = await createTestEnvironment({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+    receiver = await WebhookReceiver.start();
+  });
+  afterAll(async () => {
+    if (service?.child.exitCode === null) service.child.kill('SIGKILL');
+    await receiver.close();
+    await environment.dispose();
+  });
+
+  const postgres = () => environment.schema !== null;
+  /**
+   * Makes every claim of a delivery fail (a trigger refusing updates of webhook_deliveries): the
+   * sender cannot take a delivery, so none is sent, however the kill and the sender's timers fall.
+   */
+  const holdClaims = () =>
+    onDatabase(
+      environment,
+      postgres()
+        ? [
+            `CREATE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'claims held by the test'; END $$`,
+            `CREATE TRIGGER refuse_claims BEFORE UPDATE ON webhook_deliveries
+             FOR EACH ROW EXECUTE FUNCTION refuse_claims()`,
+          ]
+        : [
+            `CREATE TRIGGER refuse_claims BEFORE UPDATE ON webhook_deliveries
+             BEGIN SELECT RAISE(ABORT, 'claims held by the test'); END`,
+          ],
+    );
+  const releaseClaims = () =>
+    onDatabase(
+      environment,
+      postgres()
+        ? ['DROP TRIGGER refuse_claims ON webhook_deliveries', 'DROP FUNCTION refuse_claims()']
+        : ['DROP TRIGGER refuse_claims'],
+    );
+
+  it('arrives after a restart when the service died right after the change committed, before it sent anything', async () => {
+    const created = await runAdmin(environment, [
+      'webhooks',
+      'create',
+      '--url',
+      receiver.url,
+      '--events',
+      'user.updated',
+    ]);
+    expect(created.code).toBe(0);
+    const secret = created.stdout.split('\n').find((line) => line.startsWith('whsec_')) as string;
+    await holdClaims();
+    service = await startServiceProcess(environment.vars);
+    const url = service.url;
+    const call = async (path: string, method: string, body: unknown, token?: string) => {
+      const answer = await fetch(`${url}/api/v1${path}`, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    const registered = await call('/auth/register', 'POST', {
+      email: uniqueEmail('crash'),
+      password: PASSWORD,
+      auto_login: true,
+    });
+    const nick = `early${Date.now().toString(36)}`;
+    const patched = await call('/me', 'PATCH', { nick }, registered.body.access_token as string);
+    expect(patched.status).toBe(200);
+    // Committed with the change: there when the answer came.
+    const [written] = await onDatabase(environment, [
+      "SELECT message_id, attempts, status FROM webhook_deliveries WHERE event_type = 'user.updated'",
+    ]);
+    expect(written).toMatchObject({ attempts: 0, status: 'pending' });
+    service.child.kill('SIGKILL');
+    expect(await service.exited).toBe('SIGKILL');
+    expect(receiver.received).toEqual([]);
+
+    await releaseClaims();
+    service = await startServiceProcess(environment.vars);
+    const hook = await waitFor(
+      () => receiver.withId(written.message_id as string)[0],
+      'the delivery after the restart',
+      30_000,
+    );
+    expect(verify(secret, hook)).toEqual(hook.event);
+    expect((hook.event.data.user as { nick: string }).nick).toBe(nick);
     service.child.kill('SIGTERM');
     await service.exited;
   }, 240_000);

@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity.js';
 import { runAdmin } from './support/admin-cli.js';
 import {
   anotherSession,
@@ -247,6 +249,71 @@ describe('webhooks', () => {
     await waitFor(() => gone.received.length === 2, 'a delivery after enabling');
   });
 
+  it('tells user.disabled and user.enabled when an operator disables and enables an account', async () => {
+    const hooks = await receiver();
+    const { secret } = await endpoint(hooks, ['user.disabled', 'user.enabled']);
+    const ann = await createUser(t);
+    await t.http().post(`/api/v1/admin/users/${ann.id}/disable`).set(admin).expect(200);
+    const disabled = await hookFor(hooks, 'user.disabled', aboutUser(ann));
+    expect(disabled.event.data).toEqual({ user: expect.objectContaining({ id: ann.id }) });
+    await t.http().post(`/api/v1/admin/users/${ann.id}/enable`).set(admin).expect(200);
+    const enabled = await hookFor(hooks, 'user.enabled', aboutUser(ann));
+    expect(enabled.event.data).toEqual({ user: expect.objectContaining({ id: ann.id }) });
+    for (const hook of [disabled, enabled]) {
+      expect(verify(secret, hook)).toEqual(hook.event);
+      expect(hook.body).not.toContain(ann.email);
+    }
+    // Enabling an account that is not disabled changes nothing, and tells nothing.
+    await t.http().post(`/api/v1/admin/users/${ann.id}/enable`).set(admin).expect(200);
+    await t.http().post(`/api/v1/admin/users/${ann.id}/disable`).set(admin).expect(200);
+    await waitFor(() => hooks.of('user.disabled', aboutUser(ann)).length === 2, 'the second user.disabled');
+    expect(hooks.received.map((hook) => hook.event.type)).toEqual([
+      'user.disabled',
+      'user.enabled',
+      'user.disabled',
+    ]);
+  });
+
+  it('counts a receiver that does not answer within 10 s as a failed try, and tries again later with the same id', async () => {
+    const ann = await createUser(t);
+    const hooks = await receiver();
+    const arrivals: number[] = [];
+    hooks.answer = (_hook, seen) => (arrivals.push(Date.now()), seen === 1 ? 'hold' : 200);
+    const { id } = await endpoint(hooks, ['user.updated']);
+    await t.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'silence' }).expect(200);
+    const first = await hookFor(hooks, 'user.updated', aboutUser(ann));
+    const latest = async () =>
+      (await t.http().get(`/api/v1/admin/webhooks/${id}/deliveries`).set(admin).expect(200)).body
+        .deliveries[0] as Record<string, unknown>;
+    const timedOut = await waitFor(
+      async () => {
+        const delivery = await latest();
+        return delivery.last_error !== null && delivery;
+      },
+      'the try to time out',
+      30_000,
+    );
+    expect(timedOut).toMatchObject({
+      message_id: first.id,
+      status: 'pending',
+      attempts: 1,
+      last_status_code: null,
+      last_error: 'no answer within 10 s',
+    });
+    const tries = await waitFor(
+      () => hooks.withId(first.id).length === 2 && hooks.withId(first.id),
+      'a second try',
+    );
+    expect(tries[1].body).toBe(first.body);
+    // The first try was given its 10 s (its clock starts a moment before it arrives here).
+    expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(9_500);
+    const done = await waitFor(async () => {
+      const delivery = await latest();
+      return delivery.status === 'delivered' && delivery;
+    }, 'the second try recorded as delivered');
+    expect(done).toMatchObject({ attempts: 2, last_status_code: 200 });
+  }, 60_000);
+
   it('signs with both the old and the new secret for a day after a rotation', async () => {
     const ann = await createUser(t);
     const hooks = await receiver();
@@ -330,17 +397,80 @@ describe('webhooks', () => {
     const secret = rotated.stdout.trim();
     expect(secret).toMatch(/^whsec_/);
     expect(rotated.stderr).toContain('not shown again');
+    expect(rotated.stderr).toContain('"action":"webhooks.rotate_secret","key_id":null,"key_name":"cli"');
+    expect(rotated.stderr).not.toContain(secret);
     const tested = await cli('test', String(id));
     expect(tested).toMatchObject({ code: 0, stdout: expect.stringContaining('msg_') });
+    expect(tested.stderr).toContain('"action":"webhooks.test"');
     // The running service sends what the CLI queued, signed with the new secret.
     const hook = await hookFor(hooks, 'webhook.test', (data) => data.endpoint_id === id);
     expect(verify(secret, hook)).toEqual(hook.event);
-    expect(await cli('delete', String(id))).toMatchObject({ code: 0 });
+    expect(await cli('delete', String(id))).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('"action":"webhooks.delete"'),
+    });
     await t.http().get(`/api/v1/admin/webhooks/${id}`).set(admin).expect(404);
     const unknown = await cli('create', '--url', hooks.url, '--events', 'user.exploded');
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('unknown webhook event type: user.exploded');
   }, 60_000);
+
+  it('lets an operator with a shell change an endpoint and read its recent deliveries (webhooks update, deliveries)', async () => {
+    const hooks = await receiver();
+    const { id, secret } = await endpoint(hooks, ['user.deleted']);
+    const cli = (...args: string[]) => runAdmin(environment, ['webhooks', ...args]);
+    const ann = await createUser(t);
+
+    const changed = await cli('update', String(id), '--events', 'user.updated,user.deleted', '--json');
+    expect(changed.code).toBe(0);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ id, event_types: ['user.updated', 'user.deleted'] });
+    expect(changed.stderr).toContain('"action":"webhooks.update"');
+    expect(changed.stderr).toContain('"key_name":"cli"');
+    // The running service hears the change of subscription and sends the new type.
+    await waitFor(
+      async () => {
+        await t
+          .http()
+          .patch('/api/v1/me')
+          .set(ann.auth)
+          .send({ status_message: `now ${Date.now()}` });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return hooks.of('user.updated', aboutUser(ann)).length > 0;
+      },
+      'a user.updated after the update',
+      20_000,
+    );
+    const hook = hooks.of('user.updated', aboutUser(ann))[0];
+    verify(secret, hook);
+
+    const disabled = await cli('update', String(id), '--disable');
+    expect(disabled).toMatchObject({ code: 0, stdout: expect.stringContaining('disabled (operator)') });
+    const state = await t.http().get(`/api/v1/admin/webhooks/${id}`).set(admin).expect(200);
+    expect(state.body.endpoint).toMatchObject({ enabled: false, disabled_reason: 'operator' });
+    const enabled = await cli('update', String(id), '--enable', '--url', `${hooks.url}/moved`);
+    expect(enabled).toMatchObject({ code: 0, stdout: expect.stringContaining(`${hooks.url}/moved`) });
+    expect(enabled.stdout).toContain(' enabled');
+
+    const listed = await cli('deliveries', String(id), '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toContainEqual(
+      expect.objectContaining({
+        message_id: hook.id,
+        event_type: 'user.updated',
+        status: 'delivered',
+        attempts: 1,
+        last_status_code: 200,
+        delivered_at: expect.any(String),
+      }),
+    );
+    const table = await cli('deliveries', String(id), '--limit', '1');
+    expect(table.stdout.split('\n')[0]).toMatch(/^message_id\s+event_type\s+status\s+attempts/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(2);
+
+    const nothing = await cli('update', String(id));
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain('say what changes');
+  }, 90_000);
 
   it("answers a user's access token 401 and a key without the admin scope 403", async () => {
     const ann: TestUser = await createUser(t);
@@ -412,5 +542,80 @@ describe('webhook endpoint URLs without WEBHOOK_ALLOW_PRIVATE', () => {
       .send({ url: 'https://hooks.example.com/in', event_types: ['user.created'] })
       .expect(201);
     expect(answer.body.secret).toMatch(/^whsec_/);
+  });
+});
+
+describe('an endpoint failing for five days, on the production retry schedule', () => {
+  const DAY_MS = 24 * 3600_000;
+  let environment: TestEnvironment;
+  let t: TestApp;
+  let admin: { Authorization: string };
+  const receivers: WebhookReceiver[] = [];
+  beforeAll(async () => {
+    // WEBHOOK_RETRY_BASE_MS at its default (5 s): five days are five days.
+    environment = await createTestEnvironment({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+    admin = { Authorization: `Bearer ${await serviceKey(environment, 'admin')}` };
+    t = await startApp(environment);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await environment?.dispose();
+  });
+
+  const failingEndpoint = async (failingFor: number) => {
+    const hooks = await WebhookReceiver.start();
+    receivers.push(hooks);
+    hooks.answer = () => 500;
+    const created = await t
+      .http()
+      .post('/api/v1/admin/webhooks')
+      .set(admin)
+      .send({ url: hooks.url, event_types: ['user.updated'] })
+      .expect(201);
+    const id = created.body.endpoint.id as number;
+    // Days of failed tries cannot pass in a test: the endpoint's record says since when it has
+    // failed, as those tries would have left it.
+    await t.app
+      .get(DataSource)
+      .getRepository(WebhookEndpoint)
+      .update({ id }, { failingSince: new Date(Date.now() - failingFor) });
+    return { id, hooks };
+  };
+  const endpointOf = async (id: number) =>
+    (await t.http().get(`/api/v1/admin/webhooks/${id}`).set(admin).expect(200)).body.endpoint as Record<
+      string,
+      unknown
+    >;
+  const deliveriesOf = async (id: number) =>
+    (await t.http().get(`/api/v1/admin/webhooks/${id}/deliveries`).set(admin).expect(200)).body
+      .deliveries as Record<string, unknown>[];
+
+  it('disables it at its next failed try, and gives up what it still had to receive; one failing for less keeps trying', async () => {
+    const old = await failingEndpoint(5 * DAY_MS + 60_000);
+    const recent = await failingEndpoint(5 * DAY_MS - 3600_000);
+    const ann = await createUser(t);
+    await t.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'anyone there?' }).expect(200);
+
+    const disabled = await waitFor(async () => {
+      const endpoint = await endpointOf(old.id);
+      return endpoint.enabled === false && endpoint;
+    }, 'the endpoint failing for five days to be disabled');
+    expect(disabled).toMatchObject({ disabled_reason: 'failing', disabled_at: expect.any(String) });
+    expect(old.hooks.received).toHaveLength(1);
+    const [given] = await deliveriesOf(old.id);
+    expect(given).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_status_code: 500,
+      next_attempt_at: null,
+    });
+
+    const tried = await waitFor(async () => {
+      const [delivery] = await deliveriesOf(recent.id);
+      return delivery?.attempts === 1 && delivery.last_status_code === 500 && delivery;
+    }, 'the try to the endpoint failing for less');
+    expect(tried).toMatchObject({ status: 'pending', next_attempt_at: expect.any(String) });
+    expect(await endpointOf(recent.id)).toMatchObject({ enabled: true, disabled_reason: null });
   });
 });

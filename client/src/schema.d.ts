@@ -81,6 +81,56 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/service-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every service key with its scopes, last use and revocation (never the key)
+     * @description Oldest first, revoked keys included. The key itself is never listed: only its hash is kept.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    get: operations['serviceKeys_list'];
+    put?: never;
+    /**
+     * Make a service key; the key is answered now, and never again
+     * @description The key works at once, on every instance. An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['serviceKeys_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/service-keys/{id}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke a service key: it is refused at once, on every instance
+     * @description The key is refused (401) at once, on every instance. Revoking a revoked key changes nothing. An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
+     */
+    post: operations['serviceKeys_revoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/auth/register': {
     parameters: {
       query?: never;
@@ -1266,7 +1316,7 @@ export interface paths {
     put?: never;
     /**
      * Add a webhook endpoint; its signing secret is answered now, and never again
-     * @description Each delivery is a `POST` of `{type, timestamp, data}` with the headers `webhook-id` (the same on every try), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`; two, space-separated, for 24 hours after a rotation). A 2xx answer within 10 s is delivered; 410 disables the endpoint; anything else is tried again after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, and an endpoint that failed every try for 5 days is disabled.
+     * @description Each delivery is a `POST` of `{type, timestamp, data}` with the headers `webhook-id` (the same on every try), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`; two, space-separated, for 24 hours after a rotation). A 2xx answer within 10 s is delivered; 410 disables the endpoint; anything else is tried again after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, and an endpoint that failed every try for 5 days is disabled. An `audit` log line names the key that did it.
      *
      *     Needs a service key with the scope `admin`.
      */
@@ -1293,14 +1343,18 @@ export interface paths {
     post?: never;
     /**
      * Remove a webhook endpoint and its deliveries
-     * @description Needs a service key with the scope `admin`.
+     * @description An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
      */
     delete: operations['webhooks_remove'];
     options?: never;
     head?: never;
     /**
      * Change the URL, event types or description; enable or disable
-     * @description Needs a service key with the scope `admin`.
+     * @description An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
      */
     patch: operations['webhooks_update'];
     trace?: never;
@@ -1316,7 +1370,9 @@ export interface paths {
     put?: never;
     /**
      * A new signing secret, answered once; the old one also signs for 24 hours
-     * @description Needs a service key with the scope `admin`.
+     * @description The previous secret also signs for 24 hours. An `audit` log line names the key that did it.
+     *
+     *     Needs a service key with the scope `admin`.
      */
     post: operations['webhooks_rotateSecret'];
     delete?: never;
@@ -1336,7 +1392,7 @@ export interface paths {
     put?: never;
     /**
      * Send a `webhook.test` event to this endpoint now
-     * @description Queues a `webhook.test` event with `data: {endpoint_id}` for this endpoint alone; a disabled endpoint is `invalid_params`.
+     * @description Queues a `webhook.test` event with `data: {endpoint_id}` for this endpoint alone; a disabled endpoint is `invalid_params`. An `audit` log line names the key that did it.
      *
      *     Needs a service key with the scope `admin`.
      */
@@ -1996,6 +2052,21 @@ export interface components {
     };
     ContactsAnswer: {
       users: components['schemas']['Contact'][];
+    };
+    CreateServiceKeyDto: {
+      /**
+       * @description Who uses the key: 1 to 100 letters, digits, spaces or `._:@-`, starting with a letter or digit.
+       * @example messages
+       */
+      name: string;
+      /**
+       * @description Of users:read, relations:read, tokens:introspect, admin.
+       * @example [
+       *       "relations:read",
+       *       "users:read"
+       *     ]
+       */
+      scopes: string[];
     };
     CreateWebhookEndpointDto: {
       /**
@@ -2685,6 +2756,38 @@ export interface components {
       details: {
         [key: string]: unknown;
       };
+    };
+    ServiceKey: {
+      /**
+       * Format: int32
+       * @example 290
+       */
+      id: number;
+      name: string;
+      scopes: ('users:read' | 'relations:read' | 'tokens:introspect' | 'admin')[];
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description When it was last used (to the minute); null before its first call.
+       */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @description When it was revoked; null while it works.
+       */
+      revoked_at: string | null;
+    };
+    ServiceKeyAnswer: {
+      service_key: components['schemas']['ServiceKey'];
+    };
+    ServiceKeyCreated: {
+      service_key: components['schemas']['ServiceKey'];
+      /** @description The key (`Authorization: Bearer usk_…`), answered only now: keep it. */
+      key: string;
+    };
+    ServiceKeyList: {
+      service_keys: components['schemas']['ServiceKey'][];
     };
     /** @description A public record as an anonymous caller sees it, plus the account state. */
     ServiceUser: {
@@ -3442,6 +3545,296 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Not found: `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'not_found';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceKeys_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ServiceKeyList */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceKeyList'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceKeys_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateServiceKeyDto'];
+      };
+    };
+    responses: {
+      /** @description ServiceKeyCreated */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceKeyCreated'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
+            };
+          };
+        };
+      };
+      /** @description Too large: `payload_too_large` */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The database or Redis does not answer; try again: `unavailable` */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  serviceKeys_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ServiceKeyAnswer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceKeyAnswer'];
+        };
+      };
+      /** @description Bad request: `invalid_params` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'invalid_params';
+            };
+          };
+        };
+      };
+      /** @description No, bad, expired or revoked token: `unauthorized` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description Forbidden: `forbidden` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'forbidden';
             };
           };
         };

@@ -10,7 +10,8 @@ import { Clock } from '../common/clock.service.js';
 import { inTransaction, type Transaction } from '../database/transaction.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
-import { type AdminAction, actionDetails, type Operator } from './operator.js';
+import { type Operator } from '../service-keys/operator.js';
+import { type AdminAction, actionDetails } from './operator.js';
 
 /**
  * What an operator does to an account: disable and enable it, end its sessions, delete it, mark

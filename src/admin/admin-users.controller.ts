@@ -3,14 +3,12 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppError } from '../common/errors.js';
 import { parseId } from '../common/ids.js';
 import { PositiveIntPipe } from '../common/positive-int.pipe.js';
+import { operatorOf } from '../service-keys/operator.js';
 import { CurrentServiceKey, ServiceScope } from '../service-keys/service-scope.decorator.js';
 import { type ServicePrincipal } from '../service-keys/service-scopes.js';
 import { AdminActionsService } from './admin-actions.service.js';
 import { ADMIN_PAGE_DEFAULT, AdminUsersService } from './admin-users.service.js';
 import { AdminUsersQueryDto } from './dto/admin-users-query.dto.js';
-import { type Operator } from './operator.js';
-
-const operatorOf = (key: ServicePrincipal): Operator => ({ keyId: key.keyId, name: key.name });
 
 @ApiTags('admin')
 @ServiceScope('admin')

@@ -7,7 +7,8 @@ import { type SessionRecord, SessionsService } from '../sessions/sessions.servic
 import { type OperatorRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import { UsersService } from '../users/users.service.js';
-import { actionDetails, type Operator } from './operator.js';
+import { type Operator } from '../service-keys/operator.js';
+import { actionDetails } from './operator.js';
 import { type AdminUserQuery, makeCursor, readCursor, sortKey, toSearch } from './operator-search.js';
 
 export const ADMIN_PAGE_DEFAULT = 20;

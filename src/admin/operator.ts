@@ -1,14 +1,4 @@
-/**
- * Who acts through the admin API or the admin CLI: a service key with the `admin` scope (its id
- * and name), or an operator on the command line (`cli`, no key). Named in every audit line and in
- * the user's activity.
- */
-export interface Operator {
-  keyId: number | null;
-  name: string;
-}
-
-export const CLI_OPERATOR: Operator = { keyId: null, name: 'cli' };
+import { type Operator } from '../service-keys/operator.js';
 
 /** What an operator does to an account; also the `action` of the `admin_action` activity. */
 export type AdminAction = 'disable' | 'enable' | 'end_sessions' | 'delete' | 'confirm' | 'send_reset';

@@ -40,26 +40,6 @@ class CliCoreModule {
 }
 
 /**
- * Runs one command against the configured database (the service's own configuration, read from
- * the same environment, its migrations run first): boots only the modules the command names, not
- * the HTTP server, and closes them afterwards.
- */
-export async function withModules<T>(
-  modules: Type[],
-  work: (context: INestApplicationContext) => Promise<T>,
-): Promise<T> {
-  const { config } = keepJwtSecret(loadConfig());
-  @Module({ imports: [CliCoreModule.forRoot(config), ...modules] })
-  class CommandModule {}
-  const context = await NestFactory.createApplicationContext(CommandModule, { logger: ['error'] });
-  try {
-    return await work(context);
-  } finally {
-    await context.close();
-  }
-}
-
-/**
  * Nest's lines in a command: errors and warnings, and the `audit` lines of what the command did
  * (on stderr, as JSON), so stdout holds only the command's answer.
  */
@@ -71,6 +51,31 @@ class CommandLogger extends NestLogger {
   override debug(): void {}
 }
 
+/** The logger of a command: its audit lines, warnings and errors as JSON on stderr. */
+function commandLogger(): CommandLogger {
+  return new CommandLogger(pino({ level: 'info' }, pino.destination({ dest: 2, sync: true })));
+}
+
+/**
+ * Runs one command against the configured database (the service's own configuration, read from
+ * the same environment, its migrations run first): boots only the modules the command names, not
+ * the HTTP server, and closes them afterwards.
+ */
+export async function withModules<T>(
+  modules: Type[],
+  work: (context: INestApplicationContext) => Promise<T>,
+): Promise<T> {
+  const { config } = keepJwtSecret(loadConfig());
+  @Module({ imports: [CliCoreModule.forRoot(config), ...modules] })
+  class CommandModule {}
+  const context = await NestFactory.createApplicationContext(CommandModule, { logger: commandLogger() });
+  try {
+    return await work(context);
+  } finally {
+    await context.close();
+  }
+}
+
 /**
  * Runs one command inside the whole application, without its HTTP server: for commands whose
  * changes others must hear as they do from a request (ended sessions and closed streams on every
@@ -79,10 +84,9 @@ class CommandLogger extends NestLogger {
  */
 export async function withApplication<T>(work: (context: INestApplicationContext) => Promise<T>): Promise<T> {
   const { config } = keepJwtSecret(loadConfig());
-  const logger = new CommandLogger(pino({ level: 'info' }, pino.destination({ dest: 2, sync: true })));
   const context = await NestFactory.createApplicationContext(
     AppModule.forRoot({ ...config, metricsPort: null }),
-    { logger },
+    { logger: commandLogger() },
   );
   try {
     return await work(context);

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CLI_OPERATOR } from '../service-keys/operator.js';
 import { ServiceKeysModule } from '../service-keys/service-keys.module.js';
 import { ServiceKeysService } from '../service-keys/service-keys.service.js';
 import { withModules } from './cli-context.js';
@@ -18,7 +19,9 @@ export function serviceKeysCommand(): Command {
     .requiredOption('--name <name>', 'who uses the key, e.g. messages')
     .requiredOption('--scopes <list>', 'comma list of users:read, relations:read, tokens:introspect, admin')
     .action(async (options: { name: string; scopes: string }) => {
-      const { key, record } = await run((keys) => keys.create(options.name, options.scopes.split(',')));
+      const { key, record } = await run((keys) =>
+        keys.create(options.name, options.scopes.split(','), CLI_OPERATOR),
+      );
       process.stderr.write(
         `service key ${record.id} "${record.name}" (${record.scopes.join(', ')}); keep it now, it is not shown again:\n`,
       );
@@ -46,7 +49,7 @@ export function serviceKeysCommand(): Command {
     .description('revoke a key at once')
     .argument('<id>', 'the key id (see list)')
     .action(async (id: string) => {
-      const record = await run((keys) => keys.revoke(parseId(id)));
+      const record = await run((keys) => keys.revoke(parseId(id), CLI_OPERATOR));
       process.stdout.write(`revoked service key ${record.id} "${record.name}" at ${record.revoked_at}\n`);
     });
 

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CLI_OPERATOR } from '../service-keys/operator.js';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module.js';
 import { SigningKeysService } from '../signing-keys/signing-keys.service.js';
 import { withModules } from './cli-context.js';
@@ -30,7 +31,7 @@ export function signingKeysCommand(): Command {
     .command('rotate')
     .description('publish the next key now; it signs after KEY_PUBLISH_DELAY')
     .action(async () => {
-      const record = await run((keys) => keys.rotate());
+      const record = await run((keys) => keys.rotate(CLI_OPERATOR));
       process.stdout.write(`signing key ${record.kid} published; it signs from ${record.activates_at}\n`);
     });
 

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminActionsService } from '../admin/admin-actions.service.js';
 import { ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX, AdminUsersService } from '../admin/admin-users.service.js';
-import { CLI_OPERATOR } from '../admin/operator.js';
+import { CLI_OPERATOR } from '../service-keys/operator.js';
 import { AppError } from '../common/errors.js';
 import { parseId as parseDecimalId } from '../common/ids.js';
 import { MailService } from '../mail/mail.service.js';

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
+import { auditOperatorAction, type Operator } from './operator.js';
 import { ServiceKey } from './service-key.entity.js';
 import {
   isServiceScope,
@@ -29,8 +30,12 @@ export class ServiceKeysService {
     private readonly clock: Clock,
   ) {}
 
-  /** Makes a key; `key` is the only copy of the secret there will ever be. */
-  async create(name: string, scopes: readonly string[]): Promise<{ key: string; record: ServiceKeyRecord }> {
+  /** Makes a key; `key` is the only copy of the secret there will ever be. An audit line names the operator. */
+  async create(
+    name: string,
+    scopes: readonly string[],
+    operator: Operator,
+  ): Promise<{ key: string; record: ServiceKeyRecord }> {
     const trimmed = name.trim();
     if (!NAME.test(trimmed)) {
       throw new AppError(
@@ -57,7 +62,13 @@ export class ServiceKeysService {
     });
     const { identifiers } = await this.keys.insert(row);
     row.id = Number(identifiers[0].id);
-    return { key, record: toRecord(row) };
+    const record = toRecord(row);
+    auditOperatorAction('service_keys.create', operator, {
+      service_key_id: record.id,
+      service_key_name: record.name,
+      scopes: record.scopes,
+    });
+    return { key, record };
   }
 
   /** Every key, revoked ones included, oldest first. */
@@ -65,11 +76,12 @@ export class ServiceKeysService {
     return (await this.keys.find({ order: { id: 'ASC' } })).map(toRecord);
   }
 
-  /** Revokes a key at once (idempotent); `not_found` for an unknown id. */
-  async revoke(id: number): Promise<ServiceKeyRecord> {
+  /** Revokes a key at once (idempotent); `not_found` for an unknown id. An audit line names the operator. */
+  async revoke(id: number, operator: Operator): Promise<ServiceKeyRecord> {
     await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     const row = await this.keys.findOneBy({ id });
     if (!row) throw new AppError('not_found', 'no such service key');
+    auditOperatorAction('service_keys.revoke', operator, { service_key_id: id, service_key_name: row.name });
     return toRecord(row);
   }
 

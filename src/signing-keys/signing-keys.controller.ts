@@ -1,10 +1,9 @@
-import { Controller, Get, HttpCode, Logger, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { operatorOf } from '../service-keys/operator.js';
 import { CurrentServiceKey, ServiceScope } from '../service-keys/service-scope.decorator.js';
 import type { ServicePrincipal } from '../service-keys/service-scopes.js';
 import { SigningKeysService } from './signing-keys.service.js';
-
-const audit = new Logger('audit');
 
 @ApiTags('admin')
 @ServiceScope('admin')
@@ -26,11 +25,6 @@ export class SigningKeysController {
       'The new key is listed in the JWKS at once and signs only after KEY_PUBLISH_DELAY; the current key keeps signing until then and stays published for one token lifetime more.',
   })
   async rotate(@CurrentServiceKey() caller: ServicePrincipal) {
-    const key = await this.keys.rotate();
-    audit.log(
-      { action: 'signing_keys.rotate', key_id: caller.keyId, key_name: caller.name, kid: key.kid },
-      'signing key rotated',
-    );
-    return { signing_key: key };
+    return { signing_key: await this.keys.rotate(operatorOf(caller)) };
   }
 }

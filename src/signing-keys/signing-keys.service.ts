@@ -16,6 +16,7 @@ import { SecretBox } from '../common/secret-box.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { uniqueViolation } from '../database/errors.js';
+import { auditOperatorAction, type Operator } from '../service-keys/operator.js';
 import { keySchedule, type KeyTimes, retiredAtMs } from './key-schedule.js';
 import { SigningKey } from './signing-key.entity.js';
 
@@ -155,9 +156,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Makes the next key: published at once, signing after the publish delay (on every instance, as
-   * each one's schedule says), the current key retiring then.
+   * each one's schedule says), the current key retiring then. An audit line names the operator.
    */
-  async rotate(): Promise<SigningKeyRecord> {
+  async rotate(operator: Operator): Promise<SigningKeyRecord> {
     for (let attempt = 1; ; attempt++) {
       await this.reload();
       const seq = Math.max(0, ...this.keys.map((key) => key.seq)) + 1;
@@ -169,6 +170,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
         this.logger.log(
           `signing key ${kid} published; it signs from ${new Date(now + this.config.keyPublishDelaySeconds * 1000).toISOString()}`,
         );
+        auditOperatorAction('signing_keys.rotate', operator, { kid });
         return (await this.list()).find((record) => record.kid === kid)!;
       }
       // Another instance rotated at the same moment: count again.

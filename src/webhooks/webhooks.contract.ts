@@ -31,12 +31,14 @@ const DELIVERIES_DESCRIPTION = [
   '10 h and 10 h, and an endpoint that failed every try for 5 days is disabled.',
 ].join(' ');
 
+const AUDITED = 'An `audit` log line names the key that did it.';
+
 export const WEBHOOKS_CONTRACT: ApiContract = {
   operations: {
     'POST /admin/webhooks': {
       status: 201,
       body: 'WebhookEndpointCreated',
-      description: DELIVERIES_DESCRIPTION,
+      description: `${DELIVERIES_DESCRIPTION} ${AUDITED}`,
     },
     'GET /admin/webhooks': { status: 200, body: 'WebhookEndpointList' },
     'GET /admin/webhooks/{id}': {
@@ -50,25 +52,28 @@ export const WEBHOOKS_CONTRACT: ApiContract = {
       body: 'WebhookEndpointAnswer',
       errors: ['not_found'],
       params: { id: PATH_ID },
+      description: AUDITED,
     },
     'DELETE /admin/webhooks/{id}': {
       status: 200,
       body: 'Empty',
       errors: ['not_found'],
       params: { id: PATH_ID },
+      description: AUDITED,
     },
     'POST /admin/webhooks/{id}/rotate-secret': {
       status: 200,
       body: 'WebhookEndpointCreated',
       errors: ['not_found'],
       params: { id: PATH_ID },
+      description: `The previous secret also signs for 24 hours. ${AUDITED}`,
     },
     'POST /admin/webhooks/{id}/test': {
       status: 202,
       body: 'WebhookDeliveryAnswer',
       errors: ['not_found'],
       params: { id: PATH_ID },
-      description: `Queues a \`${TEST_EVENT_TYPE}\` event with \`data: {endpoint_id}\` for this endpoint alone; a disabled endpoint is \`invalid_params\`.`,
+      description: `Queues a \`${TEST_EVENT_TYPE}\` event with \`data: {endpoint_id}\` for this endpoint alone; a disabled endpoint is \`invalid_params\`. ${AUDITED}`,
     },
     'GET /admin/webhooks/{id}/deliveries': {
       status: 200,

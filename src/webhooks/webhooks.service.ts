@@ -6,6 +6,7 @@ import { AppError } from '../common/errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { inTransaction } from '../database/transaction.js';
+import { auditOperatorAction, type Operator } from '../service-keys/operator.js';
 import {
   type DeliveryStatus,
   newDelivery,
@@ -73,7 +74,8 @@ export interface EndpointChanges {
 
 /**
  * Webhook endpoints for operators (admin API, CLI): create (the secret is shown once), list,
- * update, delete, rotate the secret, send a test event, and the recent deliveries.
+ * update, delete, rotate the secret, send a test event, and the recent deliveries. Each change is
+ * an `audit` line naming the operator.
  */
 @Injectable()
 export class WebhooksService {
@@ -94,7 +96,10 @@ export class WebhooksService {
     for (const listener of this.changeListeners) listener();
   }
 
-  async create(input: NewEndpoint): Promise<{ endpoint: EndpointRecord; secret: string }> {
+  async create(
+    input: NewEndpoint,
+    operator: Operator,
+  ): Promise<{ endpoint: EndpointRecord; secret: string }> {
     const url = endpointUrl(input.url, this.config.webhooks.allowPrivate);
     const eventTypes = parseEventTypes(input.event_types);
     const secret = newSecret();
@@ -120,7 +125,13 @@ export class WebhooksService {
       return row;
     });
     this.changed();
-    return { endpoint: toRecord(endpoint, now.getTime()), secret };
+    const record = toRecord(endpoint, now.getTime());
+    auditOperatorAction('webhooks.create', operator, {
+      endpoint_id: record.id,
+      url: record.url,
+      event_types: record.event_types,
+    });
+    return { endpoint: record, secret };
   }
 
   async list(): Promise<EndpointRecord[]> {
@@ -132,7 +143,7 @@ export class WebhooksService {
     return toRecord(await this.find(id), this.clock.nowMs());
   }
 
-  async update(id: number, changes: EndpointChanges): Promise<EndpointRecord> {
+  async update(id: number, changes: EndpointChanges, operator: Operator): Promise<EndpointRecord> {
     const endpoint = await this.find(id);
     const now = this.clock.now();
     const update: Partial<WebhookEndpoint> = { updatedAt: now };
@@ -145,7 +156,9 @@ export class WebhooksService {
     await this.endpoints().update({ id }, update);
     if (changes.enabled === false && endpoint.disabledAt === null) await this.disable(id, 'operator');
     this.changed();
-    return this.get(id);
+    const record = await this.get(id);
+    auditOperatorAction('webhooks.update', operator, { endpoint_id: id, changes: { ...changes } });
+    return record;
   }
 
   /** Disables the endpoint; its deliveries still waiting are given up (none would be sent). */
@@ -159,15 +172,16 @@ export class WebhooksService {
     this.changed();
   }
 
-  async remove(id: number): Promise<void> {
+  async remove(id: number, operator: Operator): Promise<void> {
     // Its deliveries go with it (foreign key cascade).
     const result = await this.endpoints().delete({ id });
     if (!result.affected) throw notFound(id);
     this.changed();
+    auditOperatorAction('webhooks.delete', operator, { endpoint_id: id });
   }
 
   /** A new secret, shown once; the one it replaces still signs for a day. */
-  async rotateSecret(id: number): Promise<{ endpoint: EndpointRecord; secret: string }> {
+  async rotateSecret(id: number, operator: Operator): Promise<{ endpoint: EndpointRecord; secret: string }> {
     const current = await this.endpoints().findOne({ where: { id }, select: { id: true, secret: true } });
     if (!current) throw notFound(id);
     const secret = newSecret();
@@ -181,11 +195,12 @@ export class WebhooksService {
         updatedAt: new Date(now),
       },
     );
+    auditOperatorAction('webhooks.rotate_secret', operator, { endpoint_id: id });
     return { endpoint: await this.get(id), secret };
   }
 
   /** Queues a `webhook.test` event for this endpoint alone, whatever it subscribed to. */
-  async sendTest(id: number): Promise<DeliveryRecord> {
+  async sendTest(id: number, operator: Operator): Promise<DeliveryRecord> {
     const endpoint = await this.find(id);
     if (endpoint.disabledAt !== null) {
       throw new AppError('invalid_params', `webhook endpoint ${id} is disabled: enable it first`);
@@ -200,6 +215,7 @@ export class WebhooksService {
     const saved = await inTransaction(this.dataSource, ({ manager }) =>
       manager.save(WebhookDelivery, manager.create(WebhookDelivery, row)),
     );
+    auditOperatorAction('webhooks.test', operator, { endpoint_id: id, message_id: saved.messageId });
     return toDeliveryRecord(saved);
   }
 
