@@ -12,7 +12,7 @@ import {
   uniqueEmail,
   waitForMail,
 } from '../support/harness.js';
-import { makeNoisePng } from '../support/images.js';
+import { makeNoisyPhoto } from '../support/images.js';
 import { linkIn } from '../support/mails.js';
 import { OpenIdProvider } from '../support/openid-provider.js';
 import { appCode, turnOnTotp } from '../support/totp.js';
@@ -759,7 +759,7 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
     'shrinks a phone photo over 2 MB in the page and shows the upload’s progress, then the avatar',
     async () => {
       const ann = await createUser(t, { nick: `Photo ${Date.now().toString(36)}` });
-      const photo = await makeNoisePng(AVATAR_MAX_BYTES + 512 * 1024);
+      const photo = await makeNoisyPhoto(1200, 900);
       expect(photo.length).toBeGreaterThan(AVATAR_MAX_BYTES);
       const page = await newPage();
       await logIn(page, ann);
@@ -798,7 +798,7 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
       await accessible(page, 'profile and avatar');
       await shot(page, 'profile', '#profile-card');
     },
-    STEP_MS * 4,
+    STEP_MS * 6,
   );
 
   it(
