@@ -697,20 +697,26 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
       expect(await page.locator('h1').count()).toBe(1);
       /** Visible controls less than 44 px high, or wide, by what they say. */
       const smallTargets = () =>
-        page.locator('button, a.button, input:not([type=checkbox]), select, summary').evaluateAll((all) =>
-          all
-            .map((node) => {
-              const element = node as unknown as {
-                getClientRects(): { length: number };
-                getBoundingClientRect(): { width: number; height: number };
-                outerHTML: string;
-              };
-              const box = element.getBoundingClientRect();
-              return { seen: element.getClientRects().length > 0, box, html: element.outerHTML.slice(0, 80) };
-            })
-            .filter(({ seen, box }) => seen && (box.height < 44 || box.width < 44))
-            .map(({ html, box }) => `${Math.round(box.width)}×${Math.round(box.height)} ${html}`),
-        );
+        page
+          .locator('button, a.button, input:not([type=checkbox]), label.check, select, summary')
+          .evaluateAll((all) =>
+            all
+              .map((node) => {
+                const element = node as unknown as {
+                  getClientRects(): { length: number };
+                  getBoundingClientRect(): { width: number; height: number };
+                  outerHTML: string;
+                };
+                const box = element.getBoundingClientRect();
+                return {
+                  seen: element.getClientRects().length > 0,
+                  box,
+                  html: element.outerHTML.slice(0, 80),
+                };
+              })
+              .filter(({ seen, box }) => seen && (box.height < 44 || box.width < 44))
+              .map(({ html, box }) => `${Math.round(box.width)}×${Math.round(box.height)} ${html}`),
+          );
       if (width === 'phone') expect(await smallTargets()).toEqual([]);
       await logIn(page, ann);
       expect(await page.locator('h1').count()).toBe(1);
