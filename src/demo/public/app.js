@@ -1796,8 +1796,7 @@ const PROVIDER_ERRORS = {
 function providerSignInError(error) {
   if (error.code === 'identity_conflict')
     return 'That provider’s account cannot sign in here: an account with its email address exists, or it belongs to another account. Log in another way, then link the provider in your account settings.';
-  if (error.code === 'invalid_token' || error.code === 'auth_failed')
-    return 'That sign-in took too long or was used already. Try again.';
+  if (error.code === 'invalid_token') return 'That sign-in took too long or was used already. Try again.';
   return `Signing in with that provider did not work: ${friendly(error)}`;
 }
 
