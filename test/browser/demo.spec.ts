@@ -261,7 +261,7 @@ describe('the demo page in a browser', () => {
         createUser(t, { nick: `Bob ${Date.now().toString(36)}` }),
       ]);
       await befriend(t, ann, bob);
-      const [annPage, bobPage] = await Promise.all([newPage(), newPage()]);
+      const [annPage, bobPage] = await Promise.all([newPage(), newPage({ width: 1280, height: 860 })]);
       await logIn(bobPage, bob);
       await logIn(annPage, ann);
 
@@ -295,6 +295,9 @@ describe('the demo page in a browser', () => {
       await until("Ann's dot to turn busy on Bob's page", async () => (await dotOf(bobPage, ann)) === 'busy');
       await shot(annPage, '03-own-profile');
       await shot(bobPage, '04-friend-changed-live');
+      // The README's picture, refreshed by `npm run screens` (SCREENSHOTS=docs/screens).
+      if (process.env.SCREENSHOTS)
+        await bobPage.screenshot({ path: join(process.env.SCREENSHOTS, 'live-laptop.png') });
 
       await annPage.context().close();
       await until(

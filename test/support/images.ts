@@ -32,3 +32,19 @@ export async function makeNoisePng(bytesAtLeast: number): Promise<Buffer> {
 
 export const dataUrl = (bytes: Buffer, type = 'png') =>
   `data:image/${type};base64,${bytes.toString('base64')}`;
+
+/** Heavy as a phone photo: a gradient with sensor noise, which PNG cannot squeeze much. */
+export async function makeNoisyPhoto(width: number, height: number): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < pixels.length; i += 3) {
+    const x = (i / 3) % width;
+    const y = Math.floor(i / 3 / width);
+    const grain = () => Math.floor(Math.random() * 48) - 24;
+    pixels[i] = Math.max(0, Math.min(255, (x * 255) / width + grain()));
+    pixels[i + 1] = Math.max(0, Math.min(255, (y * 255) / height + grain()));
+    pixels[i + 2] = Math.max(0, Math.min(255, 160 + grain()));
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+}

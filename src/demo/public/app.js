@@ -740,10 +740,41 @@ async function shrinkPicture(file) {
   canvas.height = Math.max(1, Math.round(bitmap.height * scale));
   canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   for (const quality of [0.9, 0.75, 0.6]) {
-    const dataUrl = canvas.toDataURL('image/jpeg', quality);
-    if (dataUrl.length * 0.75 < AVATAR_MAX_BYTES) return dataUrl;
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
+    if (blob && blob.size < AVATAR_MAX_BYTES) return blob;
   }
   throw new Error('That picture is too large even made smaller: choose another one.');
+}
+
+/**
+ * PUT /me/avatar as a file, through XMLHttpRequest: unlike fetch it reports how much of the body
+ * has left, which the progress bar shows. Same rules as `call` for the session.
+ */
+function uploadAvatar(picture, onProgress, retry = true) {
+  return new Promise((resolve, reject) => {
+    const body = new FormData();
+    body.append('file', picture, picture.type === 'image/gif' ? 'avatar.gif' : 'avatar.jpg');
+    const request = new XMLHttpRequest();
+    request.open('PUT', `${API}/me/avatar`);
+    request.setRequestHeader('Accept', 'application/json');
+    request.setRequestHeader('Authorization', `Bearer ${state.session.access_token}`);
+    request.responseType = 'json';
+    request.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    request.onerror = () => reject(new Error('The picture could not be sent: check the connection.'));
+    request.onload = async () => {
+      const payload = request.response ?? {};
+      if (request.status >= 200 && request.status < 300) return resolve(payload);
+      if (request.status === 401 && retry && state.session?.auth_token && (await refreshAccessToken())) {
+        return uploadAvatar(picture, onProgress, false).then(resolve, reject);
+      }
+      const error = payload.error ?? { code: 'internal_error', text: `HTTP ${request.status}` };
+      if (request.status === 401 && state.session) sessionEnded();
+      reject(new ApiError(request.status, error.code, error.text, error.retry_after));
+    };
+    request.send(body);
+  });
 }
 
 async function changeAvatar(event) {
@@ -751,31 +782,27 @@ async function changeAvatar(event) {
   event.target.value = '';
   if (!file) return;
   showError('#status-error', null);
-  const progress = $('#avatar-progress');
+  const status = $('#avatar-progress');
+  const bar = $('#avatar-progress-bar');
+  const say = (text) => ($('#avatar-progress-text').textContent = text);
   try {
-    progress.hidden = false;
-    progress.textContent = 'Preparing the picture…';
-    const dataUrl =
-      file.type === 'image/gif' && file.size < AVATAR_MAX_BYTES
-        ? await readAsDataUrl(file)
-        : await shrinkPicture(file);
-    progress.textContent = 'Uploading…';
-    state.me = { ...state.me, ...(await call('PATCH', '/me', { avatar: dataUrl })).user };
+    status.hidden = false;
+    bar.removeAttribute('value'); // indeterminate while the picture is made smaller
+    say('Preparing the picture…');
+    // An animated GIF small enough goes as it is (a canvas would keep its first frame only).
+    const picture =
+      file.type === 'image/gif' && file.size < AVATAR_MAX_BYTES ? file : await shrinkPicture(file);
+    say(`Uploading ${Math.max(1, Math.round(picture.size / 1024))} KB…`);
+    bar.value = 0;
+    const result = await uploadAvatar(picture, (part) => (bar.value = part));
+    bar.value = 1;
+    state.me = { ...state.me, ...result.user };
     renderMe();
   } catch (error) {
     showError('#status-error', error);
   } finally {
-    progress.hidden = true;
+    status.hidden = true;
   }
-}
-
-function readAsDataUrl(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(new Error('could not read the file'));
-    reader.readAsDataURL(file);
-  });
 }
 
 async function removeAvatar() {
@@ -1739,12 +1766,38 @@ async function showProviders() {
     ...providers.map((name) =>
       h(
         'a',
-        { class: 'button ghost provider', href: `${API}/auth/oidc/${encodeURIComponent(name)}/start` },
+        {
+          class: 'button ghost provider',
+          href: `${API}/auth/oidc/${encodeURIComponent(name)}/start`,
+          // The tab comes back from the provider as a new page: "Keep me signed in" waits for it here.
+          onclick: () => {
+            if ($('#login-form').keep.checked) sessionStorage.setItem(KEEP_AFTER_PROVIDER, '1');
+            else sessionStorage.removeItem(KEEP_AFTER_PROVIDER);
+          },
+        },
         `Sign in with ${names[name] ?? name}`,
       ),
     ),
   );
   $('#providers').hidden = providers.length === 0;
+}
+
+/** "Keep me signed in" as it was when a "Sign in with …" button was pressed in this tab. */
+const KEEP_AFTER_PROVIDER = 'unichat-keep-after-provider';
+
+/** What the callback's `?error=` means, in plain words. */
+const PROVIDER_ERRORS = {
+  oidc_failed: 'Signing in with that provider did not work. Try again.',
+  unavailable:
+    'That sign-in provider does not answer right now. Try again in a few minutes, or log in another way.',
+};
+
+/** What a failed exchange of the provider's `login_code` means, in plain words. */
+function providerSignInError(error) {
+  if (error.code === 'identity_conflict')
+    return 'That provider’s account cannot sign in here: an account with its email address exists, or it belongs to another account. Log in another way, then link the provider in your account settings.';
+  if (error.code === 'invalid_token') return 'That sign-in took too long or was used already. Try again.';
+  return `Signing in with that provider did not work: ${friendly(error)}`;
 }
 
 /** Back from a provider: `?login_code=` (one-time) is traded for a login, or `?error=` said. */
@@ -1753,23 +1806,21 @@ async function finishProviderSignIn(params) {
   const url = new URL(location.href);
   url.searchParams.delete('login_code');
   history.replaceState(null, '', url.pathname + url.search);
+  const keep = sessionStorage.getItem(KEEP_AFTER_PROVIDER) === '1';
+  sessionStorage.removeItem(KEEP_AFTER_PROVIDER);
   try {
-    await enter(await call('POST', '/auth/oidc/exchange', { login_code: code }, { auth: false }));
+    await enter(await call('POST', '/auth/oidc/exchange', { login_code: code }, { auth: false }), keep);
     return true;
   } catch (error) {
     if (error.code === 'mfa_required' && error.mfaToken) {
       // Two-step login is on: the provider's sign-in was the first step, a code from the app finishes it.
-      state.mfaLogin = { mfa_token: error.mfaToken, keep: false };
+      state.mfaLogin = { mfa_token: error.mfaToken, keep };
       showGuest();
       selectTab('mfa');
       $('#mfa-form').code.focus();
       return true;
     }
-    notify(
-      error.code === 'identity_conflict'
-        ? `${error.message}.`
-        : `Signing in with that provider did not work: ${friendly(error)}`,
-    );
+    notify(providerSignInError(error));
     return false;
   }
 }
@@ -1778,7 +1829,10 @@ async function start() {
   wire();
   void showProviders();
   const params = new URLSearchParams(location.search);
-  if (params.get('error') === 'oidc_failed') notify('Signing in with that provider did not work. Try again.');
+  if (PROVIDER_ERRORS[params.get('error')]) {
+    notify(PROVIDER_ERRORS[params.get('error')]);
+    sessionStorage.removeItem(KEEP_AFTER_PROVIDER);
+  }
   if (params.has('login_code') && (await finishProviderSignIn(params))) return;
   if (params.get('email_confirmed') === '1') notify('Email address confirmed.');
   if (params.get('error') === 'invalid_token')
