@@ -1,4 +1,4 @@
-import { CLI_TEST_MS, runAdmin } from './support/admin-cli.js';
+import { CLI_TEST_MS, createWebhookEndpoint } from './support/admin-cli.js';
 import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import { createUser } from './support/harness.js';
 import { verify, WebhookReceiver } from './support/webhook-receiver.js';
@@ -20,15 +20,7 @@ describe(
     const { a, b } = startDeployment({
       vars: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '200' },
       beforeStart: async (environment) => {
-        const created = await runAdmin(environment, [
-          'webhooks',
-          'create',
-          '--url',
-          receiver.url,
-          '--events',
-          'user.updated',
-        ]);
-        secret = created.stdout.split('\n').find((line) => line.startsWith('whsec_')) as string;
+        secret = await createWebhookEndpoint(environment, receiver.url, 'user.updated');
       },
       timeout: CLI_TEST_MS,
     });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { runAdmin } from './support/admin-cli.js';
+import { createWebhookEndpoint } from './support/admin-cli.js';
 import { createTestEnvironment, PASSWORD, uniqueEmail, type TestEnvironment } from './support/harness.js';
 import { startServiceProcess, type ServiceProcess } from './support/process.js';
 import { verify, WebhookReceiver } from './support/webhook-receiver.js';
@@ -31,17 +31,7 @@ describe('a webhook delivery across kill -9', () => {
   };
 
   it('arrives after a restart, with the same webhook-id, when the service died while sending it', async () => {
-    const created = await runAdmin(environment, [
-      'webhooks',
-      'create',
-      '--url',
-      receiver.url,
-      '--events',
-      'user.updated,user.created',
-    ]);
-    expect(created.code).toBe(0);
-    const secret = created.stdout.split('\n').find((line) => line.startsWith('whsec_')) as string;
-    expect(secret).toMatch(/^whsec_/);
+    const secret = await createWebhookEndpoint(environment, receiver.url, 'user.updated,user.created');
 
     // The receiver holds every request open: the service dies with the try under way.
     receiver.answer = () => 'hold';
@@ -152,16 +142,7 @@ describe('a webhook delivery across kill -9 before any send', () => {
     );
 
   it('arrives after a restart when the service died right after the change committed, before it sent anything', async () => {
-    const created = await runAdmin(environment, [
-      'webhooks',
-      'create',
-      '--url',
-      receiver.url,
-      '--events',
-      'user.updated',
-    ]);
-    expect(created.code).toBe(0);
-    const secret = created.stdout.split('\n').find((line) => line.startsWith('whsec_')) as string;
+    const secret = await createWebhookEndpoint(environment, receiver.url, 'user.updated');
     await holdClaims();
     service = await startServiceProcess(environment.vars);
     const url = service.url;

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity.js';
-import { runAdmin } from './support/admin-cli.js';
+import { createServiceKey, runAdmin } from './support/admin-cli.js';
 import {
   anotherSession,
   createTestEnvironment,
@@ -29,21 +29,6 @@ const ALL_TYPES = [
 ];
 const METRICS_TOKEN = 'webhook-metrics-token-0123456789';
 
-/** A service key made with the operator CLI, as an operator would. */
-async function serviceKey(environment: TestEnvironment, scopes: string): Promise<string> {
-  const created = await runAdmin(environment, [
-    'service-keys',
-    'create',
-    '--name',
-    'ops',
-    '--scopes',
-    scopes,
-  ]);
-  const key = created.stdout.split('\n').find((line) => line.startsWith('usk_'));
-  if (!key) throw new Error(`no key: ${created.stderr}`);
-  return key;
-}
-
 describe('webhooks', () => {
   let environment: TestEnvironment;
   let t: TestApp;
@@ -57,8 +42,8 @@ describe('webhooks', () => {
       WEBHOOK_RETRY_BASE_MS: '200',
       METRICS_TOKEN,
     });
-    admin = { Authorization: `Bearer ${await serviceKey(environment, 'admin')}` };
-    usersOnly = { Authorization: `Bearer ${await serviceKey(environment, 'users:read')}` };
+    admin = { Authorization: `Bearer ${await createServiceKey(environment, 'admin')}` };
+    usersOnly = { Authorization: `Bearer ${await createServiceKey(environment, 'users:read')}` };
     t = await startApp(environment);
   });
   afterAll(async () => {
@@ -509,7 +494,7 @@ describe('webhook endpoint URLs without WEBHOOK_ALLOW_PRIVATE', () => {
   let admin: { Authorization: string };
   beforeAll(async () => {
     environment = await createTestEnvironment();
-    admin = { Authorization: `Bearer ${await serviceKey(environment, 'admin')}` };
+    admin = { Authorization: `Bearer ${await createServiceKey(environment, 'admin')}` };
     t = await startApp(environment);
   });
   afterAll(async () => {
@@ -554,7 +539,7 @@ describe('an endpoint failing for five days, on the production retry schedule', 
   beforeAll(async () => {
     // WEBHOOK_RETRY_BASE_MS at its default (5 s): five days are five days.
     environment = await createTestEnvironment({ WEBHOOK_ALLOW_PRIVATE: 'true' });
-    admin = { Authorization: `Bearer ${await serviceKey(environment, 'admin')}` };
+    admin = { Authorization: `Bearer ${await createServiceKey(environment, 'admin')}` };
     t = await startApp(environment);
   });
   afterAll(async () => {

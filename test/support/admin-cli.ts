@@ -42,3 +42,15 @@ export async function createServiceKey(
   if (result.code !== 0 || !key) throw new Error(`service-keys create failed: ${result.stderr}`);
   return key;
 }
+
+/** A webhook endpoint made with the CLI, as an operator makes the first one; answers its `whsec_` secret. */
+export async function createWebhookEndpoint(
+  environment: TestEnvironment,
+  url: string,
+  events: string,
+): Promise<string> {
+  const result = await runAdmin(environment, ['webhooks', 'create', '--url', url, '--events', events]);
+  const secret = result.stdout.split('\n').find((line) => line.startsWith('whsec_'));
+  if (result.code !== 0 || !secret) throw new Error(`webhooks create failed: ${result.stderr}`);
+  return secret;
+}
