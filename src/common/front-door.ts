@@ -1,4 +1,9 @@
-import { type IncomingMessage, type OutgoingHttpHeader, type RequestListener, ServerResponse } from 'node:http';
+import {
+  type IncomingMessage,
+  type OutgoingHttpHeader,
+  type RequestListener,
+  ServerResponse,
+} from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Logger } from '@nestjs/common';
 import { hasBody } from './request-body.guard.js';
