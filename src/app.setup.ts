@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module.js';
 import { allowedMethods, methodNotAllowed } from './common/allowed-methods.js';
 import { defaultConnectionCap } from './common/connection-cap.js';
-import { frontDoor, type Layer } from './common/front-door.js';
+import { frontDoor, type Layer, sameHeaders } from './common/front-door.js';
 import { API_CONTRACTS } from './api-contracts.js';
 import { buildApiDocument } from './common/openapi/document.js';
 import { checkJsonBytes } from './common/request-body.guard.js';
@@ -81,7 +81,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(outsideTheApi);
   const express = app.getHttpAdapter().getInstance() as RequestListener;
   server.removeListener('request', express);
-  server.on('request', frontDoor(express, layers, hotRoutes(app)));
+  // The same layers, with helmet's and CORS's headers taken once per origin (sameHeaders).
+  server.on('request', frontDoor(express, [logging, counting, sameHeaders(headers)], hotRoutes(app)));
   return app;
 }
 

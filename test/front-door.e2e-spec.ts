@@ -205,3 +205,42 @@ describe('the hot routes answer the same on both ways through the service', () =
     expect(refused.headers['access-control-allow-origin']).toBe('*');
   });
 });
+
+// CORS with a list of origins answers each origin on its own (its name and Vary: Origin, or no
+// Access-Control-Allow-Origin): the front door's headers follow the request's Origin as the
+// framework's do, whichever origin asked before.
+describe('the hot routes answer each origin as the framework does', () => {
+  let t: TestApp;
+  let ann: TestUser;
+  const allowed = 'https://app.example.com';
+
+  beforeAll(async () => {
+    t = await startApp(undefined, { CORS_ORIGINS: `${allowed},https://admin.example.com` });
+    ann = await createUser(t, { nick: 'Ann Origin' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('GET /me and GET /users/:id: the same headers by either way for an allowed origin, another and none', async () => {
+    const callers: Record<string, string>[] = [
+      { Origin: allowed },
+      { Origin: 'https://elsewhere.example.com' },
+      {},
+      { Origin: 'https://admin.example.com' },
+      { Origin: allowed },
+    ];
+    for (const caller of callers) {
+      for (const path of ['/api/v1/me', `/api/v1/users/${ann.id}`]) {
+        const plain = await t.http().get(path).set(ann.auth).set(caller).expect(200);
+        // A trailing slash matches the same route, in the framework only.
+        const framework = await request(t.url).get(`${path}/`).set(ann.auth).set(caller).expect(200);
+        expect(lasting(plain.headers)).toEqual(lasting(framework.headers));
+        expect(plain.headers['access-control-allow-origin']).toBe(
+          caller.Origin?.endsWith('elsewhere.example.com') ? undefined : caller.Origin,
+        );
+        expect(plain.headers['x-frame-options']).toBe('SAMEORIGIN');
+      }
+    }
+  });
+});

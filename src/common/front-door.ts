@@ -1,4 +1,9 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import {
+  type IncomingMessage,
+  type OutgoingHttpHeader,
+  type RequestListener,
+  ServerResponse,
+} from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Logger } from '@nestjs/common';
 import { hasBody } from './request-body.guard.js';
@@ -56,15 +61,19 @@ export function frontDoor(
       (send) => {
         if (!send) return framework(request, response);
         (request as IncomingMessage & { route?: { path: string } }).route = { path: route.pattern };
+        const failed = (error: unknown): void => {
+          // The answer had begun (a stream's headers are out): end it; the client retries.
+          logger.error({ err: error }, `internal_error on GET ${route.pattern}`);
+          if (response.headersSent) response.end();
+          else response.destroy();
+        };
         runLayers(layers, request, response, () => {
-          Promise.resolve()
-            .then(() => send(response))
-            .catch((error: unknown) => {
-              // The answer had begun (a stream's headers are out): end it; the client retries.
-              logger.error({ err: error }, `internal_error on GET ${route.pattern}`);
-              if (response.headersSent) response.end();
-              else response.destroy();
-            });
+          try {
+            const sent = send(response);
+            if (sent) sent.catch(failed);
+          } catch (error) {
+            failed(error);
+          }
         });
       },
       () => framework(request, response),
@@ -107,4 +116,42 @@ function runLayers(
     else done();
   };
   next();
+}
+
+/** Distinct `Origin` values whose headers `sameHeaders` keeps (a browser app sends one or a few). */
+const KEPT_ORIGINS = 64;
+
+type Headers = [name: string, value: OutgoingHttpHeader][];
+
+/**
+ * The header layers (helmet, CORS) for the front door's requests, run once per `Origin` and their
+ * headers set again as they set them, by name, value and order. On a GET without a body what
+ * those layers set depends on nothing else of the request; running them (a dozen chained
+ * middlewares, CORS's option checks) costs more than setting what they set. Past the kept
+ * origins, or for a layer that does not go on at once, the layers run as they are.
+ */
+export function sameHeaders(layers: Layer[]): Layer {
+  const kept = new Map<string | undefined, Headers>();
+  return (request, response, next) => {
+    const origin = request.headers.origin;
+    let headers = kept.get(origin);
+    if (!headers) {
+      const taken = kept.size < KEPT_ORIGINS ? headersOf(layers, request) : null;
+      if (!taken) return runLayers(layers, request, response, next);
+      kept.set(origin, taken);
+      headers = taken;
+    }
+    for (const [name, value] of headers) response.setHeader(name, value);
+    next();
+  };
+}
+
+/** What the layers set on an answer to `request` with no header yet, or null if one did not go on at once. */
+function headersOf(layers: Layer[], request: IncomingMessage): Headers | null {
+  // Node's OutgoingMessage has getRawHeaderNames (the names as set); its typings give it to ClientRequest only.
+  const scratch = new ServerResponse(request) as ServerResponse & { getRawHeaderNames(): string[] };
+  let through = false;
+  runLayers(layers, request, scratch, () => (through = true));
+  if (!through) return null;
+  return scratch.getRawHeaderNames().map((name) => [name, scratch.getHeader(name) as OutgoingHttpHeader]);
 }
