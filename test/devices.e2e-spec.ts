@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pushMessages } from '../src/devices/push-messages.js';
 import { PushService } from '../src/devices/push.service.js';
 import { EventBus } from '../src/bus/event-bus.service.js';
 import { type ApnsEmulator, startApnsEmulator } from './support/apns-emulator.js';
@@ -317,6 +318,22 @@ describe('devices and push', () => {
       await settled();
       expect(apns.pushesTo(bobsPhone)).toEqual([]);
       expect(apns.pushesTo(annsPhone)).toEqual([]);
+    });
+
+    it('tells a device of the logins after it was registered only: a phone hears nothing of its own login', async () => {
+      const user = await createUser(t);
+      const phone = token();
+      await register(user, phone).expect(201);
+      // A login a minute before the phone registered, whose push goes out only now (a busy instance).
+      const before = new Date(Date.now() - 60_000);
+      t.app.get(PushService).notify(user.id, pushMessages.newLogin(user.id, null, before), before);
+      await settled();
+      expect(apns.pushesTo(phone)).toEqual([]);
+      await t.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+      await settled();
+      expect(apns.pushesTo(phone).map((push) => push.payload.unichat)).toEqual([
+        { event: 'new_login', user_id: user.id },
+      ]);
     });
 
     it('tells the user about a new login, with the device, the browser and the time', async () => {

@@ -124,14 +124,22 @@ export class DevicesService {
     return rows.map(toDeviceRecord);
   }
 
-  /** The tokens of the user's devices of these services, each with its service. */
+  /**
+   * The tokens of the user's devices of these services, each with its service; with `heldBy`, only
+   * the devices the user registered by then.
+   */
   async pushTargetsOf(
     userId: number,
     services: NotificationService[],
+    heldBy?: Date,
   ): Promise<{ service: NotificationService; token: string }[]> {
     if (services.length === 0) return [];
     const rows = await this.devices.find({
-      where: { userId, notificationService: In(services) },
+      where: {
+        userId,
+        notificationService: In(services),
+        ...(heldBy ? { createdAt: LessThanOrEqual(heldBy) } : {}),
+      },
       select: { id: true, token: true, notificationService: true },
       order: { id: 'ASC' },
     });

@@ -74,9 +74,11 @@ export class PushService implements BeforeApplicationShutdown {
   /**
    * Pushes to every device of the user in the background; the caller never waits for a push
    * service. A chat-type message (`dedupe`) already pushed to the user within the window is not
-   * pushed again, on any instance.
+   * pushed again, on any instance. With `happenedAt`, only the devices the user held by then are
+   * told: a phone that logs in and then registers itself gets no push about its own login, however
+   * late the push is sent.
    */
-  notify(userId: number, message: PushMessage): void {
+  notify(userId: number, message: PushMessage, happenedAt?: Date): void {
     if (!this.enabled) return;
     const sending = withCollapseId(message);
     this.background(async () => {
@@ -92,7 +94,7 @@ export class PushService implements BeforeApplicationShutdown {
           return;
         }
       }
-      await this.sendToAll(userId, sending);
+      await this.sendToAll(userId, sending, happenedAt);
     });
   }
 
@@ -110,8 +112,9 @@ export class PushService implements BeforeApplicationShutdown {
   private async sendToAll(
     userId: number,
     message: PushMessage,
+    heldBy?: Date,
   ): Promise<{ devices: number; accepted: number }> {
-    const targets = await this.devices.pushTargetsOf(userId, this.servicesOn());
+    const targets = await this.devices.pushTargetsOf(userId, this.servicesOn(), heldBy);
     const accepted = await Promise.all(
       [...this.providers.values()].map((provider) => {
         const tokens = targets

@@ -20,7 +20,7 @@ export class PushTriggers implements OnModuleInit {
 
   onModuleInit(): void {
     this.events.on('auth.session_created', ({ userId, userAgent, at }) =>
-      this.push.notify(userId, pushMessages.newLogin(userId, userAgent, at)),
+      this.push.notify(userId, pushMessages.newLogin(userId, userAgent, at), at),
     );
     this.events.on('auth.password_changed', ({ userId, via }) =>
       this.push.notify(userId, pushMessages.passwordChanged(userId, via)),
