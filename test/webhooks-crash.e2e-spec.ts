@@ -7,43 +7,56 @@ import { startServiceProcess, type ServiceProcess } from './support/process.js';
 import { verify, WebhookReceiver } from './support/webhook-receiver.js';
 import { waitFor } from './support/wait.js';
 
-describe('a webhook delivery across kill -9', () => {
-  let environment: TestEnvironment;
-  let receiver: WebhookReceiver;
-  let service: ServiceProcess | null = null;
+/**
+ * For the describe block it is called in: an environment, a receiver, and the service process its
+ * test starts and kills (killed at the end if still running).
+ */
+function crashDeployment() {
+  const state = { service: null } as {
+    environment: TestEnvironment;
+    receiver: WebhookReceiver;
+    service: ServiceProcess | null;
+  };
   beforeAll(async () => {
-    environment = await createTestEnvironment({ WEBHOOK_ALLOW_PRIVATE: 'true' });
-    receiver = await WebhookReceiver.start();
+    state.environment = await createTestEnvironment({ WEBHOOK_ALLOW_PRIVATE: 'true' });
+    state.receiver = await WebhookReceiver.start();
   });
   afterAll(async () => {
-    if (service?.child.exitCode === null) service.child.kill('SIGKILL');
-    await receiver.close();
-    await environment.dispose();
+    if (state.service?.child.exitCode === null) state.service.child.kill('SIGKILL');
+    await state.receiver.close();
+    await state.environment.dispose();
   });
+  return state;
+}
 
-  const call = async (path: string, method: string, body: unknown, token?: string) => {
-    const answer = await fetch(`${(service as ServiceProcess).url}/api/v1${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
-  };
+/** A request to the running service process, as a client sends it. */
+async function call(service: ServiceProcess, path: string, method: string, body: unknown, token?: string) {
+  const answer = await fetch(`${service.url}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+}
+
+describe('a webhook delivery across kill -9', () => {
+  const deployment = crashDeployment();
 
   it('arrives after a restart, with the same webhook-id, when the service died while sending it', async () => {
+    const { environment, receiver } = deployment;
     const secret = await createWebhookEndpoint(environment, receiver.url, 'user.updated,user.created');
 
     // The receiver holds every request open: the service dies with the try under way.
     receiver.answer = () => 'hold';
-    service = await startServiceProcess(environment.vars);
-    const registered = await call('/auth/register', 'POST', {
+    let service = (deployment.service = await startServiceProcess(environment.vars));
+    const registered = await call(service, '/auth/register', 'POST', {
       email: uniqueEmail('crash'),
       password: PASSWORD,
       auto_login: true,
     });
     expect(registered.status).toBe(201);
     const nick = `crash${Date.now().toString(36)}`;
-    const patched = await call('/me', 'PATCH', { nick }, registered.body.access_token as string);
+    const patched = await call(service, '/me', 'PATCH', { nick }, registered.body.access_token as string);
     expect(patched.status).toBe(200);
     const first = await waitFor(
       () => receiver.of('user.updated', (data) => (data.user as { nick: string }).nick === nick)[0],
@@ -54,7 +67,7 @@ describe('a webhook delivery across kill -9', () => {
     expect(await service.exited).toBe('SIGKILL');
 
     receiver.answer = () => 200;
-    service = await startServiceProcess(environment.vars);
+    service = deployment.service = await startServiceProcess(environment.vars);
     // Tried again once the dead instance's hold on it lapses: the same id, body and a valid signature.
     const tries = await waitFor(
       () => receiver.withId(first.id).length >= 2 && receiver.withId(first.id),
@@ -100,27 +113,16 @@ async function onDatabase(environment: TestEnvironment, statements: string[]): P
 }
 
 describe('a webhook delivery across kill -9 before any send', () => {
-  let environment: TestEnvironment;
-  let receiver: WebhookReceiver;
-  let service: ServiceProcess | null = null;
-  beforeAll(async () => {
-    environment = await createTestEnvironment({ WEBHOOK_ALLOW_PRIVATE: 'true' });
-    receiver = await WebhookReceiver.start();
-  });
-  afterAll(async () => {
-    if (service?.child.exitCode === null) service.child.kill('SIGKILL');
-    await receiver.close();
-    await environment.dispose();
-  });
+  const deployment = crashDeployment();
 
-  const postgres = () => environment.schema !== null;
+  const postgres = () => deployment.environment.schema !== null;
   /**
    * Makes every claim of a delivery fail (a trigger refusing updates of webhook_deliveries): the
    * sender cannot take a delivery, so none is sent, however the kill and the sender's timers fall.
    */
   const holdClaims = () =>
     onDatabase(
-      environment,
+      deployment.environment,
       postgres()
         ? [
             `CREATE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -135,35 +137,24 @@ describe('a webhook delivery across kill -9 before any send', () => {
     );
   const releaseClaims = () =>
     onDatabase(
-      environment,
+      deployment.environment,
       postgres()
         ? ['DROP TRIGGER refuse_claims ON webhook_deliveries', 'DROP FUNCTION refuse_claims()']
         : ['DROP TRIGGER refuse_claims'],
     );
 
   it('arrives after a restart when the service died right after the change committed, before it sent anything', async () => {
+    const { environment, receiver } = deployment;
     const secret = await createWebhookEndpoint(environment, receiver.url, 'user.updated');
     await holdClaims();
-    service = await startServiceProcess(environment.vars);
-    const url = service.url;
-    const call = async (path: string, method: string, body: unknown, token?: string) => {
-      const answer = await fetch(`${url}/api/v1${path}`, {
-        method,
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
-    };
-    const registered = await call('/auth/register', 'POST', {
+    let service = (deployment.service = await startServiceProcess(environment.vars));
+    const registered = await call(service, '/auth/register', 'POST', {
       email: uniqueEmail('crash'),
       password: PASSWORD,
       auto_login: true,
     });
     const nick = `early${Date.now().toString(36)}`;
-    const patched = await call('/me', 'PATCH', { nick }, registered.body.access_token as string);
+    const patched = await call(service, '/me', 'PATCH', { nick }, registered.body.access_token as string);
     expect(patched.status).toBe(200);
     // Committed with the change: there when the answer came.
     const [written] = await onDatabase(environment, [
@@ -175,7 +166,7 @@ describe('a webhook delivery across kill -9 before any send', () => {
     expect(receiver.received).toEqual([]);
 
     await releaseClaims();
-    service = await startServiceProcess(environment.vars);
+    service = deployment.service = await startServiceProcess(environment.vars);
     const hook = await waitFor(
       () => receiver.withId(written.message_id as string)[0],
       'the delivery after the restart',
