@@ -7,6 +7,7 @@ import { migrationsWith } from './migrations/index.js';
 import { TimeoutClosingClient } from './postgres-client.js';
 import { SnakeNamingStrategy } from './naming.strategy.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
+import { bindIntegersOnSqlite, SQLITE_STATEMENT_CACHE_SIZE } from './sqlite-statements.js';
 import { takeTurnsOnSqlite } from './sqlite-transactions.js';
 
 /** How long a query may wait for PostgreSQL's answer (migrations at start included). */
@@ -54,6 +55,7 @@ export function dataSourceOptions(
     ...common,
     type: 'better-sqlite3',
     database: config.database.file,
+    statementCacheSize: SQLITE_STATEMENT_CACHE_SIZE,
     // WAL lets readers go on while a transaction writes; busy_timeout waits instead of failing.
     prepareDatabase: (db: { pragma(source: string): unknown }) => {
       db.pragma('journal_mode = WAL');
@@ -64,9 +66,15 @@ export function dataSourceOptions(
   };
 }
 
-/** Connects (running the migrations); on SQLite, transactions then take turns on its one connection. */
+/**
+ * Connects (running the migrations). On SQLite, integers are then bound rather than written into
+ * the SQL, and transactions take turns on its one connection.
+ */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
   const dataSource = await new DataSource(options).initialize();
-  if (options.type === 'better-sqlite3') takeTurnsOnSqlite(dataSource);
+  if (options.type === 'better-sqlite3') {
+    bindIntegersOnSqlite(dataSource);
+    takeTurnsOnSqlite(dataSource);
+  }
   return dataSource;
 }

@@ -32,9 +32,10 @@ export class MfaLoginService implements SecondFactorGate {
   }
 
   /**
-   * Logs in with the `mfa_token` of a right password and a TOTP or recovery code. The code, the
-   * time step and the token are used up with the session's creation, in one transaction; a wrong
-   * code counts among the failed password checks (the token stays usable until it expires).
+   * Logs in with the `mfa_token` of a right password and a TOTP or recovery code. The token is read
+   * with the user's authenticator in one statement; the code, the time step and the token are used
+   * up with the session's creation, in one transaction. A wrong code counts among the failed
+   * password checks (the token stays usable until it expires).
    */
   async complete(mfaToken: string, code: string, client: ClientInfo): Promise<LoginResult> {
     const challenge = await this.factors.liveChallenge(mfaToken);
@@ -42,7 +43,7 @@ export class MfaLoginService implements SecondFactorGate {
     if (!challenge || !user) throw expired();
     const opened = await this.credentials.secondStep(user, client, () =>
       inTransaction(this.dataSource, async (tx) => {
-        const used = await this.factors.useCode(tx.manager, user.id, code);
+        const used = await this.factors.useCode(tx.manager, user.id, code, challenge.totp);
         if (!used) return null;
         if (!(await this.factors.consumeChallenge(tx.manager, challenge.id))) throw expired();
         if (used.kind === 'recovery_code') {
@@ -60,7 +61,7 @@ export class MfaLoginService implements SecondFactorGate {
       this.notices.codeRefused(user.id, client);
       throw new AppError('invalid_mfa_code');
     }
-    await this.credentials.loginCompleted(user, client);
+    // A right code has already cleared the failures (secondStep): the login is complete.
     return this.logins.answer(user, opened);
   }
 }

@@ -14,6 +14,20 @@ export const MFA_TOKEN_TTL_MS = 5 * 60_000;
 /** A second-factor code that was right, and what it used up. */
 export type UsedCode = { kind: 'totp' } | { kind: 'recovery_code'; left: number };
 
+/** A user's authenticator as read for a code check: its sealed secret and the last step used. */
+export interface TotpState {
+  sealed: string;
+  lastStep: number | null;
+}
+
+/** The pending second step of an `mfa_token`, read with the user's authenticator in one statement. */
+export interface LiveChallenge {
+  id: number;
+  userId: number;
+  /** Null when TOTP was turned off since the password step (only a recovery code could match, and none is left). */
+  totp: TotpState | null;
+}
+
 /**
  * The second-factor tables: TOTP secrets (sealed), recovery codes (keyed hashes) and the pending
  * second steps of logins (`mfa_token`, hashed). Everything a code uses up is taken by a
@@ -60,8 +74,19 @@ export class SecondFactorsService {
    * Uses a code of a user who has TOTP on: a TOTP code for a later time step than any accepted
    * before, or an unused recovery code. Null when it is wrong, used or expired.
    */
-  async useCode(manager: EntityManager, userId: number, code: string): Promise<UsedCode | null> {
-    if (isTotpCode(code)) return (await this.useTotp(manager, userId, code, true)) ? { kind: 'totp' } : null;
+  async useCode(
+    manager: EntityManager,
+    userId: number,
+    code: string,
+    totp?: TotpState | null,
+  ): Promise<UsedCode | null> {
+    if (isTotpCode(code)) {
+      const used =
+        totp === undefined
+          ? this.useTotp(manager, userId, code, true)
+          : this.useReadTotp(manager, userId, code, totp);
+      return (await used) ? { kind: 'totp' } : null;
+    }
     const hash = this.secrets.recoveryCodeHash(userId, code);
     const row = await manager
       .createQueryBuilder(RecoveryCode, 'code')
@@ -101,28 +126,54 @@ export class SecondFactorsService {
     await manager.delete(MfaChallenge, { userId });
   }
 
-  /** The second step of a right password: an `mfa_token` for five minutes, stored hashed. */
+  /**
+   * The second step of a right password: an `mfa_token` for five minutes, stored hashed. Inserted
+   * without TypeORM reading the new row back (nothing here needs its id).
+   */
   async openChallenge(userId: number): Promise<string> {
     const token = newSecretToken();
     const now = this.clock.now();
-    await this.dataSource.manager.insert(MfaChallenge, {
-      userId,
-      tokenHash: hashToken(token),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS),
-      usedAt: null,
-    });
+    await this.dataSource.manager
+      .createQueryBuilder()
+      .insert()
+      .into(MfaChallenge)
+      .values({
+        userId,
+        tokenHash: hashToken(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_MS),
+        usedAt: null,
+      })
+      .updateEntity(false)
+      .execute();
     return token;
   }
 
-  /** The pending second step of this `mfa_token`, unused and unexpired; null otherwise. */
-  async liveChallenge(token: string): Promise<{ id: number; userId: number } | null> {
-    const row = await this.dataSource.manager.findOneBy(MfaChallenge, {
-      tokenHash: hashToken(token),
-      usedAt: IsNull(),
-    });
-    if (!row || row.expiresAt.getTime() <= this.clock.nowMs()) return null;
-    return { id: row.id, userId: row.userId };
+  /**
+   * The pending second step of this `mfa_token`, unused and unexpired, with the user's
+   * authenticator (on) read in the same statement; null otherwise.
+   */
+  async liveChallenge(token: string): Promise<LiveChallenge | null> {
+    const row = await this.dataSource.manager
+      .createQueryBuilder(MfaChallenge, 'challenge')
+      .leftJoin(TotpFactor, 'totp', 'totp.user_id = challenge.user_id AND totp.confirmed_at IS NOT NULL')
+      .select([
+        'challenge.id AS id',
+        'challenge.user_id AS user_id',
+        'totp.secret_sealed AS sealed',
+        'totp.last_step AS last_step',
+      ])
+      .where('challenge.token_hash = :hash AND challenge.used_at IS NULL AND challenge.expires_at > :now', {
+        hash: hashToken(token),
+        now: this.clock.nowMs(),
+      })
+      .getRawOne<{ id: number; user_id: number; sealed: string | null; last_step: string | number | null }>();
+    if (!row) return null;
+    const totp =
+      row.sealed === null
+        ? null
+        : { sealed: row.sealed, lastStep: row.last_step === null ? null : Number(row.last_step) };
+    return { id: Number(row.id), userId: Number(row.user_id), totp };
   }
 
   /** Uses the second step up, in the caller's transaction; false when another request did first. */
@@ -154,16 +205,42 @@ export class SecondFactorsService {
       .where(`totp.user_id = :userId AND totp.confirmed_at IS ${confirmed ? 'NOT NULL' : 'NULL'}`, { userId })
       .getRawOne<{ sealed: string; last_step: string | number | null }>();
     if (!row) return false;
-    const secret = this.secrets.openTotpSecret(userId, row.sealed);
+    const totp = { sealed: row.sealed, lastStep: row.last_step === null ? null : Number(row.last_step) };
+    return this.takeStep(manager, userId, code, totp, confirmed);
+  }
+
+  /** `useTotp` for an authenticator (on) already read, as `liveChallenge` reads it. */
+  private useReadTotp(
+    manager: EntityManager,
+    userId: number,
+    code: string,
+    totp: TotpState | null,
+  ): Promise<boolean> {
+    return totp === null ? Promise.resolve(false) : this.takeStep(manager, userId, code, totp, true);
+  }
+
+  /**
+   * Records the time step `code` is right for, when it is later than the last one, in a
+   * conditional update: only for the very secret that was read (turned off and on again since, the
+   * row holds another), and only once for each step however many requests race for it.
+   */
+  private async takeStep(
+    manager: EntityManager,
+    userId: number,
+    code: string,
+    totp: TotpState,
+    confirmed: boolean,
+  ): Promise<boolean> {
+    const secret = this.secrets.openTotpSecret(userId, totp.sealed);
     if (secret === null) return false;
-    const last = row.last_step === null ? null : Number(row.last_step);
-    const step = await totpStep(secret, code, this.clock.nowMs(), last);
+    const step = await totpStep(secret, code, this.clock.nowMs(), totp.lastStep);
     if (step === null) return false;
     const update = manager
       .createQueryBuilder()
       .update(TotpFactor)
       .set(confirmed ? { lastStep: String(step) } : { lastStep: String(step), confirmedAt: this.clock.now() })
       .where(`user_id = :userId AND confirmed_at IS ${confirmed ? 'NOT NULL' : 'NULL'}`, { userId })
+      .andWhere('secret_sealed = :sealed', { sealed: totp.sealed })
       .andWhere('(last_step IS NULL OR last_step < :step)', { step });
     return ((await update.execute()).affected ?? 0) > 0;
   }
