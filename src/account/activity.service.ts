@@ -79,7 +79,8 @@ export class ActivityService {
       userAgent: event.userAgent?.slice(0, 300) ?? null,
       createdAt: this.clock.now(),
     };
-    await manager.insert(SecurityEvent, row);
+    // Not read back: nothing needs the new row's id (TypeORM's insert would select it again).
+    await manager.createQueryBuilder().insert().into(SecurityEvent).values(row).updateEntity(false).execute();
     this.audit(event);
   }
 

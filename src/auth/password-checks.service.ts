@@ -36,10 +36,10 @@ export class PasswordChecks {
   async login(email: string, password: string, client: ClientInfo): Promise<User | null> {
     const limits = this.limits(emailKey(email), client);
     return this.counted(limits, false, async () => {
-      const user = await this.users.findByEmail(email);
+      const found = await this.users.findByEmailWithPasswordHash(email);
       // Unknown addresses still cost a hash, so timing does not tell which addresses exist.
-      const valid = await this.hasher.verify(user ? await this.users.passwordHash(user.id) : null, password);
-      return user && valid ? user : null;
+      const valid = await this.hasher.verify(found?.passwordHash ?? null, password);
+      return found && valid ? found.user : null;
     });
   }
 

@@ -126,6 +126,24 @@ export class UsersService implements OnModuleInit {
   }
 
   /**
+   * The account of `email` with its stored password hash (null for an account without a
+   * password), in one read: what a password login checks. The hash is not left on the user.
+   */
+  async findByEmailWithPasswordHash(
+    email: string,
+  ): Promise<{ user: User; passwordHash: string | null } | null> {
+    const user = await this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.email_key = :key', { key: emailKey(email) })
+      .getOne();
+    if (!user) return null;
+    const passwordHash = user.passwordHash || null;
+    delete (user as Partial<User>).passwordHash;
+    return { user, passwordHash };
+  }
+
+  /**
    * The stored password hash, which is never loaded with the user otherwise; null also for an
    * account that has no password (made by an OpenID sign-in: stored as NO_PASSWORD).
    */
