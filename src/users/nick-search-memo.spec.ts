@@ -1,4 +1,4 @@
-import { NickSearchMemo } from './nick-search-memo.js';
+import { mayChangeNickSearch, NickSearchMemo } from './nick-search-memo.js';
 
 describe('the kept nick searches', () => {
   it('asks the database once for a prefix until a user changes', async () => {
@@ -23,5 +23,18 @@ describe('the kept nick searches', () => {
     answer([3]);
     expect(await inFlight).toEqual([3]);
     expect(await memo.ids('20:an', async () => [3, 4])).toEqual([3, 4]);
+  });
+});
+
+describe('which changes drop the kept nick searches', () => {
+  it.each([
+    [{ nick: 'ann', nickKey: 'ann' }, true],
+    [{ searchableNick: false }, true],
+    [{ confirmedAt: new Date() }, true],
+    [{ statusMessage: 'away', status: 'busy' }, false],
+    [{ lastSeenAt: new Date() }, false],
+    [{ avatarKey: 'k', avatarSmallKey: 'k2' }, false],
+  ] as const)('%j: %s', (changes, drops) => {
+    expect(mayChangeNickSearch(changes)).toBe(drops);
   });
 });

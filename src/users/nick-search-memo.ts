@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { User } from './user.entity.js';
 
 /** Prefixes whose answer is kept: those a busy instance's users are typing (a few ids each). */
 const MAX_PREFIXES = 10_000;
@@ -31,4 +32,15 @@ export class NickSearchMemo {
     this.generation += 1;
     this.found.clear();
   }
+}
+
+/** The columns a nick search reads (UsersService.nickPrefixStatement), and the nick shown with the key. */
+const SEARCHED: readonly (keyof User)[] = ['id', 'nick', 'nickKey', 'searchableNick', 'confirmedAt'];
+
+/**
+ * Whether an update of these fields may change what a nick search finds: a new status, a last
+ * seen or an avatar (most changes, presence's among them) leaves the kept searches alone.
+ */
+export function mayChangeNickSearch(changes: Partial<User>): boolean {
+  return SEARCHED.some((field) => field in changes);
 }

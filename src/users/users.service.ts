@@ -9,7 +9,7 @@ import { afterCommit } from '../database/transaction.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { type EmailAddress, emailKey, emailTakenError } from './email.js';
 import { copyUser, UserCache } from './user-cache.js';
-import { NickSearchMemo } from './nick-search-memo.js';
+import { mayChangeNickSearch, NickSearchMemo } from './nick-search-memo.js';
 import { SqlDialect } from '../database/sql-dialect.js';
 import { User } from './user.entity.js';
 import { isDisabled } from './account-state.js';
@@ -59,7 +59,9 @@ export class UsersService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe('users.changed', ({ ids }) => this.forget(ids));
+    await this.bus.subscribe('users.changed', ({ ids, nickSearch }) =>
+      this.forget(ids, nickSearch !== false),
+    );
     // Changes announced while the subscriber was away were missed.
     this.bus.onReconnect(() => {
       this.cache.clear();
@@ -334,7 +336,7 @@ export class UsersService implements OnModuleInit {
   async update(manager: EntityManager, userId: number, changes: Partial<User>): Promise<void> {
     try {
       await manager.update(User, { id: userId }, { ...changes, updatedAt: this.clock.now() });
-      this.changed(manager, userId);
+      this.changed(manager, userId, mayChangeNickSearch(changes));
     } catch (error) {
       throw conflictError(error) ?? error;
     }
@@ -351,22 +353,22 @@ export class UsersService implements OnModuleInit {
    * after the transaction commits, or at once outside one. A rolled-back change needs nothing
    * more: reads inside a transaction are not cached, and on SQLite reads from outside wait for it.
    */
-  private changed(manager: EntityManager, userId: number): void {
-    this.forget([userId]);
-    afterCommit(manager, () => this.announce([userId]));
+  private changed(manager: EntityManager, userId: number, nickSearch = true): void {
+    this.forget([userId], nickSearch);
+    afterCommit(manager, () => this.announce([userId], nickSearch));
   }
 
-  private announce(ids: number[]): void {
-    this.forget(ids);
+  private announce(ids: number[], nickSearch: boolean): void {
+    this.forget(ids, nickSearch);
     this.bus
-      .publish('users.changed', { ids })
+      .publish('users.changed', nickSearch ? { ids } : { ids, nickSearch })
       .catch((error: Error) => this.logger.error(`could not announce changed users: ${error.message}`));
   }
 
-  /** Drops the users, and every kept search (a change of any user may change what a prefix finds). */
-  private forget(ids: number[]): void {
+  /** Drops the users, and every kept search when the change may change what a prefix finds. */
+  private forget(ids: number[], nickSearch: boolean): void {
     this.cache.invalidate(ids);
-    this.searches.clear();
+    if (nickSearch) this.searches.clear();
   }
 }
 
