@@ -1,4 +1,7 @@
-import { redactUrl } from './logging.js';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { createRootLogger, redactUrl, writeRequestLine } from './logging.js';
 
 describe('log redaction', () => {
   it.each([
@@ -34,5 +37,58 @@ describe('log redaction', () => {
     ['/api/v1/devices/test-push', '/api/v1/devices/test-push'],
   ])('redacts secrets from %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
+  });
+});
+
+describe('request lines', () => {
+  /** A root logger at `level` and the lines it writes. */
+  function logger(level: 'info' | 'warn') {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return { root: createRootLogger({ logLevel: level }, sink), lines };
+  }
+
+  function exchange(url: string, headers: Record<string, string>, status: number) {
+    const request = Object.assign(new IncomingMessage(new Socket()), { id: 'req-1', method: 'GET', url });
+    request.headers = headers;
+    const response = new ServerResponse(request);
+    response.statusCode = status;
+    return { request, response };
+  }
+
+  const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+
+  it.each([
+    ['/api/v1/users/7', { 'user-agent': 'curl/8.5' }, 200, 'request completed'],
+    [
+      '/api/v1/events?code=s3cret&x="1"',
+      { 'user-agent': 'Ünï "quoted" \\ agent\u0001' },
+      200,
+      'request closed by the client',
+    ],
+    ['/api/v1/me', {}, 503, 'request errored'],
+  ])('writes the line pino writes for %s, secrets redacted', async (url, headers, status, message) => {
+    const { root, lines } = logger('info');
+    const { request, response } = exchange(url, headers, status);
+    const level = status >= 500 ? 'error' : 'info';
+    root[level]({ req: request, res: response, responseTime: 3 }, message);
+    writeRequestLine(root, level, request, response, 3, message);
+    await new Promise(setImmediate);
+    expect(lines).toHaveLength(2);
+    expect(withoutTime(lines[1])).toBe(withoutTime(lines[0]));
+    expect(lines[1]).not.toContain('s3cret');
+  });
+
+  it('writes no line below the level', async () => {
+    const { root, lines } = logger('warn');
+    const { request, response } = exchange('/api/v1/me', {}, 200);
+    writeRequestLine(root, 'info', request, response, 1, 'request completed');
+    await new Promise(setImmediate);
+    expect(lines).toEqual([]);
   });
 });

@@ -13,8 +13,12 @@ export interface ClusterMessages {
   'sse_code.revoked': { userId: number; nonce: string };
   /** Sessions ended: refuse their access tokens, close their streams (SessionsService → SessionsService). */
   'sessions.revoked': { ids: number[] };
-  /** Users changed: drop them from each instance's cache (UsersService → UsersService). */
-  'users.changed': { ids: number[] };
+  /**
+   * Users changed: drop them from each instance's cache (UsersService → UsersService), and the kept
+   * nick searches unless `nickSearch` is false (a change of no column a search reads; absent from
+   * older senders).
+   */
+  'users.changed': { ids: number[]; nickSearch?: boolean };
   /** Avatar images removed: drop them from each instance's cache (AvatarsService → AvatarsService). */
   'avatars.removed': { keys: string[] };
   /** A QR code was approved: the browser's stream, wherever it is, settles it (QrLoginService → QrLoginStreams). */

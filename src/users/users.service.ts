@@ -9,6 +9,7 @@ import { afterCommit } from '../database/transaction.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
 import { type EmailAddress, emailKey, emailTakenError } from './email.js';
 import { copyUser, UserCache } from './user-cache.js';
+import { mayChangeNickSearch, NickSearchMemo } from './nick-search-memo.js';
 import { SqlDialect } from '../database/sql-dialect.js';
 import { User } from './user.entity.js';
 import { isDisabled } from './account-state.js';
@@ -43,6 +44,8 @@ export type OperatorSearch =
 export class UsersService implements OnModuleInit {
   private readonly logger = new Logger('UsersService');
   private readonly cache = new UserCache();
+  /** The ids each nick prefix found, cleared whenever the cache forgets a user. */
+  private readonly searches = new NickSearchMemo();
   private readonly dialect: SqlDialect;
   /** The nick search's statement by page size (`nickPrefixStatement`). */
   private readonly nickPrefixStatements = new Map<number, string>();
@@ -56,9 +59,14 @@ export class UsersService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.bus.subscribe('users.changed', ({ ids }) => this.cache.invalidate(ids));
+    await this.bus.subscribe('users.changed', ({ ids, nickSearch }) =>
+      this.forget(ids, nickSearch !== false),
+    );
     // Changes announced while the subscriber was away were missed.
-    this.bus.onReconnect(() => this.cache.clear());
+    this.bus.onReconnect(() => {
+      this.cache.clear();
+      this.searches.clear();
+    });
   }
 
   findById(id: number): Promise<User | null> {
@@ -154,45 +162,50 @@ export class UsersService implements OnModuleInit {
 
   /**
    * Confirmed, searchable users whose folded nick starts with `prefix`, by nick, without `exceptId`.
-   * Uses the nick_key index on both databases (SqlDialect.startsWith). The query reads ids only;
-   * the users come from the cache, as for `findManyByIds` (a query builder and its entities cost
-   * a search more than the rest of its answer).
+   * Uses the nick_key index on both databases (SqlDialect.startsWith). The query reads ids only,
+   * kept until a user changes (NickSearchMemo); the users come from the cache, as for
+   * `findManyByIds` (a query builder and its entities cost a search more than the rest of its answer).
    */
   async searchByNickPrefix(
     prefix: string,
     limit: number,
     exceptId: number,
   ): Promise<readonly Readonly<User>[]> {
-    const [sql, parameters] = this.nickPrefixQuery(prefix, limit, exceptId);
-    const rows: { id: number | string }[] = await this.users.query(sql, parameters);
-    return this.viewManyByIds(rows.map((row) => Number(row.id)));
+    // One more than a page, the searcher among them or not: every searcher's page of this prefix
+    // comes from the same kept ids.
+    const read = async () => {
+      const [sql, parameters] = this.nickPrefixQuery(prefix, limit + 1);
+      const rows: { id: number | string }[] = await this.users.query(sql, parameters);
+      return rows.map((row) => Number(row.id));
+    };
+    // Inside a SQLite transaction the read sees its changes, which a rollback may take back: not kept.
+    const found = insideSqliteTransaction()
+      ? await read()
+      : await this.searches.ids(`${limit}:${prefix}`, read);
+    return this.viewManyByIds(found.filter((id) => id !== exceptId).slice(0, limit));
   }
 
   /** The statement of `searchByNickPrefix` and its parameters, apart so a test can ask the database for its plan. */
-  nickPrefixQuery(prefix: string, limit: number, exceptId: number): [string, unknown[]] {
-    // Bound in the order the statement names them: the prefix's bounds (in the order startsWith
-    // gives them, which is their order in its condition), then the searcher.
+  nickPrefixQuery(prefix: string, limit: number): [string, unknown[]] {
+    // Bound in the order startsWith gives them, which is their order in its condition.
     const { params } = this.dialect.startsWith('nick_key', prefix);
-    return [this.nickPrefixStatement(limit), [...Object.values(params), exceptId]];
+    return [this.nickPrefixStatement(limit), Object.values(params)];
   }
 
   /**
    * The text of a nick search with `limit` users a page, written once: searches differ only in
-   * what they bind (writing it took ~5 µs a search). The searcher's id is bound, not written into
-   * the text (TypeORM's SQLite driver writes named numbers in): one statement for every searcher,
-   * prepared once and kept by the driver. `searchable_nick` is written as a literal: SQLite
-   * answers a 20-user page in less than half the time (~12 µs → ~5 µs) than with it bound.
+   * what they bind (writing it took ~5 µs a search). `searchable_nick` is written as a literal:
+   * SQLite answers a 20-user page in less than half the time (~12 µs → ~5 µs) than with it bound.
    */
   private nickPrefixStatement(limit: number): string {
     let sql = this.nickPrefixStatements.get(limit);
     if (sql === undefined) {
       const startsWith = this.dialect.startsWith('nick_key', '');
-      const [where, parameters] = this.users.manager.connection.driver.escapeQueryWithParameters(
+      const [where] = this.users.manager.connection.driver.escapeQueryWithParameters(
         `SELECT id FROM users WHERE searchable_nick = TRUE AND confirmed_at IS NOT NULL AND ${startsWith.sql}`,
         startsWith.params,
       );
-      const except = this.dialect.placeholders(parameters.length + 1)[parameters.length];
-      sql = `${where} AND id != ${except} ORDER BY nick_key ASC LIMIT ${Math.trunc(limit)}`;
+      sql = `${where} ORDER BY nick_key ASC LIMIT ${Math.trunc(limit)}`;
       this.nickPrefixStatements.set(limit, sql);
     }
     return sql;
@@ -341,7 +354,7 @@ export class UsersService implements OnModuleInit {
   async update(manager: EntityManager, userId: number, changes: Partial<User>): Promise<void> {
     try {
       await manager.update(User, { id: userId }, { ...changes, updatedAt: this.clock.now() });
-      this.changed(manager, userId);
+      this.changed(manager, userId, mayChangeNickSearch(changes));
     } catch (error) {
       throw conflictError(error) ?? error;
     }
@@ -358,16 +371,22 @@ export class UsersService implements OnModuleInit {
    * after the transaction commits, or at once outside one. A rolled-back change needs nothing
    * more: reads inside a transaction are not cached, and on SQLite reads from outside wait for it.
    */
-  private changed(manager: EntityManager, userId: number): void {
-    this.cache.invalidate([userId]);
-    afterCommit(manager, () => this.announce([userId]));
+  private changed(manager: EntityManager, userId: number, nickSearch = true): void {
+    this.forget([userId], nickSearch);
+    afterCommit(manager, () => this.announce([userId], nickSearch));
   }
 
-  private announce(ids: number[]): void {
-    this.cache.invalidate(ids);
+  private announce(ids: number[], nickSearch: boolean): void {
+    this.forget(ids, nickSearch);
     this.bus
-      .publish('users.changed', { ids })
+      .publish('users.changed', nickSearch ? { ids } : { ids, nickSearch })
       .catch((error: Error) => this.logger.error(`could not announce changed users: ${error.message}`));
+  }
+
+  /** Drops the users, and every kept search when the change may change what a prefix finds. */
+  private forget(ids: number[], nickSearch: boolean): void {
+    this.cache.invalidate(ids);
+    if (nickSearch) this.searches.clear();
   }
 }
 
