@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { UpdatedUser } from '../bus/domain-events.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { Clock } from '../common/clock.service.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -38,7 +39,9 @@ export class WebhookRecorder implements OnModuleInit {
       // A new address confirmed is a change of private fields: user.updated tells it.
       if (!changed) await this.record(manager, 'user.confirmed', [user(userId)]);
     });
-    within('user.updated', (manager, { userId }) => this.record(manager, 'user.updated', [user(userId)]));
+    within('user.updated', (manager, { userId, user: updated }) =>
+      this.record(manager, 'user.updated', [updated ? this.told(updated) : user(userId)]),
+    );
     within('user.disabled', (manager, { userId }) => this.record(manager, 'user.disabled', [user(userId)]));
     within('user.enabled', (manager, { userId }) => this.record(manager, 'user.enabled', [user(userId)]));
     within('account.deleted', (manager, { userId }) =>
@@ -89,6 +92,11 @@ export class WebhookRecorder implements OnModuleInit {
       );
     }
     afterCommit(manager, () => this.sender.kick());
+  }
+
+  /** The user as the publisher told them, the change included: no read. */
+  private told(updated: UpdatedUser): EventData {
+    return async () => ({ user: webhookUser(updated, this.config.publicUrl) });
   }
 
   /** The user as the transaction sees them (the change itself included). */
