@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SqlDialect } from '../database/sql-dialect.js';
-import { afterCommit } from '../database/transaction.js';
+import { afterCommit, writeWithCommit } from '../database/transaction.js';
 import { User } from '../users/user.entity.js';
 import { newMessageId } from './webhook-delivery.entity.js';
 import { type WebhookBody, type WebhookEventType, webhookUser } from './webhook-events.js';
@@ -83,7 +83,9 @@ export class WebhookRecorder implements OnModuleInit {
       const data = await event(manager);
       if (data === null) continue;
       const body: WebhookBody = { type, timestamp: now.toISOString(), data };
-      await manager.query(
+      // On PostgreSQL it goes with the COMMIT: a subscription adds no round trip to the change.
+      await writeWithCommit(
+        manager,
         `INSERT INTO webhook_deliveries
            (endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
          SELECT id, ${id}, ${eventType}, ${payload}, 'pending', 0, ${due}, ${created} FROM webhook_endpoints
