@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,19 @@ export interface ServerProcess {
   /** The last 64 KB the process wrote. */
   output(): string;
   stop(): Promise<void>;
+}
+
+/** The CPU time of every thread of a process so far, in milliseconds (nanoseconds in schedstat). */
+export function cpuMs(pid: number): number {
+  let nanoseconds = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return nanoseconds / 1e6;
 }
 
 const running = new Set<ChildProcess>();

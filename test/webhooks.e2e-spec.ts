@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
 import { WebhookEndpoint } from '../src/webhooks/webhook-endpoint.entity.js';
 import { createServiceKey, runAdmin } from './support/admin-cli.js';
@@ -11,6 +12,7 @@ import {
   type TestEnvironment,
   type TestUser,
 } from './support/harness.js';
+import { dataUrl, makeImage } from './support/images.js';
 import { verify, WebhookReceiver } from './support/webhook-receiver.js';
 import { waitFor } from './support/wait.js';
 
@@ -106,6 +108,44 @@ describe('webhooks', () => {
       expect(hook.body).not.toMatch(/email|password|token/);
     }
     expect(() => verify(`whsec_${Buffer.from('another secret').toString('base64')}`, updated)).toThrow();
+  });
+
+  it('tells each profile change with the user as the change left them: nick, avatar set and removed', async () => {
+    const hooks = await receiver();
+    await endpoint(hooks, ['user.updated']);
+    const ann = await createUser(t);
+    // What the delivery must tell after each change: the own record's public fields.
+    const toldAsNow = async () => {
+      const { user } = (await t.http().get('/api/v1/me').set(ann.auth).expect(200)).body;
+      const expected = {
+        id: ann.id,
+        nick: user.nick,
+        avatar: user.avatar,
+        confirmed: true,
+        created_at: user.created_at,
+      };
+      const hook = await hookFor(hooks, 'user.updated', (data) => isDeepStrictEqual(data.user, expected));
+      expect(hook.event.data.user).toEqual(expected);
+      return expected;
+    };
+
+    const nick = `pictured${Date.now().toString(36)}`;
+    const image = dataUrl(await makeImage(300, 200, 'png'));
+    await t.http().patch('/api/v1/me').set(ann.auth).send({ nick, avatar: image }).expect(200);
+    const pictured = await toldAsNow();
+    expect(pictured).toMatchObject({ nick, avatar: { full: expect.stringMatching(/avatars/) } });
+
+    await t
+      .http()
+      .put('/api/v1/me/avatar')
+      .set(ann.auth)
+      .attach('file', await makeImage(400, 300, 'jpeg'), { filename: 'me.jpg', contentType: 'image/jpeg' })
+      .expect(200);
+    const replaced = await toldAsNow();
+    expect(replaced.avatar).not.toEqual(pictured.avatar);
+
+    await t.http().delete('/api/v1/me/avatar').set(ann.auth).expect(200);
+    expect(await toldAsNow()).toMatchObject({ nick, avatar: null });
   });
 
   it('tells contacts, blocks, ended sessions and deletions, each only to the endpoints subscribed to it', async () => {
@@ -577,9 +617,11 @@ describe('an endpoint failing for five days, on the production retry schedule', 
       .deliveries as Record<string, unknown>[];
 
   it('disables it at its next failed try, and gives up what it still had to receive; one failing for less keeps trying', async () => {
+    // Made first, so its confirmation's user.updated goes nowhere: the one change below is the
+    // next try (two deliveries close together may be claimed and tried at once).
+    const ann = await createUser(t);
     const old = await failingEndpoint(5 * DAY_MS + 60_000);
     const recent = await failingEndpoint(5 * DAY_MS - 3600_000);
-    const ann = await createUser(t);
     await t.http().patch('/api/v1/me').set(ann.auth).send({ status_message: 'anyone there?' }).expect(200);
 
     const disabled = await waitFor(async () => {

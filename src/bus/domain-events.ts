@@ -59,8 +59,11 @@ export interface DomainEvents {
   'devices.registered': { userId: number; device: string; movedFrom: number | null };
   /** The account is gone (account); `friendIds` were its friends when it went. */
   'account.deleted': { userId: number; friendIds: number[] };
-  /** Some field of the user's record changed; listeners send the fresh records. */
-  'user.updated': { userId: number };
+  /**
+   * Some field of the user's record changed; listeners send the fresh records. `user`, when the
+   * publisher has it, is the public fields as the change leaves them (a webhook's payload needs no read).
+   */
+  'user.updated': { userId: number; user?: UpdatedUser };
   /**
    * `userId` added `contactId` to their contacts; `notify` on the first add of the pair this hour
    * (the stream event and push go out only then, however often the contact is removed and re-added).
@@ -80,6 +83,16 @@ export interface DomainEvents {
 }
 
 export type DomainEventName = keyof DomainEvents;
+
+/** A user's public fields as a change left them (what a webhook tells of the user). */
+export interface UpdatedUser {
+  id: number;
+  nick: string | null;
+  avatarKey: string | null;
+  avatarSmallKey: string | null;
+  confirmedAt: Date | null;
+  createdAt: Date;
+}
 
 export type TotpChange = 'totp_enabled' | 'totp_disabled' | 'recovery_code_used' | 'recovery_codes_renewed';
 export type PasskeyChange = 'passkey_added' | 'passkey_removed';

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, DataSource, Entity, type EntityManager, PrimaryGeneratedColumn } from 'typeorm';
 import { databaseUrl } from '../config/app-config.js';
 import { openDataSource } from './data-source-options.js';
+import { SqlDialect } from './sql-dialect.js';
 import {
   afterCommit,
   backoffMs,
@@ -13,6 +14,7 @@ import {
   inTransaction,
   retryable,
   TRANSACTION_TRIES,
+  writeWithCommit,
 } from './transaction.js';
 
 @Entity()
@@ -158,6 +160,46 @@ describe('inTransaction: work after the commit', () => {
     await expect(failing).rejects.toBe(failure);
     expect(seen).toEqual([]);
     expect(await count()).toBe(0);
+  });
+
+  /** An entry written by `writeWithCommit`: on PostgreSQL it goes with the COMMIT. */
+  const writeEntry = (manager: EntityManager, text: string) => {
+    const [value] = new SqlDialect(manager).placeholders(1);
+    const table = dataSource.getRepository(Entry).metadata.tablePath;
+    return writeWithCommit(manager, `INSERT INTO ${table} (text) VALUES (${value})`, [text]);
+  };
+
+  it("writes with the commit what is given, a text as it is, and a failed savepoint's writes not at all", async () => {
+    const text = `it's a \\ "quote" $1 ; COMMIT; --`;
+    await inTransaction(dataSource, async (tx) => {
+      await tx.manager.insert(Entry, { text: 'change' });
+      await writeEntry(tx.manager, text);
+      await inTransaction(tx.manager, (inner) => writeEntry(inner.manager, 'kept savepoint'));
+      const dropped = inTransaction(tx.manager, async (inner) => {
+        await writeEntry(inner.manager, 'rolled back');
+        throw failure;
+      });
+      await expect(dropped).rejects.toBe(failure);
+      tx.afterCommit(async () => seen.push(`after saw ${await count()}`));
+    });
+    expect(seen).toEqual(['after saw 3']);
+    const texts = (await dataSource.getRepository(Entry).find()).map((entry) => entry.text);
+    expect(texts.sort()).toEqual(['change', 'kept savepoint', text].sort());
+  });
+
+  it('rolls the whole change back when a write with the commit fails, and runs nothing after it', async () => {
+    const table = dataSource.getRepository(Entry).metadata.tablePath;
+    const failing = inTransaction(dataSource, async (tx) => {
+      await tx.manager.insert(Entry, { text: 'change' });
+      await writeWithCommit(tx.manager, `INSERT INTO ${table} (text) VALUES (NULL)`, []);
+      tx.afterCommit(() => seen.push('announced'));
+    });
+    await expect(failing).rejects.toThrow(/null/i);
+    expect(seen).toEqual([]);
+    expect(await count()).toBe(0);
+    // The connection is usable afterwards (the failed commit was rolled back).
+    await inTransaction(dataSource, (tx) => writeEntry(tx.manager, 'next'));
+    expect(await count()).toBe(1);
   });
 
   it('refuses work before the commit outside a transaction opened with inTransaction', async () => {

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import { escapeLiteral } from 'pg';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { SqlDialect } from './sql-dialect.js';
 
 /** Work that must wait until the data it announces is visible to everyone. */
 export type AfterCommitWork = () => unknown;
@@ -24,6 +26,8 @@ export interface Transaction {
 /** Where the queues of the open transaction live: on its query runner, which its manager carries. */
 const QUEUE = 'afterCommitQueue';
 const BEFORE_QUEUE = 'beforeCommitQueue';
+/** Statements sent together with the COMMIT (PostgreSQL, outermost transaction only). */
+const WITH_COMMIT = 'withCommitQueue';
 const logger = new Logger('Transactions');
 
 /** Tries of a transaction the database chose as a deadlock victim or could not serialise. */
@@ -70,8 +74,13 @@ async function attemptTransaction<T>(
     const data = runnerData(manager);
     outer = data[QUEUE] as AfterCommitWork[] | undefined;
     const outerBefore = data[BEFORE_QUEUE];
+    const outerWithCommit = data[WITH_COMMIT];
+    const withCommit: string[] = [];
     data[QUEUE] = queue;
     data[BEFORE_QUEUE] = before;
+    // Only the outermost transaction's commit can carry writes: a savepoint's run at once, so
+    // they roll back with it.
+    data[WITH_COMMIT] = outer === undefined && new SqlDialect(manager).postgres ? withCommit : null;
     try {
       const value = await work({
         manager,
@@ -79,10 +88,12 @@ async function attemptTransaction<T>(
         beforeCommit: (next) => beforeCommit(manager, next),
       });
       for (let next = 0; next < before.length; next += 1) await before[next](manager);
+      if (withCommit.length > 0) commitWith(manager.queryRunner as QueryRunner, withCommit);
       return value;
     } finally {
       data[QUEUE] = outer;
       data[BEFORE_QUEUE] = outerBefore;
+      data[WITH_COMMIT] = outerWithCommit;
     }
   });
   if (outer) outer.push(...queue);
@@ -135,6 +146,51 @@ export function beforeCommit(manager: EntityManager, work: BeforeCommitWork): vo
     : undefined;
   if (!queue) throw new Error('open this transaction with inTransaction(), so its writes commit with it');
   queue.push(work);
+}
+
+/**
+ * Writes `sql` in the open transaction `manager` belongs to, at the latest with its commit: on
+ * PostgreSQL, in the outermost transaction opened with `inTransaction`, it goes in one simple
+ * query with the COMMIT (its `$n` parameters written in as escaped literals), so a write the
+ * transaction needs no answer from costs no round trip of its own; its failure rolls the
+ * transaction back, as it would have at once. Elsewhere (SQLite, where a statement is no round
+ * trip, or a savepoint) it runs now. `sql` holds no `$` but its placeholders.
+ */
+export async function writeWithCommit(
+  manager: EntityManager,
+  sql: string,
+  params: (string | number)[],
+): Promise<void> {
+  const queue = manager.queryRunner?.isTransactionActive
+    ? (runnerData(manager)[WITH_COMMIT] as string[] | null | undefined)
+    : null;
+  if (!queue) {
+    await manager.query(sql, params);
+    return;
+  }
+  queue.push(sql.replace(/\$(\d+)/g, (_, index: string) => literal(params[Number(index) - 1])));
+}
+
+function literal(value: string | number | undefined): string {
+  if (typeof value === 'string') return escapeLiteral(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new Error(`a statement sent with the commit has no value for a placeholder (${String(value)})`);
+}
+
+/**
+ * Makes the runner's commit send `statements` and the COMMIT as one simple query. A failure of
+ * either leaves the transaction active as TypeORM sees it, so it rolls back as after any failed
+ * commit. For this one commit: the runner's own commit is back for any later transaction.
+ */
+function commitWith(runner: QueryRunner, statements: string[]): void {
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  const commit = runner.commitTransaction.bind(runner);
+  runner.commitTransaction = async () => {
+    runner.commitTransaction = commit;
+    await runner.query(`${statements.join(';\n')};\nCOMMIT`);
+    state.isTransactionActive = false;
+    state.transactionDepth -= 1;
+  };
 }
 
 function runnerData(manager: EntityManager): Record<string, unknown> {

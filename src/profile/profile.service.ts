@@ -12,7 +12,7 @@ import { parseNick } from '../users/nick.js';
 import type { OwnRecord } from '../users/user-records.js';
 import { UserRecordsService } from '../users/user-records.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { lockedWith, UsersService } from '../users/users.service.js';
 import { processAvatar, type ProcessedAvatar } from '../avatars/avatar-image.js';
 import { AvatarsService } from '../avatars/avatars.service.js';
 import type { UpdateMeDto } from './dto/update-me.dto.js';
@@ -99,7 +99,7 @@ export class ProfileService {
     const mailTurn = changes.pendingEmail ? await this.credentials.claimConfirmation(userId) : null;
 
     await inTransaction(this.dataSource, async (tx) => {
-      await this.users.lockForWrite(tx.manager, userId);
+      const locked = await this.users.lockForWrite(tx.manager, userId);
       if (avatar) Object.assign(changes, await this.avatarChanges(tx, userId, avatar));
       if (Object.keys(changes).length > 0) await this.users.update(tx.manager, userId, changes);
       const { passwordHash, pendingEmail } = changes;
@@ -113,7 +113,8 @@ export class ProfileService {
           this.events.emit('auth.email_change_requested', { userId, email: pendingEmail }),
         );
       }
-      if (Object.keys(changes).length > 0) this.events.publish(tx, 'user.updated', { userId });
+      if (Object.keys(changes).length > 0)
+        this.events.publish(tx, 'user.updated', { userId, user: lockedWith(locked, changes) });
     }).catch(async (error: unknown) => {
       if (mailTurn) await this.credentials.release(mailTurn);
       throw error;
@@ -138,9 +139,10 @@ export class ProfileService {
     avatar: ProcessedAvatar | null,
   ): Promise<OwnRecord> {
     await inTransaction(this.dataSource, async (tx) => {
-      await this.users.lockForWrite(tx.manager, userId);
-      await this.users.update(tx.manager, userId, await this.avatarChanges(tx, userId, avatar));
-      this.events.publish(tx, 'user.updated', { userId });
+      const locked = await this.users.lockForWrite(tx.manager, userId);
+      const changes = await this.avatarChanges(tx, userId, avatar);
+      await this.users.update(tx.manager, userId, changes);
+      this.events.publish(tx, 'user.updated', { userId, user: lockedWith(locked, changes) });
     });
     return this.me(userId, sessionId);
   }

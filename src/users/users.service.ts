@@ -11,6 +11,7 @@ import { type EmailAddress, emailKey, emailTakenError } from './email.js';
 import { copyUser, UserCache } from './user-cache.js';
 import { mayChangeNickSearch, NickSearchMemo } from './nick-search-memo.js';
 import { SqlDialect } from '../database/sql-dialect.js';
+import { epochMs } from '../database/columns.js';
 import { User } from './user.entity.js';
 import { isDisabled } from './account-state.js';
 
@@ -40,6 +41,30 @@ export type OperatorSearch =
  * Being the only writer, it keeps users cached by id and drops them, on every instance, once a
  * change commits.
  */
+/** A user's public fields, as `lockForWrite` read them with the lock. */
+export type LockedUser = Pick<
+  User,
+  'id' | 'nick' | 'avatarKey' | 'avatarSmallKey' | 'confirmedAt' | 'createdAt'
+>;
+
+interface LockedRow {
+  id: number | string;
+  nick: string | null;
+  avatar_key: string | null;
+  avatar_small_key: string | null;
+  confirmed_at: number | string | null;
+  created_at: number | string;
+}
+
+/** The locked fields as `changes`, written in the same transaction, leave them. */
+export function lockedWith(locked: LockedUser, changes: Partial<User>): LockedUser {
+  const after = { ...locked };
+  for (const key of Object.keys(locked) as (keyof LockedUser)[]) {
+    if (key in changes) (after as Record<string, unknown>)[key] = changes[key];
+  }
+  return after;
+}
+
 @Injectable()
 export class UsersService implements OnModuleInit {
   private readonly logger = new Logger('UsersService');
@@ -341,14 +366,28 @@ export class UsersService implements OnModuleInit {
    * then needs the exclusive one; two such transactions each holding the share lock deadlock.
    * Locked first, they take turns. A user who is gone (the account deleted while the request was
    * under way) is `401 unauthorized`, as their token is answered now.
+   *
+   * Answers the user's public fields as locked: with the transaction's changes (`lockedWith`) they
+   * are the record the change leaves, which its announcements tell (a webhook's payload) without a
+   * read of their own.
    */
-  async lockForWrite(manager: EntityManager, userId: number): Promise<void> {
+  async lockForWrite(manager: EntityManager, userId: number): Promise<LockedUser> {
     const sql = new SqlDialect(manager);
     const [p1] = sql.placeholders(1);
-    const rows: unknown[] = await manager.query(`SELECT id FROM users WHERE id = ${p1}${sql.forUpdate}`, [
-      userId,
-    ]);
+    const rows: LockedRow[] = await manager.query(
+      `SELECT id, nick, avatar_key, avatar_small_key, confirmed_at, created_at FROM users WHERE id = ${p1}${sql.forUpdate}`,
+      [userId],
+    );
     if (rows.length === 0) throw new AppError('unauthorized', 'this account no longer exists');
+    const [row] = rows;
+    return {
+      id: Number(row.id),
+      nick: row.nick,
+      avatarKey: row.avatar_key,
+      avatarSmallKey: row.avatar_small_key,
+      confirmedAt: epochMs.from(row.confirmed_at),
+      createdAt: epochMs.from(row.created_at) as Date,
+    };
   }
 
   async update(manager: EntityManager, userId: number, changes: Partial<User>): Promise<void> {

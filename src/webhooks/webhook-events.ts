@@ -37,7 +37,10 @@ export interface WebhookUser {
   created_at: string;
 }
 
-export function webhookUser(user: User, publicUrl: string): WebhookUser {
+export function webhookUser(
+  user: Pick<User, 'id' | 'nick' | 'avatarKey' | 'avatarSmallKey' | 'confirmedAt' | 'createdAt'>,
+  publicUrl: string,
+): WebhookUser {
   return {
     id: user.id,
     nick: user.nick,

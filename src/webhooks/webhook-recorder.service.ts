@@ -1,11 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { UpdatedUser } from '../bus/domain-events.js';
 import { EventBus } from '../bus/event-bus.service.js';
 import { Clock } from '../common/clock.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SqlDialect } from '../database/sql-dialect.js';
-import { afterCommit } from '../database/transaction.js';
+import { afterCommit, writeWithCommit } from '../database/transaction.js';
 import { User } from '../users/user.entity.js';
 import { newMessageId } from './webhook-delivery.entity.js';
 import { type WebhookBody, type WebhookEventType, webhookUser } from './webhook-events.js';
@@ -38,7 +39,9 @@ export class WebhookRecorder implements OnModuleInit {
       // A new address confirmed is a change of private fields: user.updated tells it.
       if (!changed) await this.record(manager, 'user.confirmed', [user(userId)]);
     });
-    within('user.updated', (manager, { userId }) => this.record(manager, 'user.updated', [user(userId)]));
+    within('user.updated', (manager, { userId, user: updated }) =>
+      this.record(manager, 'user.updated', [updated ? this.told(updated) : user(userId)]),
+    );
     within('user.disabled', (manager, { userId }) => this.record(manager, 'user.disabled', [user(userId)]));
     within('user.enabled', (manager, { userId }) => this.record(manager, 'user.enabled', [user(userId)]));
     within('account.deleted', (manager, { userId }) =>
@@ -80,7 +83,9 @@ export class WebhookRecorder implements OnModuleInit {
       const data = await event(manager);
       if (data === null) continue;
       const body: WebhookBody = { type, timestamp: now.toISOString(), data };
-      await manager.query(
+      // On PostgreSQL it goes with the COMMIT: a subscription adds no round trip to the change.
+      await writeWithCommit(
+        manager,
         `INSERT INTO webhook_deliveries
            (endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
          SELECT id, ${id}, ${eventType}, ${payload}, 'pending', 0, ${due}, ${created} FROM webhook_endpoints
@@ -89,6 +94,11 @@ export class WebhookRecorder implements OnModuleInit {
       );
     }
     afterCommit(manager, () => this.sender.kick());
+  }
+
+  /** The user as the publisher told them, the change included: no read. */
+  private told(updated: UpdatedUser): EventData {
+    return async () => ({ user: webhookUser(updated, this.config.publicUrl) });
   }
 
   /** The user as the transaction sees them (the change itself included). */

@@ -20,6 +20,7 @@ export class WebhookSubscriptions implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
   private types: Set<string> | null = null;
   private readAt = 0;
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(
     private readonly bus: ClusterBus,
@@ -54,7 +55,13 @@ export class WebhookSubscriptions implements OnModuleInit {
     return this.types.has(type);
   }
 
+  /** Calls `listener` whenever the endpoints changed, on this instance or another (what it keeps of them is stale). */
+  onEndpointsChanged(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
   private forget(): void {
     this.types = null;
+    for (const listener of this.changeListeners) listener();
   }
 }
