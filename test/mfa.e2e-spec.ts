@@ -55,6 +55,14 @@ describe('two-step login (TOTP)', () => {
         .send({ current_password: 'Wrong-password-1' })
         .expect(400)
         .expect(({ body }) => expect(body.error.code).toBe('invalid_password'));
+      // An account with a password needs it, however fresh its session (one without: oidc.e2e-spec).
+      await t
+        .http()
+        .post('/api/v1/me/mfa/totp')
+        .set(ann.auth)
+        .send({})
+        .expect(400)
+        .expect(({ body }) => expect(body.error).toMatchObject({ code: 'invalid_password' }));
       const setup = await t
         .http()
         .post('/api/v1/me/mfa/totp')

@@ -486,6 +486,42 @@ describe('sign in with an OpenID provider', () => {
       expect(again.body.user.id).not.toBe(first.body.user.id);
     });
 
+    it('turns two-step login on without a password after a fresh sign-in, and is asked for its code at the next', async () => {
+      const account = { sub: sub(), email: uniqueEmail('nopw2fa'), email_verified: true };
+      const first = await exchange((await webSignIn('test', account)).searchParams.get('login_code')!).expect(
+        200,
+      );
+      const auth = bearer(first);
+      // A sign-in older than five minutes no longer stands in for the password it does not have.
+      const later = jest
+        .spyOn(t.app.get(Clock), 'now')
+        .mockImplementation(() => new Date(Date.now() + 5 * 60_000 + 1000));
+      try {
+        const stale = await t.http().post('/api/v1/me/mfa/totp').set(auth).send({}).expect(401);
+        expect(stale.body.error).toMatchObject({ code: 'unauthorized' });
+        expect(stale.body.error.text).toMatch(/log in again/);
+      } finally {
+        later.mockRestore();
+      }
+      const setup = await t.http().post('/api/v1/me/mfa/totp').set(auth).send({}).expect(200);
+      await t
+        .http()
+        .post('/api/v1/me/mfa/totp/confirm')
+        .set(auth)
+        .send({ code: await appCode(setup.body.secret) })
+        .expect(200);
+      const asked = await exchange((await webSignIn('test', account)).searchParams.get('login_code')!).expect(
+        401,
+      );
+      expect(asked.body.error.code).toBe('mfa_required');
+      const login = await secondStep(
+        t,
+        asked.body.error.mfa_token,
+        await appCode(setup.body.secret, 1),
+      ).expect(200);
+      expect(login.body.user.id).toBe(first.body.user.id);
+    });
+
     it('cannot log in with a password before it has one', async () => {
       const email = uniqueEmail('nopw');
       const landed = await webSignIn('test', { sub: sub(), email, email_verified: true });

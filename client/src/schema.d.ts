@@ -304,7 +304,7 @@ export interface paths {
     put?: never;
     /**
      * Start setting up an authenticator app: its secret, otpauth URI and QR code
-     * @description Needs the account password (a wrong one counts among the failed password checks). Two-step login is not on until `POST /me/mfa/totp/confirm` gets a first code; `400 invalid_params` while it is on.
+     * @description Needs the account password (a wrong one counts among the failed password checks); an account without a password (made by a sign-in with a provider) needs a session opened in the last 5 minutes instead (else `401 unauthorized`). Two-step login is not on until `POST /me/mfa/totp/confirm` gets a first code; `400 invalid_params` while it is on.
      */
     post: operations['mfa_start'];
     /**
@@ -2889,8 +2889,8 @@ export interface components {
       code: string;
     };
     StartTotpDto: {
-      /** @description The account password. */
-      current_password: string;
+      /** @description The account password. An account without one (made by a sign-in with a provider) leaves it out and needs a session opened in the last 5 minutes. */
+      current_password?: string;
     };
     TestPushAnswer: {
       /** @description My devices a test push was sent to (those of a push service that is on). */

@@ -5,7 +5,6 @@ import { CredentialLoginService } from '../auth/credential-login.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { BlockingService } from '../blocking/blocking.service.js';
 import { Clock } from '../common/clock.service.js';
-import { AppError } from '../common/errors.js';
 import { RateLimiter } from '../common/rate-limiter.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { EventBus } from '../bus/event-bus.service.js';
@@ -25,8 +24,6 @@ import { ActivityService, type NewSecurityEvent } from './activity.service.js';
 
 /** One export a minute per user: it reads everything the service holds about them. */
 const EXPORT_WINDOW_SECONDS = 60;
-/** Without a usable password, deletion needs a session opened this recently. */
-const FRESH_LOGIN_MS = 5 * 60_000;
 
 /** The user's own account as a whole: the export of everything held about them, and deletion. */
 @Injectable()
@@ -102,17 +99,7 @@ export class AccountService {
     client: ClientInfo,
   ): Promise<void> {
     const user = await this.users.getById(userId);
-    if ((await this.users.passwordHash(userId)) !== null) {
-      if (currentPassword === undefined) {
-        throw new AppError('invalid_password', 'current_password is needed to delete the account');
-      }
-      await this.credentialLogin.checkCurrentPassword(userId, currentPassword, client);
-    } else {
-      const current = (await this.sessions.list(userId, sessionId)).find((session) => session.current);
-      if (!current || this.clock.nowMs() - Date.parse(current.created_at) > FRESH_LOGIN_MS) {
-        throw new AppError('unauthorized', 'log in again (within 5 minutes) to delete the account');
-      }
-    }
+    await this.credentialLogin.confirmOwner(userId, sessionId, currentPassword, client, 'delete the account');
     await this.erase(user, [{ type: 'account_deleted', ...client }]);
   }
 

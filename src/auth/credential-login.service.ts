@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventBus } from '../bus/event-bus.service.js';
 import { type ClientInfo } from '../common/client-info.decorator.js';
+import { Clock } from '../common/clock.service.js';
 import { AppError } from '../common/errors.js';
 import { type AccessToken, SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -8,6 +9,9 @@ import { CredentialsService } from './credentials.service.js';
 import { LoginService, type LoginResult } from './login.service.js';
 
 export type Credentials = { email: string; password: string } | { authToken: string };
+
+/** How recent a session must be to stand in for the password of an account that has none. */
+export const FRESH_LOGIN_MS = 5 * 60_000;
 
 /**
  * The doors that take credentials: `POST /auth/login`, `POST /tokens` and RPC `login`, by email and
@@ -22,6 +26,7 @@ export class CredentialLoginService {
     private readonly sessions: SessionsService,
     private readonly logins: LoginService,
     private readonly events: EventBus,
+    private readonly clock: Clock,
   ) {}
 
   async login(credentials: Credentials, client: ClientInfo): Promise<LoginResult> {
@@ -57,6 +62,31 @@ export class CredentialLoginService {
         this.events.emit('auth.login_failed', { userId, method: 'current_password', ...client });
         throw error;
       });
+  }
+
+  /**
+   * That the caller is the account's owner, before a grave change (deleting the account, setting
+   * two-step login up): its password, checked as `checkCurrentPassword` does; or, for an account
+   * without one (made by a provider's sign-in), a session opened in the last five minutes, else
+   * `401 unauthorized` saying so. `what` names the change in that answer.
+   */
+  async confirmOwner(
+    userId: number,
+    sessionId: number,
+    password: string | undefined,
+    client: ClientInfo,
+    what: string,
+  ): Promise<void> {
+    if ((await this.users.passwordHash(userId)) !== null) {
+      if (password === undefined)
+        throw new AppError('invalid_password', `current_password is needed to ${what}`);
+      await this.checkCurrentPassword(userId, password, client);
+      return;
+    }
+    const current = (await this.sessions.list(userId, sessionId)).find((session) => session.current);
+    if (!current || this.clock.nowMs() - Date.parse(current.created_at) > FRESH_LOGIN_MS) {
+      throw new AppError('unauthorized', `log in again (within 5 minutes) to ${what}`);
+    }
   }
 
   private async authTokenLogin(authToken: string, client: ClientInfo): Promise<LoginResult> {

@@ -35,7 +35,7 @@ export const MFA_CONTRACT: ApiContract = {
       body: 'TotpSetup',
       errors: ['invalid_password', 'please_wait'],
       description:
-        'Needs the account password (a wrong one counts among the failed password checks). Two-step login is not on until `POST /me/mfa/totp/confirm` gets a first code; `400 invalid_params` while it is on.',
+        'Needs the account password (a wrong one counts among the failed password checks); an account without a password (made by a sign-in with a provider) needs a session opened in the last 5 minutes instead (else `401 unauthorized`). Two-step login is not on until `POST /me/mfa/totp/confirm` gets a first code; `400 invalid_params` while it is on.',
     },
     'POST /me/mfa/totp/confirm': {
       status: 200,

@@ -22,7 +22,7 @@ export class MfaController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Start setting up an authenticator app: its secret, otpauth URI and QR code' })
   start(@CurrentUser() user: AuthUser, @Body() dto: StartTotpDto, @Client() client: ClientInfo) {
-    return this.totp.start(user.userId, dto.current_password, client);
+    return this.totp.start(user.userId, user.sessionId, dto.current_password, client);
   }
 
   @Post('totp/confirm')

@@ -47,9 +47,18 @@ export class TotpEnrolmentService {
     return { totp, recovery_codes_left: totp ? left : 0 };
   }
 
-  /** A new secret for the authenticator app; on once `confirm` gets its first code. */
-  async start(userId: number, currentPassword: string, client: ClientInfo): Promise<TotpSetup> {
-    await this.doors.checkCurrentPassword(userId, currentPassword, client);
+  /**
+   * A new secret for the authenticator app; on once `confirm` gets its first code. Needs the
+   * password, or for an account without one a fresh sign-in (`confirmOwner`): an account made by a
+   * provider's sign-in can have two-step login too.
+   */
+  async start(
+    userId: number,
+    sessionId: number,
+    currentPassword: string | undefined,
+    client: ClientInfo,
+  ): Promise<TotpSetup> {
+    await this.doors.confirmOwner(userId, sessionId, currentPassword, client, 'set up two-step login');
     if (await this.factors.isOn(userId)) {
       throw new AppError(
         'invalid_params',

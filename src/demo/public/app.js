@@ -1318,7 +1318,9 @@ async function loadMfa() {
 const startMfa = once(async (_event, form) => {
   showError(errorSlot(form), null);
   try {
-    const setup = await call('POST', '/me/mfa/totp', { current_password: form.current_password.value });
+    // An account without a password (made by a provider's sign-in) sends none: a fresh sign-in stands in.
+    const password = form.current_password.value;
+    const setup = await call('POST', '/me/mfa/totp', password ? { current_password: password } : {});
     form.reset();
     $('#mfa-qr').src = setup.png;
     $('#mfa-secret').textContent = setup.secret;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
 
 /** The longest code taken: six digits or a recovery code, with room for spaces a user types. */
@@ -17,11 +17,18 @@ const CODE = {
 // An empty value is `invalid_params`, not a wrong password or code: it counts as no failed check.
 
 export class StartTotpDto {
-  @ApiProperty({ description: 'The account password.', minLength: 1, maxLength: PASSWORD_MAX_LENGTH })
+  @ApiProperty({
+    description:
+      'The account password. An account without one (made by a sign-in with a provider) leaves it out and needs a session opened in the last 5 minutes.',
+    minLength: 1,
+    maxLength: PASSWORD_MAX_LENGTH,
+    required: false,
+  })
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxTextLength(PASSWORD_MAX_LENGTH)
-  current_password: string;
+  current_password?: string;
 }
 
 export class MfaCodeDto {
