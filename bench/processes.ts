@@ -33,18 +33,30 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** The CPU time of every thread of a process so far, in milliseconds (nanoseconds in schedstat). */
-export function cpuMs(pid: number): number {
-  let nanoseconds = 0;
+/** A process's CPU time so far, in milliseconds (nanoseconds in schedstat). */
+export interface ThreadsCpu {
+  /** Every thread's. */
+  all: number;
+  /** The libuv pool's threads' (argon2's hashing, and little else in the service). */
+  pool: number;
+}
+
+export function threadsCpuMs(pid: number): ThreadsCpu {
+  const cpu = { all: 0, pool: 0 };
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      const ms = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      cpu.all += ms;
+      if (readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').startsWith('libuv-worker')) cpu.pool += ms;
     } catch {
       // a thread that ended meanwhile
     }
   }
-  return nanoseconds / 1e6;
+  return cpu;
 }
+
+/** The CPU time of every thread of a process so far, in milliseconds. */
+export const cpuMs = (pid: number): number => threadsCpuMs(pid).all;
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {

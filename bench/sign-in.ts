@@ -3,38 +3,14 @@
 // passkey sign-in. Requests are weighed by the service's CPU time, which a busy machine distorts
 // far less than the wall clock: all of it, and apart from argon2's (the libuv pool's threads, where
 // the password hash runs), so the hash's own variation does not drown what a second step adds.
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generate } from 'otplib';
 import { SoftwareAuthenticator } from '../test/support/authenticator.js';
 import { type BenchUser, call, createUsers, expectStatus, PASSWORD } from './api.js';
 import { type BenchContext, serviceEnv, startService } from './context.js';
-import type { ServerProcess } from './processes.js';
-import { failed, round2, row } from './report.js';
-
-interface Cpu {
-  /** Every thread's CPU time, in milliseconds. */
-  all: number;
-  /** The libuv pool's threads' (argon2's hashing, and little else here). */
-  pool: number;
-}
-
-/** The CPU time of a process's threads so far, in milliseconds (nanoseconds in schedstat). */
-function cpuMs(pid: number): Cpu {
-  const cpu = { all: 0, pool: 0 };
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const nanoseconds = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-      cpu.all += nanoseconds / 1e6;
-      if (readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').startsWith('libuv-worker'))
-        cpu.pool += nanoseconds / 1e6;
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return cpu;
-}
+import { type ServerProcess, threadsCpuMs } from './processes.js';
+import { failed, median, round2, row } from './report.js';
 
 interface Sample {
   cpu: number;
@@ -45,10 +21,10 @@ interface Sample {
 
 /** Work done against the service, weighed by its CPU and the wall clock (per request when `per` > 1). */
 async function weighed<T>(service: ServerProcess, work: () => Promise<T>, per = 1): Promise<[T, Sample]> {
-  const before = cpuMs(service.pid);
+  const before = threadsCpuMs(service.pid);
   const started = performance.now();
   const result = await work();
-  const after = cpuMs(service.pid);
+  const after = threadsCpuMs(service.pid);
   return [
     result,
     {
@@ -59,10 +35,6 @@ async function weighed<T>(service: ServerProcess, work: () => Promise<T>, per = 
   ];
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const describe = (samples: Sample[]) =>
   `${round2(median(samples.map((s) => s.cpu)))} ms CPU, ${round2(median(samples.map((s) => s.wall)))} ms wall`;

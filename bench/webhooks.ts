@@ -12,7 +12,7 @@ import pg from 'pg';
 import { call, createUsers, expectStatus, type BenchUser } from './api.js';
 import { type BenchContext, serviceEnv, startService } from './context.js';
 import { cpuMs, type ServerProcess } from './processes.js';
-import { failed, notAvailable, percentile, round1, round2, row } from './report.js';
+import { failed, median, notAvailable, percentile, round1, round2, row } from './report.js';
 
 const ADMIN_CLI = resolve('dist/src/cli/admin.js');
 /** PATCH /me a second in the steady-rate runs: a busy service, far from what two cores carry. */
@@ -67,12 +67,6 @@ async function patch(service: ServerProcess, user: BenchUser, message: string): 
     'PATCH /me',
   );
   return performance.now() - started;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function summarize(latencies: number[], seconds: number): PatchRun {
