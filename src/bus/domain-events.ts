@@ -84,7 +84,7 @@ export interface DomainEvents {
 
 export type DomainEventName = keyof DomainEvents;
 
-/** A user's public fields as a change left them (what a webhook tells of the user). */
+/** A user's public fields as a change left them (what a webhook tells of the user; any `User` is one). */
 export interface UpdatedUser {
   id: number;
   nick: string | null;

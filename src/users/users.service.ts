@@ -7,6 +7,7 @@ import { insideSqliteTransaction } from '../database/sqlite-transactions.js';
 import { uniqueViolation } from '../database/errors.js';
 import { afterCommit } from '../database/transaction.js';
 import { ClusterBus } from '../bus/cluster-bus.service.js';
+import type { UpdatedUser } from '../bus/domain-events.js';
 import { type EmailAddress, emailKey, emailTakenError } from './email.js';
 import { copyUser, UserCache } from './user-cache.js';
 import { mayChangeNickSearch, NickSearchMemo } from './nick-search-memo.js';
@@ -36,16 +37,8 @@ export interface NewUser {
 export type OperatorSearch =
   { by: 'id'; id: number } | { by: 'email'; prefix: string } | { by: 'nick'; prefix: string } | { by: 'all' };
 
-/**
- * The only writer of the users table; feature modules call it, inside their own transactions.
- * Being the only writer, it keeps users cached by id and drops them, on every instance, once a
- * change commits.
- */
-/** A user's public fields, as `lockForWrite` read them with the lock. */
-export type LockedUser = Pick<
-  User,
-  'id' | 'nick' | 'avatarKey' | 'avatarSmallKey' | 'confirmedAt' | 'createdAt'
->;
+/** A user's public fields, as `lockForWrite` read them with the lock (what `user.updated` tells). */
+export type LockedUser = UpdatedUser;
 
 interface LockedRow {
   id: number | string;
@@ -65,6 +58,11 @@ export function lockedWith(locked: LockedUser, changes: Partial<User>): LockedUs
   return after;
 }
 
+/**
+ * The only writer of the users table; feature modules call it, inside their own transactions.
+ * Being the only writer, it keeps users cached by id and drops them, on every instance, once a
+ * change commits.
+ */
 @Injectable()
 export class UsersService implements OnModuleInit {
   private readonly logger = new Logger('UsersService');

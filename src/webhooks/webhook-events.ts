@@ -1,5 +1,5 @@
 import { type AvatarRecord, avatarRecord } from '../users/user-records.js';
-import type { User } from '../users/user.entity.js';
+import type { UpdatedUser } from '../bus/domain-events.js';
 
 /** The events an endpoint may subscribe to. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -37,10 +37,7 @@ export interface WebhookUser {
   created_at: string;
 }
 
-export function webhookUser(
-  user: Pick<User, 'id' | 'nick' | 'avatarKey' | 'avatarSmallKey' | 'confirmedAt' | 'createdAt'>,
-  publicUrl: string,
-): WebhookUser {
+export function webhookUser(user: UpdatedUser, publicUrl: string): WebhookUser {
   return {
     id: user.id,
     nick: user.nick,
