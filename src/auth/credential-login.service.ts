@@ -11,7 +11,7 @@ import { LoginService, type LoginResult } from './login.service.js';
 export type Credentials = { email: string; password: string } | { authToken: string };
 
 /** How recent a session must be to stand in for the password of an account that has none. */
-export const FRESH_LOGIN_MS = 5 * 60_000;
+const FRESH_LOGIN_MS = 5 * 60_000;
 
 /**
  * The doors that take credentials: `POST /auth/login`, `POST /tokens` and RPC `login`, by email and

@@ -81,11 +81,12 @@ export class SecondFactorsService {
     totp?: TotpState | null,
   ): Promise<UsedCode | null> {
     if (isTotpCode(code)) {
+      // An authenticator already read (liveChallenge) is not read again; null: it is off.
       const used =
         totp === undefined
-          ? this.useTotp(manager, userId, code, true)
-          : this.useReadTotp(manager, userId, code, totp);
-      return (await used) ? { kind: 'totp' } : null;
+          ? await this.useTotp(manager, userId, code, true)
+          : totp !== null && (await this.takeStep(manager, userId, code, totp, true));
+      return used ? { kind: 'totp' } : null;
     }
     const hash = this.secrets.recoveryCodeHash(userId, code);
     const row = await manager
@@ -169,10 +170,7 @@ export class SecondFactorsService {
       })
       .getRawOne<{ id: number; user_id: number; sealed: string | null; last_step: string | number | null }>();
     if (!row) return null;
-    const totp =
-      row.sealed === null
-        ? null
-        : { sealed: row.sealed, lastStep: row.last_step === null ? null : Number(row.last_step) };
+    const totp = row.sealed === null ? null : totpState({ sealed: row.sealed, last_step: row.last_step });
     return { id: Number(row.id), userId: Number(row.user_id), totp };
   }
 
@@ -204,19 +202,7 @@ export class SecondFactorsService {
       .select(['totp.secret_sealed AS sealed', 'totp.last_step AS last_step'])
       .where(`totp.user_id = :userId AND totp.confirmed_at IS ${confirmed ? 'NOT NULL' : 'NULL'}`, { userId })
       .getRawOne<{ sealed: string; last_step: string | number | null }>();
-    if (!row) return false;
-    const totp = { sealed: row.sealed, lastStep: row.last_step === null ? null : Number(row.last_step) };
-    return this.takeStep(manager, userId, code, totp, confirmed);
-  }
-
-  /** `useTotp` for an authenticator (on) already read, as `liveChallenge` reads it. */
-  private useReadTotp(
-    manager: EntityManager,
-    userId: number,
-    code: string,
-    totp: TotpState | null,
-  ): Promise<boolean> {
-    return totp === null ? Promise.resolve(false) : this.takeStep(manager, userId, code, totp, true);
+    return row ? this.takeStep(manager, userId, code, totpState(row), confirmed) : false;
   }
 
   /**
@@ -244,4 +230,9 @@ export class SecondFactorsService {
       .andWhere('(last_step IS NULL OR last_step < :step)', { step });
     return ((await update.execute()).affected ?? 0) > 0;
   }
+}
+
+/** An authenticator's row as read (`last_step` a bigint: a string on PostgreSQL). */
+function totpState(row: { sealed: string; last_step: string | number | null }): TotpState {
+  return { sealed: row.sealed, lastStep: row.last_step === null ? null : Number(row.last_step) };
 }
