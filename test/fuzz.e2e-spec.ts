@@ -227,8 +227,10 @@ describe('fuzz: every operation of the API document', () => {
         name,
       ) as Record<string, unknown>;
       // Where one is required: the owner's own password (a route that starts something, never a
-      // deletion), and a code (a request without it would only be refused as invalid).
+      // deletion; a login, whose code is then left out), and a code (a request without it would
+      // only be refused as invalid).
       if (required.includes('current_password')) rest.current_password = PASSWORD;
+      if (required.includes('password')) rest.password = PASSWORD;
       if (required.includes('code')) rest.code = valid(properties!.code as Schema, rng, 'code');
       return rest;
     }

@@ -28,6 +28,11 @@ async function passwordStep(t: TestApp, user: TestUser): Promise<string> {
   return answer.body.error.mfa_token as string;
 }
 
+/** A login at `path` with the password (or `password`) and a code of the second factor, in one request. */
+function withCode(t: TestApp, path: string, user: TestUser, code: string, password = user.password) {
+  return t.http().post(path).send({ email: user.email, password, code });
+}
+
 async function activityTypes(t: TestApp, user: TestUser): Promise<string[]> {
   const page = await t.http().get('/api/v1/me/activity').set(user.auth).expect(200);
   return (page.body.events as { type: string }[]).map((event) => event.type);
@@ -190,6 +195,54 @@ describe('two-step login (TOTP)', () => {
       // A session that passed the second factor logs in again by its auth token.
       await t.http().post('/api/v1/auth/login').send({ auth_token: ann.authToken }).expect(200);
       await t.http().post('/api/v1/tokens').send({ auth_token: ann.authToken }).expect(200);
+    });
+
+    it('logs in with the code sent with the password, in one request, at every door that takes a password', async () => {
+      const ann = await createUser(t);
+      const { secret, recoveryCodes } = await turnOn(t, ann);
+      const code = await appCode(secret, 1);
+      // A wrong password is refused before the code is looked at: the code is not spent.
+      const refused = await withCode(t, '/api/v1/auth/login', ann, code, 'not-the-password').expect(401);
+      expect(refused.body.error.code).toBe('auth_failed');
+      const login = await withCode(t, '/api/v1/auth/login', ann, code).expect(200);
+      expect(login.body.user).toMatchObject({ id: ann.id, email: ann.email });
+      await t
+        .http()
+        .get('/api/v1/me')
+        .set({ Authorization: `Bearer ${login.body.access_token}` })
+        .expect(200);
+      // The code is spent, in one request as in two.
+      const replayed = await withCode(t, '/api/v1/tokens', ann, code).expect(400);
+      expect(replayed.body.error.code).toBe('invalid_mfa_code');
+      const token = await withCode(t, '/api/v1/tokens', ann, recoveryCodes[0]).expect(200);
+      expect(Object.keys(token.body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+      const rpc = await withCode(t, '/api/v1/rpc/login', ann, recoveryCodes[1]).expect(200);
+      expect(rpc.body.user.id).toBe(ann.id);
+      await t.http().get('/api/v1/me/mfa').set(ann.auth).expect(200, { totp: true, recovery_codes_left: 8 });
+    });
+
+    it('counts a wrong code sent with the password as a failed check, and ignores a code where two-step login is off', async () => {
+      const ann = await createUser(t);
+      const { secret } = await turnOn(t, ann);
+      const right = await appCode(secret, 1);
+      const wrong = right === '000000' ? '111111' : '000000';
+      for (let round = 0; round < 5; round += 1) {
+        const answer = await withCode(t, '/api/v1/auth/login', ann, wrong).expect(400);
+        expect(answer.body.error.code).toBe('invalid_mfa_code');
+      }
+      const locked = await withCode(t, '/api/v1/auth/login', ann, right).expect(429);
+      expect(locked.body.error.retry_after).toBeGreaterThan(0);
+
+      const bob = await createUser(t);
+      const plain = await withCode(t, '/api/v1/auth/login', bob, '123456').expect(200);
+      expect(plain.body.user.id).toBe(bob.id);
+      const invalid = async (body: object) =>
+        expect((await t.http().post('/api/v1/auth/login').send(body).expect(400)).body.error.code).toBe(
+          'invalid_params',
+        );
+      await invalid({ auth_token: bob.authToken, code: '123456' });
+      await invalid({ email: bob.email, password: bob.password, code: '' });
+      await invalid({ email: bob.email, password: bob.password, code: '1'.repeat(65) });
     });
 
     it('logs a browser in by a QR code that a session of the user approved, with no code asked', async () => {

@@ -230,7 +230,7 @@ export interface paths {
     put?: never;
     /**
      * Log in by email and password, or by auth_token (seed: login)
-     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`.
+     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`. Or send the code with the password (`code`), and one request logs in.
      */
     post: operations['auth_login'];
     delete?: never;
@@ -267,7 +267,7 @@ export interface paths {
     put?: never;
     /**
      * An access token for email+password (a new session) or for an auth_token
-     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does.
+     * @description With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does, unless its code came with it (`code`).
      */
     post: operations['accessTokens_issue'];
     delete?: never;
@@ -4358,6 +4358,8 @@ export interface operations {
               /** @description An email address; international letters are allowed. */
               email: string;
               password: string;
+              /** @description For an account with two-step login: its code (six digits from the app, or a recovery code) in the same request, which then answers the login at once instead of `mfa_required`; a wrong one is `invalid_mfa_code`. An account without two-step login ignores it. */
+              code?: string;
             }
           | {
               /** @description The `auth_token` of an earlier login. */
@@ -4375,7 +4377,7 @@ export interface operations {
           'application/json': components['schemas']['LoginAnswer'];
         };
       };
-      /** @description Bad request: `invalid_params` */
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4384,7 +4386,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params';
+              code?: 'invalid_params' | 'invalid_mfa_code';
             };
           };
         };
@@ -4557,6 +4559,8 @@ export interface operations {
               /** @description An email address; international letters are allowed. */
               email: string;
               password: string;
+              /** @description For an account with two-step login: its code (six digits from the app, or a recovery code) in the same request, which then answers the login at once instead of `mfa_required`; a wrong one is `invalid_mfa_code`. An account without two-step login ignores it. */
+              code?: string;
             }
           | {
               /** @description The `auth_token` of an earlier login. */
@@ -4574,7 +4578,7 @@ export interface operations {
           'application/json': components['schemas']['AccessToken'];
         };
       };
-      /** @description Bad request: `invalid_params` */
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4583,7 +4587,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params';
+              code?: 'invalid_params' | 'invalid_mfa_code';
             };
           };
         };
@@ -13380,6 +13384,8 @@ export interface operations {
               /** @description An email address; international letters are allowed. */
               email: string;
               password: string;
+              /** @description For an account with two-step login: its code (six digits from the app, or a recovery code) in the same request, which then answers the login at once instead of `mfa_required`; a wrong one is `invalid_mfa_code`. An account without two-step login ignores it. */
+              code?: string;
             }
           | {
               /** @description The `auth_token` of an earlier login. */
@@ -13397,7 +13403,7 @@ export interface operations {
           'application/json': components['schemas']['LoginAnswer'];
         };
       };
-      /** @description Bad request: `invalid_params` */
+      /** @description Bad request: `invalid_params`, `invalid_mfa_code` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -13406,7 +13412,7 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             error?: {
               /** @enum {string} */
-              code?: 'invalid_params';
+              code?: 'invalid_params' | 'invalid_mfa_code';
             };
           };
         };

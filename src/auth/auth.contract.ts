@@ -1,7 +1,14 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import type { ApiContract, RpcMethodContract } from '../common/openapi/contract.js';
 import { closed, ref } from '../common/openapi/schemas.js';
-import { CredentialsDto, EmailDto, LogoutDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto.js';
+import {
+  CredentialsDto,
+  EmailDto,
+  LogoutDto,
+  RegisterDto,
+  ResetPasswordDto,
+  SECOND_FACTOR_CODE,
+} from './dto/auth.dto.js';
 
 const EMAIL_PASSWORD = { email: 'ann@example.com', password: 'Correct-horse-42' };
 
@@ -20,6 +27,13 @@ export const CREDENTIALS_SCHEMA: SchemaObject = {
           description: 'An email address; international letters are allowed.',
         },
         password: { type: 'string', maxLength: 1000 },
+        code: {
+          type: 'string',
+          minLength: SECOND_FACTOR_CODE.minLength,
+          maxLength: SECOND_FACTOR_CODE.maxLength,
+          description:
+            'For an account with two-step login: its code (six digits from the app, or a recovery code) in the same request, which then answers the login at once instead of `mfa_required`; a wrong one is `invalid_mfa_code`. An account without two-step login ignores it.',
+        },
       },
     },
     {
@@ -34,6 +48,10 @@ export const CREDENTIALS_SCHEMA: SchemaObject = {
 };
 export const CREDENTIALS_EXAMPLES = {
   password: { summary: 'By email and password', value: EMAIL_PASSWORD },
+  password_and_code: {
+    summary: 'By email, password and the code of two-step login, in one request',
+    value: { ...EMAIL_PASSWORD, code: '123456' },
+  },
   auth_token: { summary: 'By the auth token of an earlier login', value: { auth_token: 'q2Lx…' } },
 };
 
@@ -83,9 +101,9 @@ export const AUTH_CONTRACT: ApiContract = {
     'POST /auth/login': {
       status: 200,
       body: 'LoginAnswer',
-      errors: ['auth_failed', 'mfa_required', 'account_disabled', 'please_wait'],
+      errors: ['auth_failed', 'mfa_required', 'invalid_mfa_code', 'account_disabled', 'please_wait'],
       description:
-        'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`.',
+        'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token` in the error: send it with a code to `POST /auth/login/mfa`. Or send the code with the password (`code`), and one request logs in.',
       requestSchema: CREDENTIALS_SCHEMA,
       requestExamples: CREDENTIALS_EXAMPLES,
     },

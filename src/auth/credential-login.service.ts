@@ -8,7 +8,8 @@ import { UsersService } from '../users/users.service.js';
 import { CredentialsService } from './credentials.service.js';
 import { LoginService, type LoginResult } from './login.service.js';
 
-export type Credentials = { email: string; password: string } | { authToken: string };
+/** A login's credentials; `code` is the second factor's, sent with the password in one request. */
+export type Credentials = { email: string; password: string; code?: string } | { authToken: string };
 
 /** How recent a session must be to stand in for the password of an account that has none. */
 const FRESH_LOGIN_MS = 5 * 60_000;
@@ -38,8 +39,14 @@ export class CredentialLoginService {
       this.events.emit('auth.login_failed', { userId: known?.id ?? null, method: 'password', ...client });
       throw new AppError('auth_failed');
     }
-    // With a second factor on, the failures of this email stay counted until it is passed too.
-    await this.logins.askSecondFactor(user, client);
+    // With a second factor on, the failures of this email stay counted until it is passed too:
+    // by the code sent with the password, or else in a second step.
+    if (credentials.code !== undefined) {
+      const passed = await this.logins.withSecondFactorCode(user, credentials.code, client);
+      if (passed) return passed;
+    } else {
+      await this.logins.askSecondFactor(user, client);
+    }
     await this.credentials.loginCompleted(user, client);
     return this.logins.complete(user, 'password', client);
   }

@@ -65,6 +65,15 @@ export class LoginService implements OnApplicationBootstrap {
     if (mfaToken !== null) throw new AppError('mfa_required', undefined, { fields: { mfa_token: mfaToken } });
   }
 
+  /**
+   * For a door that proved one factor and was sent a second-factor code with it: with a second
+   * factor on, the login that code opens (else `invalid_mfa_code`); null when none is on and the
+   * first factor is enough.
+   */
+  withSecondFactorCode(user: User, code: string, client: ClientInfo): Promise<LoginResult | null> {
+    return (this.secondFactor as SecondFactorGate).completeWithCode(user, code, client);
+  }
+
   /** Opens a session for a user a door has proven, and answers the login. */
   async complete(user: User, method: LoginMethod, client: ClientInfo): Promise<LoginResult> {
     const opened = await inTransaction(this.dataSource, (tx) =>

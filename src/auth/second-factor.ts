@@ -1,5 +1,6 @@
 import { type ClientInfo } from '../common/client-info.decorator.js';
 import { type User } from '../users/user.entity.js';
+import type { LoginResult } from './login.service.js';
 
 /**
  * The second step of a login, asked by every door that proves one factor: a password, or a
@@ -9,4 +10,9 @@ import { type User } from '../users/user.entity.js';
 export interface SecondFactorGate {
   /** The `mfa_token` to answer when `user` has a second factor on; null when the first factor is enough. */
   challenge(user: User, client: ClientInfo): Promise<string | null>;
+  /**
+   * The login of `user` with a code sent with the first factor (no second step), counted as the
+   * second step's code is; null when `user` has no second factor on.
+   */
+  completeWithCode(user: User, code: string, client: ClientInfo): Promise<LoginResult | null>;
 }

@@ -10,11 +10,12 @@ import { inTransaction } from '../database/transaction.js';
 import { type User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { MfaNotices } from './mfa-notices.service.js';
-import { SecondFactorsService } from './second-factors.service.js';
+import { SecondFactorsService, type TotpState } from './second-factors.service.js';
 
 /**
  * The second step of a password login: a right password of a user with TOTP on answers
- * `mfa_required` with an `mfa_token`; `POST /auth/login/mfa` trades it and a code for a login.
+ * `mfa_required` with an `mfa_token`; `POST /auth/login/mfa` trades it and a code for a login. A
+ * code sent with the password (`code` beside it) is the same step without the `mfa_token`.
  */
 @Injectable()
 export class MfaLoginService implements SecondFactorGate {
@@ -41,11 +42,36 @@ export class MfaLoginService implements SecondFactorGate {
     const challenge = await this.factors.liveChallenge(mfaToken);
     const user = challenge && (await this.users.findById(challenge.userId));
     if (!challenge || !user) throw expired();
+    return this.useCode(user, code, client, challenge.totp, challenge.id);
+  }
+
+  /**
+   * Logs in with a code sent with the right password, as `complete` does without an `mfa_token`;
+   * null when the user has TOTP off (the password is enough).
+   */
+  async completeWithCode(user: User, code: string, client: ClientInfo): Promise<LoginResult | null> {
+    const totp = await this.factors.totpOn(user.id);
+    return totp && this.useCode(user, code, client, totp, null);
+  }
+
+  /**
+   * Uses `code` (and the pending second step `challengeId`, when there is one) up with the
+   * session's creation, in one transaction; a wrong code is `invalid_mfa_code`, counted.
+   */
+  private async useCode(
+    user: User,
+    code: string,
+    client: ClientInfo,
+    totp: TotpState | null,
+    challengeId: number | null,
+  ): Promise<LoginResult> {
     const opened = await this.credentials.secondStep(user, client, () =>
       inTransaction(this.dataSource, async (tx) => {
-        const used = await this.factors.useCode(tx.manager, user.id, code, challenge.totp);
+        const used = await this.factors.useCode(tx.manager, user.id, code, totp);
         if (!used) return null;
-        if (!(await this.factors.consumeChallenge(tx.manager, challenge.id))) throw expired();
+        if (challengeId !== null && !(await this.factors.consumeChallenge(tx.manager, challengeId))) {
+          throw expired();
+        }
         if (used.kind === 'recovery_code') {
           await this.notices.changed(
             tx,

@@ -47,6 +47,11 @@ export class SecondFactorsService {
     return (await manager.countBy(TotpFactor, { userId, confirmedAt: Not(IsNull()) })) > 0;
   }
 
+  /** The user's authenticator when TOTP is on, as a code check reads it; null when it is off. */
+  totpOn(userId: number): Promise<TotpState | null> {
+    return this.readTotp(this.dataSource.manager, userId, true);
+  }
+
   async recoveryCodesLeft(userId: number, manager: EntityManager = this.dataSource.manager): Promise<number> {
     return manager.countBy(RecoveryCode, { userId, usedAt: IsNull() });
   }
@@ -197,12 +202,22 @@ export class SecondFactorsService {
     code: string,
     confirmed: boolean,
   ): Promise<boolean> {
+    const totp = await this.readTotp(manager, userId, confirmed);
+    return totp !== null && this.takeStep(manager, userId, code, totp, confirmed);
+  }
+
+  /** The user's authenticator, on (`confirmed`) or waiting for its first code; null when there is none. */
+  private async readTotp(
+    manager: EntityManager,
+    userId: number,
+    confirmed: boolean,
+  ): Promise<TotpState | null> {
     const row = await manager
       .createQueryBuilder(TotpFactor, 'totp')
       .select(['totp.secret_sealed AS sealed', 'totp.last_step AS last_step'])
       .where(`totp.user_id = :userId AND totp.confirmed_at IS ${confirmed ? 'NOT NULL' : 'NULL'}`, { userId })
       .getRawOne<{ sealed: string; last_step: string | number | null }>();
-    return row ? this.takeStep(manager, userId, code, totpState(row), confirmed) : false;
+    return row ? totpState(row) : null;
   }
 
   /**

@@ -8,9 +8,9 @@ export const SESSIONS_CONTRACT: ApiContract = {
     'POST /tokens': {
       status: 200,
       body: 'AccessToken',
-      errors: ['auth_failed', 'mfa_required', 'account_disabled', 'please_wait'],
+      errors: ['auth_failed', 'mfa_required', 'invalid_mfa_code', 'account_disabled', 'please_wait'],
       description:
-        'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does.',
+        'With two-step login on, a right password answers `401 mfa_required` with an `mfa_token`, as `POST /auth/login` does, unless its code came with it (`code`).',
       requestSchema: CREDENTIALS_SCHEMA,
       requestExamples: CREDENTIALS_EXAMPLES,
     },

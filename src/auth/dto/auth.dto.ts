@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsString } from 'class-validator';
+import { IsBoolean, IsNotEmpty, IsString } from 'class-validator';
 import { MayBeOmitted, MaxTextLength } from '../../common/validation.js';
 import { EMAIL_MAX_LENGTH } from '../../users/email.js';
 import { NICK_DOCUMENTED } from '../../users/nick.js';
@@ -57,7 +57,18 @@ export class ResetPasswordDto {
   password: string;
 }
 
-/** Either email + password, or the auth_token of an earlier login. */
+/** The longest second-factor code taken: six digits or a recovery code, with room for spaces a user types. */
+export const SECOND_FACTOR_CODE_MAX_LENGTH = 64;
+
+/** A second-factor code as the document describes it (an empty one is `invalid_params`, not a try). */
+export const SECOND_FACTOR_CODE = {
+  description: 'Six digits from the authenticator app, or an unused recovery code.',
+  example: '123456',
+  minLength: 1,
+  maxLength: SECOND_FACTOR_CODE_MAX_LENGTH,
+};
+
+/** Either email + password (and, for an account with two-step login, its code), or the auth_token of an earlier login. */
 export class CredentialsDto {
   @ApiPropertyOptional({ example: 'ann@example.com', maxLength: 1000 })
   @MayBeOmitted()
@@ -79,6 +90,17 @@ export class CredentialsDto {
   @IsString()
   @MaxTextLength(200)
   auth_token?: string;
+
+  @ApiPropertyOptional({
+    ...SECOND_FACTOR_CODE,
+    description:
+      'With email and password, for an account with two-step login: its code in the same request, which then answers the login at once instead of `mfa_required`. An account without two-step login ignores it.',
+  })
+  @MayBeOmitted()
+  @IsString()
+  @IsNotEmpty()
+  @MaxTextLength(SECOND_FACTOR_CODE_MAX_LENGTH)
+  code?: string;
 }
 
 export class LogoutDto {

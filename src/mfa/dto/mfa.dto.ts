@@ -1,18 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { MaxTextLength } from '../../common/validation.js';
+import {
+  SECOND_FACTOR_CODE as CODE,
+  SECOND_FACTOR_CODE_MAX_LENGTH as CODE_MAX_LENGTH,
+} from '../../auth/dto/auth.dto.js';
 
-/** The longest code taken: six digits or a recovery code, with room for spaces a user types. */
-const CODE_MAX_LENGTH = 64;
 const MFA_TOKEN_MAX_LENGTH = 200;
 const PASSWORD_MAX_LENGTH = 1000;
-
-const CODE = {
-  description: 'Six digits from the authenticator app, or an unused recovery code.',
-  example: '123456',
-  minLength: 1,
-  maxLength: CODE_MAX_LENGTH,
-};
 
 // An empty value is `invalid_params`, not a wrong password or code: it counts as no failed check.
 
