@@ -5,6 +5,7 @@ import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import {
   createTestEnvironment,
   createUser,
+  meWith,
   startApp,
   waitForMail,
   type TestApp,
@@ -157,11 +158,7 @@ describe('two-step login (TOTP)', () => {
       expect(mfaToken.length).toBeGreaterThanOrEqual(40);
       const login = await secondStep(t, mfaToken, await appCode(secret, 1)).expect(200);
       expect(login.body.user).toMatchObject({ id: ann.id, email: ann.email });
-      await t
-        .http()
-        .get('/api/v1/me')
-        .set({ Authorization: `Bearer ${login.body.access_token}` })
-        .expect(200);
+      await meWith(t, login.body.access_token).expect(200);
       await waitFor(async () => {
         const page = await t.http().get('/api/v1/me/activity').set(ann.auth).expect(200);
         return page.body.events.find(
@@ -206,11 +203,7 @@ describe('two-step login (TOTP)', () => {
       expect(refused.body.error.code).toBe('auth_failed');
       const login = await withCode(t, '/api/v1/auth/login', ann, code).expect(200);
       expect(login.body.user).toMatchObject({ id: ann.id, email: ann.email });
-      await t
-        .http()
-        .get('/api/v1/me')
-        .set({ Authorization: `Bearer ${login.body.access_token}` })
-        .expect(200);
+      await meWith(t, login.body.access_token).expect(200);
       // The code is spent, in one request as in two.
       const replayed = await withCode(t, '/api/v1/tokens', ann, code).expect(400);
       expect(replayed.body.error.code).toBe('invalid_mfa_code');
@@ -266,11 +259,7 @@ describe('two-step login (TOTP)', () => {
           access_token: string;
         }>('qr_login');
         expect(data.user.id).toBe(ann.id);
-        const me = await t
-          .http()
-          .get('/api/v1/me')
-          .set({ Authorization: `Bearer ${data.access_token}` })
-          .expect(200);
+        const me = await meWith(t, data.access_token).expect(200);
         expect(me.body.user.id).toBe(ann.id);
         // The browser's own session came from one that passed the second factor: its auth token logs in.
         const again = await t.http().post('/api/v1/auth/login').send({ auth_token: data.user.auth_token });

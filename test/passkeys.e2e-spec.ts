@@ -6,6 +6,7 @@ import { SEVERAL_INSTANCES, startDeployment } from './support/deployment.js';
 import {
   createTestEnvironment,
   createUser,
+  meWith,
   startApp,
   waitForMail,
   type TestApp,
@@ -177,11 +178,7 @@ describe('passkeys', () => {
     expect(options).not.toHaveProperty('allowCredentials');
     const login = await signIn(t, challenge_id, authenticator.get(options, credential.id)).expect(200);
     expect(login.body.user).toMatchObject({ id: ann.id, email: ann.email });
-    await t
-      .http()
-      .get('/api/v1/me')
-      .set({ Authorization: `Bearer ${login.body.access_token}` })
-      .expect(200);
+    await meWith(t, login.body.access_token).expect(200);
     const list = await t.http().get('/api/v1/me/passkeys').set(ann.auth).expect(200);
     expect(list.body.passkeys[0].last_used_at).not.toBeNull();
     await waitFor(async () => {

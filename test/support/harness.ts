@@ -198,6 +198,11 @@ export interface TestUser {
   auth: { Authorization: string };
 }
 
+/** `GET /me` with the access token of a login answer, as the app that got it asks next. */
+export function meWith(t: TestApp, accessToken: string) {
+  return t.http().get('/api/v1/me').set('Authorization', `Bearer ${accessToken}`);
+}
+
 /** Registers a user through the API, confirms the address from the real mail, logs in. */
 export async function createUser(
   t: TestApp,
