@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { get } from 'node:http';
 import { join } from 'node:path';
 
 export const PASSWORD = 'Correct-horse-42';
@@ -42,6 +43,49 @@ export async function call(
     location: response.headers.get('location'),
     etag: response.headers.get('etag'),
   };
+}
+
+/** An answer as it went over the wire, kept in a file for the bench servers that answer it again. */
+export interface RecordedAnswer {
+  status: number;
+  /** Every header line in the order sent, each name spelled as sent. */
+  headers: [name: string, value: string][];
+  /** The body's bytes, in base64. */
+  body: string;
+}
+
+/** Header lines node:http writes itself, or that belong to one connection: not part of an answer to give again. */
+export const WRITTEN_BY_NODE = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+]);
+
+/**
+ * One GET through node:http rather than fetch, whose headers come back with their names lowered,
+ * sorted and joined: a bench server answering the same again needs the lines as they were sent.
+ */
+export function recordAnswer(base: string, path: string, token?: string): Promise<RecordedAnswer> {
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  return new Promise((done, fail) => {
+    const request = get(base + path, { headers, timeout: 30_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', fail);
+      response.on('end', () => {
+        const raw = response.rawHeaders;
+        done({
+          status: response.statusCode ?? 0,
+          headers: Array.from({ length: raw.length / 2 }, (_, index) => [raw[2 * index], raw[2 * index + 1]]),
+          body: Buffer.concat(chunks).toString('base64'),
+        });
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${path}: no answer within 30 s`)));
+    request.on('error', fail);
+  });
 }
 
 function parseBody(text: string): Record<string, unknown> {

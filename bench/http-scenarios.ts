@@ -3,7 +3,16 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Argon2Floor } from './argon2-floor.js';
-import { type BenchUser, call, createUsers, inBatches, PASSWORD, routeExists } from './api.js';
+import {
+  type BenchUser,
+  call,
+  createUsers,
+  inBatches,
+  PASSWORD,
+  recordAnswer,
+  routeExists,
+  WRITTEN_BY_NODE,
+} from './api.js';
 import {
   type BenchContext,
   loadServer,
@@ -86,7 +95,12 @@ interface Target {
   /** The goals, each a least ratio to a baseline of the same run (B, A, or B with the same body). */
   goals?: Goal[];
   over?: string;
+  /** The key of the route's floor: bare node:http writing the route's own answer (a report, not a goal). */
+  floor?: string;
 }
+
+/** Keys of the floors, `floor-<route>`. */
+const FLOOR = 'floor-';
 
 const LOGIN_SCENARIO = 'POST /api/v1/auth/login';
 const ARGON2_FLOOR = resolve('dist/bench/argon2-floor.js');
@@ -187,8 +201,13 @@ async function addServiceTargets(
   ];
   for (const { level, suffix, server, hub: user, others } of levels) {
     const atInfo = level === 'info';
-    const auth = { Authorization: `Bearer ${user.accessToken}` };
+    const token = user.accessToken;
+    const auth = { Authorization: `Bearer ${token}` };
     const userPath = `/api/v1/users/${user.id}`;
+    // The baselines made of a route's own answer are measured at `info` only, where the goals are.
+    const answered = (route: string, path: string, options: AnswerOptions = {}): Promise<AnswerKeys> =>
+      atInfo ? answerBaselines(context, server, route, path, options, targets, started) : Promise.resolve({});
+    const userAnswer = await answered('users-id', userPath);
     targets.push({
       key: `users-id${suffix}`,
       scenario: `GET /api/v1/users/:id (public record), LOG_LEVEL=${level}`,
@@ -196,7 +215,9 @@ async function addServiceTargets(
       load: { url: server.url + userPath },
       runs: [],
       ...(atInfo ? { goals: [OVER_B(0.65), OVER_A(0.3)] } : { over: 'users-id' }),
+      floor: userAnswer.floor,
     });
+    const meAnswer = await answered('me', '/api/v1/me', { token });
     targets.push({
       key: `me${suffix}`,
       scenario: `GET /api/v1/me with a JWT, LOG_LEVEL=${level}`,
@@ -204,8 +225,9 @@ async function addServiceTargets(
       load: { url: server.url + '/api/v1/me', headers: auth },
       runs: [],
       ...(atInfo ? { goals: [OVER_B(0.6), OVER_A(0.3)] } : { over: 'me' }),
+      floor: meAnswer.floor,
     });
-    const tag = (await call(server.url, 'GET', userPath, { token: user.accessToken })).etag;
+    const tag = (await call(server.url, 'GET', userPath, { token })).etag;
     if (tag) {
       targets.push({
         key: `users-id-304${suffix}`,
@@ -219,34 +241,30 @@ async function addServiceTargets(
     if (others.length > 0) {
       const ids = [user, ...others].map((other) => other.id).join(',');
       const batchPath = `/api/v1/users?ids=${ids}`;
-      const batchBaseline = atInfo
-        ? await sameBodyBaseline(context, server, batchPath, user, 'batch', started)
-        : null;
-      if (batchBaseline) targets.push(batchBaseline);
+      const batchAnswer = await answered('users-batch', batchPath, { token, sameBody: 'batch' });
       targets.push({
         key: `users-batch${suffix}`,
         scenario: `GET /api/v1/users?ids= (${others.length + 1} users), LOG_LEVEL=${level}`,
         server,
         load: { url: server.url + batchPath, headers: auth },
         runs: [],
-        ...(batchBaseline ? { goals: [sameBody(batchBaseline.key)] } : {}),
+        ...(batchAnswer.sameBody ? { goals: [sameBody(batchAnswer.sameBody)] } : {}),
         over: `users-id${suffix}`,
+        floor: batchAnswer.floor,
       });
       const prefix = await nameForSearch(server, others, level);
       if (prefix) {
         const searchPath = `/api/v1/users?nick=${prefix}`;
-        const searchBaseline = atInfo
-          ? await sameBodyBaseline(context, server, searchPath, user, 'search', started)
-          : null;
-        if (searchBaseline) targets.push(searchBaseline);
+        const searchAnswer = await answered('users-search', searchPath, { token, sameBody: 'search' });
         targets.push({
           key: `users-search${suffix}`,
           scenario: `GET /api/v1/users?nick= (${SEARCH_LIMIT} of ${others.length} found), LOG_LEVEL=${level}`,
           server,
           load: { url: server.url + searchPath, headers: auth },
           runs: [],
-          ...(searchBaseline ? { goals: [sameBody(searchBaseline.key)] } : {}),
+          ...(searchAnswer.sameBody ? { goals: [sameBody(searchAnswer.sameBody)] } : {}),
           over: `users-id${suffix}`,
+          floor: searchAnswer.floor,
         });
       }
     }
@@ -255,40 +273,110 @@ async function addServiceTargets(
 
 const sameBody = (key: string): Goal => ({ against: key, name: 'B with the same body', ratio: 0.65 });
 
+interface AnswerOptions {
+  /** The token the route's target sends. */
+  token?: string;
+  /** For a read of many records: also B with the same body, `baseline-b-<sameBody>`. */
+  sameBody?: string;
+}
+
 /**
- * Baseline B for a read that answers many records: bare Express answering the very body the
- * service answered (its 12 KB of JSON, serialised and tagged on each request as `res.json` does).
- * The hello baseline answers 30 bytes: against it the batch would be judged on the size of its
- * answer, which no framework path can shed.
+ * The baselines made of a route's own answer, asked of the service once with the token the route's
+ * target sends, and pushed to `targets` beside it; the keys of those that started.
+ *
+ * - The floor (`floor-<route>`): bare node:http writing that very answer, its headers and body
+ *   bytes, with a fresh request id, and nothing else. Much of a hot read's CPU is writing its
+ *   answer (the socket write above all), which no code of the service can shed: what a route costs
+ *   beyond its floor is what the service does. A report, not a goal.
+ * - For a read of many records, B with the same body (`baseline-b-<name>`): bare Express answering
+ *   the very body the service answered (its 12 KB of JSON, serialised and tagged on each request
+ *   as `res.json` does). The hello baseline answers 30 bytes: against it the batch would be judged
+ *   on the size of its answer, which no framework path can shed.
  */
-async function sameBodyBaseline(
+async function answerBaselines(
   context: BenchContext,
   service: ServerProcess,
+  route: string,
   path: string,
-  user: BenchUser,
-  name: string,
+  { token, sameBody }: AnswerOptions,
+  targets: Target[],
   started: ServerProcess[],
-): Promise<Target | null> {
-  const key = `baseline-b-${name}`;
-  try {
-    const answer = await call(service.url, 'GET', path, { token: user.accessToken });
-    if (answer.status !== 200) throw new Error(`${path} answered ${answer.status}`);
-    const file = join(context.root, `${key}.json`);
-    writeFileSync(file, JSON.stringify(answer.body));
-    const env = { ...serviceEnv(join(context.root, key)), BENCH_BODY_FILE: file };
-    const server = await startBenchServer(key, 'express-body', env, HELLO_PATH);
-    started.push(server);
-    return {
-      key,
-      scenario: `baseline B, ${name} body: bare Express 5 answering the same JSON (${JSON.stringify(answer.body).length} bytes)`,
-      server,
-      load: { url: server.url + HELLO_PATH },
-      runs: [],
-    };
-  } catch (error) {
-    context.rows.push(failed(key, `baseline B with the ${name} body`, '', error));
-    return null;
+): Promise<AnswerKeys> {
+  const baselines: AnswerBaseline[] = [
+    {
+      role: 'floor',
+      key: FLOOR + route,
+      kind: 'node-http-answer',
+      name: `the floor of ${route}`,
+      scenario: ({ headers, bytes }) =>
+        `floor of ${route}: bare node:http writing its answer (${headers} headers and node's, ${bytes}-byte body)`,
+    },
+  ];
+  if (sameBody) {
+    baselines.push({
+      role: 'sameBody',
+      key: `baseline-b-${sameBody}`,
+      kind: 'express-body',
+      name: `baseline B with the ${sameBody} body`,
+      scenario: ({ bytes }) =>
+        `baseline B, ${sameBody} body: bare Express 5 answering the same JSON (${bytes} bytes)`,
+    });
   }
+  let recorded: Recorded;
+  try {
+    const answer = await recordAnswer(service.url, path, token);
+    if (answer.status !== 200) throw new Error(`${path} answered ${answer.status}`);
+    const file = join(context.root, `${route}.answer.json`);
+    writeFileSync(file, JSON.stringify(answer));
+    const own = answer.headers.filter(([name]) => !WRITTEN_BY_NODE.has(name.toLowerCase()));
+    recorded = { file, headers: own.length, bytes: Buffer.from(answer.body, 'base64').length };
+  } catch (error) {
+    for (const { key, name } of baselines) context.rows.push(failed(key, name, '', error));
+    return {};
+  }
+  const keys: AnswerKeys = {};
+  for (const { role, key, kind, name, scenario } of baselines) {
+    try {
+      const env = { ...serviceEnv(join(context.root, key)), BENCH_ANSWER_FILE: recorded.file };
+      const server = await startBenchServer(key, kind, env, HELLO_PATH);
+      started.push(server);
+      targets.push({
+        key,
+        scenario: scenario(recorded),
+        server,
+        load: { url: server.url + HELLO_PATH },
+        runs: [],
+      });
+      keys[role] = key;
+    } catch (error) {
+      context.rows.push(failed(key, name, '', error));
+    }
+  }
+  return keys;
+}
+
+/** A route's answer as recorded for its baselines: the file they read, its size. */
+interface Recorded {
+  file: string;
+  /** Its headers but those node:http writes itself (Date, Content-Length, the connection's). */
+  headers: number;
+  /** Its body's. */
+  bytes: number;
+}
+
+/** The keys of a route's answer baselines that started. */
+interface AnswerKeys {
+  floor?: string;
+  sameBody?: string;
+}
+
+interface AnswerBaseline {
+  role: keyof AnswerKeys;
+  key: string;
+  kind: 'node-http-answer' | 'express-body';
+  /** What a row says of it when it did not start. */
+  name: string;
+  scenario: (answer: Recorded) => string;
 }
 
 /** What a nick search answers at most (the service's page). */
@@ -334,12 +422,20 @@ function report(context: BenchContext, targets: Target[]): void {
       if (goal.against !== 'baseline-b') parts.push(`= ${round2(value)} × ${goal.name}`);
       return { goal, value };
     });
+    const floor = target.floor ? byKey.get(target.floor) : undefined;
+    const floorRps = floor ? best(floor).load.rps : NaN;
+    if (floor) {
+      const beyond = Math.round(microsPerRequest(rps) - microsPerRequest(floorRps));
+      parts.push(
+        `= ${round2(rps / floorRps)} × its answer from bare node:http (${beyond >= 0 ? '+' : ''}${beyond} µs/req beyond it)`,
+      );
+    }
     if (target.goals) parts.push(`; p99 ${latencyP99} ms`);
     if (Number.isFinite(cost))
       parts.push(`(${cost >= 0 ? '+' : ''}${Math.round(cost)} µs/req over ${target.over})`);
     if (non2xx || errors) parts.push(`; ${non2xx} non-2xx, ${errors} errors`);
     let verdict: Verdict = 'report';
-    let goal = target.key.startsWith('baseline') ? 'reference' : 'report';
+    let goal = target.key.startsWith('baseline') || target.key.startsWith(FLOOR) ? 'reference' : 'report';
     if (target.key === 'baseline-c') goal = 'report (÷ B)';
     if (judged.length > 0) {
       goal = judged.map(({ goal: { ratio: least, name } }) => `≥ ${least.toFixed(2)} × ${name}`).join(', ');
@@ -356,6 +452,7 @@ function report(context: BenchContext, targets: Target[]): void {
         roundsRps: target.runs.map((run) => run.load.rps),
         microsPerRequest: round2(microsPerRequest(rps)),
         ratioToB: bRps ? round2(ratio) : null,
+        ...(floor ? { ratioToFloor: round2(rps / floorRps) } : {}),
         goals: judged.map(({ goal, value }) => ({
           against: goal.against,
           least: goal.ratio,

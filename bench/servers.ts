@@ -1,8 +1,10 @@
 // Bench-only servers, one per process (`node dist/bench/servers.js <kind>`): the baselines and the
-// hello route inside our application, each answering GET HELLO_PATH with the same small JSON.
+// hello route inside our application, each answering GET HELLO_PATH with the same small JSON, and
+// the baselines that answer again what the service answered (BENCH_ANSWER_FILE).
 // Nothing here is part of the service; src/ has no hello route.
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
@@ -19,6 +21,7 @@ import { loadConfig } from '../src/config/app-config.js';
 import { keepJwtSecret } from '../src/config/kept-jwt-secret.js';
 import { sseMessage, SseStream } from '../src/sse/sse-stream.js';
 import { createRootLogger, NestLogger, requestLogger } from '../src/logging.js';
+import { type RecordedAnswer, WRITTEN_BY_NODE } from './api.js';
 import { HELLO_PATH } from './processes.js';
 const HELLO = { hello: 'world', id: 1 };
 
@@ -27,6 +30,7 @@ const SERVER_KINDS = [
   'express',
   'express-layers',
   'express-body',
+  'node-http-answer',
   'nest',
   'nest-als',
   'nest-pino',
@@ -117,18 +121,53 @@ function expressApp(port: number, layers: boolean): void {
   app.listen(port, '127.0.0.1');
 }
 
+/** The service's answer a baseline gives again (BENCH_ANSWER_FILE, written by the bench). */
+const recordedAnswer = () =>
+  JSON.parse(readFileSync(process.env.BENCH_ANSWER_FILE as string, 'utf8')) as RecordedAnswer;
+
 /**
- * Baseline B with the body of a service answer (BENCH_BODY_FILE, e.g. a 50-user batch): bare
+ * Baseline B with the body of a service answer (BENCH_ANSWER_FILE, e.g. a 50-user batch): bare
  * Express 5 and its defaults, `res.json` serialising it and computing its ETag on each request,
  * as it would for a route answering the same records from memory.
  */
 function expressBody(port: number): void {
-  const body = JSON.parse(readFileSync(process.env.BENCH_BODY_FILE as string, 'utf8')) as unknown;
+  const body = JSON.parse(Buffer.from(recordedAnswer().body, 'base64').toString()) as unknown;
   const app = express();
   app.get(HELLO_PATH, (_request, response) => {
     response.json(body);
   });
   app.listen(port, '127.0.0.1');
+}
+
+/**
+ * The floor of a route: bare node:http answering every request with what the service answered it
+ * (BENCH_ANSWER_FILE), the same status, header lines and body bytes, and a fresh X-Request-Id
+ * each time. No lookup, no layer: the headers are set one by one and the body written with `end`,
+ * as the front door writes its answers, so this is what writing that answer costs.
+ */
+function nodeHttpAnswer(port: number): void {
+  const answer = recordedAnswer();
+  const body = Buffer.from(answer.body, 'base64');
+  // A name sent on several lines is set once with all its values, where it first stood.
+  const headers = new Map<string, { name: string; values: string[] }>();
+  for (const [name, value] of answer.headers) {
+    const lower = name.toLowerCase();
+    if (WRITTEN_BY_NODE.has(lower)) continue;
+    const header = headers.get(lower) ?? { name, values: [] };
+    header.values.push(value);
+    headers.set(lower, header);
+  }
+  if (!headers.has('x-request-id')) headers.set('x-request-id', { name: 'X-Request-Id', values: [] });
+  const lines = [...headers].map(([lower, { name, values }]) => ({
+    name,
+    value: values.length === 1 ? values[0] : values,
+    freshId: lower === 'x-request-id',
+  }));
+  createServer((_request, response) => {
+    for (const { name, value, freshId } of lines) response.setHeader(name, freshId ? randomUUID() : value);
+    response.statusCode = answer.status;
+    response.end(body);
+  }).listen(port, '127.0.0.1');
 }
 
 /**
@@ -182,6 +221,8 @@ async function main(): Promise<void> {
       return expressApp(port, true);
     case 'express-body':
       return expressBody(port);
+    case 'node-http-answer':
+      return nodeHttpAnswer(port);
     case 'nest':
       return nestApp(port, false);
     case 'nest-als':
