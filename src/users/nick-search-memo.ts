@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { KeptReads } from '../common/kept-reads.js';
 import type { User } from './user.entity.js';
 
 /** Prefixes whose answer is kept: those a busy instance's users are typing (a few ids each). */
@@ -16,20 +17,15 @@ const MAX_AGE_MS = 60_000;
  */
 export class NickSearchMemo {
   private readonly found = new LRUCache<string, readonly number[]>({ max: MAX_PREFIXES, ttl: MAX_AGE_MS });
-  /** Counts the clearings: a read started before one is not kept. */
-  private generation = 0;
+  /** A search under way when a user changed is not kept. */
+  private readonly reads = new KeptReads();
 
   async ids(prefix: string, read: () => Promise<number[]>): Promise<readonly number[]> {
-    const kept = this.found.get(prefix);
-    if (kept) return kept;
-    const generation = this.generation;
-    const ids = await read();
-    if (generation === this.generation) this.found.set(prefix, ids);
-    return ids;
+    return this.found.get(prefix) ?? this.reads.read(read, (ids) => this.found.set(prefix, ids));
   }
 
   clear(): void {
-    this.generation += 1;
+    this.reads.changed();
     this.found.clear();
   }
 }

@@ -5,6 +5,7 @@ import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, LessThan } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
+import { KeptReads } from '../common/kept-reads.js';
 import { checkedLookup } from '../common/public-address.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -80,8 +81,8 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
   /** Endpoints read for sending, kept until one changes (here or on another instance) or a second has passed. */
   private readonly known = new Map<number, Target>();
   private knownSince = 0;
-  /** Counts the changes of endpoints heard: a read that began before one is not kept. */
-  private endpointChanges = 0;
+  /** A read of endpoints under way when one changed is not kept. */
+  private readonly endpointReads = new KeptReads();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -98,7 +99,7 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.subscriptions.onEndpointsChanged(() => {
-      this.endpointChanges += 1;
+      this.endpointReads.changed();
       this.known.clear();
     });
     this.metrics.setSource('webhookDeliveriesPending', () =>
@@ -208,10 +209,12 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
 
   /** Reads the endpoints of `ids`, their secrets opened; kept unless one changed meanwhile. */
   private async readTargets(ids: number[]): Promise<Map<number, Target>> {
-    const changes = this.endpointChanges;
-    const targets = await this.openTargets(ids);
-    if (changes === this.endpointChanges) for (const [id, target] of targets) this.known.set(id, target);
-    return targets;
+    return this.endpointReads.read(
+      () => this.openTargets(ids),
+      (targets) => {
+        for (const [id, target] of targets) this.known.set(id, target);
+      },
+    );
   }
 
   private async openTargets(ids: number[]): Promise<Map<number, Target>> {
