@@ -15,7 +15,7 @@ import {
 import { startApnsEmulator, type ApnsEmulator } from './support/apns-emulator.js';
 import { qrStream } from './support/friends.js';
 import { phoneOf } from './support/phone.js';
-import { appCode, secondStep, turnOnTotp as turnOn } from './support/totp.js';
+import { appCode, secondStep, turnOnTotp as turnOn, wrongCode } from './support/totp.js';
 import { waitFor } from './support/wait.js';
 
 /** The password step: answers the mfa_token of `mfa_required`. */
@@ -98,7 +98,7 @@ describe('two-step login (TOTP)', () => {
         .set(ann.auth)
         .send({ current_password: ann.password })
         .expect(200);
-      const wrong = (await appCode(setup.body.secret)) === '000000' ? '111111' : '000000';
+      const wrong = wrongCode(await appCode(setup.body.secret));
       await t
         .http()
         .post('/api/v1/me/mfa/totp/confirm')
@@ -218,7 +218,7 @@ describe('two-step login (TOTP)', () => {
       const ann = await createUser(t);
       const { secret } = await turnOn(t, ann);
       const right = await appCode(secret, 1);
-      const wrong = right === '000000' ? '111111' : '000000';
+      const wrong = wrongCode(right);
       for (let round = 0; round < 5; round += 1) {
         const answer = await withCode(t, '/api/v1/auth/login', ann, wrong).expect(400);
         expect(answer.body.error.code).toBe('invalid_mfa_code');
@@ -330,7 +330,7 @@ describe('two-step login (TOTP)', () => {
       const { secret } = await turnOn(t, ann);
       const mfaToken = await passwordStep(t, ann);
       const right = await appCode(secret, 1);
-      const wrong = right === '000000' ? '111111' : '000000';
+      const wrong = wrongCode(right);
       const answers = await Promise.all(Array.from({ length: 25 }, () => secondStep(t, mfaToken, wrong)));
       const codes = answers.map((answer) => answer.body.error.code as string);
       expect(codes.filter((code) => code === 'invalid_mfa_code').length).toBeLessThanOrEqual(5);
@@ -350,7 +350,7 @@ describe('two-step login (TOTP)', () => {
       const ann = await createUser(t);
       const { secret } = await turnOn(t, ann);
       const right = await appCode(secret, 1);
-      const wrong = right === '000000' ? '111111' : '000000';
+      const wrong = wrongCode(right);
       for (let round = 0; round < 4; round += 1) {
         await secondStep(t, await passwordStep(t, ann), wrong).expect(400);
       }
@@ -366,7 +366,7 @@ describe('two-step login (TOTP)', () => {
     it('turns off with a code: the password alone logs in again, the owner hears of it', async () => {
       const ann = await createUser(t);
       const { secret, recoveryCodes } = await turnOn(t, ann);
-      const wrong = (await appCode(secret, 1)) === '000000' ? '111111' : '000000';
+      const wrong = wrongCode(await appCode(secret, 1));
       await t.http().delete('/api/v1/me/mfa/totp').set(ann.auth).send({ code: wrong }).expect(400);
       await t
         .http()

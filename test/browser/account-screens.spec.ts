@@ -15,7 +15,7 @@ import {
 import { makeNoisyPhoto } from '../support/images.js';
 import { linkIn } from '../support/mails.js';
 import { OpenIdProvider } from '../support/openid-provider.js';
-import { appCode, turnOnTotp } from '../support/totp.js';
+import { appCode, turnOnTotp, wrongCode } from '../support/totp.js';
 import { launchChromium } from './chromium.js';
 
 // The demo's screens as a person uses them, at a phone's width and a laptop's, in a real Chromium:
@@ -495,10 +495,7 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
       await shot(page, 'two-step-setup', '#mfa-setup');
 
       // A wrong code: said by the field, and nothing is on yet.
-      await page.fill(
-        '#mfa-confirm-form [name=code]',
-        '000000' === (await appCode(secret)) ? '111111' : '000000',
-      );
+      await page.fill('#mfa-confirm-form [name=code]', wrongCode(await appCode(secret)));
       await page.click('#mfa-confirm-form button[type=submit]');
       await page.locator('#mfa-confirm-form [data-error]').getByText('That code is not right').waitFor();
       await t.http().get('/api/v1/me/mfa').set(ann.auth).expect(200, { totp: false, recovery_codes_left: 0 });
@@ -533,7 +530,7 @@ describe.each(WIDTHS)('the demo at $name width', ({ name: width, viewport }) => 
         .waitFor();
       await accessible(page, 'second step of a login');
       await shot(page, 'second-step');
-      await page.fill('#mfa-form [name=code]', '000000' === (await appCode(secret, 1)) ? '111111' : '000000');
+      await page.fill('#mfa-form [name=code]', wrongCode(await appCode(secret, 1)));
       await page.click('#mfa-form button[type=submit]');
       await page.locator('#mfa-form [data-error]').getByText('That code is not right').waitFor();
       expect(await page.getAttribute('#mfa-form [name=code]', 'aria-invalid')).toBe('true');

@@ -6,6 +6,11 @@ export function appCode(secret: string, steps = 0): Promise<string> {
   return generate({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
 }
 
+/** A code that is not `right` (what a guess that missed sends). */
+export function wrongCode(right: string): string {
+  return right === '000000' ? '111111' : '000000';
+}
+
 /**
  * Turns two-step login on as a user does: password, scan, first code (the current step's, so a
  * login right after takes the next step's). Answers the secret and the recovery codes.
