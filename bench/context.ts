@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { LagReport } from './lag-probe.js';
 import { type LoadOptions, type LoadResult, measureLoad } from './load.js';
-import { BENCH_SERVERS, SERVICE_MAIN, type ServerProcess, startServer } from './processes.js';
+import { BENCH_SERVERS, cpuMs, SERVICE_MAIN, type ServerProcess, startServer } from './processes.js';
 import { formatSummary, type ProfileSummary, summarizeProfile } from './profile-summary.js';
 import type { Row } from './report.js';
 
@@ -80,6 +80,12 @@ export interface Measured {
   lag: LagReport;
   /** The idle control process's delay over the same window. */
   controlLag: LagReport | null;
+  /**
+   * The server's CPU time (every thread's, from /proc) over the measured run per answer, in µs:
+   * what a request costs the server whatever share of the cores the load generator took, which
+   * moves requests-a-second ratios by a fifth between rounds on a 2-core machine.
+   */
+  cpuMicrosPerRequest: number;
   profile?: ProfileSummary;
 }
 
@@ -94,6 +100,7 @@ export async function loadServer(
   const { duration, warmup, connections } = context.options;
   const { profile = context.options.profile, ...load } = options;
   const profileFile = join(context.resultsDir, 'profiles', `${label}.cpuprofile`);
+  let cpuBefore = 0;
   const result = await measureLoad({
     duration,
     warmup,
@@ -102,10 +109,13 @@ export async function loadServer(
     beforeMeasure: async () => {
       await Promise.all([server.lag(), context.control?.lag()]);
       if (profile) await server.startProfile();
+      cpuBefore = cpuMs(server.pid);
     },
   });
+  const answers = result.ok + result.non2xx;
+  const cpuMicrosPerRequest = answers > 0 ? ((cpuMs(server.pid) - cpuBefore) * 1000) / answers : NaN;
   const [lag, controlLag] = await Promise.all([server.lag(), context.control?.lag() ?? null]);
-  const measured: Measured = { load: result, lag, controlLag };
+  const measured: Measured = { load: result, lag, controlLag, cpuMicrosPerRequest };
   if (profile) {
     await server.stopProfile(profileFile);
     measured.profile = summarizeProfile(profileFile);
@@ -115,7 +125,8 @@ export async function loadServer(
   context.log(
     `${label}: ${result.rps} req/s, p50 ${result.latencyP50} ms, p99 ${result.latencyP99} ms` +
       (result.non2xx || result.errors ? `, non-2xx ${result.non2xx}, errors ${result.errors}` : '') +
-      `; server lag p99 ${lag.p99} ms (idle control ${controlLag?.p99 ?? '?'} ms)`,
+      `; server lag p99 ${lag.p99} ms (idle control ${controlLag?.p99 ?? '?'} ms)` +
+      `; server CPU ${cpuMicrosPerRequest.toFixed(1)} µs/req`,
   );
   return measured;
 }

@@ -109,6 +109,8 @@ const run = promisify(execFile);
 const BATCH_SIZE = 50;
 /** The best run of a target: on a shared machine the least disturbed run is closest to capacity. */
 const best = (target: Target) => target.runs.reduce((a, b) => (b.load.rps > a.load.rps ? b : a));
+/** A target's server CPU a request (µs): the least of its rounds, the one least disturbed. */
+const leastCpu = (target: Target) => Math.min(...target.runs.map((run) => run.cpuMicrosPerRequest));
 
 /**
  * Baselines A, B, C, the layers between B and C, GET /users/:id and GET /me: all servers run side
@@ -430,6 +432,14 @@ function report(context: BenchContext, targets: Target[]): void {
         `= ${round2(rps / floorRps)} × its answer from bare node:http (${beyond >= 0 ? '+' : ''}${beyond} µs/req beyond it)`,
       );
     }
+    const cpu = leastCpu(target);
+    const cpuParts = [`server CPU ${cpu.toFixed(1)} µs/req`];
+    for (const { goal } of judged) {
+      const baseline = goal.against !== 'baseline-b' ? byKey.get(goal.against) : undefined;
+      if (baseline) cpuParts.push(`${goal.name}: ${leastCpu(baseline).toFixed(1)}`);
+    }
+    if (floor) cpuParts.push(`its floor: ${leastCpu(floor).toFixed(1)}`);
+    parts.push(`; ${cpuParts.join(', ')}`);
     if (target.goals) parts.push(`; p99 ${latencyP99} ms`);
     if (Number.isFinite(cost))
       parts.push(`(${cost >= 0 ? '+' : ''}${Math.round(cost)} µs/req over ${target.over})`);
@@ -451,6 +461,7 @@ function report(context: BenchContext, targets: Target[]): void {
         best: top,
         roundsRps: target.runs.map((run) => run.load.rps),
         microsPerRequest: round2(microsPerRequest(rps)),
+        cpuMicrosPerRequest: round2(cpu),
         ratioToB: bRps ? round2(ratio) : null,
         ...(floor ? { ratioToFloor: round2(rps / floorRps) } : {}),
         goals: judged.map(({ goal, value }) => ({

@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
 import { RateLimiter, type Reservation } from '../common/rate-limiter.service.js';
 import { SqlDialect } from '../database/sql-dialect.js';
+import { readNowOnSqlite } from '../database/sqlite-transactions.js';
 import { inTransaction } from '../database/transaction.js';
 import { AppError } from '../common/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
@@ -129,10 +130,11 @@ export class BlockingService implements BlockSource, OnModuleInit {
 
   private async blockersOfViewer(viewerId: number): Promise<ReadonlySet<number>> {
     const [p1] = this.dialect.placeholders(1);
-    const rows: { blocker_id: number }[] = await this.blocks.query(
-      `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1}`,
-      [viewerId],
-    );
+    const statement = `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1}`;
+    // On SQLite, at once when no transaction holds the connection; else in its turn, as any query.
+    const rows =
+      readNowOnSqlite<{ blocker_id: number }>(this.blocks.manager.connection, statement, [viewerId]) ??
+      ((await this.blocks.query(statement, [viewerId])) as { blocker_id: number }[]);
     return new Set(rows.map((row) => Number(row.blocker_id)));
   }
 

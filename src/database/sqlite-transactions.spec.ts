@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
 import { openDataSource } from './data-source-options.js';
-import { insideSqliteTransaction } from './sqlite-transactions.js';
+import { insideSqliteTransaction, readNowOnSqlite } from './sqlite-transactions.js';
 
 @Entity()
 class Note {
@@ -136,5 +136,29 @@ describe('transactions on SQLite, where every request shares one connection', ()
     );
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await texts()).toEqual(['other', 'same']);
+  });
+
+  it('reads at once only while no other transaction holds or waits for the connection', async () => {
+    const read = () =>
+      readNowOnSqlite<{ text: string }>(dataSource, 'SELECT text FROM note ORDER BY text', [])?.map(
+        (row) => row.text,
+      ) ?? null;
+    await notes.insert({ text: 'committed' });
+    expect(read()).toEqual(['committed']);
+
+    const halfway = gate();
+    let ownRead: string[] | null = null;
+    const writing = dataSource.transaction(async (manager) => {
+      await manager.insert(Note, { text: 'pending' });
+      ownRead = read(); // its own transaction's rows, at once
+      await halfway.opened;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ownRead).toEqual(['committed', 'pending']);
+    // Another request's read would see the open transaction's rows: it is told to wait its turn.
+    expect(read()).toBeNull();
+    halfway.open();
+    await writing;
+    expect(read()).toEqual(['committed', 'pending']);
   });
 });

@@ -14,6 +14,48 @@ export function insideSqliteTransaction(): boolean {
   return transactionScope.getStore()?.open === true;
 }
 
+/** SQLite's one connection as better-sqlite3 gives it: what `readNowOnSqlite` uses of it. */
+interface SqliteConnection {
+  prepare(sql: string): { all(...parameters: unknown[]): unknown[] };
+}
+
+/** For each SQLite data source: whether a transaction holds its connection or waits for it. */
+const busyConnections = new WeakMap<DataSource, () => boolean>();
+/** The statements `readNowOnSqlite` prepared, by data source and text. */
+const preparedReads = new WeakMap<DataSource, Map<string, ReturnType<SqliteConnection['prepare']>>>();
+
+/**
+ * The rows of a read, run at once and synchronously on SQLite's connection when no transaction
+ * holds it or waits for it (or within the running code's own transaction): nothing can begin
+ * between that check and the read, so it sees committed rows only, as a statement that waited for
+ * its turn would. Null on PostgreSQL, and while another transaction holds or waits for the
+ * connection: the caller then queries as usual. A read that waits for its turn and goes through
+ * TypeORM's query path costs ~6 µs; this ~2.5 µs (who blocked a viewer, read on every record view).
+ */
+export function readNowOnSqlite<Row>(
+  dataSource: DataSource,
+  sql: string,
+  parameters: unknown[],
+): Row[] | null {
+  const busy = busyConnections.get(dataSource);
+  const scope = transactionScope.getStore();
+  const ownTransaction = scope?.open === true && scope.dataSource === dataSource;
+  if (!busy || (busy() && !ownTransaction)) return null;
+  let prepared = preparedReads.get(dataSource);
+  if (!prepared) {
+    prepared = new Map();
+    preparedReads.set(dataSource, prepared);
+  }
+  let statement = prepared.get(sql);
+  if (!statement) {
+    const connection = (dataSource.driver as unknown as { databaseConnection: SqliteConnection })
+      .databaseConnection;
+    statement = connection.prepare(sql);
+    prepared.set(sql, statement);
+  }
+  return statement.all(...parameters) as Row[];
+}
+
 /**
  * TypeORM gives better-sqlite3 one connection, which every request shares, and a transaction
  * holds it across awaits. Left alone, another request's statements run inside an open
@@ -28,6 +70,7 @@ export function takeTurnsOnSqlite(dataSource: DataSource): void {
     const scope = transactionScope.getStore();
     return scope?.open === true && scope.dataSource === dataSource;
   };
+  busyConnections.set(dataSource, () => turns.activeCount > 0 || turns.pendingCount > 0);
 
   const manager = dataSource.manager;
   const transaction = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;

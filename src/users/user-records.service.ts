@@ -188,29 +188,37 @@ export class UserRecordsService implements OnApplicationBootstrap {
     owners: readonly Readonly<User>[],
     viewerId: number | null,
   ): Promise<Set<number>> {
-    const viewer = viewerId === null ? null : await this.users.findById(viewerId);
+    const viewer = viewerId === null ? null : await this.users.viewById(viewerId);
     const viewerSetting = viewer?.lastSeenVisibility ?? null;
-    const others = owners.filter((owner) => owner.id !== viewer?.id);
+    const withheld = new Set<number>();
     // Friendship matters only where a side shows to contacts and neither shows to nobody.
-    const asked = others.filter(
-      (owner) =>
+    const asked: Readonly<User>[] = [];
+    for (const owner of owners) {
+      if (owner.id === viewer?.id) continue;
+      const setting = owner.lastSeenVisibility;
+      if (
         viewer !== null &&
-        owner.lastSeenVisibility !== 'nobody' &&
+        setting !== 'nobody' &&
         viewerSetting !== 'nobody' &&
-        (owner.lastSeenVisibility === 'contacts' || viewerSetting === 'contacts'),
-    );
-    const friends =
-      viewer === null || asked.length === 0
-        ? new Set<number>()
-        : await this.friends.friendsAmong(
-            viewer.id,
-            asked.map((owner) => owner.id),
-          );
-    return new Set(
-      others
-        .filter((owner) => !seesExactLastSeen(owner.lastSeenVisibility, viewerSetting, friends.has(owner.id)))
-        .map((owner) => owner.id),
-    );
+        (setting === 'contacts' || viewerSetting === 'contacts')
+      ) {
+        asked.push(owner);
+      } else if (!seesExactLastSeen(setting, viewerSetting, false)) {
+        withheld.add(owner.id);
+      }
+    }
+    if (viewer !== null && asked.length > 0) {
+      const friends = await this.friends.friendsAmong(
+        viewer.id,
+        asked.map((owner) => owner.id),
+      );
+      for (const owner of asked) {
+        if (!seesExactLastSeen(owner.lastSeenVisibility, viewerSetting, friends.has(owner.id))) {
+          withheld.add(owner.id);
+        }
+      }
+    }
+    return withheld;
   }
 }
 

@@ -127,8 +127,7 @@ export class UsersService implements OnModuleInit {
    */
   async viewManyByIds(ids: number[]): Promise<readonly Readonly<User>[]> {
     if (insideSqliteTransaction()) return this.findByIds(ids);
-    const found = await this.cache.many(ids, (missing) => this.users.findBy({ id: In(missing) }));
-    return ids.flatMap((id) => found.get(id) ?? []);
+    return this.cache.many(ids, (missing) => this.users.findBy({ id: In(missing) }));
   }
 
   /** The users with these ids, in the order of `ids` (unknown ids are left out). */
