@@ -179,7 +179,24 @@ describe('BlockingService', () => {
     ];
     statements.length = 0;
     expect(await blocking.ownersBlockingViewer(owners, viewer)).toEqual(new Set([blocker]));
-    expect(statements).toHaveLength(1);
+    // One statement for any number of owners (none through TypeORM on SQLite: its read runs on the
+    // connection itself, and is kept).
+    expect(statements.length).toBeLessThanOrEqual(1);
+  });
+
+  it('tells the record views of a block or unblock at once, after the viewer’s blockers were read', async () => {
+    const [viewer, blocker, other] = await newUsers(3);
+    const owners = [blocker, other];
+    expect(await blocking.ownersBlockingViewer(owners, viewer)).toEqual(new Set());
+    await blocking.block(blocker, viewer);
+    expect(await blocking.ownersBlockingViewer(owners, viewer)).toEqual(new Set([blocker]));
+    await blocking.block(other, viewer);
+    expect(await blocking.ownersBlockingViewer(owners, viewer)).toEqual(new Set([blocker, other]));
+    await blocking.unblock(blocker, viewer);
+    expect(await blocking.ownersBlockingViewer(owners, viewer)).toEqual(new Set([other]));
+    // A block of someone else leaves this viewer's answer as it is.
+    await blocking.block(viewer, blocker);
+    expect(await blocking.ownersBlockingViewer(owners, viewer)).toEqual(new Set([other]));
   });
 
   it('lists whom I blocked and who blocked me, oldest block first, with the blockers’ presence hidden', async () => {

@@ -1,7 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock.service.js';
+import { KeptReads } from '../common/kept-reads.js';
 import { RateLimiter, type Reservation } from '../common/rate-limiter.service.js';
 import { SqlDialect } from '../database/sql-dialect.js';
 import { readNowOnSqlite } from '../database/sqlite-transactions.js';
@@ -21,6 +23,11 @@ import { Block } from './block.entity.js';
  */
 export const BLOCK_CHANGES_PER_HOUR = 10;
 
+/** Viewers whose blockers are kept, on SQLite: the active users of a busy laptop instance and more. */
+const KEPT_VIEWERS = 20_000;
+/** A safety net only: every block and unblock drops the copy of the user it names as blocked. */
+const KEPT_MS = 60_000;
+
 export interface BlockRelation {
   aBlockedB: boolean;
   bBlockedA: boolean;
@@ -33,6 +40,21 @@ export interface BlockRelation {
  */
 @Injectable()
 export class BlockingService implements BlockSource, OnModuleInit {
+  /**
+   * Who blocked each viewer, kept on SQLite only, where the service is one process (its bus is
+   * in-process; several instances need PostgreSQL and Redis): every block and unblock goes through
+   * this service, which drops the copy of the user it names within its transaction, so a block
+   * holds at once as when the rows were read on every request. On PostgreSQL they are: another instance's
+   * block would reach a copy only after a bus message.
+   */
+  private readonly keptBlockers = new LRUCache<number, ReadonlySet<number>>({
+    max: KEPT_VIEWERS,
+    ttl: KEPT_MS,
+  });
+  /** A read of blockers under way when a block changed is used but not kept. */
+  private readonly blockerReads = new KeptReads();
+  private postgres: boolean | null = null;
+
   constructor(
     @InjectRepository(Block) private readonly blocks: Repository<Block>,
     private readonly users: UsersService,
@@ -55,6 +77,7 @@ export class BlockingService implements BlockSource, OnModuleInit {
     await this.assertOther(blockerId, blockedId);
     await this.changeWithinLimit(blockerId, blockedId, () =>
       inTransaction(this.blocks.manager, async (tx) => {
+        this.forgetBlockersOf(blockedId);
         const [p1, p2, p3] = this.dialect.placeholders(3);
         // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a repeated or concurrent block is
         // not an error, and RETURNING tells whether this call is the one that made it.
@@ -75,12 +98,23 @@ export class BlockingService implements BlockSource, OnModuleInit {
     await this.assertOther(blockerId, blockedId);
     await this.changeWithinLimit(blockerId, blockedId, () =>
       inTransaction(this.blocks.manager, async (tx) => {
+        this.forgetBlockersOf(blockedId);
         const result = await tx.manager.delete(Block, { blockerId, blockedId });
         if (!result.affected) return false;
         this.events.publish(tx, 'blocking.unblocked', { blockerId, blockedId });
         return true;
       }),
     );
+  }
+
+  /**
+   * Drops the kept blockers of `blockedId`, from inside the transaction that changes them: on
+   * SQLite it holds the one connection, so every read of them from now on waits for its end and
+   * sees its outcome, and a read under way is not kept.
+   */
+  private forgetBlockersOf(blockedId: number): void {
+    this.blockerReads.changed();
+    this.keptBlockers.delete(blockedId);
   }
 
   async relation(a: number, b: number): Promise<BlockRelation> {
@@ -123,12 +157,24 @@ export class BlockingService implements BlockSource, OnModuleInit {
    */
   async ownersBlockingViewer(ownerIds: number[], viewerId: number): Promise<Set<number>> {
     if (ownerIds.length === 0) return new Set();
-    // Read from the database every time: a block must hold at once on every instance.
+    // A block must hold at once on every instance: read each time, or kept where there is one (SQLite).
     const blockers = await this.blockersOfViewer(viewerId);
     return new Set(blockers.size === 0 ? [] : ownerIds.filter((id) => blockers.has(id)));
   }
 
   private async blockersOfViewer(viewerId: number): Promise<ReadonlySet<number>> {
+    this.postgres ??= this.dialect.postgres;
+    if (this.postgres) return this.readBlockersOf(viewerId);
+    return (
+      this.keptBlockers.get(viewerId) ??
+      this.blockerReads.read(
+        () => this.readBlockersOf(viewerId),
+        (found) => this.keptBlockers.set(viewerId, found),
+      )
+    );
+  }
+
+  private async readBlockersOf(viewerId: number): Promise<ReadonlySet<number>> {
     const [p1] = this.dialect.placeholders(1);
     const statement = `SELECT blocker_id FROM blocks WHERE blocked_id = ${p1}`;
     // On SQLite, at once when no transaction holds the connection; else in its turn, as any query.
