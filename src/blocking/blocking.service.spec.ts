@@ -199,6 +199,20 @@ describe('BlockingService', () => {
     expect(await blocking.ownersBlockingViewer(owners, viewer)).toEqual(new Set([other]));
   });
 
+  it('keeps nothing a rolled-back transaction saw of the blocks', async () => {
+    const [viewer, blocker] = await newUsers(2);
+    const failure = new Error('the request failed half-way');
+    await expect(
+      inTransaction(dataSource, async (tx) => {
+        await tx.manager.insert(Block, { blockerId: blocker, blockedId: viewer, createdAt: clock.now() });
+        // On SQLite this read, on the transaction's own connection, sees its block: it must not be kept.
+        await blocking.ownersBlockingViewer([blocker], viewer);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await blocking.ownersBlockingViewer([blocker], viewer)).toEqual(new Set());
+  });
+
   it('lists whom I blocked and who blocked me, oldest block first, with the blockers’ presence hidden', async () => {
     const [me, first, second, blocker] = await newUsers(4);
     await users.update(dataSource.manager, blocker, { statusMessage: 'Out fishing', status: 'busy' });

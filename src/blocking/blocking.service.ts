@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.service.js';
 import { KeptReads } from '../common/kept-reads.js';
 import { RateLimiter, type Reservation } from '../common/rate-limiter.service.js';
 import { SqlDialect } from '../database/sql-dialect.js';
-import { readNowOnSqlite } from '../database/sqlite-transactions.js';
+import { insideSqliteTransaction, readNowOnSqlite } from '../database/sqlite-transactions.js';
 import { inTransaction } from '../database/transaction.js';
 import { AppError } from '../common/errors.js';
 import { EventBus } from '../bus/event-bus.service.js';
@@ -164,7 +164,8 @@ export class BlockingService implements BlockSource, OnModuleInit {
 
   private async blockersOfViewer(viewerId: number): Promise<ReadonlySet<number>> {
     this.postgres ??= this.dialect.postgres;
-    if (this.postgres) return this.readBlockersOf(viewerId);
+    // Inside a SQLite transaction the read sees its changes, which a rollback may take back: not kept.
+    if (this.postgres || insideSqliteTransaction()) return this.readBlockersOf(viewerId);
     return (
       this.keptBlockers.get(viewerId) ??
       this.blockerReads.read(
