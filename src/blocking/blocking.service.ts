@@ -44,8 +44,8 @@ export class BlockingService implements BlockSource, OnModuleInit {
    * Who blocked each viewer, kept on SQLite only, where the service is one process (its bus is
    * in-process; several instances need PostgreSQL and Redis): every block and unblock goes through
    * this service, which drops the copy of the user it names within its transaction, so a block
-   * holds at once as when the rows were read on every request. On PostgreSQL they are: another instance's
-   * block would reach a copy only after a bus message.
+   * holds at once as when the rows were read on every request. On PostgreSQL they are still read
+   * on every request: another instance's block would reach a copy only after a bus message.
    */
   private readonly keptBlockers = new LRUCache<number, ReadonlySet<number>>({
     max: KEPT_VIEWERS,
