@@ -44,14 +44,17 @@ function setUp(options: {
     (options.blocked ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a));
   const delivered: NewEvent[][] = [];
   const bus = new EventBus();
+  const findById = async (id: number) => {
+    const found = byId.get(id);
+    const read = found ? { ...found } : null;
+    const delay = options.readDelays?.shift() ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return read;
+  };
   const users = {
-    findById: async (id: number) => {
-      const found = byId.get(id);
-      const read = found ? { ...found } : null;
-      const delay = options.readDelays?.shift() ?? 0;
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      return read;
-    },
+    findById,
+    // Record views read the viewer without a copy; here every read is a copy anyway.
+    viewById: findById,
     hidingLastSeenAmong: async (ids: number[]) =>
       new Set(ids.filter((id) => byId.get(id)?.lastSeenVisibility === 'nobody')),
   } as unknown as UsersService;
