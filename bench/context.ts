@@ -81,9 +81,9 @@ export interface Measured {
   /** The idle control process's delay over the same window. */
   controlLag: LagReport | null;
   /**
-   * The server's CPU time (every thread's, from /proc) over the measured run per answer, in µs:
-   * what a request costs the server whatever share of the cores the load generator took, which
-   * moves requests-a-second ratios by a fifth between rounds on a 2-core machine.
+   * The server's CPU time (every thread's, from /proc) over the measured run per answer, in µs.
+   * It leaves out the load generator's share of the cores, which moves requests-a-second ratios by
+   * a fifth between rounds on a 2-core machine; it still moves with how busy the machine is.
    */
   cpuMicrosPerRequest: number;
   profile?: ProfileSummary;

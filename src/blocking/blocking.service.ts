@@ -53,7 +53,8 @@ export class BlockingService implements BlockSource, OnModuleInit {
   });
   /** A read of blockers under way when a block changed is used but not kept. */
   private readonly blockerReads = new KeptReads();
-  private postgres: boolean | null = null;
+  /** The repository's database never changes: its dialect is made once. */
+  private sqlDialect: SqlDialect | null = null;
 
   constructor(
     @InjectRepository(Block) private readonly blocks: Repository<Block>,
@@ -163,9 +164,8 @@ export class BlockingService implements BlockSource, OnModuleInit {
   }
 
   private async blockersOfViewer(viewerId: number): Promise<ReadonlySet<number>> {
-    this.postgres ??= this.dialect.postgres;
     // Inside a SQLite transaction the read sees its changes, which a rollback may take back: not kept.
-    if (this.postgres || insideSqliteTransaction()) return this.readBlockersOf(viewerId);
+    if (this.dialect.postgres || insideSqliteTransaction()) return this.readBlockersOf(viewerId);
     return (
       this.keptBlockers.get(viewerId) ??
       this.blockerReads.read(
@@ -230,6 +230,7 @@ export class BlockingService implements BlockSource, OnModuleInit {
   }
 
   private get dialect(): SqlDialect {
-    return new SqlDialect(this.blocks.manager);
+    this.sqlDialect ??= new SqlDialect(this.blocks.manager);
+    return this.sqlDialect;
   }
 }
